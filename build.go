@@ -1,0 +1,68 @@
+package bera
+
+import "time"
+
+// Build statuses.
+const (
+	BuildPending   = "pending"
+	BuildSucceeded = "succeeded"
+	BuildFailed    = "failed"
+)
+
+// Build turns a source version into a slug.
+type Build struct {
+	ID              string
+	AppID           string
+	Status          string
+	SourceURL       string // source_blob.url, a git URL or a tarball URL
+	SourceVersion   string // commit sha or ref
+	Buildpacks      []string
+	SlugID          string
+	ReleaseID       string
+	UserID          string
+	UserEmail       string
+	Stack           string
+	OutputStreamURL string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Slug is a compiled app: a tar.gz of /app stored content-addressed.
+type Slug struct {
+	ID                string
+	AppID             string
+	Checksum          string // "SHA256:<hex>"
+	Size              int64
+	Commit            string
+	CommitDescription string
+	ProcessTypes      map[string]string
+	BuildpackDesc     string
+	Stack             string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Dyno states, as in Heroku's API.
+const (
+	DynoStarting = "starting"
+	DynoUp       = "up"
+	DynoCrashed  = "crashed"
+	DynoDown     = "down"
+	DynoIdle     = "idle"
+)
+
+// Dyno is a running (or recently running) process of an app.
+type Dyno struct {
+	ID             string
+	AppID          string
+	Name           string // web.1, run.4242
+	Type           string
+	State          string
+	Command        string
+	Size           string
+	ReleaseID      string
+	ReleaseVersion int
+	AttachURL      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
