@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/kingvon-ke/bera/internal/client"
+)
+
+func psCommands() []*command {
+	return []*command{{
+		Name: "ps", Aliases: []string{"ps:list"}, Topic: "ps", App: true, Args: "[TYPE...]", MaxArgs: -1,
+		Summary: "list an app's dynos", Example: "bera ps -a my-app",
+		Flags: []Flag{jsonFlag}, Run: runPs,
+	}, {
+		Name: "ps:scale", Aliases: []string{"scale"}, Topic: "ps", App: true,
+		Args: "[TYPE=N[:SIZE]|TYPE+N|TYPE-N...]", MaxArgs: -1,
+		Summary: "scale process types up or down, or show the formation",
+		Description: "Set how many dynos of each process type run, and optionally their size. " +
+			"TYPE=N sets the count, TYPE+N and TYPE-N change it. Without arguments, show the current formation.",
+		Example: "bera ps:scale web=2 worker+1 web=1:standard-2X -a my-app",
+		Run:     runPsScale,
+	}}
+}
+
+func runPs(s *session) error {
+	c, app, err := s.clientApp()
+	if err != nil {
+		return err
+	}
+	dynos, err := c.Dynos(s.ctx, app)
+	if err != nil {
+		return err
+	}
+	dynos = filterDynos(dynos, s.args)
+	if s.opts.Bool("json") {
+		return printJSON(s.stdout, nonNil(dynos))
+	}
+	if len(dynos) == 0 {
+		fmt.Fprintf(s.stdout, "No dynos on %s\n", app)
+		return nil
+	}
+	printDynos(s, dynos)
+	return nil
+}
+
+// filterDynos keeps the dynos of the given types (all when types is empty).
+func filterDynos(dynos []client.Dyno, types []string) []client.Dyno {
+	if len(types) == 0 {
+		return dynos
+	}
+	var out []client.Dyno
+	for _, d := range dynos {
+		for _, t := range types {
+			if d.Type == t {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// printDynos groups dynos by type and command, like the Heroku CLI's ps.
+func printDynos(s *session, dynos []client.Dyno) {
+	var groups []string
+	byGroup := map[string][]client.Dyno{}
+	for _, d := range dynos {
+		g := fmt.Sprintf("=== %s (%s): %s", d.Type, d.Size, d.Command)
+		if d.Type == "run" {
+			g = "=== run: one-off processes"
+		}
+		if byGroup[g] == nil {
+			groups = append(groups, g)
+		}
+		byGroup[g] = append(byGroup[g], d)
+	}
+	for i, g := range groups {
+		if i > 0 {
+			fmt.Fprintln(s.stdout)
+		}
+		fmt.Fprintf(s.stdout, "%s (%d)\n", g, len(byGroup[g]))
+		for _, d := range byGroup[g] {
+			fmt.Fprintf(s.stdout, "%s: %s %s\n", d.Name, d.State, humanTime(d.UpdatedAt, s.now()))
+		}
+	}
+}
+
+func runPsScale(s *session) error {
+	updates, err := parseScaleArgs(s.args)
+	if err != nil {
+		return err
+	}
+	c, app, err := s.clientApp()
+	if err != nil {
+		return err
+	}
+	if len(updates) == 0 {
+		return showFormation(s, c, app)
+	}
+	fs, err := c.UpdateFormation(s.ctx, app, updates)
+	if err != nil {
+		return err
+	}
+	changed := map[string]bool{}
+	for _, u := range updates {
+		changed[u.Type] = true
+	}
+	var parts []string
+	for _, f := range fs {
+		if changed[f.Type] {
+			parts = append(parts, fmt.Sprintf("%s at %d:%s", f.Type, f.Quantity, f.Size))
+		}
+	}
+	fmt.Fprintf(s.stdout, "Scaling dynos... done, now running %s\n", strings.Join(parts, ", "))
+	return nil
+}
+
+// showFormation prints "web=1:standard-1X worker=0:standard-1X".
+func showFormation(s *session, c *client.Client, app string) error {
+	fs, err := c.Formation(s.ctx, app)
+	if err != nil {
+		return err
+	}
+	if len(fs) == 0 {
+		return usagef("%s has no process types yet. Deploy code with a Procfile first", app)
+	}
+	parts := make([]string, 0, len(fs))
+	for _, f := range fs {
+		parts = append(parts, fmt.Sprintf("%s=%d:%s", f.Type, f.Quantity, f.Size))
+	}
+	fmt.Fprintln(s.stdout, strings.Join(parts, " "))
+	return nil
+}
+
+var scaleRE = regexp.MustCompile(`^([A-Za-z0-9_-]+)(=|\+|-)(\d+)(?::([A-Za-z0-9_-]+))?$`)
+
+// parseScaleArgs parses ps:scale arguments (web=2, worker+1, web-1, web=1:standard-2X) into
+// formation updates with string quantities: "2", "+1", "-1".
+func parseScaleArgs(args []string) ([]client.FormationUpdate, error) {
+	updates := make([]client.FormationUpdate, 0, len(args))
+	for _, a := range args {
+		m := scaleRE.FindStringSubmatch(a)
+		if m == nil {
+			return nil, usagef("%q is not a scale argument: use TYPE=N, TYPE+N or TYPE-N, optionally followed by :SIZE", a)
+		}
+		q := m[3]
+		if m[2] != "=" {
+			q = m[2] + q
+		}
+		updates = append(updates, client.FormationUpdate{Type: m[1], Quantity: q, Size: m[4]})
+	}
+	return updates, nil
+}

@@ -1,0 +1,131 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// Typed calls, one per endpoint of shared/heroku-api.md §5 the CLI uses. {app} may be an
+// app name or id.
+
+func appPath(app string, rest ...string) string {
+	p := "/apps/" + url.PathEscape(app)
+	for _, r := range rest {
+		p += "/" + url.PathEscape(r)
+	}
+	return p
+}
+
+// Account returns the authenticated user (GET /account).
+func (c *Client) Account(ctx context.Context) (*Account, error) {
+	var a Account
+	return &a, c.Do(ctx, http.MethodGet, "/account", nil, &a)
+}
+
+// CreateAuthorization logs in with email and password (HTTP Basic) and returns a new API
+// key (POST /oauth/authorizations).
+func (c *Client) CreateAuthorization(ctx context.Context, email, password, description string) (*Authorization, error) {
+	body := map[string]any{"description": description, "scope": []string{"global"}}
+	var a Authorization
+	_, _, err := c.do(ctx, request{method: http.MethodPost, path: "/oauth/authorizations", body: body,
+		basicUser: email, basicPass: password}, &a)
+	return &a, err
+}
+
+// Apps lists the apps the user owns or collaborates on (GET /users/~/apps, every page).
+func (c *Client) Apps(ctx context.Context) ([]App, error) {
+	return List[App](ctx, c, "/users/~/apps", "")
+}
+
+// App returns one app (GET /apps/{app}).
+func (c *Client) App(ctx context.Context, app string) (*App, error) {
+	var a App
+	return &a, c.Do(ctx, http.MethodGet, appPath(app), nil, &a)
+}
+
+// CreateApp creates an app (POST /apps); an empty name lets the server pick one.
+func (c *Client) CreateApp(ctx context.Context, in AppCreate) (*App, error) {
+	var a App
+	return &a, c.Do(ctx, http.MethodPost, "/apps", in, &a)
+}
+
+// UpdateApp renames an app or switches maintenance mode (PATCH /apps/{app}).
+func (c *Client) UpdateApp(ctx context.Context, app string, in AppUpdate) (*App, error) {
+	var a App
+	return &a, c.Do(ctx, http.MethodPatch, appPath(app), in, &a)
+}
+
+// DeleteApp destroys an app (DELETE /apps/{app}).
+func (c *Client) DeleteApp(ctx context.Context, app string) error {
+	return c.Do(ctx, http.MethodDelete, appPath(app), nil, nil)
+}
+
+// ConfigVars returns an app's config vars (GET /apps/{app}/config-vars).
+func (c *Client) ConfigVars(ctx context.Context, app string) (map[string]string, error) {
+	vars := map[string]string{}
+	return vars, c.Do(ctx, http.MethodGet, appPath(app, "config-vars"), nil, &vars)
+}
+
+// UpdateConfigVars sets (non-nil value) and unsets (nil) config vars, which makes a new
+// release, and returns the full merged config (PATCH /apps/{app}/config-vars).
+func (c *Client) UpdateConfigVars(ctx context.Context, app string, changes map[string]*string) (map[string]string, error) {
+	vars := map[string]string{}
+	return vars, c.Do(ctx, http.MethodPatch, appPath(app, "config-vars"), changes, &vars)
+}
+
+// Releases returns up to max releases of an app, newest first, as one page
+// (GET /apps/{app}/releases with Range: version ..; max=N, order=desc).
+func (c *Client) Releases(ctx context.Context, app string, max int) ([]Release, error) {
+	var rs []Release
+	_, err := c.Page(ctx, appPath(app, "releases"), fmt.Sprintf("version ..; max=%d, order=desc", max), &rs)
+	return rs, err
+}
+
+// Release returns one release by version number or id (GET /apps/{app}/releases/{release}).
+func (c *Client) Release(ctx context.Context, app, release string) (*Release, error) {
+	var r Release
+	return &r, c.Do(ctx, http.MethodGet, appPath(app, "releases", release), nil, &r)
+}
+
+// ReleaseConfigVars returns the config snapshot of a release.
+func (c *Client) ReleaseConfigVars(ctx context.Context, app, release string) (map[string]string, error) {
+	vars := map[string]string{}
+	return vars, c.Do(ctx, http.MethodGet, appPath(app, "releases", release, "config-vars"), nil, &vars)
+}
+
+// Formation lists an app's process types (GET /apps/{app}/formation).
+func (c *Client) Formation(ctx context.Context, app string) ([]Formation, error) {
+	return List[Formation](ctx, c, appPath(app, "formation"), "")
+}
+
+// UpdateFormation scales process types and returns the whole formation
+// (PATCH /apps/{app}/formation {"updates": [...]}).
+func (c *Client) UpdateFormation(ctx context.Context, app string, updates []FormationUpdate) ([]Formation, error) {
+	var fs []Formation
+	body := map[string]any{"updates": updates}
+	return fs, c.Do(ctx, http.MethodPatch, appPath(app, "formation"), body, &fs)
+}
+
+// Dynos lists an app's dynos (GET /apps/{app}/dynos).
+func (c *Client) Dynos(ctx context.Context, app string) ([]Dyno, error) {
+	return List[Dyno](ctx, c, appPath(app, "dynos"), "")
+}
+
+// Collaborators lists who has access to an app (GET /apps/{app}/collaborators).
+func (c *Client) Collaborators(ctx context.Context, app string) ([]Collaborator, error) {
+	return List[Collaborator](ctx, c, appPath(app, "collaborators"), "")
+}
+
+// AddCollaborator gives the user with this email access to an app
+// (POST /apps/{app}/collaborators {"user": email}).
+func (c *Client) AddCollaborator(ctx context.Context, app, email string) (*Collaborator, error) {
+	var co Collaborator
+	return &co, c.Do(ctx, http.MethodPost, appPath(app, "collaborators"), map[string]string{"user": email}, &co)
+}
+
+// RemoveCollaborator takes access away (DELETE /apps/{app}/collaborators/{email}).
+func (c *Client) RemoveCollaborator(ctx context.Context, app, email string) error {
+	return c.Do(ctx, http.MethodDelete, appPath(app, "collaborators", email), nil, nil)
+}
