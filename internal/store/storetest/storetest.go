@@ -84,6 +84,9 @@ func newSchema(tb testing.TB, base string) string {
 		err = admin.PingContext(context.Background())
 	}
 	if err != nil {
+		if admin != nil {
+			admin.Close()
+		}
 		skipOrFail(tb, fmt.Sprintf("PostgreSQL unreachable at %s (%v); install it with: apt-get install postgresql", base, err))
 	}
 	schema := "bera_test_" + strings.ToLower(rand.Text()[:12])
