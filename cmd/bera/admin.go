@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/secret"
+)
+
+const adminUsage = `Usage: bera admin users:create EMAIL [--admin] [--password-stdin] [--data DIR] [--database-url URL]
+
+Creates an account on this server's store and prints a new API key for it.
+Run it on the server machine with the same --data (and --database-url) as bera server.
+
+Example:
+  echo 's3cret' | bera admin users:create dev@example.com --password-stdin`
+
+// runAdmin runs `bera admin SUBCOMMAND`.
+func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
+		fmt.Fprintln(stdout, adminUsage)
+		return nil
+	}
+	if args[0] != "users:create" {
+		return usageError("unknown admin command " + args[0] + "; see bera admin --help")
+	}
+	return adminCreateUser(ctx, args[1:], stdin, stdout)
+}
+
+func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	cfg := &serverConfig{}
+	fs := flag.NewFlagSet("bera admin users:create", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&cfg.Data, "data", envOr("BERA_DATA", "./.bera"), "data directory")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("BERA_DATABASE_URL"), "PostgreSQL URL")
+	admin := fs.Bool("admin", false, "make the user an admin")
+	pwStdin := fs.Bool("password-stdin", false, "read a password from stdin")
+	var email string
+	// Accept the email before or after the flags.
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return usageError(err.Error() + "\n" + adminUsage)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if email != "" {
+			return usageError("unexpected argument " + fs.Arg(0))
+		}
+		email, args = fs.Arg(0), fs.Args()[1:]
+	}
+	if email == "" {
+		return usageError("missing EMAIL; see bera admin --help")
+	}
+	email, err := bera.NormalizeEmail(email)
+	if err != nil {
+		return errors.New(bera.ErrorMessage(err))
+	}
+	u := &bera.User{Email: email, Admin: *admin}
+	if *pwStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if pw := strings.TrimRight(line, "\r\n"); len(pw) < 8 {
+			return errors.New("password must be at least 8 characters")
+		} else {
+			u.PasswordHash = secret.HashPassword(pw)
+		}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.CreateUser(ctx, u); err != nil {
+		return errors.New(bera.ErrorMessage(err))
+	}
+	key := secret.NewAPIKey()
+	if err := st.CreateAPIKey(ctx, &bera.APIKey{UserID: u.ID, Hash: secret.HashAPIKey(key), Description: "created by bera admin users:create"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Created %s. API key:\n%s\n", u.Email, key)
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

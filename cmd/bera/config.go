@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// serverConfig holds `bera server` settings. Every flag also reads BERA_<FLAG> (upper case,
+// dashes as underscores); a flag on the command line wins.
+type serverConfig struct {
+	Data            string
+	Listen          string
+	RouterListen    string
+	RouterTLSListen string
+	Domain          string
+	Runtime         string
+	DatabaseURL     string
+	RedisURL        string
+	TLSCert         string
+	TLSKey          string
+	LogLevel        string
+	APIRateLimit    int
+}
+
+func (c *serverConfig) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", "./.bera", "data directory (database, keys, slugs)")
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:3000", "address of the API, git and dashboard (HTTP and TLS on one port)")
+	fs.StringVar(&c.RouterListen, "router-listen", "127.0.0.1:8080", "address of the HTTP router for apps")
+	fs.StringVar(&c.RouterTLSListen, "router-tls-listen", "", "address of the HTTPS router for apps (off when empty)")
+	fs.StringVar(&c.Domain, "domain", "localhost", "base domain: apps answer at APP.DOMAIN")
+	fs.StringVar(&c.Runtime, "runtime", "auto", "dyno runtime: auto, runc or process")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL for metadata (default: SQLite in the data dir)")
+	fs.StringVar(&c.RedisURL, "redis-url", "", "Redis URL for logs and events shared between servers")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate (PEM) for TLS on --listen (default: one signed by DATA/ca.pem)")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "key (PEM) for --tls-cert")
+	fs.IntVar(&c.APIRateLimit, "api-rate-limit", 4500, "API requests an account may burst (refilled at 75/min, as Heroku); 0 disables the limit")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+// parseServerFlags applies BERA_* env vars as defaults, then the command line.
+func parseServerFlags(args []string, stderr io.Writer) (*serverConfig, error) {
+	c := &serverConfig{}
+	fs := flag.NewFlagSet("bera server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: bera server [flags]\n\nRuns the whole platform on this machine. Every flag can also be set as BERA_<FLAG>.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	c.flags(fs)
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "BERA_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok {
+			if err := f.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return nil, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError(err.Error())
+	}
+	if fs.NArg() > 0 {
+		return nil, usageError("unexpected argument " + fs.Arg(0) + "; see bera server --help")
+	}
+	switch c.Runtime {
+	case "auto", "runc", "process":
+	default:
+		return nil, usageError("--runtime must be auto, runc or process")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return nil, usageError("--tls-cert and --tls-key go together")
+	}
+	return c, nil
+}

@@ -1,0 +1,53 @@
+// Command bera is Bera's single binary: `bera server` runs the platform, `bera admin …`
+// manages accounts on the server machine, and every other command is the CLI client.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kingvon-ke/bera/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "server":
+			return exitCode(runServer(ctx, args[1:]))
+		case "admin":
+			return exitCode(runAdmin(ctx, args[1:], os.Stdin, os.Stdout))
+		case "git-hook":
+			return runGitHook(args[1:], os.Stdin, os.Stdout)
+		}
+	}
+	return cli.Run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// exitCode prints err as one line and maps it to an exit status.
+func exitCode(err error) int {
+	switch e := err.(type) {
+	case nil:
+		return 0
+	case usageError:
+		fmt.Fprintln(os.Stderr, "bera: "+e.Error())
+		return 1
+	default:
+		fmt.Fprintln(os.Stderr, "bera: "+err.Error())
+		return 1
+	}
+}
+
+// usageError is a mistake in the command line.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/api"
+	"github.com/kingvon-ke/bera/internal/pki"
+	"github.com/kingvon-ke/bera/internal/secret"
+	"github.com/kingvon-ke/bera/internal/sniff"
+	"github.com/kingvon-ke/bera/internal/store"
+)
+
+// runServer runs `bera server` until ctx is cancelled (SIGINT/SIGTERM), then shuts down:
+// stop accepting, finish in-flight requests (10 s), close the store.
+func runServer(ctx context.Context, args []string) error {
+	cfg, err := parseServerFlags(args, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := bootstrapAdmin(ctx, st, cfg.Data, os.Stdout); err != nil {
+		return err
+	}
+	tlsCfg, err := listenerTLS(cfg)
+	if err != nil {
+		return err
+	}
+	apiServer := api.NewServer(api.Config{
+		Store: st, Logger: log, Domain: cfg.Domain, WebScheme: "http",
+		WebURLSuffix: portSuffix(cfg.RouterListen, "80"), RequestBudget: budget(cfg.APIRateLimit),
+	})
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{Handler: apiServer, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("bera server started", "listen", ln.Addr().String(), "data", cfg.Data, "database", st.Dialect(), "domain", cfg.Domain)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(sniff.New(ln, tlsCfg, 10*time.Second)); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	return g.Wait()
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// openStore creates the data dir, loads the secret key and opens the metadata store.
+func openStore(ctx context.Context, cfg *serverConfig) (*store.Store, error) {
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	key, err := secret.LoadOrCreateKey(filepath.Join(cfg.Data, "secret.key"), os.Getenv("BERA_SECRET_KEY"))
+	if err != nil {
+		return nil, fmt.Errorf("load secret key: %w", err)
+	}
+	box, err := secret.NewBox(key)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, SQLitePath: filepath.Join(cfg.Data, "bera.db"), Cipher: box})
+}
+
+// bootstrapAdmin creates the first account when the store has none, writes its API key to
+// DATA/admin.key (0600) and prints it once.
+func bootstrapAdmin(ctx context.Context, st *store.Store, dataDir string, out *os.File) error {
+	n, err := st.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	email := os.Getenv("BERA_ADMIN_EMAIL")
+	if email == "" {
+		email = "admin@localhost"
+	}
+	u := &bera.User{Email: strings.ToLower(email), Admin: true}
+	if pw := os.Getenv("BERA_ADMIN_PASSWORD"); pw != "" {
+		u.PasswordHash = secret.HashPassword(pw)
+	}
+	if err := st.CreateUser(ctx, u); err != nil {
+		return fmt.Errorf("create admin: %w", err)
+	}
+	key := secret.NewAPIKey()
+	if err := st.CreateAPIKey(ctx, &bera.APIKey{UserID: u.ID, Hash: secret.HashAPIKey(key), Description: "admin key created at first start"}); err != nil {
+		return err
+	}
+	path := filepath.Join(dataDir, "admin.key")
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write admin key: %w", err)
+	}
+	fmt.Fprintf(out, "Created admin account %s. Its API key (also in %s):\n%s\n", u.Email, path, key)
+	return nil
+}
+
+// listenerTLS returns the TLS config of the --listen port: the given certificate, or one
+// signed by the local CA in DATA/ca.pem for loopback, the host name and the apps' domain.
+func listenerTLS(cfg *serverConfig) (*tls.Config, error) {
+	var cert tls.Certificate
+	var err error
+	if cfg.TLSCert != "" {
+		cert, err = tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	} else {
+		var ca *pki.CA
+		if ca, err = pki.LoadOrCreateCA(cfg.Data); err == nil {
+			cert, err = ca.Issue(listenerHosts(cfg))
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tls certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12}, nil
+}
+
+func listenerHosts(cfg *serverConfig) []string {
+	hosts := []string{"localhost", "127.0.0.1", "::1", cfg.Domain, "*." + cfg.Domain}
+	if h, _, err := net.SplitHostPort(cfg.Listen); err == nil && h != "" && h != "0.0.0.0" && h != "::" {
+		hosts = append(hosts, h)
+	}
+	if name, err := os.Hostname(); err == nil {
+		hosts = append(hosts, name)
+	}
+	return hosts
+}
+
+// portSuffix returns ":PORT" of addr, or "" when it is the default port.
+func portSuffix(addr, defaultPort string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == defaultPort {
+		return ""
+	}
+	return ":" + port
+}
+
+// budget maps --api-rate-limit to api.Config.RequestBudget, where negative disables.
+func budget(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}

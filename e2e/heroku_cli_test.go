@@ -1,0 +1,89 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kingvon-ke/bera/internal/beratest"
+)
+
+// herokuCLI finds the official Heroku CLI (scripts/test installs heroku@11.10.0 and sets
+// BERA_TEST_HEROKU).
+func herokuCLI(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("BERA_TEST_HEROKU"); p != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return beratest.Require(t, "heroku", "npm install -g heroku@11.10.0, or run scripts/test")
+}
+
+// heroku runs the Heroku CLI against env with the admin key, in a fresh HOME.
+func heroku(t *testing.T, bin string, env *beratest.Env, home string, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = home
+	cmd.Env = append(os.Environ(),
+		"HOME="+home, "HEROKU_HOST="+env.APIURL, "HEROKU_API_KEY="+env.AdminKey,
+		"HEROKU_PARTICLEBOARD_URL="+env.APIURL, "HEROKU_DISABLE_AUTOUPDATE=1",
+		"DISABLE_TELEMETRY=true", "HEROKU_SKIP_NEW_VERSION_CHECK=true", "NO_COLOR=1", "FORCE_COLOR=0")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
+}
+
+// TestHerokuCLI drives a Bera server with the unmodified official Heroku CLI.
+func TestHerokuCLI(t *testing.T) {
+	t.Parallel()
+	bin := herokuCLI(t)
+	env := beratest.New(t)
+	home := t.TempDir()
+	run := func(wantIn string, args ...string) string {
+		t.Helper()
+		out, errOut, err := heroku(t, bin, env, home, args...)
+		if err != nil {
+			t.Fatalf("heroku %s: %v\nstdout: %s\nstderr: %s\nserver: %s", strings.Join(args, " "), err, out, errOut, env.Stderr.String())
+		}
+		if !strings.Contains(out+errOut, wantIn) {
+			t.Fatalf("heroku %s: output lacks %q:\nstdout: %s\nstderr: %s", strings.Join(args, " "), wantIn, out, errOut)
+		}
+		return out
+	}
+	run("admin@localhost", "auth:whoami")
+	run("You have no apps.", "apps")
+	run("demo-app.localhost", "apps:create", "demo-app")
+	run("demo-app", "apps")
+	info := run("=== demo-app", "apps:info", "-a", "demo-app")
+	if !strings.Contains(info, "admin@localhost") || !strings.Contains(info, "heroku-24") {
+		t.Errorf("apps:info lacks owner or stack:\n%s", info)
+	}
+	run("done, v2", "config:set", "A=1", "B=2", "-a", "demo-app")
+	cfg := run("B:", "config", "-a", "demo-app")
+	if !strings.Contains(cfg, "A:") {
+		t.Errorf("config lacks A:\n%s", cfg)
+	}
+	run("done, v3", "config:unset", "A", "-a", "demo-app")
+	if cfg := run("B:", "config", "-a", "demo-app"); strings.Contains(cfg, "A:") {
+		t.Errorf("A still set after config:unset:\n%s", cfg)
+	}
+	rels := run("v3", "releases", "-a", "demo-app")
+	for _, want := range []string{"Remove A config vars", "Set A, B config vars", "Initial release"} {
+		if !strings.Contains(rels, want) {
+			t.Errorf("releases lacks %q:\n%s", want, rels)
+		}
+	}
+	run("No dynos on demo-app", "ps", "-a", "demo-app")
+	run("Destroying", "apps:destroy", "demo-app", "--confirm", "demo-app")
+	if out, errOut, err := heroku(t, bin, env, home, "apps:info", "-a", "demo-app"); err == nil || !strings.Contains(out+errOut, "Couldn't find that app") {
+		t.Errorf("apps:info after destroy: err=%v\n%s%s", err, out, errOut)
+	}
+}

@@ -1,0 +1,177 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/kingvon-ke/bera"
+)
+
+// maxQuantity caps a process type's dyno count.
+const maxQuantity = 100
+
+func (s *Server) handleFormationList(w http.ResponseWriter, r *http.Request) error {
+	app, _, err := s.appFor(r)
+	if err != nil {
+		return err
+	}
+	forms, err := s.store.ListFormation(r.Context(), app.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, formationsJSON(forms, app))
+}
+
+func formationsJSON(forms []*bera.Formation, app *bera.App) []formationJSON {
+	out := make([]formationJSON, 0, len(forms))
+	for _, f := range forms {
+		out = append(out, toFormation(f, app))
+	}
+	return out
+}
+
+func (s *Server) handleFormationInfo(w http.ResponseWriter, r *http.Request) error {
+	app, _, err := s.appFor(r)
+	if err != nil {
+		return err
+	}
+	forms, err := s.store.ListFormation(r.Context(), app.ID)
+	if err != nil {
+		return err
+	}
+	for _, f := range forms {
+		if f.Type == r.PathValue("type") {
+			return writeJSON(w, http.StatusOK, toFormation(f, app))
+		}
+	}
+	return &bera.Error{Code: bera.ENotFound, Resource: "formation", Message: "Couldn't find that process type (" + r.PathValue("type") + ")."}
+}
+
+// formationUpdate is one update as clients send it: quantity as a number or a string that may
+// be relative ("2", "+1", "-1"), as `heroku ps:scale` sends it.
+type formationUpdate struct {
+	Type     string          `json:"type"`
+	Quantity json.RawMessage `json:"quantity"`
+	Size     *string         `json:"size"`
+}
+
+func (u formationUpdate) toDomain() (bera.FormationUpdate, error) {
+	if err := bera.ValidateProcessType(u.Type); err != nil {
+		return bera.FormationUpdate{}, err
+	}
+	out := bera.FormationUpdate{Type: u.Type}
+	if u.Size != nil {
+		size, err := bera.LookupDynoSize(*u.Size)
+		if err != nil {
+			return out, err
+		}
+		out.Size = size.Name
+	}
+	if len(u.Quantity) == 0 || bytes.Equal(u.Quantity, []byte("null")) {
+		return out, nil
+	}
+	q, rel, err := parseQuantity(u.Quantity)
+	if err != nil {
+		return out, err
+	}
+	out.Quantity, out.Relative = &q, rel
+	return out, nil
+}
+
+func parseQuantity(raw json.RawMessage) (int, bool, error) {
+	bad := bera.Errorf(bera.EInvalid, "Quantity must be an integer from 0 to %d, or a relative change such as \"+1\" or \"-1\".", maxQuantity)
+	s := string(raw)
+	if strings.HasPrefix(s, `"`) {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, false, bad
+		}
+	}
+	s = strings.TrimSpace(s)
+	relative := strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-")
+	n, err := strconv.Atoi(s)
+	if err != nil || n > maxQuantity || n < -maxQuantity || (!relative && n < 0) {
+		return 0, false, bad
+	}
+	return n, relative, nil
+}
+
+type batchFormationRequest struct {
+	Updates []formationUpdate `json:"updates"`
+}
+
+func (s *Server) handleFormationBatch(w http.ResponseWriter, r *http.Request) error {
+	app, _, err := s.appFor(r)
+	if err != nil {
+		return err
+	}
+	var req batchFormationRequest
+	if err := decode(r, &req, false); err != nil {
+		return err
+	}
+	if len(req.Updates) == 0 {
+		return bera.Errorf(bera.EInvalid, "No updates given: send {\"updates\": [{\"type\": \"web\", \"quantity\": 1}]}.")
+	}
+	return s.updateFormation(w, r, app, req.Updates, "")
+}
+
+func (s *Server) handleFormationUpdate(w http.ResponseWriter, r *http.Request) error {
+	app, _, err := s.appFor(r)
+	if err != nil {
+		return err
+	}
+	var req formationUpdate
+	if err := decode(r, &req, false); err != nil {
+		return err
+	}
+	req.Type = r.PathValue("type")
+	return s.updateFormation(w, r, app, []formationUpdate{req}, req.Type)
+}
+
+// updateFormation applies updates and answers with the whole formation, or with the one type
+// when single is set.
+func (s *Server) updateFormation(w http.ResponseWriter, r *http.Request, app *bera.App, updates []formationUpdate, single string) error {
+	domain := make([]bera.FormationUpdate, 0, len(updates))
+	for _, u := range updates {
+		d, err := u.toDomain()
+		if err != nil {
+			return err
+		}
+		domain = append(domain, d)
+	}
+	if err := s.checkRelativeQuantities(r, app, domain); err != nil {
+		return err
+	}
+	forms, err := s.store.UpdateFormation(r.Context(), app.ID, domain)
+	if err != nil {
+		return err
+	}
+	for _, f := range forms {
+		if single != "" && f.Type == single {
+			return writeJSON(w, http.StatusOK, toFormation(f, app))
+		}
+	}
+	return writeJSON(w, http.StatusOK, formationsJSON(forms, app))
+}
+
+// checkRelativeQuantities refuses relative changes that would go past maxQuantity, before
+// anything is written.
+func (s *Server) checkRelativeQuantities(r *http.Request, app *bera.App, updates []bera.FormationUpdate) error {
+	current, err := s.store.ListFormation(r.Context(), app.ID)
+	if err != nil {
+		return err
+	}
+	for _, u := range updates {
+		if u.Quantity == nil || !u.Relative {
+			continue
+		}
+		for _, f := range current {
+			if f.Type == u.Type && f.Quantity+*u.Quantity > maxQuantity {
+				return bera.Errorf(bera.EInvalid, "Quantity must be at most %d.", maxQuantity)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+)
+
+// route is one entry of the API's route table; the same table feeds /openapi.json.
+type route struct {
+	method, path, summary string
+	public                bool // no authentication (health, docs)
+	h                     handlerFunc
+}
+
+func (s *Server) routeTable() []route {
+	return []route{
+		{method: "GET", path: "/health", summary: "Liveness check", public: true, h: s.handleHealth},
+		{method: "GET", path: "/openapi.json", summary: "OpenAPI description of this API", public: true, h: s.handleOpenAPI},
+		{method: "GET", path: "/schema", summary: "OpenAPI description of this API", public: true, h: s.handleOpenAPI},
+		{method: "GET", path: "/docs", summary: "Readable API reference", public: true, h: s.handleDocs},
+
+		{method: "GET", path: "/account", summary: "Info for the current account", h: s.handleAccountInfo},
+		{method: "GET", path: "/users/{user}", summary: "Info for an account (~ is the current user)", h: s.handleUserInfo},
+		{method: "POST", path: "/oauth/authorizations", summary: "Create an API key (login with email and password over Basic auth)", h: s.handleAuthorizationCreate},
+		{method: "GET", path: "/oauth/authorizations", summary: "List the current user's API keys", h: s.handleAuthorizationList},
+		{method: "GET", path: "/oauth/authorizations/{id}", summary: "Info for an API key (~ is the key in use)", h: s.handleAuthorizationInfo},
+		{method: "DELETE", path: "/oauth/authorizations/{id}", summary: "Revoke an API key", h: s.handleAuthorizationDelete},
+		{method: "DELETE", path: "/oauth/sessions/{id}", summary: "End a session (no-op; API keys are revoked with DELETE /oauth/authorizations)", h: s.handleSessionDelete},
+
+		{method: "GET", path: "/apps", summary: "List apps you own or collaborate on", h: s.handleAppList},
+		{method: "GET", path: "/users/{user}/apps", summary: "List apps of a user (~ is the current user)", h: s.handleUserAppList},
+		{method: "POST", path: "/apps", summary: "Create an app", h: s.handleAppCreate},
+		{method: "GET", path: "/apps/{app}", summary: "Info for an app", h: s.handleAppInfo},
+		{method: "PATCH", path: "/apps/{app}", summary: "Update an app (name, maintenance, build_stack)", h: s.handleAppUpdate},
+		{method: "DELETE", path: "/apps/{app}", summary: "Delete an app", h: s.handleAppDelete},
+
+		{method: "GET", path: "/apps/{app}/config-vars", summary: "The app's config vars", h: s.handleConfigInfo},
+		{method: "PATCH", path: "/apps/{app}/config-vars", summary: "Set config vars (null unsets); creates a release", h: s.handleConfigUpdate},
+
+		{method: "GET", path: "/apps/{app}/releases", summary: "List releases (Range: version)", h: s.handleReleaseList},
+		{method: "POST", path: "/apps/{app}/releases", summary: "Roll back to a release ({\"release\": id})", h: s.handleReleaseRollback},
+		{method: "GET", path: "/apps/{app}/releases/{release}", summary: "Info for a release (id or version)", h: s.handleReleaseInfo},
+		{method: "GET", path: "/apps/{app}/releases/{release}/config-vars", summary: "Config vars of a release", h: s.handleReleaseConfig},
+
+		{method: "GET", path: "/apps/{app}/formation", summary: "List process types with quantity and size", h: s.handleFormationList},
+		{method: "PATCH", path: "/apps/{app}/formation", summary: "Batch update formation ({\"updates\": [...]})", h: s.handleFormationBatch},
+		{method: "GET", path: "/apps/{app}/formation/{type}", summary: "Info for a process type", h: s.handleFormationInfo},
+		{method: "PATCH", path: "/apps/{app}/formation/{type}", summary: "Update a process type", h: s.handleFormationUpdate},
+
+		{method: "GET", path: "/apps/{app}/collaborators", summary: "List collaborators", h: s.handleCollaboratorList},
+		{method: "POST", path: "/apps/{app}/collaborators", summary: "Add a collaborator ({\"user\": email})", h: s.handleCollaboratorCreate},
+		{method: "GET", path: "/apps/{app}/collaborators/{collaborator}", summary: "Info for a collaborator (email or id)", h: s.handleCollaboratorInfo},
+		{method: "DELETE", path: "/apps/{app}/collaborators/{collaborator}", summary: "Remove a collaborator", h: s.handleCollaboratorDelete},
+
+		{method: "GET", path: "/apps/{app}/features", summary: "List app features", h: s.handleFeatureList},
+		{method: "GET", path: "/apps/{app}/features/{feature}", summary: "Info for an app feature", h: s.handleFeatureInfo},
+		{method: "PATCH", path: "/apps/{app}/features/{feature}", summary: "Enable or disable an app feature", h: s.handleFeatureUpdate},
+
+		{method: "GET", path: "/apps/{app}/builds", summary: "List builds", h: s.handleBuildList},
+		{method: "GET", path: "/apps/{app}/builds/{build}", summary: "Info for a build", h: s.handleBuildInfo},
+		{method: "GET", path: "/apps/{app}/dynos", summary: "List dynos", h: s.handleDynoList},
+		{method: "DELETE", path: "/apps/{app}/dynos", summary: "Restart all dynos", h: s.handleDynoRestartAll},
+
+		{method: "GET", path: "/apps/{app}/buildpack-installations", summary: "List the app's buildpacks", h: s.handleBuildpackList},
+		{method: "PUT", path: "/apps/{app}/buildpack-installations", summary: "Replace the app's buildpacks", h: s.handleBuildpackUpdate},
+		{method: "GET", path: "/apps/{app}/domains", summary: "List domains", h: s.handleDomainList},
+		{method: "GET", path: "/apps/{app}/addons", summary: "List add-ons", h: s.handleEmptyList},
+		{method: "GET", path: "/apps/{app}/sni-endpoints", summary: "List SNI endpoints", h: s.handleEmptyList},
+		{method: "GET", path: "/apps/{app}/pipeline-couplings", summary: "Pipeline coupling of the app (404 when none)", h: s.handlePipelineCoupling},
+		{method: "GET", path: "/addon-attachments", summary: "List add-on attachments", h: s.handleEmptyList},
+		{method: "GET", path: "/addons", summary: "List add-ons", h: s.handleEmptyList},
+		{method: "GET", path: "/spaces", summary: "List spaces", h: s.handleEmptyList},
+		{method: "GET", path: "/stacks", summary: "List stacks", h: s.handleStackList},
+		{method: "GET", path: "/regions", summary: "List regions", h: s.handleRegionList},
+	}
+}
+
+// registerRoutes registers every route at the root and under /api/v1.
+func (s *Server) registerRoutes() {
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		h := s.adapt(rt.h)
+		if !rt.public {
+			h = s.authenticate(h)
+		}
+		h = s.limitBody(h)
+		s.mux.Handle(rt.method+" "+rt.path, h)
+		s.mux.Handle(rt.method+" /api/v1"+rt.path, http.StripPrefix("/api/v1", h))
+	}
+	// Anything else is a Heroku-shaped 404 (or 405), never the mux's plain text.
+	s.mux.Handle("/", s.authenticate(s.adapt(s.handleNotFound)))
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) error {
+	p := strings.TrimPrefix(r.URL.Path, "/api/v1")
+	for _, rt := range s.routes {
+		if matchPattern(rt.path, p) {
+			return errorf(http.StatusMethodNotAllowed, "method_not_allowed", "Method %s is not allowed on %s.", r.Method, p)
+		}
+	}
+	return errorf(http.StatusNotFound, "not_found", "The requested API endpoint was not found. See /docs for the list.")
+}
+
+// matchPattern reports whether path matches a mux pattern's path with {wildcards}.
+func matchPattern(pattern, path string) bool {
+	ps := strings.Split(strings.Trim(pattern, "/"), "/")
+	xs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if !strings.HasPrefix(ps[i], "{") && ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,124 @@
+// Package api serves Bera's REST API: the Heroku Platform API v3 resources and shapes (see
+// shared/heroku-api.md), under the root and under /api/v1, with authentication on every
+// request and per-app authorization.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/kingvon-ke/bera"
+)
+
+// Store is what the API reads and writes. *store.Store satisfies it.
+type Store interface {
+	User(ctx context.Context, idOrEmail string) (*bera.User, error)
+	TouchUserLogin(ctx context.Context, userID string) error
+	CreateAPIKey(ctx context.Context, k *bera.APIKey) error
+	UserByAPIKeyHash(ctx context.Context, hash string) (*bera.User, *bera.APIKey, error)
+	ListAPIKeys(ctx context.Context, userID string) ([]*bera.APIKey, error)
+	DeleteAPIKey(ctx context.Context, userID, keyID string) error
+
+	CreateApp(ctx context.Context, app *bera.App) (*bera.Release, error)
+	App(ctx context.Context, idOrName string) (*bera.App, error)
+	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
+	UpdateApp(ctx context.Context, appID string, upd bera.AppUpdate) (*bera.App, error)
+	DeleteApp(ctx context.Context, appID string) error
+
+	Role(ctx context.Context, appID, userID string) (string, error)
+	AddCollaborator(ctx context.Context, appID, userID string) (*bera.Collaborator, error)
+	ListCollaborators(ctx context.Context, appID string) ([]*bera.Collaborator, error)
+	RemoveCollaborator(ctx context.Context, appID, userID string) error
+
+	ConfigVars(ctx context.Context, appID string) (map[string]string, error)
+	UpdateConfigVars(ctx context.Context, appID, userID string, changes []bera.ConfigChange) (map[string]string, *bera.Release, error)
+	CreateRelease(ctx context.Context, rel *bera.Release) error
+	Release(ctx context.Context, appID, idOrVersion string) (*bera.Release, error)
+	ListReleases(ctx context.Context, appID string) ([]*bera.Release, error)
+
+	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
+	UpdateFormation(ctx context.Context, appID string, updates []bera.FormationUpdate) ([]*bera.Formation, error)
+
+	AppFeatures(ctx context.Context, appID string) ([]bera.AppFeature, error)
+	SetAppFeature(ctx context.Context, appID, name string, enabled bool) error
+
+	Build(ctx context.Context, appID, id string) (*bera.Build, error)
+	ListBuilds(ctx context.Context, appID string) ([]*bera.Build, error)
+}
+
+// Config configures a Server.
+type Config struct {
+	Store  Store
+	Logger *slog.Logger
+	// Domain is the apps' base domain: an app answers at APP.Domain.
+	Domain string
+	// WebURLSuffix is appended to APP.Domain in web_url, e.g. ":8080" ("" for port 80/443).
+	WebURLSuffix string
+	// WebScheme is "http" or "https" for web_url.
+	WebScheme string
+	// MaxBodyBytes caps request bodies (default 1 MiB); larger bodies get 413.
+	MaxBodyBytes int64
+	// FailedLoginsPerMinute is the per-IP budget of failed authentications (default 20).
+	FailedLoginsPerMinute int
+	// RequestBudget is the per-account burst of API requests (default 4500, Heroku's), refilled
+	// at RequestRefillPerMinute (default 75). A negative RequestBudget disables the limit.
+	RequestBudget          int
+	RequestRefillPerMinute float64
+	// Now returns the current time (default time.Now).
+	Now func() time.Time
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	cfg     Config
+	store   Store
+	log     *slog.Logger
+	mux     *http.ServeMux
+	routes  []route
+	guard   *loginGuard
+	budgets *budgets
+	handler http.Handler
+}
+
+// NewServer returns a Server with its routes registered.
+func NewServer(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.FailedLoginsPerMinute == 0 {
+		cfg.FailedLoginsPerMinute = 20
+	}
+	if cfg.RequestBudget == 0 {
+		cfg.RequestBudget = 4500
+	}
+	if cfg.RequestRefillPerMinute == 0 {
+		cfg.RequestRefillPerMinute = 75
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.WebScheme == "" {
+		cfg.WebScheme = "http"
+	}
+	s := &Server{
+		cfg:     cfg,
+		store:   cfg.Store,
+		log:     cfg.Logger.With("component", "api"),
+		mux:     http.NewServeMux(),
+		guard:   newLoginGuard(cfg.FailedLoginsPerMinute),
+		budgets: newBudgets(cfg.RequestBudget, cfg.RequestRefillPerMinute),
+	}
+	s.registerRoutes()
+	s.handler = s.recoverPanics(s.withRequestID(s.accessLog(s.mux)))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
