@@ -1,0 +1,3 @@
+module example.com/broken-compile
+
+go 1.22

@@ -1,0 +1,1 @@
+print("a script, but no web process and no Procfile")
