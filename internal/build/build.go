@@ -146,6 +146,17 @@ func (o Options) withDefaults() (Options, error) {
 	if fi, err := os.Stat(o.SourceDir); err != nil || !fi.IsDir() {
 		return o, fmt.Errorf("build: source directory %s: not a directory", o.SourceDir)
 	}
+	// Buildpacks cd around, so every directory they are given must be absolute.
+	for _, p := range []*string{&o.SourceDir, &o.CacheDir, &o.SlugPath, &o.WorkDir} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return o, fmt.Errorf("build: %w", err)
+		}
+		*p = abs
+	}
 	if o.Stack == "" {
 		o.Stack = DefaultStack
 	}

@@ -171,3 +171,14 @@ func TestParseRelease(t *testing.T) {
 		})
 	}
 }
+
+func FuzzParseRelease(f *testing.F) {
+	f.Add("---\naddons:\n  - a\ndefault_process_types:\n  web: x\n")
+	f.Add("addons: [a, 'b']\ndefault_process_types: {}\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		types, _, err := build.ParseRelease(in)
+		if err == nil && types == nil {
+			t.Fatal("nil process types without an error")
+		}
+	})
+}
