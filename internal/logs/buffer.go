@@ -50,7 +50,7 @@ type Buffer struct {
 	max int
 	now func() time.Time
 
-	mu sync.RWMutex // guards the following
+	mu   sync.RWMutex // guards the following
 	apps map[string]*ring
 }
 
