@@ -148,6 +148,7 @@ func (s *Server) updateFormation(w http.ResponseWriter, r *http.Request, app *be
 	if err != nil {
 		return err
 	}
+	s.cfg.Dynos.Converge(app.ID)
 	for _, f := range forms {
 		if single != "" && f.Type == single {
 			return writeJSON(w, http.StatusOK, toFormation(f, app))

@@ -86,21 +86,6 @@ func (s *Server) handleBuildInfo(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, toBuild(b))
 }
 
-// handleDynoList lists the app's dynos. Until a runtime is wired in, an app has none.
-func (s *Server) handleDynoList(w http.ResponseWriter, r *http.Request) error {
-	if _, _, err := s.appFor(r); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, []any{})
-}
-
-func (s *Server) handleDynoRestartAll(w http.ResponseWriter, r *http.Request) error {
-	if _, _, err := s.appFor(r); err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusAccepted, map[string]any{})
-}
-
 type buildpackInstallationJSON struct {
 	Ordinal   int           `json:"ordinal"`
 	Buildpack buildpackJSON `json:"buildpack"`

@@ -106,6 +106,17 @@ func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) e
 	if err := s.store.CreateRelease(r.Context(), rel); err != nil {
 		return err
 	}
+	// The old slug's process types become the formation's again.
+	if target.SlugID != "" {
+		sl, err := s.store.Slug(r.Context(), target.SlugID)
+		if err != nil {
+			return err
+		}
+		if err := s.store.SetProcessTypes(r.Context(), app.ID, sl.ProcessTypes); err != nil {
+			return err
+		}
+	}
+	s.cfg.Dynos.Converge(app.ID)
 	rel, err = s.store.Release(r.Context(), app.ID, rel.ID)
 	if err != nil {
 		return err

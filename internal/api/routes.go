@@ -59,7 +59,10 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/apps/{app}/builds", summary: "List builds", h: s.handleBuildList},
 		{method: "GET", path: "/apps/{app}/builds/{build}", summary: "Info for a build", h: s.handleBuildInfo},
 		{method: "GET", path: "/apps/{app}/dynos", summary: "List dynos", h: s.handleDynoList},
-		{method: "DELETE", path: "/apps/{app}/dynos", summary: "Restart all dynos", h: s.handleDynoRestartAll},
+		{method: "DELETE", path: "/apps/{app}/dynos", summary: "Restart all dynos", h: s.handleDynoRestart},
+		{method: "GET", path: "/apps/{app}/dynos/{dyno}", summary: "Info for a dyno (name or id)", h: s.handleDynoInfo},
+		{method: "DELETE", path: "/apps/{app}/dynos/{dyno}", summary: "Restart a dyno", h: s.handleDynoRestart},
+		{method: "DELETE", path: "/apps/{app}/formations/{type}", summary: "Restart the dynos of a process type", h: s.handleDynoRestart},
 
 		{method: "GET", path: "/apps/{app}/buildpack-installations", summary: "List the app's buildpacks", h: s.handleBuildpackList},
 		{method: "PUT", path: "/apps/{app}/buildpack-installations", summary: "Replace the app's buildpacks", h: s.handleBuildpackUpdate},

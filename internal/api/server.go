@@ -44,13 +44,26 @@ type Store interface {
 	AppFeatures(ctx context.Context, appID string) ([]bera.AppFeature, error)
 	SetAppFeature(ctx context.Context, appID, name string, enabled bool) error
 
+	SetProcessTypes(ctx context.Context, appID string, types map[string]string) error
+	Slug(ctx context.Context, id string) (*bera.Slug, error)
+
 	Build(ctx context.Context, appID, id string) (*bera.Build, error)
 	ListBuilds(ctx context.Context, appID string) ([]*bera.Build, error)
+}
+
+// Dynos is the running side of apps: the dyno reconciler. Nil means no runtime (no dynos).
+type Dynos interface {
+	Dynos(appID string) []bera.Dyno
+	// Converge asks for the app's dynos to be brought in line with its formation and release.
+	Converge(appID string)
+	// Restart replaces the app's dynos: all when target is "", else of a type or one by name.
+	Restart(appID, target string)
 }
 
 // Config configures a Server.
 type Config struct {
 	Store  Store
+	Dynos  Dynos
 	Logger *slog.Logger
 	// Domain is the apps' base domain: an app answers at APP.Domain.
 	Domain string
@@ -113,6 +126,9 @@ func NewServer(cfg Config) *Server {
 		guard:   newLoginGuard(cfg.FailedLoginsPerMinute),
 		budgets: newBudgets(cfg.RequestBudget, cfg.RequestRefillPerMinute),
 	}
+	if cfg.Dynos == nil {
+		s.cfg.Dynos = noDynos{}
+	}
 	s.registerRoutes()
 	s.handler = s.recoverPanics(s.withRequestID(s.accessLog(s.mux)))
 	return s
@@ -122,3 +138,9 @@ func NewServer(cfg Config) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
+
+type noDynos struct{}
+
+func (noDynos) Dynos(string) []bera.Dyno { return nil }
+func (noDynos) Converge(string)          {}
+func (noDynos) Restart(string, string)   {}

@@ -69,15 +69,7 @@ func (e *e2e) withStdin(home, stdin string, args ...string) (string, int) {
 // createUser makes an account with a password and returns its API key.
 func (e *e2e) createUser(email, password string) string {
 	e.t.Helper()
-	if os.Getenv("BERA_TEST_DB") == "postgres" {
-		e.t.Skip("beratest.Env does not expose the PostgreSQL URL that `bera admin` needs")
-	}
-	out, code := e.withStdin(e.Home, password+"\n", "admin", "users:create", email, "--password-stdin", "--data", e.DataDir)
-	if code != 0 {
-		e.t.Fatalf("admin users:create: exit %d: %s", code, out)
-	}
-	fields := strings.Fields(out)
-	return fields[len(fields)-1]
+	return e.CreateUser(e.t, email, password)
 }
 
 func gitRepo(t *testing.T) string {

@@ -20,7 +20,49 @@ func releasesCommands() []*command {
 		Example: "bera releases:info v3 -a my-app",
 		Flags:   []Flag{jsonFlag, {Name: "shell", Short: "s", Usage: "print config vars as KEY=value"}},
 		Run:     runReleasesInfo,
+	}, {
+		Name: "releases:rollback", Aliases: []string{"rollback"}, Topic: "releases", App: true, Args: "[vN]", MaxArgs: 1,
+		Summary: "roll back to an earlier release (the one before the current by default): a new release with its code and config, no build",
+		Example: "bera releases:rollback v3 -a my-app",
+		Run:     runReleasesRollback,
 	}}
+}
+
+func runReleasesRollback(s *session) error {
+	c, app, err := s.clientApp()
+	if err != nil {
+		return err
+	}
+	target := ""
+	if len(s.args) == 1 {
+		v, err := parseVersion(s.args[0])
+		if err != nil {
+			return err
+		}
+		target = strconv.Itoa(v)
+	} else {
+		// As the Heroku CLI: the second newest release that can be rolled back to.
+		rs, err := c.Releases(s.ctx, app, 10)
+		if err != nil {
+			return err
+		}
+		var eligible []client.Release
+		for _, r := range rs {
+			if r.EligibleForRollback {
+				eligible = append(eligible, r)
+			}
+		}
+		if len(eligible) < 2 {
+			return usagef("%s has no earlier release to roll back to", app)
+		}
+		target = strconv.Itoa(eligible[1].Version)
+	}
+	r, err := c.Rollback(s.ctx, app, target)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.stdout, "Rolling back %s to v%s... done, v%d\n", app, target, r.Version)
+	return nil
 }
 
 func runReleases(s *session) error {

@@ -129,3 +129,10 @@ func (c *Client) AddCollaborator(ctx context.Context, app, email string) (*Colla
 func (c *Client) RemoveCollaborator(ctx context.Context, app, email string) error {
 	return c.Do(ctx, http.MethodDelete, appPath(app, "collaborators", email), nil, nil)
 }
+
+// Rollback creates a new release with the slug and config of release (an id or version),
+// with no build (POST /apps/{app}/releases).
+func (c *Client) Rollback(ctx context.Context, app, release string) (*Release, error) {
+	var r Release
+	return &r, c.Do(ctx, http.MethodPost, appPath(app, "releases"), map[string]string{"release": release}, &r)
+}

@@ -1,0 +1,193 @@
+// Package deploy turns a source tree into a running release: it records a build, runs the
+// buildpacks, stores the slug, creates release vN with the current config, updates the
+// formation's process types and asks the dyno reconciler to converge. git pushes (package
+// gitserver), Git URL deploys and tarball builds all enter here.
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/build"
+	"github.com/kingvon-ke/bera/internal/gitserver"
+	"github.com/kingvon-ke/bera/internal/slug"
+)
+
+// Store is what a deploy reads and writes. *store.Store satisfies it.
+type Store interface {
+	ConfigVars(ctx context.Context, appID string) (map[string]string, error)
+	CreateBuild(ctx context.Context, b *bera.Build) error
+	UpdateBuild(ctx context.Context, b *bera.Build) error
+	CreateSlug(ctx context.Context, sl *bera.Slug) error
+	CreateRelease(ctx context.Context, rel *bera.Release) error
+	SetProcessTypes(ctx context.Context, appID string, types map[string]string) error
+}
+
+// Converger is told when an app's release or formation changed, and can wait until the
+// app's web dynos run a release.
+type Converger interface {
+	Converge(appID string)
+	WaitRelease(ctx context.Context, appID, releaseID string) error
+}
+
+// Config configures a Deployer.
+type Config struct {
+	Store Store
+	Slugs slug.Store
+	// DataDir holds per-app build caches (DATA/cache/APPID) and build logs (DATA/builds).
+	DataDir string
+	// Converger starts the new release's dynos; nil leaves dynos alone.
+	Converger Converger
+	// BuildEnv is exported to buildpacks (GOPROXY, GOFLAGS, …); not config vars.
+	BuildEnv map[string]string
+	// Timeout caps one build (default 15 minutes).
+	Timeout time.Duration
+	// WebURL returns an app's URL for the closing message.
+	WebURL func(app string) string
+	Logger *slog.Logger
+}
+
+// Deployer runs deploys.
+type Deployer struct {
+	cfg Config
+	log *slog.Logger
+}
+
+var _ gitserver.Deployer = (*Deployer)(nil)
+
+// New returns a Deployer.
+func New(cfg Config) *Deployer {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 15 * time.Minute
+	}
+	return &Deployer{cfg: cfg, log: cfg.Logger.With("component", "deploy")}
+}
+
+// Deploy builds src for app and releases it. Build output goes to out as it happens. On any
+// failure the build is marked failed and the running release is left alone.
+func (d *Deployer) Deploy(ctx context.Context, app *bera.App, user *bera.User, src gitserver.Source, out io.Writer) error {
+	b := &bera.Build{AppID: app.ID, Status: bera.BuildPending, SourceURL: src.Ref, SourceVersion: src.Commit,
+		Buildpacks: app.Buildpacks, UserID: user.ID, Stack: app.BuildStack}
+	if err := d.cfg.Store.CreateBuild(ctx, b); err != nil {
+		return err
+	}
+	logFile, err := d.openBuildLog(b.ID)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	out = io.MultiWriter(out, logFile)
+	rel, err := d.run(ctx, app, user, src, b, out)
+	b.Status = bera.BuildSucceeded
+	if err != nil {
+		b.Status = bera.BuildFailed
+	} else {
+		b.ReleaseID = rel.ID
+	}
+	if uerr := d.cfg.Store.UpdateBuild(context.WithoutCancel(ctx), b); uerr != nil && err == nil {
+		err = uerr
+	}
+	if err != nil {
+		d.log.Info("deploy failed", "app", app.Name, "build", b.ID, "err", err)
+		return err
+	}
+	return d.verify(ctx, app, rel, out)
+}
+
+func (d *Deployer) openBuildLog(buildID string) (*os.File, error) {
+	dir := filepath.Join(d.cfg.DataDir, "builds")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(filepath.Join(dir, buildID+".log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+}
+
+// run builds, stores the slug and creates the release.
+func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src gitserver.Source, b *bera.Build, out io.Writer) (*bera.Release, error) {
+	config, err := d.cfg.Store.ConfigVars(ctx, app.ID)
+	if err != nil {
+		return nil, err
+	}
+	work, err := os.MkdirTemp("", "bera-build-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	fmt.Fprintf(out, "-----> Building on the %s stack\n", app.BuildStack)
+	res, err := build.Build(ctx, build.Options{
+		SourceDir: src.Dir, CacheDir: filepath.Join(d.cfg.DataDir, "cache", app.ID), Buildpacks: app.Buildpacks,
+		Env: config, BuildEnv: d.cfg.BuildEnv, Stack: app.BuildStack, SourceVersion: src.Commit, Output: out,
+		Timeout: d.cfg.Timeout, SlugPath: filepath.Join(work, "slug.tgz"), WorkDir: work,
+	})
+	if err != nil {
+		return nil, buildError(err)
+	}
+	if _, ok := res.ProcessTypes["web"]; !ok {
+		return nil, bera.Errorf(bera.EInvalid, "No web process type: add a Procfile with a `web:` line (process types found: %s).", typeNames(res.ProcessTypes))
+	}
+	fmt.Fprintf(out, "-----> Discovering process types\n       Procfile declares types -> %s\n", typeNames(res.ProcessTypes))
+	sl, err := d.storeSlug(ctx, app, src, res)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "-----> Compressing...\n       Done: %s\n", humanSize(res.SlugSize))
+	b.SlugID = sl.ID
+	rel := &bera.Release{AppID: app.ID, Description: "Deploy " + short(src.Commit), Status: bera.ReleaseSucceeded,
+		SlugID: sl.ID, Config: config, UserID: user.ID, UserEmail: user.Email}
+	if err := d.cfg.Store.CreateRelease(ctx, rel); err != nil {
+		return nil, err
+	}
+	if err := d.cfg.Store.SetProcessTypes(ctx, app.ID, res.ProcessTypes); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "-----> Launching...\n       Released v%d\n", rel.Version)
+	return rel, nil
+}
+
+// storeSlug puts the slug tarball in the slug store and records it.
+func (d *Deployer) storeSlug(ctx context.Context, app *bera.App, src gitserver.Source, res *build.Result) (*bera.Slug, error) {
+	f, err := os.Open(res.SlugPath)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := d.cfg.Slugs.Put(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("store slug: %w", err)
+	}
+	sl := &bera.Slug{AppID: app.ID, Checksum: "SHA256:" + info.SHA256, Size: info.Size, Commit: src.Commit,
+		ProcessTypes: res.ProcessTypes, BuildpackDesc: res.BuildpackDescription, Stack: res.Stack}
+	if err := d.cfg.Store.CreateSlug(ctx, sl); err != nil {
+		return nil, err
+	}
+	return sl, nil
+}
+
+// verify waits for the new release's web dynos, as Heroku's "Verifying deploy" does.
+func (d *Deployer) verify(ctx context.Context, app *bera.App, rel *bera.Release, out io.Writer) error {
+	url := ""
+	if d.cfg.WebURL != nil {
+		url = d.cfg.WebURL(app.Name)
+	}
+	if d.cfg.Converger == nil {
+		fmt.Fprintf(out, "       %s deployed to Bera\n", url)
+		return nil
+	}
+	d.cfg.Converger.Converge(app.ID)
+	fmt.Fprintf(out, "       %s deployed to Bera\n\nVerifying deploy... ", url)
+	if err := d.cfg.Converger.WaitRelease(ctx, app.ID, rel.ID); err != nil {
+		fmt.Fprintf(out, "failed: %s\n", bera.ErrorMessage(err))
+		return nil // the release exists; its dynos keep retrying
+	}
+	fmt.Fprintln(out, "done.")
+	return nil
+}

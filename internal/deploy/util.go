@@ -1,0 +1,50 @@
+package deploy
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kingvon-ke/bera"
+)
+
+// buildError keeps a build's user-facing errors and wraps the rest.
+func buildError(err error) error {
+	var be *bera.Error
+	if errors.As(err, &be) {
+		return err
+	}
+	return bera.Errorf(bera.EInvalid, "Build failed: %s", firstLine(err.Error()))
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func typeNames(types map[string]string) string {
+	names := make([]string, 0, len(types))
+	for t := range types {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	return "(" + strings.Join(names, ", ") + ")"
+}
+
+func short(sha string) string {
+	if len(sha) > 8 {
+		return sha[:8]
+	}
+	return sha
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1fM", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1fK", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%dB", n)
+}

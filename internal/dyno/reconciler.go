@@ -1,0 +1,207 @@
+package dyno
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/runtime"
+)
+
+// Store is what the reconciler reads. *store.Store satisfies it.
+type Store interface {
+	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
+	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
+	ListReleases(ctx context.Context, appID string) ([]*bera.Release, error)
+}
+
+// Slugs makes a release's slug available as a directory for dynos.
+type Slugs interface {
+	Dir(ctx context.Context, slugID string) (string, error)
+}
+
+// Config configures a Reconciler.
+type Config struct {
+	Store   Store
+	Runtime runtime.Runtime
+	Slugs   Slugs
+	// Log receives platform lines for an app's log stream (source "heroku", dyno "web.1").
+	Log func(appID, source, dyno, msg string)
+	// OnChange is called (from the reconciler's goroutine) when an app's dynos changed state.
+	OnChange func(appID string)
+	// Drain waits for in-flight requests to a web dyno's address to finish; it is called after
+	// the dyno left the router and before it is signalled. Optional.
+	Drain func(ctx context.Context, addr string) error
+	// BootTimeout is how long a web dyno has to accept connections on $PORT (default 60 s).
+	BootTimeout time.Duration
+	// StopGrace is the time between SIGTERM and SIGKILL (default 30 s).
+	StopGrace time.Duration
+	// Interval between full passes (default 2 s); Converge triggers one at once.
+	Interval time.Duration
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Reconciler keeps every app's dynos matching its formation and current release. One
+// goroutine (Run) owns the tracked state; health checks and exit watchers report back to it
+// over a channel.
+type Reconciler struct {
+	cfg    Config
+	log    *slog.Logger
+	kick   chan string
+	events chan event
+
+	mu   sync.RWMutex // guards apps (read by API goroutines)
+	apps map[string]map[string]*tracked
+
+	wg sync.WaitGroup
+}
+
+// tracked is one dyno the reconciler started or adopted.
+type tracked struct {
+	Actual
+	AppID      string
+	Type       string
+	Addr       string
+	Version    int
+	StartedAt  time.Time
+	UpdatedAt  time.Time
+	crashes    int
+	stopping   bool
+	replaces   string // runtime id of the dyno to stop once this one is up
+	superseded bool   // a replacement is starting; Plan no longer sees this one
+}
+
+type eventKind int
+
+const (
+	evUp eventKind = iota
+	evExited
+	evBootTimeout
+	evStopped
+)
+
+type event struct {
+	kind   eventKind
+	appID  string
+	id     string
+	status runtime.Status
+}
+
+// New returns a Reconciler; call Run to start it.
+func New(cfg Config) *Reconciler {
+	if cfg.BootTimeout == 0 {
+		cfg.BootTimeout = 60 * time.Second
+	}
+	if cfg.StopGrace == 0 {
+		cfg.StopGrace = 30 * time.Second
+	}
+	if cfg.Interval == 0 {
+		cfg.Interval = 2 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = func(string, string, string, string) {}
+	}
+	if cfg.OnChange == nil {
+		cfg.OnChange = func(string) {}
+	}
+	return &Reconciler{cfg: cfg, log: cfg.Logger.With("component", "reconciler"),
+		kick: make(chan string, 64), events: make(chan event, 256), apps: map[string]map[string]*tracked{}}
+}
+
+// Converge asks for a pass over appID soon. It never blocks.
+func (r *Reconciler) Converge(appID string) {
+	select {
+	case r.kick <- appID:
+	default:
+	}
+}
+
+// Run adopts the runtime's dynos, then reconciles until ctx ends. It leaves dynos running
+// (a runtime that does not survive restarts stops them in its Close).
+func (r *Reconciler) Run(ctx context.Context) error {
+	r.adopt(ctx)
+	tick := time.NewTicker(r.cfg.Interval)
+	defer tick.Stop()
+	r.passAll(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			r.wg.Wait()
+			return nil
+		case appID := <-r.kick:
+			r.pass(ctx, appID)
+		case ev := <-r.events:
+			r.handle(ctx, ev)
+		case <-tick.C:
+			r.passAll(ctx)
+		}
+	}
+}
+
+// passAll reconciles every app, and forgets dynos of deleted apps.
+func (r *Reconciler) passAll(ctx context.Context) {
+	apps, err := r.cfg.Store.ListApps(ctx, "")
+	if err != nil {
+		r.log.Error("list apps", "err", err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, a := range apps {
+		seen[a.ID] = true
+		r.pass(ctx, a.ID)
+	}
+	for _, appID := range r.trackedApps() {
+		if !seen[appID] {
+			r.apply(ctx, appID, Plan(nil, r.actual(appID), r.cfg.Now()), nil)
+		}
+	}
+}
+
+// pass reconciles one app.
+func (r *Reconciler) pass(ctx context.Context, appID string) {
+	desired, rel, err := r.desired(ctx, appID)
+	if err != nil {
+		if bera.ErrorCode(err) == bera.ENotFound {
+			desired = nil
+		} else {
+			r.log.Error("read desired state", "app", appID, "err", err)
+			return
+		}
+	}
+	r.apply(ctx, appID, Plan(desired, r.actual(appID), r.cfg.Now()), rel)
+}
+
+// desired joins the formation with the current release. An app with no slug yet runs nothing.
+func (r *Reconciler) desired(ctx context.Context, appID string) ([]Desired, *bera.Release, error) {
+	rels, err := r.cfg.Store.ListReleases(ctx, appID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cur *bera.Release
+	for _, rel := range rels {
+		if rel.Current {
+			cur = rel
+		}
+	}
+	if cur == nil || cur.SlugID == "" {
+		return nil, cur, nil
+	}
+	forms, err := r.cfg.Store.ListFormation(ctx, appID)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]Desired, 0, len(forms))
+	for _, f := range forms {
+		out = append(out, Desired{Type: f.Type, Quantity: f.Quantity, Size: f.Size, Command: f.Command, ReleaseID: cur.ID})
+	}
+	return out, cur, nil
+}

@@ -1,0 +1,222 @@
+package dyno
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/runtime"
+)
+
+func (r *Reconciler) put(t *tracked) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.apps[t.AppID] == nil {
+		r.apps[t.AppID] = map[string]*tracked{}
+	}
+	r.apps[t.AppID][t.ID] = t
+}
+
+func (r *Reconciler) get(appID, id string) *tracked {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.apps[appID][id]
+}
+
+func (r *Reconciler) remove(t *tracked) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.apps[t.AppID], t.ID)
+	if len(r.apps[t.AppID]) == 0 {
+		delete(r.apps, t.AppID)
+	}
+}
+
+func (r *Reconciler) supersede(appID, id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if t := r.apps[appID][id]; t != nil {
+		t.superseded = true
+	}
+}
+
+func (r *Reconciler) crashesOf(appID, id string) int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if t := r.apps[appID][id]; t != nil {
+		return t.crashes
+	}
+	return 0
+}
+
+func (r *Reconciler) trackedApps() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	ids := make([]string, 0, len(r.apps))
+	for id := range r.apps {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// actual lists the app's dynos that Plan should see: one per name, not being stopped or
+// replaced.
+func (r *Reconciler) actual(appID string) []Actual {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []Actual
+	for _, t := range r.apps[appID] {
+		if !t.stopping && !t.superseded {
+			out = append(out, t.Actual)
+		}
+	}
+	return out
+}
+
+// Dynos returns the app's dynos for the API, sorted by name.
+func (r *Reconciler) Dynos(appID string) []bera.Dyno {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]bera.Dyno, 0, len(r.apps[appID]))
+	for _, t := range r.apps[appID] {
+		state := t.State
+		if t.stopping && state != bera.DynoCrashed {
+			state = bera.DynoDown
+		}
+		out = append(out, bera.Dyno{ID: t.ID, AppID: appID, Name: t.Name, Type: t.Type, State: state, Command: t.Command,
+			Size: t.Size, ReleaseID: t.ReleaseID, ReleaseVersion: t.Version, CreatedAt: t.StartedAt, UpdatedAt: t.UpdatedAt})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ti, ni := splitName(out[i].Name)
+		tj, nj := splitName(out[j].Name)
+		return ti < tj || (ti == tj && ni < nj)
+	})
+	return out
+}
+
+// Backend is a web dyno the router may send requests to.
+type Backend struct {
+	Name string
+	Addr string
+}
+
+// Backends returns the app's up web dynos, and whether it has crashed web dynos.
+func (r *Reconciler) Backends(appID string) (up []Backend, crashed bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, t := range r.apps[appID] {
+		if t.Type != "web" || t.stopping {
+			continue
+		}
+		switch t.State {
+		case bera.DynoUp:
+			up = append(up, Backend{Name: t.Name, Addr: t.Addr})
+		case bera.DynoCrashed:
+			crashed = true
+		}
+	}
+	sort.Slice(up, func(i, j int) bool { return up[i].Name < up[j].Name })
+	return up, crashed
+}
+
+// Restart replaces the app's dynos of a type (or one dyno by name, or all when target is
+// ""): new ones start, the old ones stop once the new are up.
+func (r *Reconciler) Restart(appID, target string) {
+	r.mu.Lock()
+	for _, t := range r.apps[appID] {
+		if target == "" || t.Type == target || t.Name == target {
+			t.ReleaseID = "" // Plan replaces a dyno whose release differs
+			t.crashes = 0
+		}
+	}
+	r.mu.Unlock()
+	r.Converge(appID)
+}
+
+// WaitRelease waits until every web dyno of the app runs releaseID and is up. It fails when
+// one of them crashed, or when ctx ends.
+func (r *Reconciler) WaitRelease(ctx context.Context, appID, releaseID string) error {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		done, err := r.releaseState(appID, releaseID)
+		if done || err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return bera.Errorf(bera.EUnavailable, "the new dynos did not come up in time")
+		case <-tick.C:
+		}
+	}
+}
+
+func (r *Reconciler) releaseState(appID, releaseID string) (bool, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	sawNew := false
+	for _, t := range r.apps[appID] {
+		if t.Type != "web" || t.stopping {
+			continue
+		}
+		if t.ReleaseID == releaseID {
+			sawNew = true
+			switch t.State {
+			case bera.DynoCrashed:
+				return false, bera.Errorf(bera.EInvalid, "web dyno %s crashed", t.Name)
+			case bera.DynoStarting:
+				return false, nil
+			}
+		} else if !t.superseded {
+			return false, nil
+		}
+	}
+	return sawNew, nil
+}
+
+// adopt tracks the dynos a previous server left running (runtimes that survive restarts).
+func (r *Reconciler) adopt(ctx context.Context) {
+	list, err := r.cfg.Runtime.List(ctx)
+	if err != nil {
+		r.log.Error("list runtime dynos", "err", err)
+		return
+	}
+	for _, st := range list {
+		relID, name, ok := parseDynoID(st.ID)
+		if !ok {
+			continue
+		}
+		t := &tracked{Actual: Actual{ID: st.ID, Name: name, ReleaseID: relID, State: bera.DynoUp}, AppID: st.AppID,
+			Type: st.Type, Addr: st.Addr, StartedAt: st.StartedAt, UpdatedAt: r.cfg.Now()}
+		if st.State == runtime.StateExited {
+			t.State = bera.DynoCrashed
+		}
+		r.adoptFormation(ctx, t)
+		r.put(t)
+		r.wg.Add(1)
+		go r.watchExit(ctx, st.AppID, st.ID)
+		r.log.Info("adopted dyno", "app", st.AppID, "dyno", name)
+	}
+}
+
+// adoptFormation fills size and command from the formation, so an adopted dyno that matches
+// it is kept rather than replaced.
+func (r *Reconciler) adoptFormation(ctx context.Context, t *tracked) {
+	forms, err := r.cfg.Store.ListFormation(ctx, t.AppID)
+	if err != nil {
+		return
+	}
+	for _, f := range forms {
+		if f.Type == t.Type {
+			t.Size, t.Command = f.Size, f.Command
+		}
+	}
+	if rels, err := r.cfg.Store.ListReleases(ctx, t.AppID); err == nil {
+		for _, rel := range rels {
+			if rel.ID == t.ReleaseID {
+				t.Version = rel.Version
+			}
+		}
+	}
+}
