@@ -64,6 +64,9 @@ func (s *LineSplitter) Flush() {
 	}
 }
 
+// Buffered returns how many bytes wait for a newline.
+func (s *LineSplitter) Buffered() int { return len(s.buf) }
+
 func (s *LineSplitter) cutLong() {
 	for len(s.buf) > MaxLineBytes {
 		s.Emit(string(s.buf[:MaxLineBytes]))

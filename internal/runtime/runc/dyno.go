@@ -1,0 +1,197 @@
+package runc
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kingvon-ke/bera/internal/runtime"
+)
+
+// pollInterval is how often adopted dynos are checked for exit and log files for new output.
+const pollInterval = 50 * time.Millisecond
+
+// dyno is one container and the goroutines that watch it.
+type dyno struct {
+	meta     meta
+	dir      string
+	logs     bool          // output goes to log files (false for attached dynos)
+	shimDone chan struct{} // closed when this process reaped the shim; nil if adopted
+	exited   chan struct{} // closed when the container has exited
+	done     chan struct{} // closed when output is delivered and status is final
+
+	mu     sync.Mutex // guards the following
+	status runtime.Status
+}
+
+func newDyno(m meta, dir string, logs bool) *dyno {
+	return &dyno{meta: m, dir: dir, logs: logs, shimDone: make(chan struct{}),
+		exited: make(chan struct{}), done: make(chan struct{}), status: m.status()}
+}
+
+func (d *dyno) snapshot() runtime.Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.status
+}
+
+// watchLocked starts the goroutines that deliver d's output and notice its exit.
+func (r *Runtime) watchLocked(d *dyno) {
+	var tails sync.WaitGroup
+	if d.logs {
+		for _, s := range []runtime.Stream{runtime.Stdout, runtime.Stderr} {
+			tails.Add(1)
+			r.wg.Go(func() { defer tails.Done(); r.tail(d, s) })
+		}
+	}
+	r.wg.Go(func() { r.monitor(d, &tails) })
+}
+
+// monitor waits for the container to exit, then for its output, then records the status.
+func (r *Runtime) monitor(d *dyno, tails *sync.WaitGroup) {
+	if !r.awaitExit(d) {
+		return
+	}
+	close(d.exited)
+	tails.Wait()
+	code := readExitCode(d.dir)
+	oom := oomKilled(d.meta.ContainerID)
+	d.mu.Lock()
+	d.status.State, d.status.ExitCode, d.status.OOMKilled = runtime.StateExited, code, oom
+	d.status.PID, d.status.ExitedAt = 0, time.Now().UTC()
+	d.mu.Unlock()
+	close(d.done)
+}
+
+// awaitExit blocks until the shim recorded the exit code, or the container is gone without
+// one (the shim was killed). It returns false when the runtime closes first.
+func (r *Runtime) awaitExit(d *dyno) bool {
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	stoppedSeen := 0
+	shim := d.shimDone
+	for n := 0; ; n++ {
+		if _, err := os.Stat(filepath.Join(d.dir, "exit")); err == nil {
+			return true
+		}
+		// Every second, ask runc: a container stopped twice in a row with no exit file lost its shim.
+		if n%20 == 19 {
+			if r.containerStopped(d.meta.ContainerID) {
+				if stoppedSeen++; stoppedSeen == 2 {
+					return true
+				}
+			} else {
+				stoppedSeen = 0
+			}
+		}
+		select {
+		case <-shim:
+			// The shim writes the exit file before it exits; without one it was killed.
+			return true
+		case <-tick.C:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+}
+
+func readExitCode(dir string) int {
+	b, err := os.ReadFile(filepath.Join(dir, "exit"))
+	if err != nil {
+		return -1
+	}
+	code, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return -1
+	}
+	return code
+}
+
+// oomKilled reads the OOM kill counter of the dyno's memory cgroup (v1, then v2). The
+// cgroup outlives the container because it runs with --keep, until Stop deletes it.
+func oomKilled(containerID string) bool {
+	for _, f := range []string{
+		"/sys/fs/cgroup/memory/bera/" + containerID + "/memory.oom_control",
+		"/sys/fs/cgroup/bera/" + containerID + "/memory.events",
+	} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if n, ok := strings.CutPrefix(line, "oom_kill "); ok {
+				return strings.TrimSpace(n) != "0"
+			}
+		}
+	}
+	return false
+}
+
+// tail delivers the lines of one log file from the last saved offset, until the dyno has
+// exited and the file is read to its end, or the runtime closes.
+func (r *Runtime) tail(d *dyno, stream runtime.Stream) {
+	path := filepath.Join(d.dir, string(stream)+".log")
+	f, err := os.Open(path)
+	if err != nil {
+		r.log.Error("open dyno output", "dyno", d.meta.Name, "err", err)
+		return
+	}
+	defer f.Close()
+	off := readOffset(path)
+	f.Seek(off, 0)
+	s := &runtime.LineSplitter{Emit: func(text string) {
+		r.cfg.Output(runtime.Line{DynoID: d.meta.ID, App: d.meta.App, Name: d.meta.Name, Stream: stream, Text: text, Time: time.Now()})
+	}}
+	buf := make([]byte, 64<<10)
+	saved := off
+	for {
+		n, _ := f.Read(buf)
+		if n > 0 {
+			s.Write(buf[:n])
+			off += int64(n)
+			continue
+		}
+		if done := off - int64(s.Buffered()); done != saved {
+			saved = done
+			writeOffset(path, done)
+		}
+		select {
+		case <-d.exited:
+			if n, _ := f.Read(buf); n > 0 {
+				s.Write(buf[:n])
+				off += int64(n)
+				continue
+			}
+			s.Flush()
+			writeOffset(path, off)
+			return
+		case <-r.ctx.Done():
+			return
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func readOffset(logPath string) int64 {
+	b, _ := os.ReadFile(logPath + ".offset")
+	n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return n
+}
+
+func writeOffset(logPath string, off int64) {
+	os.WriteFile(logPath+".offset", []byte(strconv.FormatInt(off, 10)), 0o600)
+}
+
+// wait blocks until d is done or ctx ends.
+func (d *dyno) wait(ctx context.Context) error {
+	select {
+	case <-d.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

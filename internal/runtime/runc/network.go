@@ -1,0 +1,161 @@
+package runc
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// network wires dynos to a bridge: one network namespace and veth pair per dyno, NAT out,
+// and nftables rules that keep dynos from reaching each other or the host's services.
+type network struct {
+	bridge string
+	subnet netip.Prefix
+}
+
+// gateway is the bridge's own address, the dynos' default route.
+func (n network) gateway() netip.Addr { return n.subnet.Addr().Next() }
+
+// addr returns the i-th dyno address (i from 0), after the gateway.
+func (n network) addr(i int) (netip.Addr, bool) {
+	a := n.gateway()
+	for range i + 1 {
+		a = a.Next()
+	}
+	return a, n.subnet.Contains(a) && a.Next().IsValid() && n.subnet.Contains(a.Next())
+}
+
+// rules returns the nftables script for the bridge. Dynos may reach the outside world
+// (masqueraded) and answer the host, but not open connections to the host nor to each other,
+// neither through the bridge (family bridge, matched by the "bv" prefix of every dyno veth,
+// since this kernel's nft lacks ibrname) nor routed through the gateway (family ip).
+func (n network) rules() string {
+	t := "bera_" + n.bridge
+	return fmt.Sprintf(`table ip %[1]s {}
+delete table ip %[1]s
+table ip %[1]s {
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		ip saddr %[2]s oifname != "%[3]s" masquerade
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		iifname "%[3]s" oifname "%[3]s" drop
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		iifname "%[3]s" ct state established,related accept
+		iifname "%[3]s" drop
+	}
+}
+table bridge %[1]s {}
+delete table bridge %[1]s
+table bridge %[1]s {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		iifname "bv*" oifname "bv*" drop
+	}
+}
+`, t, n.subnet, n.bridge)
+}
+
+// setup creates the bridge, turns on forwarding and loads the rules. It is idempotent.
+func (n network) setup(ctx context.Context) error {
+	if _, err := os.Stat("/sys/class/net/" + n.bridge); err != nil {
+		if err := ip(ctx, "link", "add", n.bridge, "type", "bridge"); err != nil {
+			return err
+		}
+	}
+	gw := netip.PrefixFrom(n.gateway(), n.subnet.Bits()).String()
+	if err := ip(ctx, "addr", "replace", gw, "dev", n.bridge); err != nil {
+		return err
+	}
+	if err := ip(ctx, "link", "set", n.bridge, "up"); err != nil {
+		return err
+	}
+	if err := os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1\n"), 0o644); err != nil {
+		return fmt.Errorf("enable ip forwarding: %w", err)
+	}
+	return run(ctx, strings.NewReader(n.rules()), "nft", "-f", "-")
+}
+
+// teardown removes the bridge and its rules (tests only; dynos of a server keep them).
+func (n network) teardown(ctx context.Context) error {
+	run(ctx, strings.NewReader(fmt.Sprintf("delete table ip bera_%[1]s\ndelete table bridge bera_%[1]s\n", n.bridge)), "nft", "-f", "-")
+	return ip(ctx, "link", "del", n.bridge)
+}
+
+// vethNames returns the host and container ends of a dyno's veth pair (at most 15 bytes).
+func vethNames(containerID string) (host, peer string) {
+	h := fnv.New32a()
+	h.Write([]byte(containerID))
+	s := fmt.Sprintf("%08x", h.Sum32())
+	return "bv" + s + "h", "bv" + s + "c"
+}
+
+// attach creates the dyno's network namespace (named containerID) with eth0 at addr.
+func (n network) attach(ctx context.Context, containerID string, addr netip.Addr) error {
+	host, peer := vethNames(containerID)
+	cidr := netip.PrefixFrom(addr, n.subnet.Bits()).String()
+	steps := [][]string{
+		{"netns", "add", containerID},
+		{"link", "add", host, "type", "veth", "peer", "name", peer},
+		{"link", "set", peer, "netns", containerID},
+		{"link", "set", host, "master", n.bridge, "up"},
+		{"-n", containerID, "link", "set", "lo", "up"},
+		{"-n", containerID, "link", "set", peer, "name", "eth0"},
+		{"-n", containerID, "addr", "add", cidr, "dev", "eth0"},
+		{"-n", containerID, "link", "set", "eth0", "up"},
+		{"-n", containerID, "route", "add", "default", "via", n.gateway().String()},
+	}
+	for _, args := range steps {
+		if err := ip(ctx, args...); err != nil {
+			n.detach(context.WithoutCancel(ctx), containerID)
+			return err
+		}
+	}
+	return nil
+}
+
+// detach deletes the dyno's namespace and veth pair; missing ones are fine.
+func (n network) detach(ctx context.Context, containerID string) {
+	host, _ := vethNames(containerID)
+	ip(ctx, "netns", "del", containerID)
+	if _, err := os.Stat("/sys/class/net/" + host); err == nil {
+		ip(ctx, "link", "del", host)
+	}
+}
+
+// NetNSPath is where `ip netns` keeps a named namespace.
+func NetNSPath(name string) string { return "/var/run/netns/" + name }
+
+func ip(ctx context.Context, args ...string) error {
+	return run(ctx, nil, "ip", args...)
+}
+
+func run(ctx context.Context, stdin *strings.Reader, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return nil
+}
+
+// RemoveNetwork deletes a bridge and its rules. Only for tests and uninstalling: running
+// dynos on the bridge lose their network.
+func RemoveNetwork(ctx context.Context, bridge string) error {
+	if _, err := os.Stat("/sys/class/net/" + bridge); err != nil {
+		return nil
+	}
+	return network{bridge: bridge}.teardown(ctx)
+}

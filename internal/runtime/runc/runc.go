@@ -1,0 +1,209 @@
+// Package runc runs each dyno as an OCI container under runc: the host's /usr as a
+// read-only stack, its own /etc, /app an overlay on the slug, tmpfs /tmp, an unprivileged
+// uid, no capabilities, a seccomp filter, cgroup limits from the dyno size, and its own
+// network namespace on a bridge. Dynos outlive the server: each runs under a small shell
+// shim (`runc run --keep` in its own session) that records the exit code, its output goes
+// to log files in the dyno's directory, and List adopts what a previous server left.
+package runc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+
+	"github.com/moby/profiles/seccomp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/kingvon-ke/bera/internal/runtime"
+)
+
+var _ runtime.Runtime = (*Runtime)(nil)
+var _ runtime.Attacher = (*Runtime)(nil)
+
+// Config configures a runc runtime. Root is required; the rest have defaults.
+type Config struct {
+	// Root holds runc's state, the rootfs skeleton and one directory per dyno (bundle, /etc,
+	// overlay, output logs). Use DATA/runc. It must not be on overlayfs.
+	Root string
+	// Prefix starts every container id, network namespace and cgroup name; default "bera-".
+	Prefix string
+	// Bridge is the bridge the dynos attach to, default "bera0", on Subnet, default
+	// 10.88.0.0/16; the bridge takes the first address, dynos the following ones.
+	Bridge string
+	Subnet netip.Prefix
+	// Runc is the runc binary, default "runc" from $PATH.
+	Runc string
+	// Port is $PORT of every dyno whose spec has none, default 5000.
+	Port int
+	// CACerts is the host directory of CA certificates given to dynos, default /etc/ssl/certs.
+	CACerts string
+	// Output receives every line the dynos write; nil discards them. It is called from the
+	// runtime's goroutines, one per dyno stream, and should not block for long.
+	Output func(runtime.Line)
+	// Logger logs what the runtime does; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Prefix == "" {
+		c.Prefix = "bera-"
+	}
+	if c.Bridge == "" {
+		c.Bridge = "bera0"
+	}
+	if !c.Subnet.IsValid() {
+		c.Subnet = netip.MustParsePrefix("10.88.0.0/16")
+	}
+	if c.Runc == "" {
+		c.Runc = "runc"
+	}
+	if c.Port == 0 {
+		c.Port = 5000
+	}
+	if c.CACerts == "" {
+		c.CACerts = "/etc/ssl/certs"
+	}
+	if c.Output == nil {
+		c.Output = func(runtime.Line) {}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Runtime runs dynos under runc. Create it with New.
+type Runtime struct {
+	cfg     Config
+	net     network
+	log     *slog.Logger
+	seccomp *specs.LinuxSeccomp
+	resolv  string
+	ctx     context.Context // ends on Close; bounds the goroutines in wg
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	mu       sync.Mutex // guards the following
+	dynos    map[string]*dyno
+	reserved map[string]bool       // ids being started
+	ips      map[netip.Addr]string // addresses in use, by dyno id
+	closed   bool
+}
+
+// Available reports why runc dynos cannot run here, or nil: it needs Linux, root and runc.
+func Available() error {
+	if os.Geteuid() != 0 {
+		return errors.New("runc dynos need root")
+	}
+	if _, err := exec.LookPath("runc"); err != nil {
+		return fmt.Errorf("runc dynos need runc (apt-get install -y runc iproute2 nftables): %w", err)
+	}
+	for _, tool := range []string{"ip", "nft"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("runc dynos need %s (apt-get install -y iproute2 nftables): %w", tool, err)
+		}
+	}
+	return nil
+}
+
+// New prepares the state directories, the rootfs skeleton and the bridge, and returns a
+// runtime. Dynos left by a previous runtime on the same Root are adopted by List.
+func New(ctx context.Context, cfg Config) (*Runtime, error) {
+	cfg.setDefaults()
+	if cfg.Root == "" {
+		return nil, errors.New("new runc runtime: Root is required")
+	}
+	root, err := filepath.Abs(cfg.Root)
+	if err != nil {
+		return nil, fmt.Errorf("new runc runtime: %w", err)
+	}
+	cfg.Root = root
+	r := &Runtime{cfg: cfg, net: network{bridge: cfg.Bridge, subnet: cfg.Subnet.Masked()},
+		log:   cfg.Logger.With("component", "runtime", "backend", "runc"),
+		dynos: map[string]*dyno{}, reserved: map[string]bool{}, ips: map[netip.Addr]string{}}
+	if err := r.prepare(ctx); err != nil {
+		return nil, fmt.Errorf("new runc runtime: %w", err)
+	}
+	r.ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	return r, nil
+}
+
+func (r *Runtime) prepare(ctx context.Context) error {
+	for _, dir := range []string{r.stateDir(), r.dynosDir()} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	if err := makeRootFS(r.rootFS()); err != nil {
+		return err
+	}
+	if err := r.net.setup(ctx); err != nil {
+		return err
+	}
+	sc, err := seccomp.GetDefaultProfile(&specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{}}})
+	if err != nil {
+		return fmt.Errorf("seccomp profile: %w", err)
+	}
+	r.seccomp = sc
+	resolv, _ := os.ReadFile("/etc/resolv.conf")
+	r.resolv = string(resolv)
+	return r.loadIPs()
+}
+
+// loadIPs marks the addresses of the dynos on disk as used.
+func (r *Runtime) loadIPs() error {
+	metas, err := r.readMetas()
+	for _, m := range metas {
+		if a, err := netip.ParseAddr(m.IP); err == nil {
+			r.ips[a] = m.ID
+		}
+	}
+	return err
+}
+
+func (r *Runtime) stateDir() string             { return filepath.Join(r.cfg.Root, "state") }
+func (r *Runtime) rootFS() string               { return filepath.Join(r.cfg.Root, "rootfs") }
+func (r *Runtime) dynosDir() string             { return filepath.Join(r.cfg.Root, "dynos") }
+func (r *Runtime) dynoDir(id string) string     { return filepath.Join(r.dynosDir(), id) }
+func (r *Runtime) containerID(id string) string { return r.cfg.Prefix + id }
+
+// Capabilities reports full isolation, survival across restarts and OOM reports.
+func (r *Runtime) Capabilities() runtime.Capabilities {
+	return runtime.Capabilities{Isolated: true, SurvivesRestart: true, ReportsOOM: true, OwnAddress: true}
+}
+
+// Close stops the runtime's goroutines, saving how far each dyno's output was delivered.
+// The dynos keep running; a new runtime on the same Root adopts them with List.
+func (r *Runtime) Close() error {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.cancel()
+	r.wg.Wait()
+	return nil
+}
+
+// makeRootFS creates the shared skeleton root: empty mount points and merged-/usr links.
+func makeRootFS(dir string) error {
+	for _, sub := range []string{"usr", "etc", "proc", "dev", "sys", "tmp", "app", "run"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return fmt.Errorf("make rootfs: %w", err)
+		}
+	}
+	// runc gives the tmpfs the mode of its mount point, not mode=1777.
+	if err := os.Chmod(filepath.Join(dir, "tmp"), 0o777|os.ModeSticky); err != nil {
+		return fmt.Errorf("make rootfs: %w", err)
+	}
+	for _, link := range []string{"bin", "lib", "lib64", "sbin"} {
+		err := os.Symlink("usr/"+link, filepath.Join(dir, link))
+		if err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("make rootfs: %w", err)
+		}
+	}
+	return os.Chmod(dir, 0o755)
+}

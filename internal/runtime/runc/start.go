@@ -1,0 +1,252 @@
+package runc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/runtime"
+)
+
+// Start creates the dyno's directory, network namespace and bundle, and runs it.
+func (r *Runtime) Start(ctx context.Context, spec runtime.DynoSpec) (runtime.Status, error) {
+	d, err := r.start(ctx, spec, nil)
+	if err != nil {
+		return runtime.Status{}, err
+	}
+	return d.snapshot(), nil
+}
+
+// Attach starts a one-off dyno whose stdio is the returned session.
+func (r *Runtime) Attach(ctx context.Context, spec runtime.DynoSpec, tty bool) (*runtime.Session, error) {
+	stdio, err := runtime.NewStdio(tty)
+	if err != nil {
+		return nil, err
+	}
+	_, err = r.start(ctx, spec, stdio)
+	stdio.CloseChild()
+	if err != nil {
+		stdio.Session.Close()
+		return nil, err
+	}
+	stdio.Session.ID = spec.ID
+	return stdio.Session, nil
+}
+
+func (r *Runtime) start(ctx context.Context, spec runtime.DynoSpec, stdio *runtime.Stdio) (*dyno, error) {
+	if err := validate(spec); err != nil {
+		return nil, err
+	}
+	if spec.Port == 0 {
+		spec.Port = r.cfg.Port
+	}
+	addr, err := r.reserve(spec.ID)
+	if err != nil {
+		return nil, err
+	}
+	d, err := r.create(ctx, spec, addr, stdio)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.reserved, spec.ID)
+	if err != nil {
+		delete(r.ips, addr)
+		return nil, fmt.Errorf("start dyno %s: %w", spec.ID, err)
+	}
+	r.dynos[spec.ID] = d
+	r.watchLocked(d)
+	r.log.InfoContext(ctx, "dyno started", "app", spec.App, "dyno", spec.Name, "addr", d.status.Addr)
+	return d, nil
+}
+
+func validate(spec runtime.DynoSpec) error {
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	if !filepath.IsAbs(spec.SlugDir) || strings.ContainsAny(spec.SlugDir, ",:") {
+		return bera.Errorf(bera.EInvalid, "Dyno %s: the slug directory must be an absolute path without ',' or ':'.", spec.Name)
+	}
+	if spec.UIDOrDefault() == 0 {
+		return bera.Errorf(bera.EInvalid, "Dyno %s cannot run as root.", spec.Name)
+	}
+	return nil
+}
+
+// reserve claims the id and the first free address.
+func (r *Runtime) reserve(id string) (netip.Addr, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.closed:
+		return netip.Addr{}, runtime.ErrClosed
+	case r.dynos[id] != nil || r.reserved[id]:
+		return netip.Addr{}, runtime.Conflict(id)
+	}
+	if _, err := os.Stat(r.dynoDir(id)); err == nil {
+		return netip.Addr{}, runtime.Conflict(id)
+	}
+	for i := 0; ; i++ {
+		a, ok := r.net.addr(i)
+		if !ok {
+			return netip.Addr{}, bera.Errorf(bera.EUnavailable, "No free dyno address on %s.", r.cfg.Bridge)
+		}
+		if _, used := r.ips[a]; !used {
+			r.ips[a] = id
+			r.reserved[id] = true
+			return a, nil
+		}
+	}
+}
+
+// create lays out the dyno's directory and network and launches it; on failure it undoes
+// what it did.
+func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.Addr, stdio *runtime.Stdio) (*dyno, error) {
+	cid := r.containerID(spec.ID)
+	dir := r.dynoDir(spec.ID)
+	m := meta{ID: spec.ID, App: spec.App, AppID: spec.AppID, Name: spec.Name, Type: spec.Type,
+		ContainerID: cid, IP: addr.String(), Port: spec.Port, StartedAt: time.Now().UTC()}
+	err := r.layout(dir, spec, m)
+	if err == nil {
+		err = r.net.attach(ctx, cid, addr)
+	}
+	if err == nil {
+		err = r.writeBundle(dir, spec, cid, stdio != nil && stdio.Session.Resize != nil)
+	}
+	var d *dyno
+	if err == nil {
+		d, err = r.launch(ctx, dir, m, stdio)
+	}
+	if err != nil {
+		cleanup := context.WithoutCancel(ctx)
+		r.runc(cleanup, "delete", "--force", cid)
+		r.net.detach(cleanup, cid)
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return d, nil
+}
+
+// layout makes the dyno directory: meta, its own /etc, and the overlay's upper and work
+// directories, owned by the dyno's uid so /app is writable.
+func (r *Runtime) layout(dir string, spec runtime.DynoSpec, m meta) error {
+	uid := spec.UIDOrDefault()
+	for _, sub := range []string{"", "etc/ssl/certs", "upper", "work"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(dir, 0o711); err != nil {
+		return err
+	}
+	if err := os.Chown(filepath.Join(dir, "upper"), uid, uid); err != nil {
+		return err
+	}
+	for name, content := range EtcFiles(spec, m.IP, r.resolv) {
+		if err := os.WriteFile(filepath.Join(dir, "etc", name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return writeMeta(dir, m)
+}
+
+func (r *Runtime) writeBundle(dir string, spec runtime.DynoSpec, cid string, tty bool) error {
+	s := BuildSpec(Bundle{Dyno: spec, ContainerID: cid, RootFS: r.rootFS(), EtcDir: filepath.Join(dir, "etc"),
+		UpperDir: filepath.Join(dir, "upper"), WorkDir: filepath.Join(dir, "work"), CACerts: r.cfg.CACerts,
+		NetNS: NetNSPath(cid), Port: spec.Port, TTY: tty, Seccomp: r.seccomp})
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "config.json"), b, 0o600)
+}
+
+// shimScript runs runc in the foreground and records its exit status ($0 is the exit file).
+// It runs in its own session, so it and the dyno outlive the server.
+const shimScript = `"$@"; echo $? >"$0.tmp" && mv "$0.tmp" "$0"`
+
+// launch starts the shim and waits until runc has written the container's pid.
+func (r *Runtime) launch(ctx context.Context, dir string, m meta, stdio *runtime.Stdio) (*dyno, error) {
+	cmd := exec.Command("/bin/sh", "-c", shimScript, filepath.Join(dir, "exit"),
+		r.cfg.Runc, "--root", r.stateDir(), "--log", filepath.Join(dir, "runc.log"),
+		"run", "--keep", "--bundle", dir, "--pid-file", filepath.Join(dir, "pid"), m.ContainerID)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if stdio != nil {
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.Child[0], stdio.Child[1], stdio.Child[2]
+	} else if err := logOutput(cmd, dir); err != nil {
+		return nil, err
+	}
+	err := cmd.Start()
+	closeFiles(cmd)
+	if err != nil {
+		return nil, fmt.Errorf("start runc: %w", err)
+	}
+	d := newDyno(m, dir, stdio == nil)
+	go func() { cmd.Wait(); close(d.shimDone) }()
+	pid, err := awaitPID(ctx, dir, d.shimDone)
+	if err != nil {
+		return nil, err
+	}
+	d.status.PID = pid
+	return d, nil
+}
+
+// logOutput points the shim's stdout and stderr at the dyno's log files; stdin is empty.
+func logOutput(cmd *exec.Cmd, dir string) error {
+	for _, name := range []string{"stdout.log", "stderr.log"} {
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			closeFiles(cmd)
+			return err
+		}
+		if cmd.Stdout == nil {
+			cmd.Stdout = f
+		} else {
+			cmd.Stderr = f
+		}
+	}
+	return nil
+}
+
+func closeFiles(cmd *exec.Cmd) {
+	for _, w := range []any{cmd.Stdout, cmd.Stderr} {
+		if f, ok := w.(*os.File); ok {
+			f.Close()
+		}
+	}
+}
+
+// awaitPID polls for runc's pid file: runc run stays in the foreground, so the file is the
+// only sign that the container started.
+func awaitPID(ctx context.Context, dir string, shimDone <-chan struct{}) (int, error) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "pid")); err == nil && len(b) > 0 {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				return pid, nil
+			}
+		}
+		select {
+		case <-shimDone:
+			log, _ := os.ReadFile(filepath.Join(dir, "runc.log"))
+			return 0, fmt.Errorf("runc run exited before the dyno started: %s", lastLine(log))
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
+}
