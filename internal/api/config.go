@@ -54,6 +54,7 @@ func (s *Server) handleConfigUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	s.logf(r, app.ID, bera.ConfigDescription(changes))
 	s.cfg.Dynos.Converge(app.ID)
 	return writeJSON(w, http.StatusOK, vars)
 }

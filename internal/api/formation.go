@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -148,6 +149,7 @@ func (s *Server) updateFormation(w http.ResponseWriter, r *http.Request, app *be
 	if err != nil {
 		return err
 	}
+	s.logf(r, app.ID, "Scaled to "+scaleDescription(forms))
 	s.cfg.Dynos.Converge(app.ID)
 	for _, f := range forms {
 		if single != "" && f.Type == single {
@@ -175,4 +177,13 @@ func (s *Server) checkRelativeQuantities(r *http.Request, app *bera.App, updates
 		}
 	}
 	return nil
+}
+
+// scaleDescription is Heroku's "web@2:Standard-1X worker@0:Standard-1X".
+func scaleDescription(forms []*bera.Formation) string {
+	parts := make([]string, 0, len(forms))
+	for _, f := range forms {
+		parts = append(parts, fmt.Sprintf("%s@%d:%s", f.Type, f.Quantity, f.Size))
+	}
+	return strings.Join(parts, " ")
 }

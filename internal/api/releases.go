@@ -116,6 +116,7 @@ func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 	}
+	s.logf(r, app.ID, rel.Description)
 	s.cfg.Dynos.Converge(app.ID)
 	rel, err = s.store.Release(r.Context(), app.ID, rel.ID)
 	if err != nil {

@@ -64,6 +64,7 @@ func (s *Server) routeTable() []route {
 		{method: "DELETE", path: "/apps/{app}/dynos/{dyno}", summary: "Restart a dyno", h: s.handleDynoRestart},
 		{method: "DELETE", path: "/apps/{app}/formations/{type}", summary: "Restart the dynos of a process type", h: s.handleDynoRestart},
 
+		{method: "POST", path: "/apps/{app}/log-sessions", summary: "Create a log session: a signed logplex_url streaming the app's logs", h: s.handleLogSessionCreate},
 		{method: "GET", path: "/apps/{app}/buildpack-installations", summary: "List the app's buildpacks", h: s.handleBuildpackList},
 		{method: "PUT", path: "/apps/{app}/buildpack-installations", summary: "Replace the app's buildpacks", h: s.handleBuildpackUpdate},
 		{method: "GET", path: "/apps/{app}/domains", summary: "List domains", h: s.handleDomainList},

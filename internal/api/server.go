@@ -62,8 +62,12 @@ type Dynos interface {
 
 // Config configures a Server.
 type Config struct {
-	Store  Store
-	Dynos  Dynos
+	Store Store
+	Dynos Dynos
+	// LogSessions issues logplex_url values; nil answers log-sessions with 503.
+	LogSessions LogSessions
+	// Log writes a platform line to an app's log stream (source app, dyno api). Optional.
+	Log    func(appID, msg string)
 	Logger *slog.Logger
 	// Domain is the apps' base domain: an app answers at APP.Domain.
 	Domain string

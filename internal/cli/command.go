@@ -62,6 +62,7 @@ func topics() []topic {
 		{"auth", "log in and out, and show who you are"},
 		{"config", "read and change an app's config vars"},
 		{"git", "connect a local git repository to an app"},
+		{"logs", "show and follow an app's logs"},
 		{"maintenance", "serve a maintenance page instead of the app"},
 		{"ps", "list dynos and scale process types"},
 		{"releases", "list and inspect an app's releases"},
@@ -72,7 +73,7 @@ func topics() []topic {
 func commands() []*command {
 	var all []*command
 	for _, group := range [][]*command{authCommands(), appsCommands(), configCommands(),
-		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands()} {
+		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands()} {
 		all = append(all, group...)
 	}
 	slices.SortFunc(all, func(a, b *command) int { return strings.Compare(a.Name, b.Name) })

@@ -46,6 +46,8 @@ type Config struct {
 	Converger Converger
 	// BuildEnv is exported to buildpacks (GOPROXY, GOFLAGS, …); not config vars.
 	BuildEnv map[string]string
+	// Log writes a line to the app's log stream as app[api]. Optional.
+	Log func(appID, msg string)
 	// Timeout caps one build (default 15 minutes).
 	Timeout time.Duration
 	// WebURL returns an app's URL for the closing message.
@@ -148,6 +150,10 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 	}
 	if err := d.cfg.Store.SetProcessTypes(ctx, app.ID, res.ProcessTypes); err != nil {
 		return nil, err
+	}
+	if d.cfg.Log != nil {
+		d.cfg.Log(app.ID, fmt.Sprintf("Deploy %s by user %s", short(src.Commit), user.Email))
+		d.cfg.Log(app.ID, fmt.Sprintf("Release v%d created by user %s", rel.Version, user.Email))
 	}
 	fmt.Fprintf(out, "-----> Launching...\n       Released v%d\n", rel.Version)
 	return rel, nil
