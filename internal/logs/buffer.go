@@ -74,7 +74,8 @@ func (b *Buffer) Write(appID, source, dyno, msg string) {
 	r := b.ring(appID)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	eachMessage(msg, func(m string) { r.appendLocked(entry{t, source, dyno, m}) })
+	tg := r.tagLocked(source, dyno)
+	eachMessage(msg, func(m string) { r.appendLocked(entry{t, tg, m}) })
 	r.notifyLocked()
 }
 

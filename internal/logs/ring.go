@@ -5,13 +5,21 @@ import (
 	"time"
 )
 
-// entry is a stored line; its Seq is implied by its position in the ring.
+// entry is a stored line; its Seq is implied by its position in the ring. 32 bytes plus
+// the message: source and dyno are shared through a tag.
 type entry struct {
 	nano    int64
-	source  string
-	dyno    string
+	tag     *tag
 	message string
 }
+
+// tag is a (source, dyno) pair shared by the entries of a ring.
+type tag struct {
+	source, dyno string
+}
+
+// maxTags bounds the tags a ring remembers; beyond it, new pairs get their own tag.
+const maxTags = 64
 
 // ring holds the latest lines of one app.
 type ring struct {
@@ -21,6 +29,7 @@ type ring struct {
 	base  uint64     // Seq of the first line ever written to the ring
 	next  uint64     // Seq of the next line
 	lines []entry    // grows to max, then circular: Seq s lives at (s-base)%max
+	tags  []*tag
 	subs  map[chan struct{}]struct{}
 	sinks []Sink
 }
@@ -30,6 +39,20 @@ func newRing(max int, base uint64) *ring {
 		base = 1
 	}
 	return &ring{max: max, base: base, next: base, subs: make(map[chan struct{}]struct{})}
+}
+
+// tagLocked returns the shared tag of (source, dyno).
+func (r *ring) tagLocked(source, dyno string) *tag {
+	for _, t := range r.tags {
+		if t.source == source && t.dyno == dyno {
+			return t
+		}
+	}
+	t := &tag{source, dyno}
+	if len(r.tags) < maxTags {
+		r.tags = append(r.tags, t)
+	}
+	return t
 }
 
 func (r *ring) appendLocked(e entry) {
@@ -83,7 +106,7 @@ func (r *ring) tailLocked(f Filter, n int) []Line {
 	}
 	var out []Line
 	for seq := r.next - 1; seq >= r.oldest() && seq >= r.base && len(out) < n; seq-- {
-		if e := r.at(seq); f.match(e.source, e.dyno) {
+		if e := r.at(seq); f.match(e.tag.source, e.tag.dyno) {
 			out = append(out, e.line(seq))
 		}
 	}
@@ -103,7 +126,7 @@ func (r *ring) afterLocked(after uint64, f Filter, limit int) ([]Line, uint64, u
 	var out []Line
 	seq := from
 	for ; seq < r.next && len(out) < limit; seq++ {
-		if e := r.at(seq); f.match(e.source, e.dyno) {
+		if e := r.at(seq); f.match(e.tag.source, e.tag.dyno) {
 			out = append(out, e.line(seq))
 		}
 	}
@@ -111,5 +134,5 @@ func (r *ring) afterLocked(after uint64, f Filter, limit int) ([]Line, uint64, u
 }
 
 func (e entry) line(seq uint64) Line {
-	return Line{Seq: seq, Time: time.Unix(0, e.nano).UTC(), Source: e.source, Dyno: e.dyno, Message: e.message}
+	return Line{Seq: seq, Time: time.Unix(0, e.nano).UTC(), Source: e.tag.source, Dyno: e.tag.dyno, Message: e.message}
 }
