@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -148,9 +147,7 @@ func (r *Runtime) List(ctx context.Context) ([]runtime.Status, error) {
 func (r *Runtime) adoptLocked(m meta) {
 	d := newDyno(m, r.dynoDir(m.ID), true)
 	d.shimDone = nil
-	if b, err := os.ReadFile(filepath.Join(d.dir, "pid")); err == nil {
-		d.status.PID, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-	}
+	d.status.PID, _ = readPID(d.dir)
 	r.dynos[m.ID] = d
 	r.watchLocked(d)
 	r.log.Info("dyno adopted", "app", m.App, "dyno", m.Name)

@@ -230,13 +230,15 @@ func awaitPID(ctx context.Context, dir string, shimDone <-chan struct{}) (int, e
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "pid")); err == nil && len(b) > 0 {
-			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-				return pid, nil
-			}
+		if pid, ok := readPID(dir); ok {
+			return pid, nil
 		}
 		select {
 		case <-shimDone:
+			// A quick dyno may have run and exited between two looks at the pid file.
+			if pid, ok := readPID(dir); ok {
+				return pid, nil
+			}
 			log, _ := os.ReadFile(filepath.Join(dir, "runc.log"))
 			return 0, fmt.Errorf("runc run exited before the dyno started: %s", lastLine(log))
 		case <-ctx.Done():
@@ -244,6 +246,16 @@ func awaitPID(ctx context.Context, dir string, shimDone <-chan struct{}) (int, e
 		case <-tick.C:
 		}
 	}
+}
+
+// readPID reads the pid runc wrote (atomically, by rename) once the container started.
+func readPID(dir string) (int, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, "pid"))
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid, err == nil
 }
 
 func lastLine(b []byte) string {

@@ -27,20 +27,29 @@ type Factory func(t *testing.T, stateDir string, output func(runtime.Line)) runt
 
 // Env is one test's runtime, output and slug.
 type Env struct {
-	T       *testing.T
-	RT      runtime.Runtime
-	Out     *Collector
-	Slug    string
-	State   string
+	T     *testing.T
+	RT    runtime.Runtime
+	Out   *Collector
+	Slug  string
+	State string
+	// AppID is the app id of the dynos Spec makes: "app-" + the test's name.
+	AppID   string
 	factory Factory
 }
 
 // NewEnv makes a runtime with a fresh state dir and a test slug.
 func NewEnv(t *testing.T, f Factory) *Env {
 	t.Helper()
-	e := &Env{T: t, Out: NewCollector(), Slug: MustSlug(t), State: t.TempDir(), factory: f}
+	e := &Env{T: t, Out: NewCollector(), Slug: MustSlug(t), State: t.TempDir(), AppID: "app-" + t.Name(), factory: f}
 	e.RT = f(t, e.State, e.Out.Add)
 	return e
+}
+
+// For returns a copy of e that reports to t, for subtests sharing one runtime.
+func (e *Env) For(t *testing.T) *Env {
+	c := *e
+	c.T = t
+	return &c
 }
 
 // Spec returns a dyno spec for command on the test slug, with a unique id.
@@ -48,7 +57,7 @@ func (e *Env) Spec(name, command string) runtime.DynoSpec {
 	b := make([]byte, 4)
 	rand.Read(b)
 	return runtime.DynoSpec{
-		ID: "t" + hex.EncodeToString(b), App: "conformance", AppID: "app-" + e.T.Name(),
+		ID: "t" + hex.EncodeToString(b), App: "conformance", AppID: e.AppID,
 		Name: name, Type: strings.Split(name, ".")[0], Command: command, SlugDir: e.Slug,
 		Env: map[string]string{"GREETING": "hi there"},
 	}

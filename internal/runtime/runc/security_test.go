@@ -1,0 +1,153 @@
+package runc_test
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kingvon-ke/bera/internal/runtime"
+	"github.com/kingvon-ke/bera/internal/runtime/runtimetest"
+)
+
+// mustRun runs command in a fresh dyno of e and returns its stdout lines joined by "|".
+func mustRun(e *runtimetest.Env, spec runtime.DynoSpec) string {
+	e.T.Helper()
+	e.MustStart(spec)
+	e.MustWait(spec.ID)
+	return strings.Join(e.Out.Lines(spec.ID, runtime.Stdout), "|")
+}
+
+func TestIsolation(t *testing.T) {
+	e := runtimetest.NewEnv(t, newRuntime)
+	tests := []struct {
+		name, command, want string
+	}{
+		{"NonRootUser", "id -u; id -g", fmt.Sprintf("%[1]d|%[1]d", runtime.AppUID("app-"+t.Name()))},
+		{"NoCapabilities", "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\\t' ' '",
+			"CapInh: 0000000000000000|CapPrm: 0000000000000000|CapEff: 0000000000000000|CapBnd: 0000000000000000|CapAmb: 0000000000000000|NoNewPrivs: 1|Seccomp: 2"},
+		{"StackReadOnly", "touch /usr/x 2>/dev/null || echo usr-ro; touch /etc/x 2>/dev/null || echo etc-ro; touch /x 2>/dev/null || echo root-ro", "usr-ro|etc-ro|root-ro"},
+		{"AppAndTmpWritable", "echo hi > /app/new && echo app-rw; echo hi > /tmp/new && echo tmp-rw; stat -c %a /tmp", "app-rw|tmp-rw|1777"},
+		{"NoHostProcesses", "[ $(ls /proc | grep -c '^[0-9]') -lt 10 ] && echo few; cat /proc/1/comm", "few|sh"},
+		{"OwnEtc", "cat /etc/shadow 2>/dev/null || echo no-shadow; grep -c . /etc/passwd", "no-shadow|3"},
+		{"NoHostDataDir", fmt.Sprintf("ls %s 2>/dev/null || echo no-data-dir", e.State), "no-data-dir"},
+		{"NoDevices", "ls /dev/sda /dev/vda /dev/mem 2>/dev/null | wc -l", "0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := e.For(t)
+			if got := mustRun(e, e.Spec("run.1", tt.command)); got != tt.want {
+				t.Errorf("output = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAppResetsOnRestart(t *testing.T) {
+	e := runtimetest.NewEnv(t, newRuntime)
+	// The slug package extracts slugs owned by the app's uid, so dynos can change /app.
+	uid := runtime.AppUID("app-" + t.Name())
+	for _, p := range []string{e.Slug, filepath.Join(e.Slug, "secret.txt")} {
+		if err := os.Chown(p, uid, uid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := mustRun(e, e.Spec("run.1", "echo changed > /app/secret.txt; echo new > /app/new; cat /app/secret.txt")); got != "changed" {
+		t.Fatalf("first dyno saw %q", got)
+	}
+	if got := mustRun(e, e.Spec("run.2", "cat /app/secret.txt; ls /app/new 2>/dev/null || echo gone")); got != "slug-secret|gone" {
+		t.Errorf("second dyno saw %q, want the slug unchanged", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(e.Slug, "secret.txt")); string(b) != "slug-secret\n" {
+		t.Errorf("slug on the host changed to %q", b)
+	}
+}
+
+func TestOtherAppsFilesHidden(t *testing.T) {
+	e := runtimetest.NewEnv(t, newRuntime)
+	other := runtimetest.MustSlug(t)
+	os.WriteFile(filepath.Join(other, "secret.txt"), []byte("other-app-secret\n"), 0o644)
+	cmd := fmt.Sprintf("cat %s/secret.txt 2>/dev/null || echo hidden; cat /app/secret.txt", other)
+	if got := mustRun(e, e.Spec("run.1", cmd)); got != "hidden|slug-secret" {
+		t.Errorf("output = %q, want the other slug hidden", got)
+	}
+}
+
+func TestOwnAddresses(t *testing.T) {
+	e := runtimetest.NewEnv(t, newRuntime)
+	a, b := e.Spec("web.1", runtimetest.ServeCommand), e.Spec("web.2", runtimetest.ServeCommand)
+	sa, sb := e.MustStart(a), e.MustStart(b)
+	for _, st := range []runtime.Status{sa, sb} {
+		ap, err := netip.ParseAddrPort(st.Addr)
+		if err != nil || !testSubnet.Contains(ap.Addr()) || ap.Port() != 5000 {
+			t.Errorf("Addr = %q, want IP:5000 in %s", st.Addr, testSubnet)
+		}
+	}
+	if sa.Addr == sb.Addr {
+		t.Errorf("both dynos at %s", sa.Addr)
+	}
+}
+
+// probe is a dyno command that prints whether a TCP connection to addr opens within 2 s.
+func probe(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	return fmt.Sprintf(`%s -c "import socket
+try:
+    socket.create_connection(('%s', %s), timeout=2); print('connected')
+except OSError:
+    print('blocked')"`, runtimetest.Python, host, port)
+}
+
+func TestNetworkIsolation(t *testing.T) {
+	e := runtimetest.NewEnv(t, newRuntime)
+	target := e.Spec("web.1", runtimetest.ServeCommand)
+	st := e.MustStart(target)
+	e.MustAwait(target.ID, "listening")
+	// A host service listening on every address, as the API or a database might.
+	l, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	gateway := testSubnet.Addr().Next().String()
+	hostAddr := net.JoinHostPort(gateway, fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
+	t.Run("FromHost", func(t *testing.T) {
+		if got := runtimetest.MustGet(t, st.Addr); got != "hello from web.1" {
+			t.Errorf("host got %q", got)
+		}
+	})
+	t.Run("OtherDyno", func(t *testing.T) {
+		e := e.For(t)
+		if got := mustRun(e, e.Spec("run.1", probe(st.Addr))); got != "blocked" {
+			t.Errorf("another dyno reaching %s: %q, want blocked", st.Addr, got)
+		}
+	})
+	t.Run("HostServices", func(t *testing.T) {
+		e := e.For(t)
+		if got := mustRun(e, e.Spec("run.2", probe(hostAddr))); got != "blocked" {
+			t.Errorf("dyno reaching host %s: %q, want blocked", hostAddr, got)
+		}
+	})
+}
+
+func TestStopCleansUp(t *testing.T) {
+	e := runtimetest.NewEnv(t, newRuntime)
+	spec := e.Spec("web.1", "sleep 1000")
+	e.MustStart(spec)
+	if _, err := e.RT.Stop(t.Context(), spec.ID, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	cid := testPrefix + spec.ID
+	for _, p := range []string{"/var/run/netns/" + cid, "/sys/fs/cgroup/memory/bera/" + cid, filepath.Join(e.State, "dynos", spec.ID)} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s still exists after Stop", p)
+		}
+	}
+	if list, _ := e.RT.List(t.Context()); len(list) != 0 {
+		t.Errorf("List after Stop = %+v", list)
+	}
+}
