@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"syscall"
 
 	"github.com/creack/pty"
 )
@@ -22,6 +23,16 @@ func NewStdio(tty bool) (*Stdio, error) {
 		return newPTY()
 	}
 	return newPipes()
+}
+
+// TTY reports whether the child's stdio is a terminal.
+func (s *Stdio) TTY() bool { return s != nil && s.Session.Resize != nil }
+
+// SysProcAttr returns the process attributes that start a dyno's first process in a new
+// session (so it survives the server's signals). With a tty, the terminal becomes the
+// session's controlling terminal, so resizes reach the process as SIGWINCH.
+func (s *Stdio) SysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true, Setctty: s.TTY(), Ctty: 0}
 }
 
 // CloseChild closes the child's ends once the process has them.

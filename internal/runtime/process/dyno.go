@@ -35,13 +35,15 @@ func startDyno(spec runtime.DynoSpec, out func(runtime.Line), stdio *runtime.Std
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = spec.SlugDir
 	cmd.Env = runtime.Environ(spec, spec.SlugDir, port)
-	// Pdeathsig kills the shell if the server dies; its own group is how Stop reaches all.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// Pdeathsig kills the shell if the server dies; its own session and process group is how
+	// Stop reaches all its processes.
+	cmd.SysProcAttr = stdio.SysProcAttr()
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	d := &dyno{spec: spec, done: make(chan struct{})}
 	var readers []*os.File
 	if stdio != nil {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.Child[0], stdio.Child[1], stdio.Child[2]
-	} else if readers, err = d.pipeOutput(cmd, out); err != nil {
+	} else if readers, err = d.pipeOutput(cmd); err != nil {
 		return nil, err
 	}
 	err = cmd.Start()
@@ -59,7 +61,7 @@ func startDyno(spec runtime.DynoSpec, out func(runtime.Line), stdio *runtime.Std
 }
 
 // pipeOutput gives cmd a pipe for stdout and one for stderr and returns the read ends.
-func (d *dyno) pipeOutput(cmd *exec.Cmd, out func(runtime.Line)) ([]*os.File, error) {
+func (d *dyno) pipeOutput(cmd *exec.Cmd) ([]*os.File, error) {
 	var readers, writers []*os.File
 	for range 2 {
 		r, w, err := os.Pipe()

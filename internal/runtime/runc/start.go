@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kingvon-ke/bera"
@@ -118,7 +117,7 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.
 		err = r.net.attach(ctx, cid, addr)
 	}
 	if err == nil {
-		err = r.writeBundle(dir, spec, cid, stdio != nil && stdio.Session.Resize != nil)
+		err = r.writeBundle(dir, spec, cid, stdio.TTY())
 	}
 	var d *dyno
 	if err == nil {
@@ -178,7 +177,7 @@ func (r *Runtime) launch(ctx context.Context, dir string, m meta, stdio *runtime
 		r.cfg.Runc, "--root", r.stateDir(), "--log", filepath.Join(dir, "runc.log"),
 		"run", "--keep", "--bundle", dir, "--pid-file", filepath.Join(dir, "pid"), m.ContainerID)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = stdio.SysProcAttr()
 	if stdio != nil {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.Child[0], stdio.Child[1], stdio.Child[2]
 	} else if err := logOutput(cmd, dir); err != nil {

@@ -28,10 +28,14 @@ func testAttach(t *testing.T, f Factory) {
 	})
 	t.Run("TTY", func(t *testing.T) {
 		e := NewEnv(t, f)
-		s := mustAttach(e, e.Spec("run.1", `if [ -t 0 ] && [ -t 1 ]; then echo is-a-tty; else echo not-a-tty; fi`), true)
-		if got := readLine(t, s.Stdout); got != "is-a-tty" {
-			t.Errorf("output = %q, want is-a-tty", got)
+		s := mustAttach(e, e.Spec("run.1", `if [ -t 0 ] && [ -t 1 ]; then echo is-a-tty; fi; read x; stty size`), true)
+		out := bufio.NewReader(s.Stdout)
+		readUntil(t, out, "is-a-tty")
+		if err := s.Resize(30, 100); err != nil {
+			t.Fatal(err)
 		}
+		io.WriteString(s.Stdin, "go\n")
+		readUntil(t, out, "30 100")
 		e.MustWait(s.ID)
 	})
 }
@@ -48,6 +52,23 @@ func mustAttach(e *Env, spec runtime.DynoSpec, tty bool) *runtime.Session {
 	}
 	e.T.Cleanup(func() { s.Close(); e.RT.Stop(e.T.Context(), spec.ID, 0) })
 	return s
+}
+
+// readUntil reads lines (a tty echoes input) until one equals want.
+func readUntil(t *testing.T, r *bufio.Reader, want string) {
+	t.Helper()
+	var seen []string
+	for {
+		line, err := r.ReadString('\n')
+		line = strings.TrimRight(line, "\r\n")
+		if line == want {
+			return
+		}
+		seen = append(seen, line)
+		if err != nil {
+			t.Fatalf("no line %q in attached output %q: %v", want, seen, err)
+		}
+	}
 }
 
 func readLine(t *testing.T, r io.Reader) string {
