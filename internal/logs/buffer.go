@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -17,15 +18,26 @@ type Sink interface {
 	Send(l Line)
 }
 
+// Page is a run of an app's lines read from a Stream.
+type Page struct {
+	// Lines match the filter of the read, oldest first.
+	Lines []Line
+	// Cursor is the Seq to pass to After to continue after this page (it may be past
+	// the last line of Lines when later lines did not match the filter).
+	Cursor uint64
+	// Dropped counts lines after the requested Seq that were evicted before they were read.
+	Dropped uint64
+}
+
 // Stream is what a log session reads: an app's backlog and the lines that follow it.
-// *Buffer implements it; another backend (Redis Streams) may too.
+// *Buffer implements it, and so does the Redis Streams backend. Methods are safe for
+// concurrent use; errors come only from backends that do I/O.
 type Stream interface {
-	// Tail returns the last n lines of the app that match f, oldest first, and the cursor
-	// to pass to After to continue after them.
-	Tail(appID string, f Filter, n int) (lines []Line, cursor uint64)
-	// After returns up to max lines with Seq > after that match f, the cursor to continue
-	// from, and how many lines after `after` were already evicted before they were read.
-	After(appID string, after uint64, f Filter, max int) (lines []Line, cursor, dropped uint64)
+	// Tail returns the last n lines of the app that match f, and the cursor after the
+	// app's newest line. An unknown app has no lines.
+	Tail(ctx context.Context, appID string, f Filter, n int) (Page, error)
+	// After returns up to max lines with Seq > after that match f.
+	After(ctx context.Context, appID string, after uint64, f Filter, max int) (Page, error)
 	// Notify returns a channel that receives a value (coalesced) when lines are written to
 	// the app, and a function that stops the notifications.
 	Notify(appID string) (<-chan struct{}, func())
@@ -79,26 +91,26 @@ func (b *Buffer) Write(appID, source, dyno, msg string) {
 	r.notifyLocked()
 }
 
-// Tail implements Stream.
-func (b *Buffer) Tail(appID string, f Filter, n int) ([]Line, uint64) {
+// Tail implements Stream; it never fails.
+func (b *Buffer) Tail(_ context.Context, appID string, f Filter, n int) (Page, error) {
 	r := b.lookup(appID)
 	if r == nil {
-		return nil, 0
+		return Page{}, nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.tailLocked(f, n), r.next - 1
+	return Page{Lines: r.tailLocked(f, n), Cursor: r.next - 1}, nil
 }
 
-// After implements Stream.
-func (b *Buffer) After(appID string, after uint64, f Filter, max int) ([]Line, uint64, uint64) {
+// After implements Stream; it never fails.
+func (b *Buffer) After(_ context.Context, appID string, after uint64, f Filter, max int) (Page, error) {
 	r := b.lookup(appID)
 	if r == nil {
-		return nil, after, 0
+		return Page{Cursor: after}, nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.afterLocked(after, f, max)
+	return r.afterLocked(after, f, max), nil
 }
 
 // Notify implements Stream.

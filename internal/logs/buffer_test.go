@@ -60,7 +60,8 @@ func TestBuffer_Write(t *testing.T) {
 	clk := newClock()
 	b := logs.New(logs.Config{Now: clk.Now})
 	b.Write("a", "app", "web.1", "one\ntwo\r\n")
-	lines, _ := b.Tail("a", logs.Filter{}, 10)
+	p, _ := b.Tail(t.Context(), "a", logs.Filter{}, 10)
+	lines := p.Lines
 	if len(lines) != 2 || lines[0].Message != "one" || lines[1].Message != "two" {
 		t.Fatalf("lines=%v", lines)
 	}

@@ -1,6 +1,9 @@
 package logs
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // Log is a backend of the log router: lines go in with Write and come out through Stream.
 // *Buffer is the in-memory backend; the redisbuf package has a Redis Streams one.
@@ -12,26 +15,31 @@ type Log interface {
 }
 
 // Follow sends every line of the app written from now on to sink, in order, until ctx
-// ends. It serves sinks (drains) from backends that cannot call them on write, such as
-// Redis shared by several servers; with a *Buffer, AddSink is the cheaper path. Lines
-// evicted before Follow read them are counted in the returned total and skipped.
-func Follow(ctx context.Context, s Stream, appID string, sink Sink) (dropped uint64) {
+// ends (it then returns ctx's error) or the Stream fails. It serves sinks (drains) from
+// backends that cannot call them on write, such as Redis shared by several servers; with
+// a *Buffer, AddSink is the cheaper path. Lines evicted before Follow read them are
+// skipped.
+func Follow(ctx context.Context, s Stream, appID string, sink Sink) error {
 	notify, stop := s.Notify(appID)
 	defer stop()
-	_, cursor := s.Tail(appID, Filter{}, 0)
-	for {
-		lines, next, lost := s.After(appID, cursor, Filter{}, batchLines)
-		dropped += lost
-		for _, l := range lines {
+	p, err := s.Tail(ctx, appID, Filter{}, 0)
+	if err != nil {
+		return fmt.Errorf("follow %s: %w", appID, err)
+	}
+	for cursor := p.Cursor; ; {
+		if p, err = s.After(ctx, appID, cursor, Filter{}, batchLines); err != nil {
+			return fmt.Errorf("follow %s: %w", appID, err)
+		}
+		for _, l := range p.Lines {
 			sink.Send(l)
 		}
-		cursor = next
-		if len(lines) == batchLines {
+		cursor = p.Cursor
+		if len(p.Lines) == batchLines {
 			continue
 		}
 		select {
 		case <-ctx.Done():
-			return dropped
+			return ctx.Err()
 		case <-notify:
 		}
 	}

@@ -116,7 +116,7 @@ func (r *ring) tailLocked(f Filter, n int) []Line {
 	return out
 }
 
-func (r *ring) afterLocked(after uint64, f Filter, limit int) ([]Line, uint64, uint64) {
+func (r *ring) afterLocked(after uint64, f Filter, limit int) Page {
 	var dropped uint64
 	from := max(after+1, r.base)
 	if old := r.oldest(); from < old {
@@ -130,7 +130,7 @@ func (r *ring) afterLocked(after uint64, f Filter, limit int) ([]Line, uint64, u
 			out = append(out, e.line(seq))
 		}
 	}
-	return out, max(seq-1, after), dropped
+	return Page{Lines: out, Cursor: max(seq-1, after), Dropped: dropped}
 }
 
 func (e entry) line(seq uint64) Line {

@@ -29,25 +29,31 @@ func (s *Sessions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "forbidden", "This log session is invalid or has expired. Please try again.")
 		return
 	}
+	backlog, err := s.backlog(r.Context(), appID, opts, lastEventID(r))
+	if err != nil {
+		s.cfg.Logger.Error("read log backlog", "app", appID, "err", err)
+		writeError(w, http.StatusServiceUnavailable, "service_unavailable", "Logs are unavailable right now. Please try again.")
+		return
+	}
 	enc := newEncoder(w, acceptsSSE(r.Header.Get("Accept")))
 	enc.start()
-	if err := s.stream(r.Context(), enc, appID, opts, lastEventID(r)); err != nil && !errors.Is(err, context.Canceled) {
+	enc.lines(backlog.Lines)
+	if err := s.follow(r.Context(), enc, appID, opts, backlog.Cursor); err != nil && !errors.Is(err, context.Canceled) {
 		s.cfg.Logger.Debug("log session ended", "app", appID, "err", err)
 	}
 }
 
-// stream sends the backlog (or the lines after resume), then, when tailing, follows the
-// app until ctx ends or a write fails.
-func (s *Sessions) stream(ctx context.Context, enc *encoder, appID string, opts SessionOptions, resume *uint64) error {
-	f := opts.Filter()
-	var cursor uint64
+// backlog reads the last opts.Lines lines, or, for a client resuming after an event id,
+// nothing but the cursor.
+func (s *Sessions) backlog(ctx context.Context, appID string, opts SessionOptions, resume *uint64) (Page, error) {
 	if resume != nil {
-		cursor = *resume
-	} else {
-		lines, c := s.cfg.Stream.Tail(appID, f, opts.Lines)
-		cursor = c
-		enc.lines(lines)
+		return Page{Cursor: *resume}, nil
 	}
+	return s.cfg.Stream.Tail(ctx, appID, opts.Filter(), opts.Lines)
+}
+
+// follow sends, when tailing, the lines after cursor until ctx ends or a write fails.
+func (s *Sessions) follow(ctx context.Context, enc *encoder, appID string, opts SessionOptions, cursor uint64) error {
 	if !opts.Tail {
 		return enc.flush()
 	}
@@ -57,7 +63,7 @@ func (s *Sessions) stream(ctx context.Context, enc *encoder, appID string, opts 
 	defer keepAlive.Stop()
 	for {
 		var err error
-		if cursor, err = s.catchUp(enc, appID, f, cursor); err != nil {
+		if cursor, err = s.catchUp(ctx, enc, appID, opts.Filter(), cursor); err != nil {
 			return err
 		}
 		select {
@@ -72,15 +78,19 @@ func (s *Sessions) stream(ctx context.Context, enc *encoder, appID string, opts 
 
 // catchUp sends every line after cursor and returns the new cursor. Lines evicted before
 // this session read them are reported as one L11 line, as Logplex does for tails.
-func (s *Sessions) catchUp(enc *encoder, appID string, f Filter, cursor uint64) (uint64, error) {
+func (s *Sessions) catchUp(ctx context.Context, enc *encoder, appID string, f Filter, cursor uint64) (uint64, error) {
 	for {
-		lines, next, dropped := s.cfg.Stream.After(appID, cursor, f, batchLines)
+		p, err := s.cfg.Stream.After(ctx, appID, cursor, f, batchLines)
+		if err != nil {
+			return cursor, err
+		}
+		lines, dropped := p.Lines, p.Dropped
 		if dropped > 0 {
 			enc.line(Line{Time: s.cfg.Now().UTC(), Source: "heroku", Dyno: "logplex",
 				Message: fmt.Sprintf("Error L11 (Tail buffer overflow) -> This tail session dropped %d messages.", dropped)}, false)
 		}
 		enc.lines(lines)
-		cursor = next
+		cursor = p.Cursor
 		if err := enc.flush(); err != nil || len(lines) < batchLines {
 			return cursor, err
 		}

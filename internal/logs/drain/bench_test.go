@@ -60,9 +60,9 @@ func tail(ctx context.Context, buf *logs.Buffer) uint64 {
 	defer stop()
 	var cursor, n uint64
 	for {
-		lines, next, _ := buf.After("app1", cursor, logs.Filter{}, 500)
-		cursor, n = next, n+uint64(len(lines))
-		if len(lines) == 500 {
+		p, _ := buf.After(ctx, "app1", cursor, logs.Filter{}, 500)
+		cursor, n = p.Cursor, n+uint64(len(p.Lines))
+		if len(p.Lines) == 500 {
 			continue
 		}
 		select {

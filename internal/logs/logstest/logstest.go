@@ -63,21 +63,37 @@ func check(t *testing.T, lines []logs.Line, from, to int) {
 	}
 }
 
+func tail(t *testing.T, l logs.Log, app string, f logs.Filter, n int) logs.Page {
+	t.Helper()
+	p, err := l.Tail(t.Context(), app, f, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func after(t *testing.T, l logs.Log, app string, seq uint64, f logs.Filter, n int) logs.Page {
+	t.Helper()
+	p, err := l.After(t.Context(), app, seq, f, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func testTail(t *testing.T, l logs.Log) {
-	if lines, _ := l.Tail("app1", logs.Filter{}, 10); len(lines) != 0 {
-		t.Fatalf("empty app has %d lines", len(lines))
+	if p := tail(t, l, "app1", logs.Filter{}, 10); len(p.Lines) != 0 {
+		t.Fatalf("empty app has %d lines", len(p.Lines))
 	}
 	write(t, l, "app1", "web.1", 0, Lines+50)
 	write(t, l, "app2", "web.1", 1000, 1001)
-	lines, cursor := l.Tail("app1", logs.Filter{}, Lines)
-	check(t, lines, 50, Lines+50)
-	if cursor != lines[len(lines)-1].Seq {
-		t.Errorf("cursor=%d, want %d", cursor, lines[len(lines)-1].Seq)
+	p := tail(t, l, "app1", logs.Filter{}, Lines)
+	check(t, p.Lines, 50, Lines+50)
+	if last := p.Lines[len(p.Lines)-1].Seq; p.Cursor != last {
+		t.Errorf("cursor=%d, want %d", p.Cursor, last)
 	}
-	lines, _ = l.Tail("app1", logs.Filter{}, 5)
-	check(t, lines, Lines+45, Lines+50)
-	lines, _ = l.Tail("app2", logs.Filter{}, 5)
-	check(t, lines, 1000, 1001)
+	check(t, tail(t, l, "app1", logs.Filter{}, 5).Lines, Lines+45, Lines+50)
+	check(t, tail(t, l, "app2", logs.Filter{}, 5).Lines, 1000, 1001)
 }
 
 func testFilter(t *testing.T, l logs.Log) {
@@ -86,11 +102,11 @@ func testFilter(t *testing.T, l logs.Log) {
 		l.Write("app1", "heroku", "router", "at=info")
 	}
 	sync(t, l)
-	lines, _ := l.Tail("app1", logs.Filter{Dyno: "web.2"}, 5)
+	lines := tail(t, l, "app1", logs.Filter{Dyno: "web.2"}, 5).Lines
 	if len(lines) != 5 || lines[0].Message != "line 16" || lines[4].Message != "line 28" {
 		t.Errorf("web.2 tail=%v", lines)
 	}
-	lines, _ = l.Tail("app1", logs.Filter{Dyno: "web"}, 30)
+	lines = tail(t, l, "app1", logs.Filter{Dyno: "web"}, 30).Lines
 	for i, ln := range lines {
 		if ln.Message != "line "+strconv.Itoa(i) {
 			t.Fatalf("web line %d = %q", i, ln.Message)
@@ -99,7 +115,7 @@ func testFilter(t *testing.T, l logs.Log) {
 	if len(lines) != 30 {
 		t.Errorf("web lines=%d, want 30", len(lines))
 	}
-	lines, _ = l.Tail("app1", logs.Filter{Source: "heroku"}, 100)
+	lines = tail(t, l, "app1", logs.Filter{Source: "heroku"}, 100).Lines
 	if len(lines) != 30 || lines[0].Dyno != "router" {
 		t.Errorf("heroku lines=%d", len(lines))
 	}
@@ -107,30 +123,30 @@ func testFilter(t *testing.T, l logs.Log) {
 
 func testAfter(t *testing.T, l logs.Log) {
 	write(t, l, "app1", "web.1", 0, 50)
-	lines, cursor := l.Tail("app1", logs.Filter{}, 10)
-	check(t, lines, 40, 50)
-	got, next, dropped := l.After("app1", lines[4].Seq, logs.Filter{}, 1000)
-	check(t, got, 45, 50)
-	if next != cursor || dropped != 0 {
-		t.Errorf("next=%d dropped=%d, want %d 0", next, dropped, cursor)
+	p := tail(t, l, "app1", logs.Filter{}, 10)
+	check(t, p.Lines, 40, 50)
+	got := after(t, l, "app1", p.Lines[4].Seq, logs.Filter{}, 1000)
+	check(t, got.Lines, 45, 50)
+	if got.Cursor != p.Cursor || got.Dropped != 0 {
+		t.Errorf("cursor=%d dropped=%d, want %d 0", got.Cursor, got.Dropped, p.Cursor)
 	}
-	got, next, _ = l.After("app1", lines[0].Seq, logs.Filter{}, 3)
-	check(t, got, 41, 44)
-	if next != got[2].Seq {
-		t.Errorf("next=%d, want %d", next, got[2].Seq)
+	got = after(t, l, "app1", p.Lines[0].Seq, logs.Filter{}, 3)
+	check(t, got.Lines, 41, 44)
+	if got.Cursor != got.Lines[2].Seq {
+		t.Errorf("cursor=%d, want %d", got.Cursor, got.Lines[2].Seq)
 	}
 	write(t, l, "app1", "web.1", 50, Lines+100)
-	got, _, dropped = l.After("app1", cursor, logs.Filter{}, 1000)
-	check(t, got, 100, Lines+100)
-	if dropped != 50 {
-		t.Errorf("dropped=%d, want 50", dropped)
+	got = after(t, l, "app1", p.Cursor, logs.Filter{}, 1000)
+	check(t, got.Lines, 100, Lines+100)
+	if got.Dropped != 50 {
+		t.Errorf("dropped=%d, want 50", got.Dropped)
 	}
-	_, c := l.Tail("app1", logs.Filter{}, 1)
+	c := tail(t, l, "app1", logs.Filter{}, 1).Cursor
 	l.Write("app1", "heroku", "router", "at=info")
 	sync(t, l)
-	got, next, _ = l.After("app1", c, logs.Filter{Source: "app"}, 10)
-	if len(got) != 0 || next != c+1 {
-		t.Errorf("filtered After: %v next=%d, want none and %d", got, next, c+1)
+	got = after(t, l, "app1", c, logs.Filter{Source: "app"}, 10)
+	if len(got.Lines) != 0 || got.Cursor != c+1 {
+		t.Errorf("filtered After: %v cursor=%d, want none and %d", got.Lines, got.Cursor, c+1)
 	}
 }
 
@@ -154,7 +170,7 @@ func testFollow(t *testing.T, l logs.Log) {
 	go func() {
 		defer close(done)
 		close(started)
-		logs.Follow(ctx, l, "app1", got)
+		_ = logs.Follow(ctx, l, "app1", got)
 	}()
 	<-started
 	// Follow may start after some of these writes; it must then still send the later ones
