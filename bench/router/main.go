@@ -1,0 +1,70 @@
+// Command router is the routing-mesh benchmark harness: it runs either the tiny backend the
+// benchmark measures, or the Bera router in front of it with a static one-app table. The
+// load itself comes from wrk; run.sh wires everything together and compares with nginx.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kingvon-ke/bera/internal/router"
+)
+
+func main() {
+	mode := flag.String("mode", "router", "backend or router")
+	listen := flag.String("listen", "127.0.0.1:18082", "address to listen on")
+	backend := flag.String("backend", "127.0.0.1:18081", "router mode: the backend's address")
+	host := flag.String("host", "bench.localhost", "router mode: the app's host name")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *mode, *listen, *backend, *host); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// run serves the chosen mode on listen until ctx ends.
+func run(ctx context.Context, mode, listen, backend, host string) error {
+	var srv *http.Server
+	switch mode {
+	case "backend":
+		srv = &http.Server{Addr: listen, Handler: http.HandlerFunc(hello)}
+	case "router":
+		r := router.New(router.Config{Logger: slog.Default()})
+		tbl, err := router.NewTable([]router.Route{{
+			AppID: "bench", AppName: "bench", Hosts: []string{host},
+			Backends: []router.Backend{{Dyno: "web.1", Addr: backend}},
+		}})
+		if err != nil {
+			return err
+		}
+		r.SetTable(tbl)
+		defer r.Close()
+		srv = r.NewServer(listen)
+	default:
+		return fmt.Errorf("unknown mode %q", mode)
+	}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve %s: %w", mode, err)
+	}
+	return nil
+}
+
+// hello is the benchmark backend: a 13-byte plain-text answer.
+func hello(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	io.WriteString(w, "hello, world\n")
+}

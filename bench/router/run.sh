@@ -1,0 +1,54 @@
+#!/bin/sh
+# Router benchmark: requests/s and latency of a tiny backend directly, through Bera's router
+# and through nginx, with keep-alive and with a new connection per request.
+# Usage: bench/router/run.sh [seconds] [connections]   (from the repository root)
+# Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light).
+set -eu
+SECS=${1:-10}
+CONNS=${2:-50}
+BACKEND_PORT=18081 ROUTER_PORT=18082 NGINX_PORT=18083
+HOST=bench.localhost
+DIR=$(mktemp -d)
+command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 1; }
+command -v nginx >/dev/null || { echo "nginx missing: apt-get install -y nginx-light" >&2; exit 1; }
+
+go build -o "$DIR/routerbench" ./bench/router
+cleanup() {
+	[ -f "$DIR/nginx.pid" ] && kill "$(cat "$DIR/nginx.pid")" 2>/dev/null || true
+	kill "$BACKEND_PID" "$ROUTER_PID" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$DIR"
+}
+trap cleanup EXIT INT TERM
+
+"$DIR/routerbench" -mode backend -listen 127.0.0.1:$BACKEND_PORT & BACKEND_PID=$!
+"$DIR/routerbench" -mode router -listen 127.0.0.1:$ROUTER_PORT -backend 127.0.0.1:$BACKEND_PORT -host $HOST & ROUTER_PID=$!
+sed -e "s#@DIR@#$DIR#g" -e "s#@NGINX_PORT@#$NGINX_PORT#g" -e "s#@BACKEND@#127.0.0.1:$BACKEND_PORT#g" \
+	bench/router/nginx.conf.in > "$DIR/nginx.conf"
+nginx -c "$DIR/nginx.conf" -e "$DIR/error.log"
+for port in $BACKEND_PORT $ROUTER_PORT $NGINX_PORT; do
+	until curl -fsS -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$port/"; do sleep 0.1; done
+done
+
+# bench NAME PORT [wrk args…] prints one table row.
+bench() {
+	name=$1 port=$2; shift 2
+	wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Host: $HOST" "$@" "http://127.0.0.1:$port/" > "$DIR/out"
+	rps=$(awk '/^Requests\/sec/ {print $2}' "$DIR/out")
+	p50=$(awk '$1=="50%" {print $2}' "$DIR/out")
+	p99=$(awk '$1=="99%" {print $2}' "$DIR/out")
+	errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$DIR/out")
+	printf '| %-22s | %10s | %8s | %8s | %s\n' "$name" "$rps" "$p50" "$p99" "${errs:-}|"
+}
+echo "| target                 |      req/s |      p50 |      p99 | errors |"
+echo "| ---                    |        --- |      --- |      --- | --- |"
+for mode in keepalive close; do
+	extra=""
+	[ $mode = close ] && extra="-H Connection:close"
+	# shellcheck disable=SC2086
+	bench "direct ($mode)" $BACKEND_PORT $extra
+	# shellcheck disable=SC2086
+	bench "bera ($mode)" $ROUTER_PORT $extra
+	# shellcheck disable=SC2086
+	bench "nginx ($mode)" $NGINX_PORT $extra
+done
