@@ -82,6 +82,7 @@ func TestHerokuCLI(t *testing.T) {
 		}
 	}
 	run("No dynos on demo-app", "ps", "-a", "demo-app")
+	run("app[api]: Set A, B config vars by user admin@localhost", "logs", "-a", "demo-app")
 	run("Destroying", "apps:destroy", "demo-app", "--confirm", "demo-app")
 	if out, errOut, err := heroku(t, bin, env, home, "apps:info", "-a", "demo-app"); err == nil || !strings.Contains(out+errOut, "Couldn't find that app") {
 		t.Errorf("apps:info after destroy: err=%v\n%s%s", err, out, errOut)

@@ -75,7 +75,11 @@ func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout
 			u.PasswordHash = secret.HashPassword(pw)
 		}
 	}
-	st, err := openStore(ctx, cfg)
+	sealKey, err := loadSecretKey(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, sealKey)
 	if err != nil {
 		return err
 	}

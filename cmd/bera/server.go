@@ -18,8 +18,12 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/api"
+	"github.com/kingvon-ke/bera/internal/deploy"
+	"github.com/kingvon-ke/bera/internal/dyno"
 	"github.com/kingvon-ke/bera/internal/pki"
+	"github.com/kingvon-ke/bera/internal/router"
 	"github.com/kingvon-ke/bera/internal/secret"
+	"github.com/kingvon-ke/bera/internal/slug/slugfs"
 	"github.com/kingvon-ke/bera/internal/sniff"
 	"github.com/kingvon-ke/bera/internal/store"
 )
@@ -34,11 +38,16 @@ func runServer(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(cfg.LogLevel)
-	st, err := openStore(ctx, cfg)
+	key, err := loadSecretKey(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, key)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	lw := newLogWiring(key)
 	if err := bootstrapAdmin(ctx, st, cfg.Data, os.Stdout); err != nil {
 		return err
 	}
@@ -46,18 +55,61 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	rt, err := selectRuntime(ctx, cfg, lw.dynoOutput, log)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	slugs, err := slugfs.New(filepath.Join(cfg.Data, "slugs"))
+	if err != nil {
+		return err
+	}
+	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw})
+	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log}
+	rec := dyno.New(dyno.Config{Store: st, Runtime: rt, Logger: log, OnChange: routes.app, Drain: rtr.Drain,
+		Slugs: &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)},
+		Log:   lw.platform,
+	})
+	routes.rec = rec
 	apiServer := api.NewServer(api.Config{
-		Store: st, Logger: log, Domain: cfg.Domain, WebScheme: "http",
+		Store: st, Dynos: rec, LogSessions: lw, Log: lw.api, Logger: log, Domain: cfg.Domain, WebScheme: "http",
 		WebURLSuffix: portSuffix(cfg.RouterListen, "80"), RequestBudget: budget(cfg.APIRateLimit),
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: apiServer, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	log.Info("bera server started", "listen", ln.Addr().String(), "data", cfg.Data, "database", st.Dialect(), "domain", cfg.Domain)
+	deployer := deploy.New(deploy.Config{Store: st, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api,
+		WebURL: func(app string) string {
+			return "http://" + app + "." + cfg.Domain + portSuffix(cfg.RouterListen, "80") + "/"
+		}})
+	git, err := newGitServer(cfg, st, apiServer, deployer, ln.Addr().String(), log)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	git.Register(mux)
+	mux.Handle("GET "+logSessionsPath+"{app}", lw.sessions)
+	mux.Handle("/", apiServer)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("bera server started", "listen", ln.Addr().String(), "data", cfg.Data, "database", st.Dialect(),
+		"domain", cfg.Domain, "runtime", runtimeName(rt))
+
+	routerSrv := rtr.NewServer(cfg.RouterListen)
+	routerLn, err := net.Listen("tcp", cfg.RouterListen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.RouterListen, err)
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return rec.Run(gctx) })
+	g.Go(func() error { return routes.run(gctx) })
+	g.Go(func() error {
+		if err := routerSrv.Serve(routerLn); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
 	g.Go(func() error {
 		if err := srv.Serve(sniff.New(ln, tlsCfg, 10*time.Second)); !errors.Is(err, http.ErrServerClosed) {
 			return err
@@ -69,6 +121,7 @@ func runServer(ctx context.Context, args []string) error {
 		log.Info("shutting down")
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
+		routerSrv.Shutdown(sctx)
 		return srv.Shutdown(sctx)
 	})
 	return g.Wait()
@@ -82,8 +135,8 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// openStore creates the data dir, loads the secret key and opens the metadata store.
-func openStore(ctx context.Context, cfg *serverConfig) (*store.Store, error) {
+// loadSecretKey creates the data dir and loads (or makes) the key that seals config vars.
+func loadSecretKey(cfg *serverConfig) ([]byte, error) {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
@@ -91,6 +144,11 @@ func openStore(ctx context.Context, cfg *serverConfig) (*store.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load secret key: %w", err)
 	}
+	return key, nil
+}
+
+// openStore opens the metadata store with config vars sealed by key.
+func openStore(ctx context.Context, cfg *serverConfig, key []byte) (*store.Store, error) {
 	box, err := secret.NewBox(key)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/kingvon-ke/bera/internal/dyno"
+	"github.com/kingvon-ke/bera/internal/router"
+	"github.com/kingvon-ke/bera/internal/store"
+)
+
+// routeSync keeps the router's host table in step with apps and their up web dynos: one app
+// at once when its dynos change, and the whole table every second (renames, deletes,
+// maintenance).
+type routeSync struct {
+	store  *store.Store
+	rec    *dyno.Reconciler
+	router *router.Router
+	domain string
+	log    *slog.Logger
+}
+
+// app upserts one app's route; called by the reconciler when the app's dynos change.
+func (s *routeSync) app(appID string) {
+	app, err := s.store.App(context.Background(), appID)
+	if err != nil {
+		s.router.Remove(appID)
+		return
+	}
+	up, crashed := s.rec.Backends(appID)
+	rt := router.Route{AppID: app.ID, AppName: app.Name, Hosts: []string{app.Name + "." + s.domain},
+		Maintenance: app.Maintenance, Crashed: crashed, Backends: backends(up)}
+	if err := s.router.Upsert(rt); err != nil {
+		s.log.Error("update route", "app", app.Name, "err", err)
+	}
+}
+
+// run rebuilds the whole table every second until ctx ends.
+func (s *routeSync) run(ctx context.Context) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		s.rebuild(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *routeSync) rebuild(ctx context.Context) {
+	apps, err := s.store.ListApps(ctx, "")
+	if err != nil {
+		s.log.Error("list apps for routes", "err", err)
+		return
+	}
+	routes := make([]router.Route, 0, len(apps))
+	for _, app := range apps {
+		up, crashed := s.rec.Backends(app.ID)
+		routes = append(routes, router.Route{AppID: app.ID, AppName: app.Name, Hosts: []string{app.Name + "." + s.domain},
+			Maintenance: app.Maintenance, Crashed: crashed, Backends: backends(up)})
+	}
+	t, err := router.NewTable(routes)
+	if err != nil {
+		s.log.Error("build route table", "err", err)
+		return
+	}
+	s.router.SetTable(t)
+}
+
+func backends(up []dyno.Backend) []router.Backend {
+	out := make([]router.Backend, 0, len(up))
+	for _, b := range up {
+		out = append(out, router.Backend{Dyno: b.Name, Addr: b.Addr})
+	}
+	return out
+}
