@@ -131,61 +131,6 @@ func oomKilled(containerID string) bool {
 	return false
 }
 
-// tail delivers the lines of one log file from the last saved offset, until the dyno has
-// exited and the file is read to its end, or the runtime closes.
-func (r *Runtime) tail(d *dyno, stream runtime.Stream) {
-	path := filepath.Join(d.dir, string(stream)+".log")
-	f, err := os.Open(path)
-	if err != nil {
-		r.log.Error("open dyno output", "dyno", d.meta.Name, "err", err)
-		return
-	}
-	defer f.Close()
-	off := readOffset(path)
-	f.Seek(off, 0)
-	s := &runtime.LineSplitter{Emit: func(text string) {
-		r.cfg.Output(runtime.Line{DynoID: d.meta.ID, App: d.meta.App, Name: d.meta.Name, Stream: stream, Text: text, Time: time.Now()})
-	}}
-	buf := make([]byte, 64<<10)
-	saved := off
-	for {
-		n, _ := f.Read(buf)
-		if n > 0 {
-			s.Write(buf[:n])
-			off += int64(n)
-			continue
-		}
-		if done := off - int64(s.Buffered()); done != saved {
-			saved = done
-			writeOffset(path, done)
-		}
-		select {
-		case <-d.exited:
-			if n, _ := f.Read(buf); n > 0 {
-				s.Write(buf[:n])
-				off += int64(n)
-				continue
-			}
-			s.Flush()
-			writeOffset(path, off)
-			return
-		case <-r.ctx.Done():
-			return
-		case <-time.After(pollInterval):
-		}
-	}
-}
-
-func readOffset(logPath string) int64 {
-	b, _ := os.ReadFile(logPath + ".offset")
-	n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-	return n
-}
-
-func writeOffset(logPath string, off int64) {
-	os.WriteFile(logPath+".offset", []byte(strconv.FormatInt(off, 10)), 0o600)
-}
-
 // wait blocks until d is done or ctx ends.
 func (d *dyno) wait(ctx context.Context) error {
 	select {

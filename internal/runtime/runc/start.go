@@ -167,20 +167,32 @@ func (r *Runtime) writeBundle(dir string, spec runtime.DynoSpec, cid string, tty
 	return os.WriteFile(filepath.Join(dir, "config.json"), b, 0o600)
 }
 
-// shimScript runs runc in the foreground and records its exit status ($0 is the exit file).
-// It runs in its own session, so it and the dyno outlive the server.
-const shimScript = `"$@"; echo $? >"$0.tmp" && mv "$0.tmp" "$0"`
+// Shim scripts run runc in the foreground and record its exit status in $0/exit once all
+// output is written. They run in their own session, so they and the dyno outlive the server.
+// The logging one pipes stdout and stderr into `split`, which writes numbered chunks
+// (stdout.000000, stdout.000001, ...) of at most chunkBytes: the runtime deletes each chunk
+// once delivered, so a chatty dyno's output is bounded on disk without losing a byte.
+const (
+	attachedShim = `"$@"; echo $? >"$0/exit.tmp" && mv "$0/exit.tmp" "$0/exit"`
+	loggingShim  = `{ { "$@"; echo $? >"$0/exit.tmp"; } 2>&1 1>&3 3>&- | split -b ` + chunkBytes + ` -d -a 6 - "$0/stderr."; } 3>&1 | split -b ` + chunkBytes + ` -d -a 6 - "$0/stdout."
+mv "$0/exit.tmp" "$0/exit"`
+	chunkBytes = "4M"
+)
 
 // launch starts the shim and waits until runc has written the container's pid.
 func (r *Runtime) launch(ctx context.Context, dir string, m meta, stdio *runtime.Stdio) (*dyno, error) {
-	cmd := exec.Command("/bin/sh", "-c", shimScript, filepath.Join(dir, "exit"),
+	script := loggingShim
+	if stdio != nil {
+		script = attachedShim
+	}
+	cmd := exec.Command("/bin/sh", "-c", script, dir,
 		r.cfg.Runc, "--root", r.stateDir(), "--log", filepath.Join(dir, "runc.log"),
 		"run", "--keep", "--bundle", dir, "--pid-file", filepath.Join(dir, "pid"), m.ContainerID)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	cmd.SysProcAttr = stdio.SysProcAttr()
 	if stdio != nil {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.Child[0], stdio.Child[1], stdio.Child[2]
-	} else if err := logOutput(cmd, dir); err != nil {
+	} else if err := shimLog(cmd, dir); err != nil {
 		return nil, err
 	}
 	err := cmd.Start()
@@ -198,28 +210,19 @@ func (r *Runtime) launch(ctx context.Context, dir string, m meta, stdio *runtime
 	return d, nil
 }
 
-// logOutput points the shim's stdout and stderr at the dyno's log files; stdin is empty.
-func logOutput(cmd *exec.Cmd, dir string) error {
-	for _, name := range []string{"stdout.log", "stderr.log"} {
-		f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-		if err != nil {
-			closeFiles(cmd)
-			return err
-		}
-		if cmd.Stdout == nil {
-			cmd.Stdout = f
-		} else {
-			cmd.Stderr = f
-		}
+// shimLog sends what the shim itself says (runc's fatal errors) to shim.log.
+func shimLog(cmd *exec.Cmd, dir string) error {
+	f, err := os.OpenFile(filepath.Join(dir, "shim.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
 	}
+	cmd.Stdout, cmd.Stderr = f, f
 	return nil
 }
 
 func closeFiles(cmd *exec.Cmd) {
-	for _, w := range []any{cmd.Stdout, cmd.Stderr} {
-		if f, ok := w.(*os.File); ok {
-			f.Close()
-		}
+	if f, ok := cmd.Stdout.(*os.File); ok {
+		f.Close()
 	}
 }
 
@@ -238,7 +241,7 @@ func awaitPID(ctx context.Context, dir string, shimDone <-chan struct{}) (int, e
 			if pid, ok := readPID(dir); ok {
 				return pid, nil
 			}
-			log, _ := os.ReadFile(filepath.Join(dir, "runc.log"))
+			log, _ := os.ReadFile(filepath.Join(dir, "shim.log"))
 			return 0, fmt.Errorf("runc run exited before the dyno started: %s", lastLine(log))
 		case <-ctx.Done():
 			return 0, ctx.Err()
