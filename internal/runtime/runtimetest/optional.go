@@ -1,5 +1,8 @@
 package runtimetest
 
+// Behaviours that depend on what a backend offers: Attacher, Capabilities.ReportsOOM and
+// Capabilities.SurvivesRestart. Backends without them skip these tests.
+
 import (
 	"bufio"
 	"io"
