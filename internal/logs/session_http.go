@@ -99,11 +99,12 @@ func (s *Sessions) catchUp(ctx context.Context, enc *encoder, appID string, f Fi
 
 // encoder writes lines as SSE events or plain text, remembering the first write error.
 type encoder struct {
-	w   http.ResponseWriter
-	rc  *http.ResponseController
-	sse bool
-	buf []byte
-	err error
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	sse     bool
+	buf     []byte
+	scratch []byte
+	err     error
 }
 
 func newEncoder(w http.ResponseWriter, sse bool) *encoder {
@@ -139,12 +140,17 @@ func (e *encoder) line(l Line, withID bool) {
 	if withID {
 		e.buf = append(strconv.AppendUint(append(e.buf, "id: "...), l.Seq, 10), '\n')
 	}
-	// A "\r" ends an SSE line too, so each piece becomes its own data line.
-	formatted := string(l.AppendFormat(nil))
-	for piece := range strings.SplitSeq(formatted, "\r") {
-		e.buf = append(append(append(e.buf, "data: "...), piece...), '\n')
+	// "\r" and "\n" both end an SSE line, so each piece becomes its own data line.
+	e.buf = append(e.buf, "data: "...)
+	e.scratch = l.AppendFormat(e.scratch[:0])
+	for _, c := range e.scratch {
+		if c == '\r' || c == '\n' {
+			e.buf = append(e.buf, "\ndata: "...)
+			continue
+		}
+		e.buf = append(e.buf, c)
 	}
-	e.buf = append(e.buf, '\n')
+	e.buf = append(e.buf, "\n\n"...)
 }
 
 func (e *encoder) keepAlive() {

@@ -170,6 +170,37 @@ func TestSessions_SSE(t *testing.T) {
 	})
 }
 
+func TestSessions_CarriageReturn(t *testing.T) {
+	env := newSessionEnv(t, 0)
+	env.buf.Write("app1", "app", "web.1", "progress 10%\rprogress 20%")
+	r := bufio.NewReader(get(t, env.sessions.NewURL("app1", logs.SessionOptions{}), true, "").Body)
+	ev := readEvents(t, r, 1)[0]
+	if len(ev.Data) != 2 || !strings.HasSuffix(ev.Data[0], "app[web.1]: progress 10%") || ev.Data[1] != "progress 20%" {
+		t.Errorf("event data=%q", ev.Data)
+	}
+}
+
+func FuzzSessions_Verify(f *testing.F) {
+	s := logs.NewSessions(logs.SessionsConfig{Key: []byte("0123456789abcdef0123456789abcdef"), BaseURL: "http://x/log-sessions"})
+	good, _ := url.Parse(s.NewURL("app1", logs.SessionOptions{Tail: true, Dyno: "web"}))
+	f.Add("app1", good.RawQuery)
+	f.Add("app1", "lines=100&exp=1&sig=x")
+	f.Fuzz(func(t *testing.T, app, rawQuery string) {
+		q, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return
+		}
+		opts, err := s.Verify(app, q)
+		if err != nil {
+			return
+		}
+		// Anything that verifies must be exactly what NewURL signs for these options.
+		if app != "app1" || opts != (logs.SessionOptions{Lines: 100, Tail: true, Dyno: "web"}) {
+			t.Fatalf("forged session verified: app=%q opts=%+v", app, opts)
+		}
+	})
+}
+
 func TestSessions_Plain(t *testing.T) {
 	env := newSessionEnv(t, 0)
 	writeN(env.buf, "app1", "app", "web.1", 0, 5)
