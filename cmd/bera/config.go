@@ -24,6 +24,8 @@ type serverConfig struct {
 	TLSKey          string
 	LogLevel        string
 	APIRateLimit    int
+	RuncBridge      string
+	RuncSubnet      string
 }
 
 func (c *serverConfig) flags(fs *flag.FlagSet) {
@@ -38,6 +40,8 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate (PEM) for TLS on --listen (default: one signed by DATA/ca.pem)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "key (PEM) for --tls-cert")
 	fs.IntVar(&c.APIRateLimit, "api-rate-limit", 4500, "API requests an account may burst (refilled at 75/min, as Heroku); 0 disables the limit")
+	fs.StringVar(&c.RuncBridge, "runc-bridge", "bera0", "bridge the runc dynos attach to")
+	fs.StringVar(&c.RuncSubnet, "runc-subnet", "10.88.0.0/16", "subnet of the runc bridge (the bridge takes the first address)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,12 +14,28 @@ import (
 	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/runtime"
 	"github.com/kingvon-ke/bera/internal/runtime/process"
+	"github.com/kingvon-ke/bera/internal/runtime/runc"
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
 // selectRuntime picks the dyno runtime for --runtime.
+// auto means runc when it is usable here (Linux, root, runc installed), else process.
 func selectRuntime(ctx context.Context, cfg *serverConfig, output func(runtime.Line), log *slog.Logger) (runtime.Runtime, error) {
-	return process.New(process.Config{Output: output, Logger: log}), nil
+	why := runc.Available()
+	switch {
+	case cfg.Runtime == "process", cfg.Runtime == "auto" && why != nil:
+		if cfg.Runtime == "auto" {
+			log.Warn("dynos run as plain processes with no isolation", "reason", why)
+		}
+		return process.New(process.Config{Output: output, Logger: log}), nil
+	case why != nil:
+		return nil, fmt.Errorf("--runtime runc: %w", why)
+	}
+	subnet, err := netip.ParsePrefix(cfg.RuncSubnet)
+	if err != nil {
+		return nil, usageError("--runc-subnet: " + err.Error())
+	}
+	return runc.New(ctx, runc.Config{Root: filepath.Join(cfg.Data, "runc"), Bridge: cfg.RuncBridge, Subnet: subnet, Output: output, Logger: log})
 }
 
 func runtimeName(rt runtime.Runtime) string {

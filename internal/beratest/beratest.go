@@ -242,3 +242,14 @@ func (e *Env) CreateUser(t testing.TB, email, pw string) string {
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	return lines[len(lines)-1]
 }
+
+// Kill stops the server with SIGKILL, as a crash would; dynos of a runtime that survives
+// restarts keep running.
+func (e *Env) Kill(t testing.TB) {
+	t.Helper()
+	if e.cmd == nil || e.cmd.ProcessState != nil {
+		return
+	}
+	e.cmd.Process.Kill()
+	e.cmd.Wait()
+}

@@ -1,0 +1,154 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kingvon-ke/bera/internal/beratest"
+	"github.com/kingvon-ke/bera/internal/runtime/runc"
+)
+
+// runcContainers lists the running containers of a server's runc root: id → pid.
+func runcContainers(t *testing.T, dataDir string) map[string]int {
+	t.Helper()
+	out, err := exec.Command("runc", "--root", filepath.Join(dataDir, "runc", "state"), "list").Output()
+	if err != nil {
+		t.Fatalf("runc list: %v", err)
+	}
+	got := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) >= 3 && f[2] == "running" {
+			pid, _ := strconv.Atoi(f[1])
+			got[f[0]] = pid
+		}
+	}
+	return got
+}
+
+// waitFor polls cond every 100 ms for up to a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// upDynos counts the app's dynos in state up, from `bera ps --json`.
+func upDynos(t *testing.T, env *beratest.Env, app string) int {
+	out, _, code := env.Bera(t, "", nil, "ps", "-a", app, "--json")
+	if code != 0 {
+		return -1
+	}
+	return strings.Count(out, `"state": "up"`) + strings.Count(out, `"state":"up"`)
+}
+
+// TestRunc_ScaleCrashAdopt runs an app in runc dynos: scale 0→5→1→3, a dyno killed with
+// SIGKILL is restarted while the others serve, and a crash of the server itself loses no
+// dyno and duplicates none.
+func TestRunc_ScaleCrashAdopt(t *testing.T) {
+	if err := runc.Available(); err != nil {
+		beratest.Missing(t, "runc dynos are not available: "+err.Error()+" (apt-get install runc; run as root)")
+	}
+	beratest.Require(t, "python3", "apt-get install python3")
+	n := rand.IntN(9000) + 1000
+	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.%d.%d.0/24", 100+n%100, n%250)
+	args := []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}
+	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
+	env := beratest.NewWith(t, beratest.Options{Args: args})
+	dataDir := env.DataDir
+	t.Cleanup(func() { removeContainers(t, dataDir) })
+
+	env.Bera(t, "", nil, "apps:create", "boxed")
+	dir := env.SampleApp(t, "procfile-hello", "boxed")
+	if out, err := env.Push(t, dir, "main"); err != nil {
+		t.Fatalf("git push: %v\n%s\n%s", err, out, env.Stderr.String())
+	}
+	env.WaitBody(t, "boxed", "/", "hello from procfile")
+
+	scale := func(env *beratest.Env, q int) {
+		t.Helper()
+		if _, errOut, code := env.Bera(t, "", nil, "ps:scale", fmt.Sprintf("web=%d", q), "-a", "boxed"); code != 0 {
+			t.Fatalf("ps:scale web=%d: %s", q, errOut)
+		}
+		waitFor(t, fmt.Sprintf("%d dynos up and running", q), func() bool {
+			return upDynos(t, env, "boxed") == q && len(runcContainers(t, dataDir)) == q
+		})
+	}
+	scale(env, 5)
+	for range 40 {
+		if code, _ := env.Get(t, "boxed", "/"); code != 200 {
+			t.Fatalf("request through the router: %d", code)
+		}
+	}
+	logs, _, _ := env.Bera(t, "", nil, "logs", "-a", "boxed", "-d", "router", "-n", "40")
+	served := map[string]bool{}
+	for _, f := range strings.Fields(logs) {
+		if strings.HasPrefix(f, "dyno=web.") {
+			served[f] = true
+		}
+	}
+	if len(served) < 3 {
+		t.Errorf("40 requests over 5 dynos reached only %v", served)
+	}
+	scale(env, 1)
+	scale(env, 3)
+
+	// SIGKILL one dyno's process: it is restarted and the others keep serving.
+	for _, pid := range runcContainers(t, dataDir) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		break
+	}
+	waitFor(t, "the platform to notice the killed dyno", func() bool { return upDynos(t, env, "boxed") < 3 })
+	for range 20 {
+		if code, body := env.Get(t, "boxed", "/"); code != 200 {
+			t.Errorf("request after a dyno was killed: %d %s", code, body)
+		}
+	}
+	waitFor(t, "the killed dyno to be restarted", func() bool {
+		return upDynos(t, env, "boxed") == 3 && len(runcContainers(t, dataDir)) == 3
+	})
+
+	// Crash the server: the dynos keep serving, and a new server adopts exactly them.
+	before := runcContainers(t, dataDir)
+	env.Kill(t)
+	current := beratest.NewWith(t, beratest.Options{DataDir: dataDir, DatabaseURL: env.DatabaseURL, Args: args})
+	current.WaitBody(t, "boxed", "/", "hello from procfile")
+	waitFor(t, "3 adopted dynos", func() bool { return upDynos(t, current, "boxed") == 3 })
+	after := runcContainers(t, dataDir)
+	if fmt.Sprint(keys(before)) != fmt.Sprint(keys(after)) {
+		t.Errorf("containers before the crash %v, after the restart %v", keys(before), keys(after))
+	}
+	// The adopted dynos are fully managed: scaling to 0 stops them all.
+	scale(current, 0)
+}
+
+// removeContainers deletes whatever a failed test left in a runc root.
+func removeContainers(t *testing.T, dataDir string) {
+	for id := range runcContainers(t, dataDir) {
+		t.Errorf("container %s left running; deleting it", id)
+		exec.Command("runc", "--root", filepath.Join(dataDir, "runc", "state"), "delete", "-f", id).Run()
+		exec.Command("ip", "netns", "del", id).Run()
+	}
+}
+
+func keys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
