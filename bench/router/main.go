@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/kingvon-ke/bera/internal/router"
@@ -23,12 +24,23 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:18082", "address to listen on")
 	backend := flag.String("backend", "127.0.0.1:18081", "router mode: the backend's address")
 	host := flag.String("host", "bench.localhost", "router mode: the app's host name")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f) //nolint:errcheck // profiling is best effort
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, *mode, *listen, *backend, *host); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		stop()
+		os.Exit(1) //nolint:gocritic // exits after the profile is irrelevant
 	}
 }
 

@@ -87,7 +87,11 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		st.connect.Store(0)
 		req.URL.Host = u.Addr
 		var res *http.Response
-		res, err = t.r.transport.RoundTrip(req)
+		if fastPath(req) {
+			res, err = t.r.fastRoundTrip(st, u, req)
+		} else {
+			res, err = t.r.transport.RoundTrip(req)
+		}
 		if err == nil {
 			st.gotResponse(res)
 			return res, nil

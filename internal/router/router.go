@@ -79,6 +79,7 @@ type Router struct {
 	table     atomic.Pointer[Table]
 	proxy     *httputil.ReverseProxy
 	transport *http.Transport
+	dialer    *net.Dialer
 
 	mu sync.Mutex // guards the following, and serializes table updates
 	// retired holds backends removed from the table, by address, until they are drained.
@@ -89,7 +90,8 @@ type Router struct {
 func New(cfg Config) *Router {
 	cfg = cfg.withDefaults()
 	r := &Router{cfg: cfg, logger: cfg.Logger.With("component", "router"), retired: map[string]*Upstream{}}
-	r.transport = newTransport(cfg)
+	r.dialer = &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	r.transport = newTransport(r.dialer, cfg)
 	r.proxy = r.newProxy()
 	r.table.Store(&Table{})
 	return r
@@ -112,6 +114,11 @@ func (r *Router) NewServer(addr string) *http.Server {
 // shut the http.Server down first.
 func (r *Router) Close() error {
 	r.transport.CloseIdleConnections()
+	for _, e := range r.table.Load().apps {
+		for _, u := range e.ups {
+			u.pool.close()
+		}
+	}
 	return nil
 }
 
@@ -269,13 +276,12 @@ func (r *Router) retireLocked(gone map[string]*Upstream) {
 }
 
 // newTransport returns the keep-alive transport to dynos.
-func newTransport(cfg Config) *http.Transport {
-	d := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+func newTransport(d *net.Dialer, cfg Config) *http.Transport {
 	return &http.Transport{
 		DialContext:           dialRecorder(d),
 		MaxIdleConns:          0,
 		MaxIdleConnsPerHost:   cfg.MaxIdleConnsPerBackend,
-		IdleConnTimeout:       90 * time.Second,
+		IdleConnTimeout:       idleConnTimeout,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
 		WriteBufferSize:       32 << 10,

@@ -148,17 +148,24 @@ func clientIP(r *http.Request) string {
 }
 
 // recorder is the client's ResponseWriter, counting status and body bytes. Unwrap lets
-// http.ResponseController reach Flush and Hijack underneath.
+// http.ResponseController reach Hijack underneath; Flush is intercepted (see FlushError).
 type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	length int64 // the response's Content-Length, -1 when unknown or when it has no body
 }
 
 // WriteHeader implements http.ResponseWriter; 1xx responses are passed on, not recorded.
 func (w *recorder) WriteHeader(code int) {
 	if w.status == 0 && code >= 200 {
 		w.status = code
+		w.length = -1
+		if cl := w.Header().Get("Content-Length"); cl != "" {
+			if n, err := strconv.ParseInt(cl, 10, 64); err == nil {
+				w.length = n
+			}
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -166,12 +173,27 @@ func (w *recorder) WriteHeader(code int) {
 // Write implements http.ResponseWriter.
 func (w *recorder) Write(p []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	n, err := w.ResponseWriter.Write(p)
 	w.bytes += int64(n)
 	return n, err
 }
+
+// FlushError sends what was written to the client, as the proxy asks after every write
+// (FlushInterval -1). For a response of known length it skips the two flushes that cost a
+// syscall each without getting data to the client sooner: a flush of the headers alone
+// before the first body byte, and one after the last byte, which the server sends anyway
+// when the handler returns.
+func (w *recorder) FlushError() error {
+	if w.length >= 0 && (w.bytes == 0 || w.bytes == w.length) {
+		return nil
+	}
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Flush implements http.Flusher.
+func (w *recorder) Flush() { w.FlushError() } //nolint:errcheck // Flusher has no error
 
 // Unwrap returns the underlying ResponseWriter.
 func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

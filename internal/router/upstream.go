@@ -13,6 +13,7 @@ type Upstream struct {
 	retired  atomic.Bool
 	idleOnce sync.Once
 	idle     chan struct{} // closed once retired with nothing in flight
+	pool     connPool      // keep-alive connections of the fast path
 }
 
 // newUpstream returns the state of a backend that has just joined.
@@ -50,7 +51,12 @@ func (u *Upstream) retire() {
 }
 
 // markIdle closes the idle channel once.
-func (u *Upstream) markIdle() { u.idleOnce.Do(func() { close(u.idle) }) }
+func (u *Upstream) markIdle() {
+	u.idleOnce.Do(func() {
+		close(u.idle)
+		u.pool.close()
+	})
+}
 
 // drained reports whether u is retired and has no request in flight.
 func (u *Upstream) drained() bool {
