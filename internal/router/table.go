@@ -132,15 +132,16 @@ func (t *Table) lookup(host string) *entry {
 }
 
 // NormalizeHost turns a Host header value into a table key: lower case, without port and
-// without a trailing dot. It returns "" for a value that cannot be a host name.
+// without a trailing dot. It returns "" for a value that cannot be a host name (names are
+// ASCII: internationalized ones arrive punycoded).
 func NormalizeHost(host string) string {
 	if strings.HasPrefix(host, "[") {
 		// IPv6 literal, with or without a port.
 		end := strings.IndexByte(host, ']')
-		if end < 0 {
+		if end < 0 || (end+1 < len(host) && host[end+1] != ':') {
 			return ""
 		}
-		return strings.ToLower(host[:end+1])
+		return lowerHost(host[:end+1], true)
 	}
 	if i := strings.LastIndexByte(host, ':'); i >= 0 {
 		if _, _, err := net.SplitHostPort(host); err != nil {
@@ -148,19 +149,26 @@ func NormalizeHost(host string) string {
 		}
 		host = host[:i]
 	}
-	host = strings.TrimSuffix(host, ".")
-	if strings.ContainsAny(host, " \t\r\n/\\\"") {
-		return ""
-	}
-	return lower(host)
+	return lowerHost(strings.TrimSuffix(host, "."), false)
 }
 
-// lower is strings.ToLower for ASCII host names, without allocating when already lower.
-func lower(s string) string {
+// lowerHost lower-cases an ASCII host name without allocating when it is already lower
+// case, and returns "" if it holds a byte no host name has.
+func lowerHost(s string, ipv6 bool) string {
+	upper := false
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
-			return strings.ToLower(s)
+		c := s[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			upper = true
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '*':
+		case ipv6 && (c == ':' || c == '[' || c == ']' || c == '%'):
+		default:
+			return ""
 		}
+	}
+	if upper {
+		return strings.ToLower(s)
 	}
 	return s
 }

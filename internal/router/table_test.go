@@ -34,6 +34,8 @@ func TestTable_Lookup(t *testing.T) {
 		{"", ""},
 		{"myapp.example.com:notaport:1", ""},
 		{"myapp.example.com/x", ""},
+		{"my\xffapp.example.com", ""},
+		{"[::1]x", ""},
 	}
 	for _, tt := range tests {
 		rt, ok := tbl.Lookup(tt.host)
