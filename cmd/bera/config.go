@@ -12,20 +12,21 @@ import (
 // serverConfig holds `bera server` settings. Every flag also reads BERA_<FLAG> (upper case,
 // dashes as underscores); a flag on the command line wins.
 type serverConfig struct {
-	Data            string
-	Listen          string
-	RouterListen    string
-	RouterTLSListen string
-	Domain          string
-	Runtime         string
-	DatabaseURL     string
-	RedisURL        string
-	TLSCert         string
-	TLSKey          string
-	LogLevel        string
-	APIRateLimit    int
-	RuncBridge      string
-	RuncSubnet      string
+	Data               string
+	Listen             string
+	RouterListen       string
+	RouterTLSListen    string
+	Domain             string
+	Runtime            string
+	DatabaseURL        string
+	RedisURL           string
+	TLSCert            string
+	TLSKey             string
+	LogLevel           string
+	APIRateLimit       int
+	AllowPrivateDrains bool
+	RuncBridge         string
+	RuncSubnet         string
 }
 
 func (c *serverConfig) flags(fs *flag.FlagSet) {
@@ -40,6 +41,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate (PEM) for TLS on --listen (default: one signed by DATA/ca.pem)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "key (PEM) for --tls-cert")
 	fs.IntVar(&c.APIRateLimit, "api-rate-limit", 4500, "API requests an account may burst (refilled at 75/min, as Heroku); 0 disables the limit")
+	fs.BoolVar(&c.AllowPrivateDrains, "allow-private-drains", false, "let log drains point at loopback and private addresses")
 	fs.StringVar(&c.RuncBridge, "runc-bridge", "bera0", "bridge the runc dynos attach to")
 	fs.StringVar(&c.RuncSubnet, "runc-subnet", "10.88.0.0/16", "subnet of the runc bridge (the bridge takes the first address)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")

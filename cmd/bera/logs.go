@@ -1,48 +1,108 @@
 package main
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"fmt"
+	"log/slog"
 	"net/url"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/logs"
+	"github.com/kingvon-ke/bera/internal/logs/drain"
+	"github.com/kingvon-ke/bera/internal/logs/redisbuf"
 	"github.com/kingvon-ke/bera/internal/runtime"
 )
 
 // logSessionsPath is where log-session URLs are served on the API listener.
 const logSessionsPath = "/log-sessions/"
 
-// logWiring connects every source of log lines to the per-app buffer and serves sessions.
+// logWiring connects every source of log lines to the per-app log (in memory, or a Redis
+// stream shared by several servers with --redis-url), serves sessions and runs drains.
 type logWiring struct {
-	buf      *logs.Buffer
+	log      logs.Log
+	redis    *redisbuf.Log // nil without --redis-url
 	sessions *logs.Sessions
+	drains   *drain.Manager
 }
 
 // newLogWiring keys session URLs with a key derived from the server's secret key.
-func newLogWiring(secretKey []byte) *logWiring {
+func newLogWiring(cfg *serverConfig, secretKey []byte, log *slog.Logger) (*logWiring, error) {
 	mac := hmac.New(sha256.New, secretKey)
 	mac.Write([]byte("bera log sessions"))
-	buf := logs.New(logs.Config{})
-	return &logWiring{buf: buf, sessions: logs.NewSessions(logs.SessionsConfig{Key: mac.Sum(nil), Stream: buf})}
+	w := &logWiring{}
+	mcfg := drain.ManagerConfig{Logger: log}
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, usageError("--redis-url: " + err.Error())
+		}
+		w.redis = redisbuf.New(redisbuf.Config{Client: redis.NewClient(opts), Logger: log})
+		w.log, mcfg.Stream = w.redis, w.redis
+	} else {
+		buf := logs.New(logs.Config{})
+		w.log, mcfg.Registry = buf, buf
+	}
+	mcfg.Log = w.log
+	w.sessions = logs.NewSessions(logs.SessionsConfig{Key: mac.Sum(nil), Stream: w.log, Logger: log})
+	w.drains = drain.NewManager(mcfg)
+	return w, nil
+}
+
+// run keeps the Redis backend's background writer going until ctx ends.
+func (w *logWiring) run(ctx context.Context) error {
+	if w.redis == nil {
+		<-ctx.Done()
+		return nil
+	}
+	return w.redis.Run(ctx)
 }
 
 // URL implements api.LogSessions.
-func (l *logWiring) URL(base, appID string, o api.LogSessionOptions) string {
-	q := l.sessions.Query(appID, logs.SessionOptions{Lines: o.Lines, Tail: o.Tail, Source: o.Source, Dyno: o.Dyno})
+func (w *logWiring) URL(base, appID string, o api.LogSessionOptions) string {
+	q := w.sessions.Query(appID, logs.SessionOptions{Lines: o.Lines, Tail: o.Tail, Source: o.Source, Dyno: o.Dyno})
 	return base + logSessionsPath + url.PathEscape(appID) + "?" + q
 }
 
 // dynoOutput takes a dyno's output lines (app[web.1]).
-func (l *logWiring) dynoOutput(line runtime.Line) {
-	l.buf.Write(line.App, "app", line.Name, line.Text)
+func (w *logWiring) dynoOutput(line runtime.Line) {
+	w.log.Write(line.App, "app", line.Name, line.Text)
 }
 
 // platform takes reconciler lines (heroku[web.1]).
-func (l *logWiring) platform(appID, source, dyno, msg string) { l.buf.Write(appID, source, dyno, msg) }
+func (w *logWiring) platform(appID, source, dyno, msg string) { w.log.Write(appID, source, dyno, msg) }
 
 // api takes API lines (app[api]).
-func (l *logWiring) api(appID, msg string) { l.buf.Write(appID, "app", "api", msg) }
+func (w *logWiring) api(appID, msg string) { w.log.Write(appID, "app", "api", msg) }
 
 // RouterLine implements router.LogSink (heroku[router]).
-func (l *logWiring) RouterLine(appID, line string) { l.buf.Write(appID, "heroku", "router", line) }
+func (w *logWiring) RouterLine(appID, line string) { w.log.Write(appID, "heroku", "router", line) }
+
+// Add implements api.Drains.
+func (w *logWiring) Add(d *bera.LogDrain) error {
+	if err := w.drains.Add(d.ID, drain.Config{URL: d.URL, AppID: d.AppID, Host: d.Token, Token: d.Token}); err != nil {
+		return bera.Errorf(bera.EInvalid, "This drain URL cannot be used: %s", err.Error())
+	}
+	return nil
+}
+
+// Remove implements api.Drains.
+func (w *logWiring) Remove(id string) { w.drains.Remove(id) }
+
+// startDrains starts the drains kept in the store.
+func (w *logWiring) startDrains(ctx context.Context, list func(context.Context, string) ([]*bera.LogDrain, error), log *slog.Logger) error {
+	ds, err := list(ctx, "")
+	if err != nil {
+		return fmt.Errorf("list log drains: %w", err)
+	}
+	for _, d := range ds {
+		if err := w.Add(d); err != nil {
+			log.Warn("log drain not started", "app", d.AppID, "drain", d.ID, "err", bera.ErrorMessage(err))
+		}
+	}
+	return nil
+}

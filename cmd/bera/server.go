@@ -47,7 +47,14 @@ func runServer(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	lw := newLogWiring(key)
+	lw, err := newLogWiring(cfg, key, log)
+	if err != nil {
+		return err
+	}
+	defer lw.drains.Close()
+	if err := lw.startDrains(ctx, st.ListLogDrains, log); err != nil {
+		return err
+	}
 	if err := bootstrapAdmin(ctx, st, cfg.Data, os.Stdout); err != nil {
 		return err
 	}
@@ -72,7 +79,7 @@ func runServer(ctx context.Context, args []string) error {
 	})
 	routes.rec = rec
 	apiServer := api.NewServer(api.Config{
-		Store: st, Dynos: rec, LogSessions: lw, Log: lw.api, Logger: log, Domain: cfg.Domain, WebScheme: "http",
+		Store: st, Dynos: rec, LogSessions: lw, Log: lw.api, Drains: lw, AllowPrivateDrains: cfg.AllowPrivateDrains, Logger: log, Domain: cfg.Domain, WebScheme: "http",
 		WebURLSuffix: portSuffix(cfg.RouterListen, "80"), RequestBudget: budget(cfg.APIRateLimit),
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -103,6 +110,7 @@ func runServer(ctx context.Context, args []string) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rec.Run(gctx) })
+	g.Go(func() error { return lw.run(gctx) })
 	g.Go(func() error { return routes.run(gctx) })
 	g.Go(func() error {
 		if err := routerSrv.Serve(routerLn); !errors.Is(err, http.ErrServerClosed) {

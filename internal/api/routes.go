@@ -65,6 +65,10 @@ func (s *Server) routeTable() []route {
 		{method: "DELETE", path: "/apps/{app}/formations/{type}", summary: "Restart the dynos of a process type", h: s.handleDynoRestart},
 
 		{method: "POST", path: "/apps/{app}/log-sessions", summary: "Create a log session: a signed logplex_url streaming the app's logs", h: s.handleLogSessionCreate},
+		{method: "GET", path: "/apps/{app}/log-drains", summary: "List log drains", h: s.handleDrainList},
+		{method: "POST", path: "/apps/{app}/log-drains", summary: "Add a log drain ({\"url\": \"syslog+tls://host:port\"})", h: s.handleDrainCreate},
+		{method: "GET", path: "/apps/{app}/log-drains/{drain}", summary: "Info for a log drain (id, token or URL-encoded URL)", h: s.handleDrainInfo},
+		{method: "DELETE", path: "/apps/{app}/log-drains/{drain}", summary: "Remove a log drain", h: s.handleDrainDelete},
 		{method: "GET", path: "/apps/{app}/buildpack-installations", summary: "List the app's buildpacks", h: s.handleBuildpackList},
 		{method: "PUT", path: "/apps/{app}/buildpack-installations", summary: "Replace the app's buildpacks", h: s.handleBuildpackUpdate},
 		{method: "GET", path: "/apps/{app}/domains", summary: "List domains", h: s.handleDomainList},

@@ -47,6 +47,10 @@ type Store interface {
 	SetProcessTypes(ctx context.Context, appID string, types map[string]string) error
 	Slug(ctx context.Context, id string) (*bera.Slug, error)
 
+	CreateLogDrain(ctx context.Context, d *bera.LogDrain) error
+	ListLogDrains(ctx context.Context, appID string) ([]*bera.LogDrain, error)
+	DeleteLogDrain(ctx context.Context, appID, id string) error
+
 	Build(ctx context.Context, appID, id string) (*bera.Build, error)
 	ListBuilds(ctx context.Context, appID string) ([]*bera.Build, error)
 }
@@ -66,6 +70,11 @@ type Config struct {
 	Dynos Dynos
 	// LogSessions issues logplex_url values; nil answers log-sessions with 503.
 	LogSessions LogSessions
+	// Drains delivers log drains; nil keeps them in the store only.
+	Drains Drains
+	// AllowPrivateDrains lets drains point at loopback and private addresses (tests, or a
+	// log server on the same network).
+	AllowPrivateDrains bool
 	// Log writes a platform line to an app's log stream (source app, dyno api). Optional.
 	Log    func(appID, msg string)
 	Logger *slog.Logger

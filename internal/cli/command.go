@@ -60,7 +60,9 @@ func topics() []topic {
 		{"access", "manage who can work on an app"},
 		{"apps", "create, inspect, rename and destroy apps"},
 		{"auth", "log in and out, and show who you are"},
+		{"buildpacks", "choose the buildpacks that build an app"},
 		{"config", "read and change an app's config vars"},
+		{"drains", "send an app's logs to syslog or HTTPS endpoints"},
 		{"git", "connect a local git repository to an app"},
 		{"logs", "show and follow an app's logs"},
 		{"maintenance", "serve a maintenance page instead of the app"},
@@ -73,7 +75,7 @@ func topics() []topic {
 func commands() []*command {
 	var all []*command
 	for _, group := range [][]*command{authCommands(), appsCommands(), configCommands(),
-		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands()} {
+		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands()} {
 		all = append(all, group...)
 	}
 	slices.SortFunc(all, func(a, b *command) int { return strings.Compare(a.Name, b.Name) })

@@ -21,7 +21,70 @@ func psCommands() []*command {
 			"TYPE=N sets the count, TYPE+N and TYPE-N change it. Without arguments, show the current formation.",
 		Example: "bera ps:scale web=2 worker+1 web=1:standard-2X -a my-app",
 		Run:     runPsScale,
+	}, {
+		Name: "ps:restart", Aliases: []string{"restart"}, Topic: "ps", App: true, Args: "[TYPE|DYNO]", MaxArgs: 1,
+		Summary: "restart all dynos, a process type or one dyno (new ones start before the old ones stop)",
+		Example: "bera ps:restart web -a my-app",
+		Run:     runPsRestart,
+	}, {
+		Name: "ps:type", Aliases: []string{"ps:resize", "dyno:type"}, Topic: "ps", App: true, Args: "[TYPE=SIZE...]", MaxArgs: -1,
+		Summary: "set the dyno size of process types, or show them",
+		Description: "Sizes: eco, basic, standard-1X (512 MB), standard-2X (1 GB), performance-M (2.5 GB), performance-L (14 GB). " +
+			"The size sets the dyno's memory, CPU share and process limits.",
+		Example: "bera ps:type web=standard-2X -a my-app",
+		Run:     runPsType,
 	}}
+}
+
+func runPsRestart(s *session) error {
+	c, app, err := s.clientApp()
+	if err != nil {
+		return err
+	}
+	target := ""
+	if len(s.args) == 1 {
+		target = s.args[0]
+	}
+	if err := c.RestartDynos(s.ctx, app, target); err != nil {
+		return err
+	}
+	what := "all dynos"
+	if target != "" {
+		what = target + " dynos"
+		if strings.Contains(target, ".") {
+			what = target
+		}
+	}
+	fmt.Fprintf(s.stdout, "Restarting %s on %s... done\n", what, app)
+	return nil
+}
+
+func runPsType(s *session) error {
+	c, app, err := s.clientApp()
+	if err != nil {
+		return err
+	}
+	if len(s.args) == 0 {
+		return showFormation(s, c, app)
+	}
+	var updates []client.FormationUpdate
+	for _, a := range s.args {
+		typ, size, ok := strings.Cut(a, "=")
+		if !ok || typ == "" || size == "" {
+			return usagef("%q is not TYPE=SIZE, such as web=standard-2X", a)
+		}
+		updates = append(updates, client.FormationUpdate{Type: typ, Size: size})
+	}
+	fs, err := c.UpdateFormation(s.ctx, app, updates)
+	if err != nil {
+		return err
+	}
+	var parts []string
+	for _, f := range fs {
+		parts = append(parts, fmt.Sprintf("%s=%d:%s", f.Type, f.Quantity, f.Size))
+	}
+	fmt.Fprintf(s.stdout, "Scaling dynos on %s... done\n%s\n", app, strings.Join(parts, " "))
+	return nil
 }
 
 func runPs(s *session) error {

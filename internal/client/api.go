@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Typed calls, one per endpoint of shared/heroku-api.md §5 the CLI uses. {app} may be an
@@ -135,4 +136,47 @@ func (c *Client) RemoveCollaborator(ctx context.Context, app, email string) erro
 func (c *Client) Rollback(ctx context.Context, app, release string) (*Release, error) {
 	var r Release
 	return &r, c.Do(ctx, http.MethodPost, appPath(app, "releases"), map[string]string{"release": release}, &r)
+}
+
+// RestartDynos restarts all dynos (target ""), one dyno (web.1) or a process type (web).
+func (c *Client) RestartDynos(ctx context.Context, app, target string) error {
+	path := appPath(app, "dynos")
+	switch {
+	case target == "":
+	case strings.Contains(target, "."):
+		path = appPath(app, "dynos", target)
+	default:
+		path = appPath(app, "formations", target)
+	}
+	return c.Do(ctx, http.MethodDelete, path, nil, nil)
+}
+
+// Buildpack is one entry of an app's buildpack list.
+type Buildpack struct {
+	Ordinal   int `json:"ordinal"`
+	Buildpack struct {
+		URL  string `json:"url"`
+		Name string `json:"name"`
+	} `json:"buildpack"`
+}
+
+// Buildpacks lists an app's buildpacks, in order.
+func (c *Client) Buildpacks(ctx context.Context, app string) ([]Buildpack, error) {
+	var bps []Buildpack
+	return bps, c.Do(ctx, http.MethodGet, appPath(app, "buildpack-installations"), nil, &bps)
+}
+
+// SetBuildpacks replaces an app's buildpacks (an empty list means detect).
+func (c *Client) SetBuildpacks(ctx context.Context, app string, urls []string) ([]Buildpack, error) {
+	type update struct {
+		Buildpack string `json:"buildpack"`
+	}
+	body := struct {
+		Updates []update `json:"updates"`
+	}{Updates: []update{}}
+	for _, u := range urls {
+		body.Updates = append(body.Updates, update{u})
+	}
+	var bps []Buildpack
+	return bps, c.Do(ctx, http.MethodPut, appPath(app, "buildpack-installations"), body, &bps)
 }

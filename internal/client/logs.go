@@ -47,3 +47,29 @@ func (c *Client) OpenLogs(ctx context.Context, logplexURL string) (io.ReadCloser
 	}
 	return resp.Body, nil
 }
+
+// LogDrain is an app's log drain.
+type LogDrain struct {
+	ID        string `json:"id"`
+	URL       string `json:"url"`
+	Token     string `json:"token"`
+	CreatedAt string `json:"created_at"`
+}
+
+// LogDrains lists an app's drains.
+func (c *Client) LogDrains(ctx context.Context, app string) ([]LogDrain, error) {
+	var ds []LogDrain
+	return ds, c.Do(ctx, http.MethodGet, appPath(app, "log-drains"), nil, &ds)
+}
+
+// AddLogDrain adds a drain by URL.
+func (c *Client) AddLogDrain(ctx context.Context, app, drainURL string) (*LogDrain, error) {
+	var d LogDrain
+	return &d, c.Do(ctx, http.MethodPost, appPath(app, "log-drains"), map[string]string{"url": drainURL}, &d)
+}
+
+// RemoveLogDrain removes a drain by URL, token or id.
+func (c *Client) RemoveLogDrain(ctx context.Context, app, drain string) (*LogDrain, error) {
+	var d LogDrain
+	return &d, c.Do(ctx, http.MethodDelete, appPath(app, "log-drains", drain), nil, &d)
+}

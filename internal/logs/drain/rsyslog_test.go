@@ -4,63 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 
+	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/logs"
 	"github.com/kingvon-ke/bera/internal/logs/drain"
 )
 
-const rsyslogInstall = "apt-get install -y --no-install-recommends rsyslog"
-
-// rsyslogConf makes a private rsyslogd write every raw message it receives over TCP
-// (octet-counted or not) to one file.
-const rsyslogConf = `global(workDirectory="%[1]s")
-module(load="imtcp")
-template(name="raw" type="string" string="%%rawmsg%%\n")
-ruleset(name="drain") {
-  action(type="omfile" file="%[1]s/out.log" template="raw")
-}
-input(type="imtcp" address="127.0.0.1" port="%[2]d" ruleset="drain")
-`
-
-// MustRsyslog starts a private rsyslogd on a free loopback port and returns its address
-// and the file it writes. It skips the test when rsyslogd is missing (fails under CI=true).
-func MustRsyslog(t *testing.T) (addr, out string) {
-	t.Helper()
-	bin, err := exec.LookPath("rsyslogd")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("rsyslogd is not installed (%s)", rsyslogInstall)
-		}
-		t.Skipf("rsyslogd is not installed (%s)", rsyslogInstall)
-	}
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	conf := filepath.Join(dir, "rsyslog.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, rsyslogConf, dir, port), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command(bin, "-N1", "-f", conf).CombinedOutput(); err != nil {
-		t.Fatalf("rsyslogd -N1: %v\n%s", err, b)
-	}
-	cmd := exec.Command(bin, "-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid"))
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), filepath.Join(dir, "out.log")
-}
+// MustRsyslog starts a private rsyslogd; see beratest.Rsyslog.
+func MustRsyslog(t *testing.T) (addr, out string) { return beratest.Rsyslog(t) }
 
 // TestDrain_Rsyslog delivers 10,000 lines into a real rsyslogd. The drain starts before
 // rsyslogd listens, so it also exercises redialling.
