@@ -26,14 +26,18 @@ type Store interface {
 	UpdateBuild(ctx context.Context, b *bera.Build) error
 	CreateSlug(ctx context.Context, sl *bera.Slug) error
 	CreateRelease(ctx context.Context, rel *bera.Release) error
+	SetReleaseStatus(ctx context.Context, releaseID, status string) error
 	SetProcessTypes(ctx context.Context, appID string, types map[string]string) error
+	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
+	UpdateFormation(ctx context.Context, appID string, updates []bera.FormationUpdate) ([]*bera.Formation, error)
 }
 
-// Converger is told when an app's release or formation changed, and can wait until the
-// app's web dynos run a release.
+// Converger is told when an app's release or formation changed, can wait until the app's
+// web dynos run a release, and runs one-off dynos such as the release phase.
 type Converger interface {
 	Converge(appID string)
 	WaitRelease(ctx context.Context, appID, releaseID string) error
+	RunOnce(ctx context.Context, appID string, rel *bera.Release, name, command string, out io.Writer) (int, error)
 }
 
 // Config configures a Deployer.
@@ -125,8 +129,15 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 	}
 	defer os.RemoveAll(work)
 	fmt.Fprintf(out, "-----> Building on the %s stack\n", app.BuildStack)
+	aj := appJSON(src.Dir, out)
+	buildpacks := app.Buildpacks
+	if len(buildpacks) == 0 && aj != nil {
+		for _, bp := range aj.Buildpacks {
+			buildpacks = append(buildpacks, bp.URL)
+		}
+	}
 	res, err := build.Build(ctx, build.Options{
-		SourceDir: src.Dir, CacheDir: filepath.Join(d.cfg.DataDir, "cache", app.ID), Buildpacks: app.Buildpacks,
+		SourceDir: src.Dir, CacheDir: filepath.Join(d.cfg.DataDir, "cache", app.ID), Buildpacks: buildpacks,
 		Env: config, BuildEnv: d.cfg.BuildEnv, Stack: app.BuildStack, SourceVersion: src.Commit, Output: out,
 		Timeout: d.cfg.Timeout, SlugPath: filepath.Join(work, "slug.tgz"), WorkDir: work,
 	})
@@ -143,12 +154,21 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 	}
 	fmt.Fprintf(out, "-----> Compressing...\n       Done: %s\n", humanSize(res.SlugSize))
 	b.SlugID = sl.ID
+	releaseCmd, hasReleasePhase := res.ProcessTypes["release"]
 	rel := &bera.Release{AppID: app.ID, Description: "Deploy " + short(src.Commit), Status: bera.ReleaseSucceeded,
 		SlugID: sl.ID, Config: config, UserID: user.ID, UserEmail: user.Email}
+	if hasReleasePhase && d.cfg.Converger != nil {
+		rel.Status = bera.ReleasePending
+	}
 	if err := d.cfg.Store.CreateRelease(ctx, rel); err != nil {
 		return nil, err
 	}
-	if err := d.cfg.Store.SetProcessTypes(ctx, app.ID, res.ProcessTypes); err != nil {
+	if rel.Status == bera.ReleasePending {
+		if err := d.releasePhase(ctx, app, rel, releaseCmd, out); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.setFormation(ctx, app, res, aj); err != nil {
 		return nil, err
 	}
 	if d.cfg.Log != nil {

@@ -3,6 +3,7 @@ package dyno
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kingvon-ke/bera"
@@ -185,6 +186,10 @@ func (r *Reconciler) adopt(ctx context.Context) {
 	for _, st := range list {
 		relID, name, ok := parseDynoID(st.ID)
 		if !ok {
+			if strings.HasPrefix(st.ID, "o") {
+				// A release-phase dyno whose deploy died with the previous server.
+				r.cfg.Runtime.Stop(ctx, st.ID, 0)
+			}
 			continue
 		}
 		t := &tracked{Actual: Actual{ID: st.ID, Name: name, ReleaseID: relID, State: bera.DynoUp}, AppID: st.AppID,
