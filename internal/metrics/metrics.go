@@ -1,0 +1,214 @@
+// Package metrics measures apps for Prometheus and for the dashboard: per-dyno CPU and
+// memory read from cgroups (runc) or /proc (process dynos), crash restarts, and per-app
+// router traffic (requests by status class, response-time percentiles, throughput).
+//
+// Metrics is the router's Metrics hook and the reconciler's change hook; Run samples the
+// dynos every Interval. The same numbers come out two ways:
+//   - Handler serves every app in the Prometheus text format (bera_router_*, bera_dyno_*);
+//   - Rollups returns an app's 1-minute points, kept for Retention (24 h) in a bounded ring
+//     per app (about 110 bytes a minute, so at most ~160 KB per app).
+//
+// Nothing survives a restart of the server: counters start again at zero, which Prometheus'
+// rate() handles, and the rollups start empty.
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/router"
+)
+
+// App is an app's id and its current name (the "app" label).
+type App struct {
+	ID, Name string
+}
+
+// AppLister lists every app. Metrics labels apps by name and forgets deleted apps.
+type AppLister interface {
+	ListApps(ctx context.Context) ([]App, error)
+}
+
+// Dyno is one running dyno to sample.
+type Dyno struct {
+	// ID is the runtime's dyno id; AppID, Name (web.1) and Type (web) label it.
+	ID, AppID, Name, Type string
+	// Cgroup is the dyno's cgroup relative to the cgroup root, such as "bera/bera-<ID>" for
+	// runc. Empty when the dyno has no cgroup of its own: then it is every process of the
+	// session that PID leads (the process runtime starts each dyno in its own session).
+	Cgroup string
+	PID    int
+}
+
+// DynoLister lists the running dynos of every app.
+type DynoLister interface {
+	RunningDynos(ctx context.Context) ([]Dyno, error)
+}
+
+// Config configures Metrics. Zero fields take the defaults listed.
+type Config struct {
+	// Apps names apps for labels. Optional: without it the label is the app id.
+	Apps AppLister
+	// Dynos lists the dynos to sample. Optional: without it there are no dyno metrics.
+	Dynos DynoLister
+	// CgroupRoot is where cgroup hierarchies are mounted. Default /sys/fs/cgroup.
+	CgroupRoot string
+	// ProcRoot is the proc filesystem. Default /proc.
+	ProcRoot string
+	// Interval between dyno samplings in Run. Default 10 s.
+	Interval time.Duration
+	// Retention is how long 1-minute points are kept. Default 24 h.
+	Retention time.Duration
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Metrics collects and serves the measurements. Its methods are safe for concurrent use.
+type Metrics struct {
+	cfg     Config
+	log     *slog.Logger
+	handler http.Handler
+	apps    sync.Map // app id -> *appState
+
+	mu      sync.Mutex // guards the following
+	names   map[string]string
+	dynos   map[string]dynoSample      // the last sampling, by dyno id
+	crashed map[string]map[string]bool // app id -> crashed dyno ids already counted
+}
+
+// dynoSample is one dyno's last reading.
+type dynoSample struct {
+	Dyno
+	Usage
+}
+
+var _ router.Metrics = (*Metrics)(nil)
+
+// New returns Metrics for cfg; call Run to sample dynos.
+func New(cfg Config) *Metrics {
+	if cfg.CgroupRoot == "" {
+		cfg.CgroupRoot = "/sys/fs/cgroup"
+	}
+	if cfg.ProcRoot == "" {
+		cfg.ProcRoot = "/proc"
+	}
+	if cfg.Interval == 0 {
+		cfg.Interval = 10 * time.Second
+	}
+	if cfg.Retention == 0 {
+		cfg.Retention = 24 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	m := &Metrics{cfg: cfg, log: cfg.Logger.With("component", "metrics"), names: map[string]string{},
+		dynos: map[string]dynoSample{}, crashed: map[string]map[string]bool{}}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), (*collector)(m))
+	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.log.Handler(), slog.LevelWarn)})
+	return m
+}
+
+// Handler serves every app's metrics in the Prometheus exposition format. It does no
+// authentication: mount it behind the API's or on a loopback listener.
+func (m *Metrics) Handler() http.Handler { return m.handler }
+
+// Observe implements router.Metrics: it counts one routed request.
+func (m *Metrics) Observe(e *router.Entry) {
+	if e.AppID == "" {
+		return
+	}
+	m.app(e.AppID).observe(m.cfg.Now(), e)
+}
+
+// DynosChanged is the reconciler's change hook: it counts each crashed dyno of the app
+// once, as one restart (a crashed formation dyno is restarted after its back-off).
+func (m *Metrics) DynosChanged(appID string, dynos []bera.Dyno) {
+	var newly []string
+	m.mu.Lock()
+	seen := map[string]bool{}
+	for _, d := range dynos {
+		if d.State != bera.DynoCrashed {
+			continue
+		}
+		seen[d.ID] = true
+		if !m.crashed[appID][d.ID] {
+			newly = append(newly, d.Name)
+		}
+	}
+	if len(seen) == 0 {
+		delete(m.crashed, appID)
+	} else {
+		m.crashed[appID] = seen
+	}
+	m.mu.Unlock()
+	for _, name := range newly {
+		m.DynoCrashed(appID, name)
+	}
+}
+
+// DynoCrashed counts one crash (and so one restart) of the app's dyno name.
+func (m *Metrics) DynoCrashed(appID, name string) {
+	m.app(appID).crashed(m.cfg.Now(), name)
+}
+
+// Rollups returns the app's 1-minute points with since <= Time < until, oldest first;
+// minutes with no traffic and no dyno sample have no point. The current minute, if in
+// range, is included as it stands. Points older than Retention are never returned.
+func (m *Metrics) Rollups(appID string, since, until time.Time) []Point {
+	now := m.cfg.Now()
+	if oldest := now.Add(-m.cfg.Retention); since.Before(oldest) {
+		since = oldest
+	}
+	v, ok := m.apps.Load(appID)
+	if !ok {
+		return nil
+	}
+	return v.(*appState).points(now, since, until)
+}
+
+// Run samples the dynos every Interval until ctx ends.
+func (m *Metrics) Run(ctx context.Context) error {
+	tick := time.NewTicker(m.cfg.Interval)
+	defer tick.Stop()
+	for {
+		if err := m.Sample(ctx); err != nil {
+			m.log.Warn("sample dynos", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func (m *Metrics) app(id string) *appState {
+	if v, ok := m.apps.Load(id); ok {
+		return v.(*appState)
+	}
+	keep := int(m.cfg.Retention / time.Minute)
+	v, _ := m.apps.LoadOrStore(id, newAppState(id, m.cfg.Now(), keep))
+	return v.(*appState)
+}
+
+// appName returns the app's name for labels, its id when unknown.
+func (m *Metrics) appName(id string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n := m.names[id]; n != "" {
+		return n
+	}
+	return id
+}

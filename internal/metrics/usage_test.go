@@ -1,0 +1,168 @@
+package metrics_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kingvon-ke/bera/internal/metrics"
+)
+
+func TestParseProcStat(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     metrics.ProcStat
+		err      bool
+	}{
+		{"Plain", "42 (python3) S 1 42 42 0 -1 4194560 1 0 0 0 150 50 0 0 20 0 1 0 100 1000 2500 18446744073709551615",
+			metrics.ProcStat{PID: 42, PPID: 1, Session: 42, CPU: 2 * time.Second, RSSPages: 2500}, false},
+		{"ParensAndSpacesInName", "7 (a) b (c) R 3 7 5 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 100 1000 9 0",
+			metrics.ProcStat{PID: 7, PPID: 3, Session: 5, CPU: 20 * time.Millisecond, RSSPages: 9}, false},
+		{"NoName", "42 python3 S 1", metrics.ProcStat{}, true},
+		{"Short", "42 (x) S 1 2 3", metrics.ProcStat{}, true},
+		{"BadNumber", "42 (x) S 1 2 x 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 100 1000 9 0", metrics.ProcStat{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := metrics.ParseProcStat([]byte(tt.in))
+			if (err != nil) != tt.err {
+				t.Fatalf("err=%v, want error %v", err, tt.err)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseFlatKeyed(t *testing.T) {
+	got := metrics.ParseFlatKeyed([]byte("total_rss 4096\nswap 0\nbogus\nneg -1\nusage_usec 17\n"))
+	want := map[string]uint64{"total_rss": 4096, "swap": 0, "usage_usec": 17}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func FuzzParseProcStat(f *testing.F) {
+	f.Add([]byte("42 (python3) S 1 42 42 0 -1 4194560 1 0 0 0 150 50 0 0 20 0 1 0 100 1000 2500 0"))
+	f.Add([]byte("7 (a) b (c) R 3 7 5 0"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		st, err := metrics.ParseProcStat(b)
+		if err == nil && (st.Session < 0 || st.PPID < 0) {
+			t.Errorf("negative ids from %q: %+v", b, st)
+		}
+	})
+}
+
+func FuzzParseFlatKeyed(f *testing.F) {
+	f.Add([]byte("total_rss 4096\nswap 0\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		metrics.ParseFlatKeyed(b)
+	})
+}
+
+// startHog runs a python3 session leader; once before(pid) has run, it touches mb MiB of
+// anonymous memory and forks a child that spins. It is killed at cleanup.
+func startHog(t *testing.T, mb int, before func(pid int)) *exec.Cmd {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		missing(t, "python3 (apt-get install python3)")
+	}
+	script := "import os,sys\nsys.stdin.readline()\nb=bytearray(" + strconv.Itoa(mb) + "<<20)\nfor i in range(0,len(b),4096): b[i]=1\n" +
+		"if os.fork()==0:\n  while True: pass\nprint('ready',flush=True)\nsys.stdin.read()\n"
+	cmd := exec.Command("python3", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	stdin, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		stdin.Close()
+		cmd.Wait()
+	})
+	before(cmd.Process.Pid)
+	io.WriteString(stdin, "go\n")
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("hog said %q", line)
+	}
+	return cmd
+}
+
+func missing(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("missing %s", what)
+	}
+	t.Skipf("missing %s", what)
+}
+
+func TestReadSession(t *testing.T) {
+	cmd := startHog(t, 32, func(int) {})
+	u, err := metrics.ReadSession("/proc", cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.RSS < 32<<20 {
+		t.Errorf("RSS=%d, want at least 32 MiB", u.RSS)
+	}
+	// The spinning child makes CPU time grow; it is in the same session.
+	for u2 := u; u2.CPU <= u.CPU; {
+		if u2, err = metrics.ReadSession("/proc", cmd.Process.Pid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := metrics.ReadSession("/proc", 1<<30); err == nil {
+		t.Error("ReadSession of an unknown session: no error")
+	}
+}
+
+// TestReadCgroup puts a process in a real cgroup v1 (as runc does for a dyno) and reads it.
+func TestReadCgroup(t *testing.T) {
+	const root = "/sys/fs/cgroup"
+	name := fmt.Sprintf("bera-metrics-test-%d", os.Getpid())
+	var dirs []string
+	for _, h := range []string{"memory", "cpuacct"} {
+		dir := filepath.Join(root, h, name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			missing(t, "a writable cgroup v1 hierarchy "+h+" (run as root on a cgroup v1 host): "+err.Error())
+		}
+		dirs = append(dirs, dir)
+	}
+	t.Cleanup(func() {
+		for _, d := range dirs {
+			os.Remove(d)
+		}
+	})
+	startHog(t, 16, func(pid int) {
+		for _, d := range dirs {
+			if err := os.WriteFile(filepath.Join(d, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	u, err := metrics.ReadCgroup(root, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.RSS < 16<<20 {
+		t.Errorf("RSS=%d, want at least 16 MiB", u.RSS)
+	}
+	// The spinning child was forked inside the cgroup.
+	for u.CPU == 0 {
+		if u, err = metrics.ReadCgroup(root, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := metrics.ReadCgroup(root, name+"-none"); err == nil {
+		t.Error("ReadCgroup of a missing cgroup: no error")
+	}
+}
