@@ -20,7 +20,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // lister lists fixed apps and dynos.
@@ -29,7 +29,7 @@ type lister struct {
 	dynos []metrics.Dyno
 }
 
-func (l *lister) ListApps(context.Context) ([]metrics.App, error)       { return l.apps, nil }
+func (l *lister) ListApps(context.Context) ([]metrics.App, error)      { return l.apps, nil }
 func (l *lister) RunningDynos(context.Context) ([]metrics.Dyno, error) { return l.dynos, nil }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
