@@ -30,25 +30,45 @@ for port in $BACKEND_PORT $ROUTER_PORT $NGINX_PORT; do
 	until curl -fsS -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$port/"; do sleep 0.1; done
 done
 
-# bench NAME PORT [wrk args…] prints one table row.
+# ms VALUE converts a wrk latency (718.00us, 2.10ms, 1.02s) to milliseconds.
+ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'; }
+
+# bench NAME PORT [wrk args…] appends "NAME rps p50ms p99ms errors" to $DIR/rows.
 bench() {
 	name=$1 port=$2; shift 2
 	wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Host: $HOST" "$@" "http://127.0.0.1:$port/" > "$DIR/out"
 	rps=$(awk '/^Requests\/sec/ {print $2}' "$DIR/out")
-	p50=$(awk '$1=="50%" {print $2}' "$DIR/out")
-	p99=$(awk '$1=="99%" {print $2}' "$DIR/out")
-	errs=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$DIR/out")
-	printf '| %-22s | %10s | %8s | %8s | %s\n' "$name" "$rps" "$p50" "$p99" "${errs:-}|"
+	p50=$(ms "$(awk '$1=="50%" {print $2}' "$DIR/out")")
+	p99=$(ms "$(awk '$1=="99%" {print $2}' "$DIR/out")")
+	errs=$(awk '/Non-2xx|Socket errors/ {n++} END {print n+0}' "$DIR/out")
+	echo "$name $rps $p50 $p99 $errs" >> "$DIR/rows"
 }
-echo "| target                 |      req/s |      p50 |      p99 | errors |"
-echo "| ---                    |        --- |      --- |      --- | --- |"
-for mode in keepalive close; do
-	extra=""
-	[ $mode = close ] && extra="-H Connection:close"
-	# shellcheck disable=SC2086
-	bench "direct ($mode)" $BACKEND_PORT $extra
-	# shellcheck disable=SC2086
-	bench "bera ($mode)" $ROUTER_PORT $extra
-	# shellcheck disable=SC2086
-	bench "nginx ($mode)" $NGINX_PORT $extra
+
+# Rounds interleave the targets so that load from other processes on the machine hits
+# them alike; the table reports each target's median over the rounds.
+ROUNDS=${ROUNDS:-3}
+for round in $(seq "$ROUNDS"); do
+	for mode in keepalive close; do
+		extra=""
+		[ $mode = close ] && extra="-H Connection:close"
+		# shellcheck disable=SC2086
+		bench "direct-$mode" $BACKEND_PORT $extra
+		# shellcheck disable=SC2086
+		bench "bera-$mode" $ROUTER_PORT $extra
+		# shellcheck disable=SC2086
+		bench "nginx-$mode" $NGINX_PORT $extra
+	done
+	echo "round $round done" >&2
+done
+echo "median of $ROUNDS rounds of ${SECS}s, $CONNS connections, wrk -t2"
+echo "| target | req/s | p50 ms | p99 ms | rounds with errors |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+for name in direct-keepalive bera-keepalive nginx-keepalive direct-close bera-close nginx-close; do
+	grep "^$name " "$DIR/rows" | awk -v name="$name" '
+		{ rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; if ($5 > 0) errs++ }
+		function median(a, n,   i, j, t) {
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		END { printf "| %s | %.0f | %.2f | %.2f | %d |\n", name, median(rps, NR), median(p50, NR), median(p99, NR), errs }'
 done

@@ -2,8 +2,8 @@ package router
 
 import "math/rand/v2"
 
-// Selector picks the backend for a request. Implementations must be safe for concurrent use
-// and must not block.
+// Selector picks the backend for a request. Implementations must be safe for concurrent use,
+// must not block, and must neither modify nor keep the slice they are given.
 type Selector interface {
 	// Select returns an index into ups, which is never empty.
 	Select(ups []*Upstream) int
