@@ -1,0 +1,211 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/deploy"
+	"github.com/kingvon-ke/bera/internal/gitserver"
+)
+
+// Source kinds of a BuildRequest.
+const (
+	KindGit     = "git"
+	KindTarball = "tarball"
+)
+
+// BuildRequest says what to build.
+type BuildRequest struct {
+	// Kind is KindGit or KindTarball.
+	Kind string
+	// URL is the repository or tarball URL. For KindGit, "" means the app's source settings.
+	URL string
+	// Ref is the branch, tag or commit to clone (KindGit; "" means the settings' branch, then
+	// the default branch), or a version label for a tarball.
+	Ref string
+	// Checksum ("SHA256:<hex>") a tarball must match; optional.
+	Checksum string
+	// Commit, when set for KindGit, is the commit wanted: if the branch has moved on, that
+	// commit is fetched instead of the branch head.
+	Commit string
+}
+
+// StartBuild records a pending build of app by user and runs it in the background: fetch,
+// then deploy. It returns at once with the build, whose OutputStreamURL streams the output.
+// EInvalid for a URL or ref the policy refuses; the fetch's own failures end up in the
+// build's output and status.
+func (s *Service) StartBuild(ctx context.Context, app *bera.App, user *bera.User, req BuildRequest) (*bera.Build, error) {
+	req, err := s.resolve(ctx, app, req)
+	if err != nil {
+		return nil, err
+	}
+	id := uuid.NewString()
+	b := &bera.Build{ID: id, AppID: app.ID, Status: bera.BuildPending, SourceURL: quoteURL(req.URL), SourceVersion: req.Ref,
+		Buildpacks: app.Buildpacks, UserID: user.ID, UserEmail: user.Email, Stack: app.BuildStack, OutputStreamURL: s.outputURL(id)}
+	l, err := newLiveLog(s.outputPath(id))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Store.CreateBuild(ctx, b); err != nil {
+		l.finish()
+		return nil, err
+	}
+	s.mu.Lock()
+	s.live[id] = l
+	s.busy[app.ID] = true
+	lock := s.appLockLocked(app.ID)
+	s.mu.Unlock()
+	preset := *b
+	s.wg.Go(func() {
+		lock.Lock()
+		defer lock.Unlock()
+		s.run(app, user, req, &preset, l)
+	})
+	return b, nil
+}
+
+// resolve fills a git request from the app's settings and checks it against the policy.
+func (s *Service) resolve(ctx context.Context, app *bera.App, req BuildRequest) (BuildRequest, error) {
+	switch req.Kind {
+	case KindTarball:
+		if req.URL == "" {
+			return req, bera.Errorf(bera.EInvalid, "source_blob.url is required.")
+		}
+		_, err := s.cfg.Fetcher.checkTarballURL(req.URL)
+		return req, err
+	case KindGit:
+	default:
+		return req, bera.Errorf(bera.EInvalid, "Unknown source kind %q: use git or tarball.", req.Kind)
+	}
+	if req.URL == "" {
+		src, err := s.cfg.Store.AppSource(ctx, app.ID)
+		if err != nil || src.RepoURL == "" {
+			return req, bera.Errorf(bera.EInvalid, "The app has no repository: give a Git URL, or set one with `bera apps:source --repo URL`.")
+		}
+		req.URL = src.RepoURL
+		if req.Ref == "" {
+			req.Ref = src.Branch
+		}
+	}
+	if _, err := s.cfg.Fetcher.Policy.CheckURL(req.URL); err != nil {
+		return req, err
+	}
+	if req.Ref != "" {
+		return req, CheckRef(req.Ref)
+	}
+	return req, nil
+}
+
+func (s *Service) appLockLocked(appID string) *sync.Mutex {
+	m := s.appLock[appID]
+	if m == nil {
+		m = &sync.Mutex{}
+		s.appLock[appID] = m
+	}
+	return m
+}
+
+// run fetches and deploys one build, then records how it ended.
+func (s *Service) run(app *bera.App, user *bera.User, req BuildRequest, b *bera.Build, l *liveLog) {
+	defer s.finish(app.ID, b.ID, l)
+	ctx := s.ctx
+	work, err := os.MkdirTemp("", "bera-source-")
+	if err != nil {
+		s.fail(b, l, err)
+		return
+	}
+	defer os.RemoveAll(work)
+	dir := filepath.Join(work, "src")
+	commit, err := s.fetch(ctx, req, dir, l)
+	if err != nil {
+		s.fail(b, l, err)
+		return
+	}
+	err = s.cfg.Deployer.Deploy(withPreset(ctx, b), app, user, gitserver.Source{Dir: dir, Commit: commit, Ref: req.Ref}, l)
+	if err != nil {
+		fmt.Fprintf(l, "\n !     Build failed: %s\n", bera.ErrorMessage(err))
+		s.log.Info("source build failed", "app", app.Name, "build", b.ID, "err", err)
+	}
+	if req.Kind == KindGit && commit != "" {
+		if err := s.cfg.Store.SetSourceCommits(context.WithoutCancel(ctx), app.ID, &commit, nil); err != nil && bera.ErrorCode(err) != bera.ENotFound {
+			s.log.Warn("record deployed commit", "app", app.Name, "err", err)
+		}
+	}
+}
+
+// fetch puts the requested tree in dir and returns its commit (a tarball's version label).
+func (s *Service) fetch(ctx context.Context, req BuildRequest, dir string, out io.Writer) (string, error) {
+	f := s.cfg.Fetcher
+	if req.Kind == KindTarball {
+		fmt.Fprintf(out, "-----> Fetching %s\n", quoteURL(req.URL))
+		return req.Ref, f.Tarball(ctx, req.URL, req.Checksum, dir)
+	}
+	ref := req.Ref
+	fmt.Fprintf(out, "-----> Cloning %s %s\n", quoteURL(req.URL), ref)
+	commit, err := f.Clone(ctx, req.URL, ref, dir)
+	if err != nil || req.Commit == "" || commit == req.Commit || !isCommit(req.Commit) {
+		return commit, err
+	}
+	// The branch moved on since the event: deploy the commit that was asked for.
+	os.RemoveAll(dir)
+	fmt.Fprintf(out, "       Branch is at %s; fetching %s\n", short(commit), short(req.Commit))
+	return f.Clone(ctx, req.URL, req.Commit, dir)
+}
+
+// fail marks a build that never reached the deployer as failed.
+func (s *Service) fail(b *bera.Build, out io.Writer, err error) {
+	fmt.Fprintf(out, " !     %s\n", bera.ErrorMessage(err))
+	if bera.ErrorCode(err) == bera.EInternal {
+		s.log.Error("source build failed", "build", b.ID, "err", err)
+	}
+	b.Status = bera.BuildFailed
+	if uerr := s.cfg.Store.UpdateBuild(context.WithoutCancel(s.ctx), b); uerr != nil {
+		s.log.Error("mark build failed", "build", b.ID, "err", uerr)
+	}
+}
+
+func (s *Service) finish(appID, buildID string, l *liveLog) {
+	l.finish()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.live, buildID)
+	delete(s.busy, appID)
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+type presetKey struct{}
+
+// withPreset marks a deploy as one whose build row this package already created.
+func withPreset(ctx context.Context, b *bera.Build) context.Context {
+	return context.WithValue(ctx, presetKey{}, b)
+}
+
+// DeployStore wraps the deployer's store so that a deploy started by a Service keeps the
+// build this service created and returned to the client (same id, output URL), instead of
+// recording a second build. Other deploys (git push) pass through unchanged.
+type DeployStore struct {
+	deploy.Store
+}
+
+// CreateBuild adopts the preset build of ctx, if any, and creates b otherwise.
+func (d DeployStore) CreateBuild(ctx context.Context, b *bera.Build) error {
+	pre, ok := ctx.Value(presetKey{}).(*bera.Build)
+	if !ok {
+		return d.Store.CreateBuild(ctx, b)
+	}
+	b.ID, b.SourceURL, b.OutputStreamURL, b.CreatedAt = pre.ID, pre.SourceURL, pre.OutputStreamURL, pre.CreatedAt
+	return d.Store.UpdateBuild(ctx, b)
+}
