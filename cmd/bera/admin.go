@@ -9,15 +9,20 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/secret"
 )
 
-const adminUsage = `Usage: bera admin users:create EMAIL [--admin] [--password-stdin] [--data DIR] [--database-url URL]
+const adminUsage = `Usage:
+  bera admin users:create EMAIL [--admin] [--password-stdin] [--data DIR] [--database-url URL]
+  bera admin slugs:prune [--grace 1h] [--data DIR] [--database-url URL]
 
-Creates an account on this server's store and prints a new API key for it.
-Run it on the server machine with the same --data (and --database-url) as bera server.
+users:create adds an account on this server's store and prints a new API key for it.
+slugs:prune deletes slugs that no release references (the server also does it hourly);
+slugs stored less than --grace ago are kept.
+Run them on the server machine with the same --data (and --database-url) as bera server.
 
 Example:
   echo 's3cret' | bera admin users:create dev@example.com --password-stdin`
@@ -28,10 +33,13 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		fmt.Fprintln(stdout, adminUsage)
 		return nil
 	}
-	if args[0] != "users:create" {
-		return usageError("unknown admin command " + args[0] + "; see bera admin --help")
+	switch args[0] {
+	case "users:create":
+		return adminCreateUser(ctx, args[1:], stdin, stdout)
+	case "slugs:prune":
+		return adminPruneSlugs(ctx, args[1:], stdout)
 	}
-	return adminCreateUser(ctx, args[1:], stdin, stdout)
+	return usageError("unknown admin command " + args[0] + "; see bera admin --help")
 }
 
 func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
@@ -100,4 +108,33 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+func adminPruneSlugs(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg := &serverConfig{}
+	fs := flag.NewFlagSet("bera admin slugs:prune", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&cfg.Data, "data", envOr("BERA_DATA", "./.bera"), "data directory")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("BERA_DATABASE_URL"), "PostgreSQL URL")
+	grace := fs.Duration("grace", time.Hour, "keep slugs stored more recently than this")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return usageError("bad arguments; see bera admin --help")
+	}
+	sealKey, err := loadSecretKey(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, sealKey)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := newPruner(cfg, st)
+	if err != nil {
+		return err
+	}
+	p.Grace = *grace
+	removed, err := p.Prune(ctx)
+	fmt.Fprintf(stdout, "Removed %d slugs.\n", len(removed))
+	return err
 }

@@ -8,13 +8,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/api"
+	"github.com/kingvon-ke/bera/internal/deploy"
 	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/runtime"
 	"github.com/kingvon-ke/bera/internal/runtime/process"
 	"github.com/kingvon-ke/bera/internal/runtime/runc"
+	"github.com/kingvon-ke/bera/internal/slug/slugfs"
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
@@ -81,4 +84,31 @@ func newGitServer(cfg *serverConfig, st *store.Store, apiServer *api.Server, d g
 		HookBin:  bin,
 		Logger:   log,
 	}), nil
+}
+
+// newPruner deletes slugs no release references, from DATA/slugs and DATA/slugdirs.
+func newPruner(cfg *serverConfig, st *store.Store) (*deploy.Pruner, error) {
+	slugs, err := slugfs.New(filepath.Join(cfg.Data, "slugs"))
+	if err != nil {
+		return nil, err
+	}
+	return &deploy.Pruner{Store: st, Slugs: slugs, SlugDirs: filepath.Join(cfg.Data, "slugdirs"), Grace: time.Hour}, nil
+}
+
+// pruneLoop prunes slugs a minute after start, then hourly.
+func pruneLoop(ctx context.Context, p *deploy.Pruner, log *slog.Logger) error {
+	wait := time.Minute
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = time.Hour
+		if removed, err := p.Prune(ctx); err != nil {
+			log.Error("prune slugs", "err", err)
+		} else if len(removed) > 0 {
+			log.Info("pruned slugs", "count", len(removed))
+		}
+	}
 }
