@@ -71,25 +71,16 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	met := newMetricsWiring(cfg, st, rt, log)
-	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw, Metrics: met.m})
+	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw})
 	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log}
-	slugDirs := &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)}
-	rec := dyno.New(dyno.Config{Store: st, Runtime: rt, Logger: log, OnChange: met.onChange(routes.app), Drain: rtr.Drain,
-		Slugs: slugDirs,
+	rec := dyno.New(dyno.Config{Store: st, Runtime: rt, Logger: log, OnChange: routes.app, Drain: rtr.Drain,
+		Slugs: &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)},
 		Log:   lw.platform,
 	})
 	routes.rec = rec
-	met.rec = rec
-	runs, err := newRunWiring(cfg, st, rt, slugDirs, lw, tlsCfg, log)
-	if err != nil {
-		return err
-	}
-	defer runs.Close()
 	apiServer := api.NewServer(api.Config{
-		Store: st, Dynos: runs.dynos(rec), Runs: runs, LogSessions: lw, Log: lw.api, Drains: lw, AllowPrivateDrains: cfg.AllowPrivateDrains, Logger: log, Domain: cfg.Domain, WebScheme: "http",
+		Store: st, Dynos: rec, LogSessions: lw, Log: lw.api, Drains: lw, AllowPrivateDrains: cfg.AllowPrivateDrains, Logger: log, Domain: cfg.Domain, WebScheme: "http",
 		WebURLSuffix: portSuffix(cfg.RouterListen, "80"), RequestBudget: budget(cfg.APIRateLimit),
-		Metrics: met.api(),
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -116,10 +107,6 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.RouterListen, err)
 	}
-	appsTLS, err := newAppTLS(cfg, st, log)
-	if err != nil {
-		return err
-	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rec.Run(gctx) })
@@ -128,9 +115,6 @@ func runServer(ctx context.Context, args []string) error {
 		return pruneLoop(gctx, &deploy.Pruner{Store: st, Slugs: slugs, SlugDirs: filepath.Join(cfg.Data, "slugdirs"), Grace: time.Hour}, log)
 	})
 	g.Go(func() error { return routes.run(gctx) })
-	g.Go(func() error { return met.run(gctx) })
-	appsTLS.start(gctx, g, rtr, routerSrv)
-	g.Go(func() error { return runs.serve(gctx) })
 	g.Go(func() error {
 		if err := routerSrv.Serve(routerLn); !errors.Is(err, http.ErrServerClosed) {
 			return err
