@@ -1,0 +1,229 @@
+package e2e_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kingvon-ke/bera/internal/beratest"
+)
+
+// TestDomains_ACMEAndSNI runs a real app behind the HTTPS router: a custom domain gets a
+// certificate from Pebble over HTTP-01 answered by the router, another is served with a
+// manual certificate chosen by SNI, both over HTTP/2; http-to-https redirects plain HTTP.
+func TestDomains_ACMEAndSNI(t *testing.T) {
+	t.Parallel()
+	pb := newPebble(t)
+	tlsAddr := beratest.FreeAddr(t)
+	env := beratest.NewWith(t, beratest.Options{Args: []string{"--router-tls-listen", tlsAddr,
+		"--acme-ca", pb.DirURL, "--acme-ca-root", pb.RootFile, "--acme-email", "ops@example.com"}})
+	u, _ := url.Parse(env.RouterURL)
+	pb.start(t, u.Port())
+
+	mustBera(t, env, "apps:create", "secure")
+	dir := env.SampleApp(t, "procfile-hello", "secure")
+	if out, err := env.Push(t, dir, "main"); err != nil {
+		t.Fatalf("push: %v\n%s", err, out)
+	}
+	env.WaitBody(t, "secure", "/", "hello from procfile")
+
+	mustBera(t, env, "domains:add", "www.acme-test.example", "-a", "secure")
+	mustBera(t, env, "certs:auto:enable", "-a", "secure")
+	mustBera(t, env, "domains:wait", "www.acme-test.example", "-a", "secure")
+	if out := mustBera(t, env, "certs:auto", "-a", "secure"); !strings.Contains(out, "cert issued") {
+		t.Errorf("certs:auto:\n%s", out)
+	}
+	resp, body := httpsGet(t, tlsAddr, "www.acme-test.example", pb.IssuingRoots(t))
+	checkServed(t, resp, body, "www.acme-test.example")
+
+	certFile, keyFile, roots := manualCert(t, "shop.manual-test.example")
+	mustBera(t, env, "certs:add", certFile, keyFile, "--name", "shop", "-a", "secure")
+	mustBera(t, env, "domains:add", "shop.manual-test.example", "-a", "secure")
+	waitFor(t, "the manual certificate to be served", func() bool {
+		return servedBy(tlsAddr, "shop.manual-test.example", roots)
+	})
+	resp, body = httpsGet(t, tlsAddr, "shop.manual-test.example", roots)
+	checkServed(t, resp, body, "shop.manual-test.example")
+	if out := mustBera(t, env, "certs", "-a", "secure"); !strings.Contains(out, "shop.manual-test.example") {
+		t.Errorf("certs:\n%s", out)
+	}
+	if out := mustBera(t, env, "domains", "-a", "secure"); !strings.Contains(out, "www.acme-test.example") ||
+		!strings.Contains(out, "shop.manual-test.example") || !strings.Contains(out, "secure.localhost") {
+		t.Errorf("domains:\n%s", out)
+	}
+
+	apiPatch(t, env, "/apps/secure/features/http-to-https", `{"enabled":true}`)
+	waitFor(t, "http-to-https to redirect", func() bool {
+		loc := plainGet(t, env, "www.acme-test.example", "/x?y=1")
+		return loc == "https://www.acme-test.example:"+portOf(tlsAddr)+"/x?y=1"
+	})
+	if loc := plainGet(t, env, "secure.localhost", "/"); loc != "" {
+		t.Errorf("the app's own hostname was redirected to %s", loc)
+	}
+}
+
+// TestDomains_Refused checks that bad or taken hostnames are refused with a clear error.
+func TestDomains_Refused(t *testing.T) {
+	t.Parallel()
+	env := beratest.New(t)
+	mustBera(t, env, "apps:create", "first")
+	mustBera(t, env, "apps:create", "second")
+	mustBera(t, env, "domains:add", "WWW.Taken.Example.", "-a", "first")
+	for _, tc := range []struct{ host, want string }{
+		{"www.taken.example", "already in use"},
+		{"second.localhost", "belong to the platform"},
+		{"*.wild.example", "Wildcard"},
+		{"127.0.0.1", "not an IP address"},
+		{"bad_label.example", "labels"},
+	} {
+		_, errOut, code := env.Bera(t, "", nil, "domains:add", tc.host, "-a", "second")
+		if code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("domains:add %s: exit %d %q, want an error with %q", tc.host, code, errOut, tc.want)
+		}
+	}
+	if out := mustBera(t, env, "domains:info", "www.taken.example", "-a", "first"); !strings.Contains(out, "first.localhost") {
+		t.Errorf("domains:info:\n%s", out)
+	}
+	mustBera(t, env, "domains:remove", "www.taken.example", "-a", "first")
+	mustBera(t, env, "domains:add", "www.taken.example", "-a", "second")
+}
+
+func portOf(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
+}
+
+// apiPatch sends a PATCH to the API as the admin.
+func apiPatch(t *testing.T, env *beratest.Env, path, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPatch, env.APIURL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+env.AdminKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("PATCH %s: %s", path, resp.Status)
+	}
+}
+
+// plainGet requests path over plain HTTP through the router with Host host and returns the
+// redirect location ("" when not redirected).
+func plainGet(t *testing.T, env *beratest.Env, host, path string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, env.RouterURL+path, nil)
+	req.Host = host
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.Header.Get("Location")
+}
+
+// mustBera runs the CLI and fails the test on a non-zero exit.
+func mustBera(t *testing.T, env *beratest.Env, args ...string) string {
+	t.Helper()
+	out, errOut, code := env.Bera(t, "", nil, args...)
+	if code != 0 {
+		t.Fatalf("bera %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+// tlsClient talks HTTPS (HTTP/2 preferred) to the router at addr for any host name,
+// trusting only roots.
+func tlsClient(addr string, roots *x509.CertPool) *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: roots},
+		ForceAttemptHTTP2: true,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		},
+	}}
+}
+
+func httpsGet(t *testing.T, addr, host string, roots *x509.CertPool) (*http.Response, string) {
+	t.Helper()
+	resp, err := tlsClient(addr, roots).Get("https://" + host + "/")
+	if err != nil {
+		t.Fatalf("GET https://%s/: %v", host, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// servedBy reports whether a handshake for host verifies against roots.
+func servedBy(addr, host string, roots *x509.CertPool) bool {
+	c, err := tls.Dial("tcp", addr, &tls.Config{ServerName: host, RootCAs: roots})
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+func checkServed(t *testing.T, resp *http.Response, body, host string) {
+	t.Helper()
+	if resp.StatusCode != 200 || !strings.Contains(body, "hello from procfile") {
+		t.Errorf("https://%s/: %d %q", host, resp.StatusCode, body)
+	}
+	if resp.ProtoMajor != 2 {
+		t.Errorf("https://%s/ was served over %s, want HTTP/2", host, resp.Proto)
+	}
+	if leaf := resp.TLS.PeerCertificates[0]; !slices.Contains(leaf.DNSNames, host) {
+		t.Errorf("https://%s/ certificate is for %v", host, leaf.DNSNames)
+	}
+}
+
+// manualCert writes a leaf certificate for host signed by a fresh CA, and returns the
+// certificate and key files and a pool holding the CA.
+func manualCert(t *testing.T, host string) (certFile, keyFile string, roots *x509.CertPool) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test Manual CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	roots = x509.NewCertPool()
+	roots.AddCert(ca)
+	return certFile, keyFile, roots
+}
