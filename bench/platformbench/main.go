@@ -1,0 +1,325 @@
+// Command platformbench measures Bera end to end against a real `bera server`:
+//
+//	go run ./bench/platformbench deploy [-runtime process|runc]
+//	    push-to-first-200 of testdata/apps/go-hello, cold and with a warm build cache,
+//	    beside a plain `go build` of the same app, cold and warm.
+//	go run ./bench/platformbench scale [-runtime process|runc] [-n 10]
+//	    time to scale web 0→N until every dyno is up, start latency p50/p99 per dyno, and
+//	    memory per dyno.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: platformbench deploy|scale [flags]")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	rt := fs.String("runtime", "process", "dyno runtime: process or runc")
+	n := fs.Int("n", 10, "dynos to scale to (scale)")
+	fs.Parse(os.Args[2:])
+	var err error
+	switch os.Args[1] {
+	case "deploy":
+		err = benchDeploy(*rt)
+	case "scale":
+		err = benchScale(*rt, *n)
+	default:
+		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "platformbench:", err)
+		os.Exit(1)
+	}
+}
+
+// server is a running bera server with a HOME for git and the CLI.
+type server struct {
+	dir, bin, api, router, key string
+	cmd                        *exec.Cmd
+}
+
+func start(runtime string) (*server, error) {
+	dir, err := os.MkdirTemp("", "platformbench-")
+	if err != nil {
+		return nil, err
+	}
+	s := &server{dir: dir, bin: filepath.Join(dir, "bera"), api: freeAddr(), router: freeAddr()}
+	if out, err := exec.Command("go", "build", "-o", s.bin, "./cmd/bera").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build: %v\n%s", err, out)
+	}
+	s.cmd = exec.Command(s.bin, "server", "--data", filepath.Join(dir, "data"), "--listen", s.api, "--router-listen", s.router,
+		"--runtime", runtime, "--runc-bridge", "berabench0", "--runc-subnet", "10.77.0.0/16", "--log-level", "error", "--api-rate-limit", "0")
+	s.cmd.Stderr = os.Stderr
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	for range 300 {
+		if b, err := os.ReadFile(filepath.Join(dir, "data", "admin.key")); err == nil {
+			s.key = strings.TrimSpace(string(b))
+			host, _, _ := net.SplitHostPort(s.api)
+			os.WriteFile(filepath.Join(dir, ".netrc"), []byte("machine "+host+" login b password "+s.key+"\n"), 0o600)
+			return s, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("server did not start")
+}
+
+func (s *server) stop() {
+	s.bera("ps:scale", "web=0", "-a", "bench")
+	time.Sleep(3 * time.Second)
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait()
+	os.RemoveAll(s.dir)
+}
+
+func (s *server) env() []string {
+	return append(os.Environ(), "HOME="+s.dir, "BERA_API_URL=http://"+s.api, "BERA_API_KEY="+s.key, "GIT_TERMINAL_PROMPT=0")
+}
+
+func (s *server) bera(args ...string) (string, error) {
+	cmd := exec.Command(s.bin, args...)
+	cmd.Env = s.env()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (s *server) git(dir string, args ...string) error {
+	cmd := exec.Command("git", args...)
+	cmd.Dir, cmd.Env = dir, s.env()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("git %v: %v\n%s", args, err, out)
+	}
+	return nil
+}
+
+// sampleRepo copies a sample app into a git repository with one commit.
+func (s *server) sampleRepo(name string) (string, error) {
+	dir := filepath.Join(s.dir, "src")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "apps", name))); err != nil {
+		return "", err
+	}
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "v1"}} {
+		if err := s.git(dir, args...); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// pushUntil200 pushes and polls the router until it answers 200 with want in the body.
+func (s *server) pushUntil200(dir, want string) (time.Duration, error) {
+	t0 := time.Now()
+	if err := s.git(dir, "push", "-q", "http://"+s.api+"/bench.git", "main"); err != nil {
+		return 0, err
+	}
+	for time.Since(t0) < 5*time.Minute {
+		req, _ := http.NewRequest("GET", "http://"+s.router+"/", nil)
+		req.Host = "bench.localhost"
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 && bytes.Contains(body, []byte(want)) {
+				return time.Since(t0), nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("no 200 with %q", want)
+}
+
+func benchDeploy(runtime string) error {
+	s, err := start(runtime)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	if out, err := s.bera("apps:create", "bench"); err != nil {
+		return fmt.Errorf("apps:create: %v %s", err, out)
+	}
+	dir, err := s.sampleRepo("go-hello")
+	if err != nil {
+		return err
+	}
+	cold, err := s.pushUntil200(dir, "hello from go")
+	if err != nil {
+		return err
+	}
+	main := filepath.Join(dir, "main.go")
+	src, _ := os.ReadFile(main)
+	os.WriteFile(main, bytes.ReplaceAll(src, []byte("hello from go"), []byte("hello again from go")), 0o644)
+	s.git(dir, "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qam", "v2")
+	warm, err := s.pushUntil200(dir, "hello again from go")
+	if err != nil {
+		return err
+	}
+	goCold, goWarm, err := plainGoBuild(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("| runtime | push-to-first-200 cold | warm | plain go build cold | warm |\n|---|---|---|---|---|\n")
+	fmt.Printf("| %s | %s | %s | %s | %s |\n", runtime, cold.Round(10*time.Millisecond), warm.Round(10*time.Millisecond),
+		goCold.Round(10*time.Millisecond), goWarm.Round(10*time.Millisecond))
+	return nil
+}
+
+// plainGoBuild builds the app with an empty GOCACHE, then again with it warm.
+func plainGoBuild(dir string) (cold, warm time.Duration, err error) {
+	cache, _ := os.MkdirTemp("", "gocache-")
+	defer os.RemoveAll(cache)
+	run := func() (time.Duration, error) {
+		t0 := time.Now()
+		cmd := exec.Command("go", "build", "-o", filepath.Join(cache, "out"), ".")
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "GOCACHE="+cache, "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return 0, fmt.Errorf("go build: %v %s", err, out)
+		}
+		return time.Since(t0), nil
+	}
+	if cold, err = run(); err != nil {
+		return
+	}
+	warm, err = run()
+	return
+}
+
+type dyno struct {
+	Name, State, UpdatedAt string
+	CreatedAt              string `json:"created_at"`
+}
+
+func benchScale(runtime string, n int) error {
+	s, err := start(runtime)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	s.bera("apps:create", "bench")
+	dir, err := s.sampleRepo("procfile-hello")
+	if err != nil {
+		return err
+	}
+	if _, err := s.pushUntil200(dir, "hello from procfile"); err != nil {
+		return err
+	}
+	if out, err := s.bera("ps:scale", "web=0", "-a", "bench"); err != nil {
+		return fmt.Errorf("scale 0: %v %s", err, out)
+	}
+	time.Sleep(3 * time.Second)
+	t0 := time.Now()
+	if out, err := s.bera("ps:scale", fmt.Sprintf("web=%d", n), "-a", "bench"); err != nil {
+		return fmt.Errorf("scale: %v %s", err, out)
+	}
+	var all time.Duration
+	for time.Since(t0) < 5*time.Minute {
+		out, _ := s.bera("ps", "-a", "bench", "--json")
+		var ds []dyno
+		json.Unmarshal([]byte(out), &ds)
+		up := 0
+		for _, d := range ds {
+			if d.State == "up" {
+				up++
+			}
+		}
+		if up == n {
+			all = time.Since(t0)
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if all == 0 {
+		return fmt.Errorf("web did not reach %d up", n)
+	}
+	lat := startLatencies(s)
+	fmt.Printf("| runtime | scale web 0→%d (all up) | start p50 | start p99 | memory per dyno |\n|---|---|---|---|---|\n", n)
+	fmt.Printf("| %s | %s | %s | %s | %s |\n", runtime, all.Round(time.Millisecond), pct(lat, 0.5), pct(lat, 0.99), memPerDyno(s, runtime, n))
+	return nil
+}
+
+// startLatencies reads "Starting process" → "State changed from starting to up" per dyno
+// from the app's logs.
+func startLatencies(s *server) []time.Duration {
+	out, _ := s.bera("logs", "-a", "bench", "-n", "1500", "-s", "heroku")
+	started := map[string]time.Time{}
+	var lat []time.Duration
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.SplitN(line, " ", 3)
+		if len(f) < 3 {
+			continue
+		}
+		ts, err := time.Parse("2006-01-02T15:04:05.000000-07:00", f[0])
+		if err != nil {
+			continue
+		}
+		switch {
+		case strings.Contains(f[2], "Starting process"):
+			started[f[1]] = ts
+		case strings.Contains(f[2], "from starting to up"):
+			if t0, ok := started[f[1]]; ok {
+				lat = append(lat, ts.Sub(t0))
+				delete(started, f[1])
+			}
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return lat
+}
+
+func pct(d []time.Duration, p float64) string {
+	if len(d) == 0 {
+		return "?"
+	}
+	return d[int(float64(len(d)-1)*p)].Round(time.Millisecond).String()
+}
+
+// memPerDyno reports the average cgroup memory use of runc dynos (the app's python process
+// included), or "n/a" for process dynos.
+func memPerDyno(s *server, runtime string, n int) string {
+	if runtime != "runc" {
+		return "n/a (no cgroup)"
+	}
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/memory/bera/bera-*")
+	var total int64
+	count := 0
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "memory.usage_in_bytes"))
+		if err != nil {
+			continue
+		}
+		var v int64
+		fmt.Sscan(string(b), &v)
+		total += v
+		count++
+	}
+	if count == 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MB (%d dynos)", float64(total)/float64(count)/1e6, count)
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
