@@ -137,19 +137,23 @@ func fetchCommit(ctx context.Context, repo, sha, dir string) (string, error) {
 	return git(ctx, dir, "rev-parse", "HEAD")
 }
 
-// Head returns the commit at the tip of branch in the repository at rawURL, without
-// cloning it (git ls-remote).
+// Head returns the commit at the tip of branch ("" for the default branch) in the
+// repository at rawURL, without cloning it (git ls-remote).
 func (f *Fetcher) Head(ctx context.Context, rawURL, branch string) (string, error) {
 	u, err := f.Policy.CheckURL(rawURL)
 	if err != nil {
 		return "", err
 	}
-	if err := CheckRef(branch); err != nil {
-		return "", err
+	ref := "HEAD"
+	if branch != "" {
+		if err := CheckRef(branch); err != nil {
+			return "", err
+		}
+		ref = "refs/heads/" + branch
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout())
 	defer cancel()
-	out, err := git(ctx, os.TempDir(), "ls-remote", "--", u.String(), "refs/heads/"+branch)
+	out, err := git(ctx, os.TempDir(), "ls-remote", "--", u.String(), ref)
 	if err != nil {
 		return "", f.explain(ctx, rawURL, branch, err)
 	}

@@ -88,7 +88,7 @@ func (s *Service) apply(src *store.AppSource, upd SettingsUpdate) error {
 		}
 		src.WaitForCI = *upd.WaitForCI
 	}
-	if src.Branch == "" && (src.RepoURL != "" || src.GitHubRepo != "") {
+	if src.Branch == "" && src.GitHubRepo != "" {
 		src.Branch = "main"
 	}
 	if src.AutoDeploy && src.RepoURL == "" && src.GitHubRepo == "" {
