@@ -59,7 +59,7 @@ func (s *Service) StartBuild(ctx context.Context, app *bera.App, user *bera.User
 	}
 	s.mu.Lock()
 	s.live[id] = l
-	s.busy[app.ID] = true
+	s.busy[app.ID]++
 	lock := s.appLockLocked(app.ID)
 	s.mu.Unlock()
 	preset := *b
@@ -171,12 +171,16 @@ func (s *Service) fail(b *bera.Build, out io.Writer, err error) {
 	}
 }
 
+// finish forgets a build before waking its readers, so a reader that saw the end also sees
+// the app as free for the next build.
 func (s *Service) finish(appID, buildID string, l *liveLog) {
-	l.finish()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.live, buildID)
-	delete(s.busy, appID)
+	if s.busy[appID]--; s.busy[appID] <= 0 {
+		delete(s.busy, appID)
+	}
+	s.mu.Unlock()
+	l.finish()
 }
 
 func short(sha string) string {

@@ -69,7 +69,7 @@ type Service struct {
 	mu      sync.Mutex // guards the following
 	live    map[string]*liveLog
 	appLock map[string]*sync.Mutex
-	busy    map[string]bool // app ids with a build queued or running
+	busy    map[string]int // builds queued or running, by app id
 }
 
 // New returns a Service.
@@ -85,7 +85,7 @@ func New(cfg Config) *Service {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{cfg: cfg, log: cfg.Logger.With("component", "source"), ctx: ctx, cancel: cancel,
-		live: map[string]*liveLog{}, appLock: map[string]*sync.Mutex{}, busy: map[string]bool{}}
+		live: map[string]*liveLog{}, appLock: map[string]*sync.Mutex{}, busy: map[string]int{}}
 }
 
 // Close cancels running builds and waits for them to end (they are marked failed).
