@@ -54,7 +54,7 @@ func Describe(cert *tls.Certificate) Info {
 	l := cert.Leaf
 	return Info{Domains: names(l), Issuer: l.Issuer.String(), Subject: l.Subject.String(),
 		NotBefore: l.NotBefore.UTC(), NotAfter: l.NotAfter.UTC(),
-		SelfSigned: bytes.Equal(l.RawIssuer, l.RawSubject) && l.CheckSignatureFrom(l) == nil}
+		SelfSigned: bytes.Equal(l.RawIssuer, l.RawSubject) && l.CheckSignature(l.SignatureAlgorithm, l.RawTBSCertificate, l.Signature) == nil}
 }
 
 // names returns the lower-cased DNS names a certificate is for: its SANs, or its common
