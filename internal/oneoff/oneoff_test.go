@@ -79,7 +79,9 @@ func rendezvous(t *testing.T, m *oneoff.Manager) func() *tls.Conn {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.ServeRendezvous(ctx, tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})) }()
+	go func() {
+		done <- m.ServeRendezvous(ctx, tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}}))
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
