@@ -1,7 +1,9 @@
 package metrics
 
 import (
+	"context"
 	"slices"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -41,6 +43,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	m := (*Metrics)(c)
+	m.learnNames()
 	m.apps.Range(func(_, v any) bool {
 		s := v.(*appState)
 		collectApp(ch, m.appName(s.id), s)
@@ -87,5 +90,26 @@ func collectApp(ch chan<- prometheus.Metric, name string, s *appState) {
 	slices.Sort(dynos)
 	for _, d := range dynos {
 		ch <- prometheus.MustNewConstMetric(descRestarts, prometheus.CounterValue, float64(s.restarts[d]), name, d)
+	}
+}
+
+// learnNames reloads app names when an app seen since the last sampling has none yet, so a
+// new app is labelled by name in its first scrape.
+func (m *Metrics) learnNames() {
+	unknown := false
+	m.apps.Range(func(k, _ any) bool {
+		m.mu.Lock()
+		_, ok := m.names[k.(string)]
+		m.mu.Unlock()
+		unknown = !ok
+		return ok
+	})
+	if !unknown {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.refreshApps(ctx, m.cfg.Now()); err != nil {
+		m.log.Warn("list apps for metric labels", "err", err)
 	}
 }

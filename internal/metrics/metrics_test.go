@@ -193,3 +193,16 @@ func BenchmarkMetrics_Observe(b *testing.B) {
 		}
 	})
 }
+
+func TestMetrics_NewAppIsNamedAtFirstScrape(t *testing.T) {
+	l := &lister{}
+	m := metrics.New(metrics.Config{Apps: l})
+	if err := m.Sample(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	l.apps = []metrics.App{{ID: "a1", Name: "fresh"}}
+	m.Observe(entry(200, time.Millisecond))
+	if body := scrape(t, m); !strings.Contains(body, `bera_router_requests_total{app="fresh",status_class="2xx"} 1`) {
+		t.Errorf("new app not labelled by name:\n%s", body)
+	}
+}
