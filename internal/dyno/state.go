@@ -186,8 +186,8 @@ func (r *Reconciler) adopt(ctx context.Context) {
 	for _, st := range list {
 		relID, name, ok := parseDynoID(st.ID)
 		if !ok {
-			if strings.HasPrefix(st.ID, "o") {
-				// A release-phase dyno whose deploy died with the previous server.
+			if strings.HasPrefix(st.ID, "o") || strings.HasPrefix(st.ID, "run-") {
+				// A release-phase or one-off dyno whose client went with the previous server.
 				r.cfg.Runtime.Stop(ctx, st.ID, 0)
 			}
 			continue
