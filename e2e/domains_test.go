@@ -17,11 +17,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
+	"github.com/kingvon-ke/bera/internal/certs/pebbletest"
 )
 
 // TestDomains_ACMEAndSNI runs a real app behind the HTTPS router: a custom domain gets a
@@ -29,12 +31,13 @@ import (
 // manual certificate chosen by SNI, both over HTTP/2; http-to-https redirects plain HTTP.
 func TestDomains_ACMEAndSNI(t *testing.T) {
 	t.Parallel()
-	pb := newPebble(t)
+	pb := pebbletest.New(t)
 	tlsAddr := beratest.FreeAddr(t)
 	env := beratest.NewWith(t, beratest.Options{Args: []string{"--router-tls-listen", tlsAddr,
 		"--acme-ca", pb.DirURL, "--acme-ca-root", pb.RootFile, "--acme-email", "ops@example.com"}})
 	u, _ := url.Parse(env.RouterURL)
-	pb.start(t, u.Port())
+	port, _ := strconv.Atoi(u.Port())
+	pb.Start(t, port)
 
 	mustBera(t, env, "apps:create", "secure")
 	dir := env.SampleApp(t, "procfile-hello", "secure")

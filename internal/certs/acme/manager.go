@@ -55,7 +55,11 @@ type Config struct {
 	HTTPAddr string
 	// Interval is how often the store is polled for domain changes. Default 2 s.
 	Interval time.Duration
-	Logger   *slog.Logger
+	// RenewCheckInterval is how often certificates are checked for renewal (they are renewed
+	// in the last third of their lifetime, or when the CA's renewal info says so). Default
+	// 10 minutes.
+	RenewCheckInterval time.Duration
+	Logger             *slog.Logger
 }
 
 // Manager keeps certificates for the custom domains of apps with ACM on.
@@ -84,8 +88,9 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m := &Manager{cfg: cfg, log: cfg.Logger.With("component", "acme"), managed: map[string]bool{}, wake: make(chan struct{}, 1)}
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
-		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return m.magic, nil },
-		Logger:           zap.NewNop(),
+		GetConfigForCert:   func(certmagic.Certificate) (*certmagic.Config, error) { return m.magic, nil },
+		RenewCheckInterval: cfg.RenewCheckInterval,
+		Logger:             zap.NewNop(),
 	})
 	m.magic = certmagic.New(m.cache, certmagic.Config{
 		Storage: NewStorage(cfg.Store), OnEvent: m.onEvent, Logger: zap.NewNop(),

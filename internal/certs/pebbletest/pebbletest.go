@@ -1,71 +1,66 @@
-package e2e_test
+// Package pebbletest runs Pebble, the ACME test CA, on loopback for tests: a DNS server of
+// the test's own resolves every name to 127.0.0.1 (on UDP and TCP, as Pebble's VA asks over
+// both), so HTTP-01 challenges reach whatever listens on the port given to Start.
+//
+// Pebble is a binary: `go install github.com/letsencrypt/pebble/v2/cmd/pebble@v2.10.1`.
+// Without it New skips the test (fails it under CI=true).
+package pebbletest
 
 import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
-
-	"github.com/kingvon-ke/bera/internal/beratest"
 )
 
-// pebble is a running Pebble ACME test CA.
-type pebble struct {
-	DirURL   string // ACME directory
-	RootFile string // PEM root of Pebble's own HTTPS listener (for --acme-ca-root)
-	mgmt     string // management address (serves the issuing root)
-	listen   string // ACME address
-	bin      string
+// Install is the command that installs Pebble.
+const Install = "go install github.com/letsencrypt/pebble/v2/cmd/pebble@v2.10.1"
+
+// Pebble is a Pebble ACME CA, addressed before it starts so servers can be pointed at it.
+type Pebble struct {
+	DirURL   string // ACME directory URL
+	RootFile string // PEM root of Pebble's own HTTPS listener (trust it to talk ACME)
+	// ValiditySeconds is the lifetime of issued certificates (default 90 days); set it
+	// before Start.
+	ValiditySeconds int
+
+	listen, mgmt string
+	bin          string
 }
 
-const pebbleInstall = "go install github.com/letsencrypt/pebble/v2/cmd/pebble@v2.10.1"
-
-// newPebble picks Pebble's addresses (so a server can be pointed at it) without starting it.
-func newPebble(t *testing.T) *pebble {
+// New picks free loopback addresses for Pebble without starting it.
+func New(t testing.TB) *Pebble {
 	t.Helper()
-	testdata, err := filepath.Abs("testdata/pebble")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pebble{RootFile: filepath.Join(testdata, "pebble.minica.pem"), mgmt: beratest.FreeAddr(t), bin: pebbleBinary(t)}
-	p.listen = beratest.FreeAddr(t)
+	_, file, _, _ := runtime.Caller(0)
+	p := &Pebble{RootFile: filepath.Join(filepath.Dir(file), "testdata", "pebble.minica.pem"), bin: binary(t),
+		listen: freeAddr(t), mgmt: freeAddr(t), ValiditySeconds: 90 * 24 * 3600}
 	p.DirURL = "https://" + p.listen + "/dir"
 	return p
 }
 
-// start runs Pebble validating HTTP-01 challenges on httpPort of 127.0.0.1, resolving
-// every name to 127.0.0.1 through a DNS server of the test's own.
-func (p *pebble) start(t *testing.T, httpPort string) {
+// Start runs Pebble, validating HTTP-01 challenges on httpPort of 127.0.0.1, until the
+// test ends; it returns once the directory answers.
+func (p *Pebble) Start(t testing.TB, httpPort int) {
 	t.Helper()
-	dnsAddr := startDNS(t)
-	testdata := filepath.Dir(p.RootFile)
-	listen := p.listen
-	_, tlsPort, _ := net.SplitHostPort(beratest.FreeAddr(t))
-	cfg := map[string]any{"pebble": map[string]any{
-		"listenAddress": listen, "managementListenAddress": p.mgmt,
-		"certificate": filepath.Join(testdata, "cert.pem"), "privateKey": filepath.Join(testdata, "key.pem"),
-		"httpPort": mustAtoi(t, httpPort), "tlsPort": mustAtoi(t, tlsPort), "externalAccountBindingRequired": false,
-		"retryAfter": map[string]int{"authz": 1, "order": 1},
-		"profiles":   map[string]any{"default": map[string]any{"description": "test", "validityPeriod": 7776000}},
-	}}
-	cfgFile := filepath.Join(t.TempDir(), "pebble.json")
-	b, _ := json.Marshal(cfg)
-	if err := os.WriteFile(cfgFile, b, 0o644); err != nil {
+	cfgFile := p.writeConfig(t, httpPort)
+	cmd := exec.Command(p.bin, "-config", cfgFile, "-dnsserver", startDNS(t))
+	cmd.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0")
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "pebble.log"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(p.bin, "-config", cfgFile, "-dnsserver", dnsAddr)
-	cmd.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0")
-	logFile, _ := os.Create(filepath.Join(t.TempDir(), "pebble.log"))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start pebble: %v", err)
@@ -78,53 +73,61 @@ func (p *pebble) start(t *testing.T, httpPort string) {
 			t.Logf("pebble log:\n%s", out)
 		}
 	})
-	client := p.client(t)
-	waitFor(t, "pebble to answer", func() bool {
-		resp, err := client.Get(p.DirURL)
+	c := p.Client(t)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := c.Get(p.DirURL)
 		if err == nil {
 			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
 		}
-		return err == nil && resp.StatusCode == 200
-	})
+		if time.Now().After(deadline) {
+			t.Fatalf("pebble did not answer: %v", err)
+		}
+	}
 }
 
-func mustAtoi(t *testing.T, s string) int {
-	var n int
-	if _, err := fmt.Sscan(s, &n); err != nil {
+func (p *Pebble) writeConfig(t testing.TB, httpPort int) string {
+	dir := filepath.Dir(p.RootFile)
+	_, tlsPort, _ := net.SplitHostPort(freeAddr(t))
+	tp, _ := strconv.Atoi(tlsPort)
+	cfg := map[string]any{"pebble": map[string]any{
+		"listenAddress": p.listen, "managementListenAddress": p.mgmt,
+		"certificate": filepath.Join(dir, "cert.pem"), "privateKey": filepath.Join(dir, "key.pem"),
+		"httpPort": httpPort, "tlsPort": tp, "externalAccountBindingRequired": false,
+		"retryAfter": map[string]int{"authz": 1, "order": 1},
+		"profiles":   map[string]any{"default": map[string]any{"description": "test", "validityPeriod": p.ValiditySeconds}},
+	}}
+	b, _ := json.Marshal(cfg)
+	path := filepath.Join(t.TempDir(), "pebble.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return path
 }
 
-// pebbleBinary finds pebble on PATH or in GOPATH/bin.
-func pebbleBinary(t *testing.T) string {
-	if p, err := exec.LookPath("pebble"); err == nil {
-		return p
-	}
-	out, err := exec.Command("go", "env", "GOPATH").Output()
-	if err == nil {
-		p := filepath.Join(strings.TrimSpace(string(out)), "bin", "pebble")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	beratest.Missing(t, "pebble is not installed ("+pebbleInstall+")")
-	return ""
-}
-
-// client trusts Pebble's own HTTPS listener.
-func (p *pebble) client(t *testing.T) *http.Client {
+// Roots returns a pool holding the root of Pebble's own HTTPS listener.
+func (p *Pebble) Roots(t testing.TB) *x509.CertPool {
+	t.Helper()
 	pool := x509.NewCertPool()
 	b, err := os.ReadFile(p.RootFile)
 	if err != nil || !pool.AppendCertsFromPEM(b) {
 		t.Fatalf("read pebble root: %v", err)
 	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	return pool
+}
+
+// Client is an HTTP client that trusts Pebble's own HTTPS listener.
+func (p *Pebble) Client(t testing.TB) *http.Client {
+	return &http.Client{Timeout: 10 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: p.Roots(t)}}}
 }
 
 // IssuingRoots returns the roots Pebble signs certificates with (new on every start).
-func (p *pebble) IssuingRoots(t *testing.T) *x509.CertPool {
-	resp, err := p.client(t).Get("https://" + p.mgmt + "/roots/0")
+func (p *Pebble) IssuingRoots(t testing.TB) *x509.CertPool {
+	t.Helper()
+	resp, err := p.Client(t).Get("https://" + p.mgmt + "/roots/0")
 	if err != nil {
 		t.Fatalf("get pebble root: %v", err)
 	}
@@ -137,16 +140,44 @@ func (p *pebble) IssuingRoots(t *testing.T) *x509.CertPool {
 	return pool
 }
 
-// startDNS answers every A query with 127.0.0.1 (and other types with no records) on UDP
-// and TCP of one loopback port, as Pebble's VA asks over both.
-func startDNS(t *testing.T) string {
+// binary finds pebble on PATH or in GOPATH/bin, or skips (fails under CI=true).
+func binary(t testing.TB) string {
+	if p, err := exec.LookPath("pebble"); err == nil {
+		return p
+	}
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		p := filepath.Join(strings.TrimSpace(string(out)), "bin", "pebble")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	why := "pebble is not installed (" + Install + ")"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
+	return ""
+}
+
+func freeAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startDNS answers every A query with 127.0.0.1 (other types with no records) on UDP and
+// TCP of one loopback port, and returns that address.
+func startDNS(t testing.TB) string {
 	t.Helper()
 	h := dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetReply(req)
 		for _, q := range req.Question {
 			if q.Qtype == dns.TypeA {
-				m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 0},
+				m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET},
 					A: net.IPv4(127, 0, 0, 1)})
 			}
 		}
