@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/pem"
 	"io"
 	"math/big"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/certs/pebbletest"
+	"github.com/kingvon-ke/bera/internal/store/storetest"
 )
 
 // TestDomains_ACMEAndSNI runs a real app behind the HTTPS router: a custom domain gets a
@@ -229,4 +231,58 @@ func manualCert(t *testing.T, host string) (certFile, keyFile string, roots *x50
 	roots = x509.NewCertPool()
 	roots.AddCert(ca)
 	return certFile, keyFile, roots
+}
+
+// TestDomains_SharedAcrossServers runs two servers on one PostgreSQL database: a certificate
+// the first obtains from Pebble, and a manual certificate added through the first, are
+// served by the second without it asking the CA again.
+func TestDomains_SharedAcrossServers(t *testing.T) {
+	t.Parallel()
+	_, dsn := storetest.OpenPostgresURL(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	secret := []string{"BERA_SECRET_KEY=" + hex.EncodeToString(key)}
+	pb := pebbletest.New(t)
+	acmeArgs := []string{"--acme-ca", pb.DirURL, "--acme-ca-root", pb.RootFile}
+	tls1, tls2 := beratest.FreeAddr(t), beratest.FreeAddr(t)
+	one := beratest.NewWith(t, beratest.Options{DatabaseURL: dsn, Env: secret, Args: append([]string{"--router-tls-listen", tls1}, acmeArgs...)})
+	u, _ := url.Parse(one.RouterURL)
+	port, _ := strconv.Atoi(u.Port())
+	pb.Start(t, port)
+
+	mustBera(t, one, "apps:create", "shared")
+	mustBera(t, one, "domains:add", "www.shared-test.example", "-a", "shared")
+	mustBera(t, one, "certs:auto:enable", "--wait", "-a", "shared")
+	roots := pb.IssuingRoots(t)
+	first := leafServed(t, tls1, "www.shared-test.example", roots)
+
+	// The second server finds the admin account in the database, so it writes no admin.key:
+	// give it the first one's, which the harness waits for.
+	dir2 := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir2, "admin.key"), []byte(one.AdminKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	beratest.NewWith(t, beratest.Options{DataDir: dir2, DatabaseURL: dsn, Env: secret, Args: append([]string{"--router-tls-listen", tls2}, acmeArgs...)})
+	waitFor(t, "the second server to serve the certificate", func() bool { return servedBy(tls2, "www.shared-test.example", roots) })
+	if second := leafServed(t, tls2, "www.shared-test.example", roots); second.SerialNumber.Cmp(first.SerialNumber) != 0 {
+		t.Errorf("the second server serves serial %v, the first %v", second.SerialNumber, first.SerialNumber)
+	}
+
+	certFile, keyFile, manualRoots := manualCert(t, "api.shared-test.example")
+	mustBera(t, one, "certs:add", certFile, keyFile, "-a", "shared")
+	waitFor(t, "the second server to serve the manual certificate", func() bool {
+		return servedBy(tls2, "api.shared-test.example", manualRoots)
+	})
+}
+
+// leafServed returns the leaf certificate the TLS router at addr serves for host, verified
+// against roots.
+func leafServed(t *testing.T, addr, host string, roots *x509.CertPool) *x509.Certificate {
+	t.Helper()
+	c, err := tls.Dial("tcp", addr, &tls.Config{ServerName: host, RootCAs: roots})
+	if err != nil {
+		t.Fatalf("TLS to %s for %s: %v", addr, host, err)
+	}
+	defer c.Close()
+	return c.ConnectionState().PeerCertificates[0]
 }
