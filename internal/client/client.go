@@ -1,5 +1,5 @@
 // Package client is a small typed client of Bera's Heroku-compatible Platform API v3. The
-// bera CLI and the end-to-end tests use it; it depends only on the standard library.
+// bera CLI and the end-to-end tests use it; besides the standard library it uses only a WebSocket package (for one-off dynos).
 package client
 
 import (
