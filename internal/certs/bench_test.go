@@ -1,0 +1,52 @@
+package certs_test
+
+import (
+	"crypto/tls"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kingvon-ke/bera/internal/certs"
+)
+
+// BenchmarkSelector_GetCertificate picks a manual certificate by SNI among 1000 endpoints
+// (half exact names, half wildcards), the work done on every TLS handshake.
+func BenchmarkSelector_GetCertificate(b *testing.B) {
+	var eps []*certs.Endpoint
+	for i := range 1000 {
+		name := fmt.Sprintf("www.site%d.example", i)
+		if i%2 == 1 {
+			name = fmt.Sprintf("*.site%d.example", i)
+		}
+		chain, key := pair(b, time.Now().Add(time.Hour), name)
+		eps = append(eps, &certs.Endpoint{ID: fmt.Sprint(i), CertificateChain: chain, PrivateKey: key})
+	}
+	sel := &certs.Selector{}
+	if err := sel.SetEndpoints(eps); err != nil {
+		b.Fatal(err)
+	}
+	hellos := []*tls.ClientHelloInfo{{ServerName: "www.site500.example"}, {ServerName: "api.site501.example"}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := sel.GetCertificate(hellos[i%2]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSelector_SetEndpoints reloads 1000 unchanged endpoints, as the server does every
+// second.
+func BenchmarkSelector_SetEndpoints(b *testing.B) {
+	var eps []*certs.Endpoint
+	for i := range 1000 {
+		chain, key := pair(b, time.Now().Add(time.Hour), fmt.Sprintf("www.site%d.example", i))
+		eps = append(eps, &certs.Endpoint{ID: fmt.Sprint(i), CertificateChain: chain, PrivateKey: key})
+	}
+	sel := &certs.Selector{}
+	sel.SetEndpoints(eps)
+	b.ReportAllocs()
+	for b.Loop() {
+		sel.SetEndpoints(eps)
+	}
+}
