@@ -286,3 +286,36 @@ func leafServed(t *testing.T, addr, host string, roots *x509.CertPool) *x509.Cer
 	defer c.Close()
 	return c.ConnectionState().PeerCertificates[0]
 }
+
+// TestDomains_HerokuCLI drives custom domains and certificates with the official Heroku CLI.
+func TestDomains_HerokuCLI(t *testing.T) {
+	t.Parallel()
+	bin := herokuCLI(t)
+	env := beratest.NewWith(t, beratest.Options{Args: []string{"--router-tls-listen", beratest.FreeAddr(t)}})
+	home := t.TempDir()
+	run := func(wantIn string, args ...string) string {
+		t.Helper()
+		out, errOut, err := heroku(t, bin, env, home, args...)
+		if err != nil || !strings.Contains(out+errOut, wantIn) {
+			t.Fatalf("heroku %s: %v, want %q in\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, wantIn, out, errOut)
+		}
+		return out
+	}
+	mustBera(t, env, "apps:create", "herokudomains")
+	run("herokudomains.localhost", "domains:add", "www.heroku-cli.example", "-a", "herokudomains")
+	out := run("www.heroku-cli.example", "domains", "-a", "herokudomains")
+	if !strings.Contains(out, "herokudomains.localhost") {
+		t.Errorf("heroku domains:\n%s", out)
+	}
+	run("www.heroku-cli.example", "domains:info", "www.heroku-cli.example", "-a", "herokudomains")
+	certFile, keyFile, _ := manualCert(t, "www.heroku-cli.example")
+	mustBera(t, env, "certs:add", certFile, keyFile, "--name", "manual", "-a", "herokudomains")
+	if out := run("www.heroku-cli.example", "certs", "-a", "herokudomains"); !strings.Contains(out, "False") {
+		t.Errorf("heroku certs calls a certificate from an unknown CA trusted:\n%s", out)
+	}
+	run("", "certs:auto:enable", "-a", "herokudomains")
+	run("", "domains:remove", "www.heroku-cli.example", "-a", "herokudomains")
+	if out := run("", "domains", "-a", "herokudomains"); strings.Contains(out, "www.heroku-cli.example") {
+		t.Errorf("heroku domains after remove:\n%s", out)
+	}
+}

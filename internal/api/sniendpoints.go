@@ -40,7 +40,7 @@ func toEndpoint(app *bera.App, ep *certs.Endpoint, domains []*certs.Domain) sniE
 		return j
 	}
 	info := certs.Describe(cert)
-	j.SSLCert = sslCertJSON{CASigned: !info.SelfSigned, CertDomains: info.Domains, ExpiresAt: ts(info.NotAfter),
+	j.SSLCert = sslCertJSON{CASigned: info.Trusted, CertDomains: info.Domains, ExpiresAt: ts(info.NotAfter),
 		Issuer: info.Issuer, SelfSigned: info.SelfSigned, StartsAt: ts(info.NotBefore), Subject: info.Subject,
 		ID: stableID("ssl-cert", ep.ID+ts(ep.UpdatedAt))}
 	for _, d := range domains {

@@ -21,6 +21,8 @@ type Info struct {
 	NotBefore  time.Time
 	NotAfter   time.Time
 	SelfSigned bool
+	// Trusted says the chain verifies against the system's roots (Heroku's "ca_signed?").
+	Trusted bool
 }
 
 // ParseKeyPair parses a PEM certificate chain and its private key, checks that they belong
@@ -54,7 +56,21 @@ func Describe(cert *tls.Certificate) Info {
 	l := cert.Leaf
 	return Info{Domains: names(l), Issuer: l.Issuer.String(), Subject: l.Subject.String(),
 		NotBefore: l.NotBefore.UTC(), NotAfter: l.NotAfter.UTC(),
-		SelfSigned: bytes.Equal(l.RawIssuer, l.RawSubject) && l.CheckSignature(l.SignatureAlgorithm, l.RawTBSCertificate, l.Signature) == nil}
+		SelfSigned: bytes.Equal(l.RawIssuer, l.RawSubject) && l.CheckSignature(l.SignatureAlgorithm, l.RawTBSCertificate, l.Signature) == nil,
+		Trusted:    trusted(cert)}
+}
+
+// trusted reports whether cert's chain verifies against the system roots (now, for any of
+// its names).
+func trusted(cert *tls.Certificate) bool {
+	inter := x509.NewCertPool()
+	for _, der := range cert.Certificate[1:] {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			inter.AddCert(c)
+		}
+	}
+	_, err := cert.Leaf.Verify(x509.VerifyOptions{Intermediates: inter})
+	return err == nil
 }
 
 // names returns the lower-cased DNS names a certificate is for: its SANs, or its common

@@ -38,6 +38,7 @@ type sniEndpoint struct {
 		ExpiresAt   string   `json:"expires_at"`
 		Issuer      string   `json:"issuer"`
 		SelfSigned  bool     `json:"self_signed?"`
+		CASigned    bool     `json:"ca_signed?"`
 		Subject     string   `json:"subject"`
 	} `json:"ssl_cert"`
 }
@@ -304,7 +305,7 @@ func runCerts(s *session) error {
 	rows := [][]string{{"Name", "Common Name(s)", "Expires", "Trusted", "Type"}}
 	for _, e := range eps {
 		rows = append(rows, []string{e.Name, strings.Join(e.SSLCert.CertDomains, ", "), e.SSLCert.ExpiresAt,
-			map[bool]string{true: "False", false: "True"}[e.SSLCert.SelfSigned], "SNI"})
+			map[bool]string{true: "True", false: "False"}[e.SSLCert.CASigned], "SNI"})
 	}
 	printTable(s.stdout, rows)
 	return nil
