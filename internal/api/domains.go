@@ -102,15 +102,15 @@ func (s *Server) appDomains(ctx context.Context, app *bera.App) ([]domainJSON, e
 	return out, nil
 }
 
-var domainRangeFields = []string{"id", "hostname"}
+// domainRangeFields are the Range fields of the domain list: only id, as the Heroku CLI sends
+// (the range parser does not take values with dots, such as hostnames).
+var domainRangeFields = []string{"id"}
 
 var domainRangeKeys = map[string]func(domainJSON) string{
-	"id":       func(d domainJSON) string { return d.ID },
-	"hostname": func(d domainJSON) string { return d.Hostname },
+	"id": func(d domainJSON) string { return d.ID },
 }
 
-// handleDomainList lists the app's domains (its own hostname first in Heroku's listing),
-// paginated by Range on id or hostname.
+// handleDomainList lists the app's domains, paginated by Range on id.
 func (s *Server) handleDomainList(w http.ResponseWriter, r *http.Request) error {
 	app, _, err := s.appFor(r)
 	if err != nil {
