@@ -16,6 +16,8 @@ type serverConfig struct {
 	Listen             string
 	RouterListen       string
 	RouterTLSListen    string
+	MetricsListen      string
+	RendezvousListen   string
 	Domain             string
 	Runtime            string
 	DatabaseURL        string
@@ -27,6 +29,13 @@ type serverConfig struct {
 	AllowPrivateDrains bool
 	RuncBridge         string
 	RuncSubnet         string
+	ACMECA             string
+	ACMECARoot         string
+	ACMEEmail          string
+	// PublicURL, SourceSchemes and SourceHosts configure deploys from Git URLs and tarballs.
+	PublicURL     string
+	SourceSchemes string
+	SourceHosts   string
 }
 
 func (c *serverConfig) flags(fs *flag.FlagSet) {
@@ -34,6 +43,8 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:3000", "address of the API, git and dashboard (HTTP and TLS on one port)")
 	fs.StringVar(&c.RouterListen, "router-listen", "127.0.0.1:8080", "address of the HTTP router for apps")
 	fs.StringVar(&c.RouterTLSListen, "router-tls-listen", "", "address of the HTTPS router for apps (off when empty)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "address serving Prometheus /metrics without an API key, e.g. 127.0.0.1:9300 (off when empty; /metrics on --listen takes an admin's key)")
+	fs.StringVar(&c.RendezvousListen, "rendezvous-listen", "127.0.0.1:0", "TLS address where `heroku run` attaches to one-off dynos (port 0: a free port, announced in attach_url)")
 	fs.StringVar(&c.Domain, "domain", "localhost", "base domain: apps answer at APP.DOMAIN")
 	fs.StringVar(&c.Runtime, "runtime", "auto", "dyno runtime: auto, runc or process")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL for metadata (default: SQLite in the data dir)")
@@ -44,7 +55,13 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.AllowPrivateDrains, "allow-private-drains", false, "let log drains point at loopback and private addresses")
 	fs.StringVar(&c.RuncBridge, "runc-bridge", "bera0", "bridge the runc dynos attach to")
 	fs.StringVar(&c.RuncSubnet, "runc-subnet", "10.88.0.0/16", "subnet of the runc bridge (the bridge takes the first address)")
+	fs.StringVar(&c.ACMECA, "acme-ca", "", "ACME directory URL for automatic certificates of custom domains (off when empty)")
+	fs.StringVar(&c.ACMECARoot, "acme-ca-root", "", "PEM file of roots to trust for --acme-ca (default: the system's)")
+	fs.StringVar(&c.ACMEEmail, "acme-email", "", "contact email of the ACME account")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.PublicURL, "public-url", "", "base URL clients and GitHub reach the API at, for webhook and build output URLs (default http://LISTEN)")
+	fs.StringVar(&c.SourceSchemes, "source-schemes", "https,http,git", "URL schemes allowed for Git URL and tarball deploys (file and ssh never are)")
+	fs.StringVar(&c.SourceHosts, "source-hosts", "", "hosts allowed for Git URL and tarball deploys, comma-separated, *.domain for subdomains (default any)")
 }
 
 // parseServerFlags applies BERA_* env vars as defaults, then the command line.

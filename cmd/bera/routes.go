@@ -29,7 +29,11 @@ func (s *routeSync) app(appID string) {
 		return
 	}
 	up, crashed := s.rec.Backends(appID)
-	rt := router.Route{AppID: app.ID, AppName: app.Name, Hosts: []string{app.Name + "." + s.domain},
+	custom, err := s.customHosts(context.Background(), app.ID)
+	if err != nil {
+		s.log.Error("list domains for route", "app", app.Name, "err", err)
+	}
+	rt := router.Route{AppID: app.ID, AppName: app.Name, Hosts: append([]string{app.Name + "." + s.domain}, custom[app.ID]...),
 		Maintenance: app.Maintenance, Crashed: crashed, Backends: backends(up)}
 	if err := s.router.Upsert(rt); err != nil {
 		s.log.Error("update route", "app", app.Name, "err", err)
@@ -56,10 +60,15 @@ func (s *routeSync) rebuild(ctx context.Context) {
 		s.log.Error("list apps for routes", "err", err)
 		return
 	}
+	custom, err := s.customHosts(ctx, "")
+	if err != nil {
+		s.log.Error("list domains for routes", "err", err)
+		return
+	}
 	routes := make([]router.Route, 0, len(apps))
 	for _, app := range apps {
 		up, crashed := s.rec.Backends(app.ID)
-		routes = append(routes, router.Route{AppID: app.ID, AppName: app.Name, Hosts: []string{app.Name + "." + s.domain},
+		routes = append(routes, router.Route{AppID: app.ID, AppName: app.Name, Hosts: append([]string{app.Name + "." + s.domain}, custom[app.ID]...),
 			Maintenance: app.Maintenance, Crashed: crashed, Backends: backends(up)})
 	}
 	t, err := router.NewTable(routes)
@@ -76,4 +85,17 @@ func backends(up []dyno.Backend) []router.Backend {
 		out = append(out, router.Backend{Dyno: b.Name, Addr: b.Addr})
 	}
 	return out
+}
+
+// customHosts maps app IDs to their custom domains (one app's, or all when appID is "").
+func (s *routeSync) customHosts(ctx context.Context, appID string) (map[string][]string, error) {
+	domains, err := s.store.ListDomains(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, d := range domains {
+		out[d.AppID] = append(out[d.AppID], d.Hostname)
+	}
+	return out, nil
 }

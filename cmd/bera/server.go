@@ -25,6 +25,7 @@ import (
 	"github.com/kingvon-ke/bera/internal/secret"
 	"github.com/kingvon-ke/bera/internal/slug/slugfs"
 	"github.com/kingvon-ke/bera/internal/sniff"
+	"github.com/kingvon-ke/bera/internal/source"
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
@@ -58,6 +59,12 @@ func runServer(ctx context.Context, args []string) error {
 	if err := bootstrapAdmin(ctx, st, cfg.Data, os.Stdout); err != nil {
 		return err
 	}
+	// Builds and release phases die with the server that ran them.
+	if b, r, err := st.FailInterrupted(ctx); err != nil {
+		return err
+	} else if b+r > 0 {
+		log.Warn("marked interrupted deploys failed", "builds", b, "releases", r)
+	}
 	tlsCfg, err := listenerTLS(cfg)
 	if err != nil {
 		return err
@@ -71,25 +78,37 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw})
+	met := newMetricsWiring(cfg, st, rt, log)
+	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw, Metrics: met.m})
 	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log}
-	rec := dyno.New(dyno.Config{Store: st, Runtime: rt, Logger: log, OnChange: routes.app, Drain: rtr.Drain,
-		Slugs: &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)},
+	slugDirs := &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)}
+	rec := dyno.New(dyno.Config{Store: st, Runtime: rt, Logger: log, OnChange: met.onChange(routes.app), Drain: rtr.Drain,
+		Slugs: slugDirs,
 		Log:   lw.platform,
 	})
 	routes.rec = rec
+	met.rec = rec
+	runs, err := newRunWiring(cfg, st, rt, slugDirs, lw, tlsCfg, log)
+	if err != nil {
+		return err
+	}
+	defer runs.Close()
+	srcs := &sourceWiring{}
 	apiServer := api.NewServer(api.Config{
-		Store: st, Dynos: rec, LogSessions: lw, Log: lw.api, Drains: lw, AllowPrivateDrains: cfg.AllowPrivateDrains, Logger: log, Domain: cfg.Domain, WebScheme: "http",
+		Store: st, Dynos: runs.dynos(rec), Runs: runs, LogSessions: lw, Log: lw.api, Drains: lw, AllowPrivateDrains: cfg.AllowPrivateDrains, Logger: log, Domain: cfg.Domain, WebScheme: "http",
 		WebURLSuffix: portSuffix(cfg.RouterListen, "80"), RequestBudget: budget(cfg.APIRateLimit),
+		Metrics: met.api(),
+		Sources: srcs,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	deployer := deploy.New(deploy.Config{Store: st, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api,
+	deployer := deploy.New(deploy.Config{Store: source.DeployStore{Store: st}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api,
 		WebURL: func(app string) string {
 			return "http://" + app + "." + cfg.Domain + portSuffix(cfg.RouterListen, "80") + "/"
 		}})
+	srcs.start(cfg, st, deployer, key, ln.Addr().String(), log)
 	git, err := newGitServer(cfg, st, apiServer, deployer, ln.Addr().String(), log)
 	if err != nil {
 		return err
@@ -107,14 +126,22 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.RouterListen, err)
 	}
+	appsTLS, err := newAppTLS(cfg, st, log)
+	if err != nil {
+		return err
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rec.Run(gctx) })
+	g.Go(func() error { return srcs.run(gctx) })
 	g.Go(func() error { return lw.run(gctx) })
 	g.Go(func() error {
 		return pruneLoop(gctx, &deploy.Pruner{Store: st, Slugs: slugs, SlugDirs: filepath.Join(cfg.Data, "slugdirs"), Grace: time.Hour}, log)
 	})
 	g.Go(func() error { return routes.run(gctx) })
+	g.Go(func() error { return met.run(gctx) })
+	appsTLS.start(gctx, g, rtr, routerSrv)
+	g.Go(func() error { return runs.serve(gctx) })
 	g.Go(func() error {
 		if err := routerSrv.Serve(routerLn); !errors.Is(err, http.ErrServerClosed) {
 			return err

@@ -120,7 +120,14 @@ func (s *Server) handleAppInfo(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.toApp(app, r.Host))
+	j := s.toApp(app, r.Host)
+	// `certs:auto` reads acm from the app; lists leave it false to spare a query per app.
+	if ds, ok := s.store.(DomainStore); ok {
+		if j.ACM, err = ds.ACM(r.Context(), app.ID); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, http.StatusOK, j)
 }
 
 type updateAppRequest struct {

@@ -136,31 +136,6 @@ func (s *Server) handleBuildpackUpdate(w http.ResponseWriter, r *http.Request) e
 	return writeJSON(w, http.StatusOK, buildpacksJSON(app.Buildpacks))
 }
 
-type domainJSON struct {
-	ID              string  `json:"id"`
-	Hostname        string  `json:"hostname"`
-	Kind            string  `json:"kind"`
-	CNAME           *string `json:"cname"`
-	Status          string  `json:"status"`
-	ACMStatus       *string `json:"acm_status"`
-	ACMStatusReason *string `json:"acm_status_reason"`
-	SNIEndpoint     *idName `json:"sni_endpoint"`
-	App             idName  `json:"app"`
-	CreatedAt       string  `json:"created_at"`
-	UpdatedAt       string  `json:"updated_at"`
-}
-
-// handleDomainList lists the app's domains: for now its own APP.DOMAIN hostname.
-func (s *Server) handleDomainList(w http.ResponseWriter, r *http.Request) error {
-	app, _, err := s.appFor(r)
-	if err != nil {
-		return err
-	}
-	host := app.Name + "." + s.cfg.Domain
-	return writeJSON(w, http.StatusOK, []domainJSON{{ID: stableID("domain", host), Hostname: host,
-		Kind: "heroku", Status: "none", App: idName{app.ID, app.Name}, CreatedAt: ts(app.CreatedAt), UpdatedAt: ts(app.UpdatedAt)}})
-}
-
 func (s *Server) handlePipelineCoupling(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := s.appFor(r); err != nil {
 		return err
@@ -168,8 +143,8 @@ func (s *Server) handlePipelineCoupling(w http.ResponseWriter, r *http.Request) 
 	return bera.NotFound("pipeline coupling")
 }
 
-// handleEmptyList answers list endpoints of features Bera does not have yet (add-ons, SNI
-// endpoints, spaces) with an empty list, after checking app access where there is an app.
+// handleEmptyList answers list endpoints of features Bera does not have yet (add-ons,
+// spaces) with an empty list, after checking app access where there is an app.
 func (s *Server) handleEmptyList(w http.ResponseWriter, r *http.Request) error {
 	if r.PathValue("app") != "" {
 		if _, _, err := s.appFor(r); err != nil {

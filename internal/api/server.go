@@ -70,6 +70,8 @@ type Config struct {
 	Dynos Dynos
 	// LogSessions issues logplex_url values; nil answers log-sessions with 503.
 	LogSessions LogSessions
+	// Runs runs one-off dynos; nil answers POST /apps/{app}/dynos with 503.
+	Runs Runs
 	// Drains delivers log drains; nil keeps them in the store only.
 	Drains Drains
 	// AllowPrivateDrains lets drains point at loopback and private addresses (tests, or a
@@ -92,8 +94,12 @@ type Config struct {
 	// at RequestRefillPerMinute (default 75). A negative RequestBudget disables the limit.
 	RequestBudget          int
 	RequestRefillPerMinute float64
+	// Metrics serves /metrics and /apps/{app}/metrics; nil answers them with 503.
+	Metrics Metrics
 	// Now returns the current time (default time.Now).
 	Now func() time.Time
+	// Sources runs Git URL, tarball and GitHub webhook deploys; nil answers them with 503.
+	Sources Sources
 }
 
 // Server is the API's http.Handler.

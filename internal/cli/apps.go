@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,8 +22,8 @@ func appsCommands() []*command {
 		Example: "bera apps:create my-app",
 		Flags: []Flag{
 			{Name: "remote", Short: "r", Arg: "NAME", Usage: "git remote to add (default \"bera\")"},
-			{Name: "repo", Arg: "URL", Usage: "deploy from a public Git URL (not available yet)"},
-			{Name: "branch", Arg: "BRANCH", Usage: "branch of --repo to deploy (not available yet)"},
+			{Name: "repo", Arg: "URL", Usage: "deploy from a public Git URL"},
+			{Name: "branch", Arg: "BRANCH", Usage: "branch of --repo to deploy (default: its default branch)"},
 			{Name: "buildpack", Short: "b", Arg: "URL", Usage: "buildpack to use (not available yet)"},
 			jsonFlag,
 		},
@@ -102,7 +103,7 @@ func nonNil[T any](xs []T) []T {
 }
 
 func runAppsCreate(s *session) error {
-	for _, f := range []string{"repo", "branch", "buildpack"} {
+	for _, f := range []string{"buildpack"} {
 		if s.opts.Has(f) {
 			return usagef("--%s is not available yet", f)
 		}
@@ -124,10 +125,10 @@ func runAppsCreate(s *session) error {
 		return err
 	}
 	if s.opts.Bool("json") {
-		return printJSON(s.stdout, a)
+		return errors.Join(printJSON(s.stdout, a), s.connectRepo(c, a.Name))
 	}
 	fmt.Fprintf(s.stdout, "Creating %s... done\n%s | %s\n", a.Name, a.WebURL, remote)
-	return nil
+	return s.connectRepo(c, a.Name)
 }
 
 // addCreateRemote adds the git remote of a new app when run inside a git repository,

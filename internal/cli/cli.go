@@ -31,6 +31,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return ExitOK
 	}
+	// A command that reports an exit status (bera run) exits with it, silently.
+	var status interface{ CommandExitStatus() int }
+	if errors.As(err, &status) {
+		return status.CommandExitStatus()
+	}
 	fmt.Fprintln(stderr, "bera: "+oneLine(err.Error()))
 	var apiErr *client.Error
 	if errors.As(err, &apiErr) {

@@ -63,7 +63,7 @@ func TestRun_LocalErrors(t *testing.T) {
 		{[]string{"config:get", "-a", "demo"}, "usage: bera config:get KEY -a APP"},
 		{[]string{"apps", "--bogus"}, "unknown flag --bogus"},
 		{[]string{"apps"}, `not logged in to 127.0.0.1:3000`},
-		{[]string{"apps:create", "--repo", "https://example.com/x.git"}, "--repo is not available yet"},
+		{[]string{"apps:create", "--buildpack", "https://example.com/bp.tgz"}, "--buildpack is not available yet"},
 		{[]string{"login", "--api-url", "ftp://x"}, "invalid API URL"},
 		{[]string{"releases", "-n", "zero", "-a", "x"}, "-n wants a positive number"},
 	}

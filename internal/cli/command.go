@@ -61,11 +61,14 @@ func topics() []topic {
 		{"apps", "create, inspect, rename and destroy apps"},
 		{"auth", "log in and out, and show who you are"},
 		{"buildpacks", "choose the buildpacks that build an app"},
+		{"certs", "manual and automatic (ACME) TLS certificates for custom domains"},
 		{"config", "read and change an app's config vars"},
+		{"domains", "custom domains an app answers to"},
 		{"drains", "send an app's logs to syslog or HTTPS endpoints"},
 		{"git", "connect a local git repository to an app"},
 		{"logs", "show and follow an app's logs"},
 		{"maintenance", "serve a maintenance page instead of the app"},
+		{"metrics", "an app's traffic, response times and dyno resources by the minute"},
 		{"ps", "list dynos and scale process types"},
 		{"releases", "list and inspect an app's releases"},
 	}
@@ -75,7 +78,7 @@ func topics() []topic {
 func commands() []*command {
 	var all []*command
 	for _, group := range [][]*command{authCommands(), appsCommands(), configCommands(),
-		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands()} {
+		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands(), runCommands(), domainsCommands(), certsCommands(), metricsCommands(), deployCommands()} {
 		all = append(all, group...)
 	}
 	slices.SortFunc(all, func(a, b *command) int { return strings.Compare(a.Name, b.Name) })
