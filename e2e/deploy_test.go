@@ -38,6 +38,14 @@ func TestDeploy_PushChangeRollback(t *testing.T) {
 		}
 	}
 
+	// ps:restart and ps:stop cycle web.1; the router keeps answering from the new one.
+	for _, args := range [][]string{{"ps:restart", "web", "-a", "pyapp"}, {"ps:stop", "web.1", "-a", "pyapp"}} {
+		if out, errOut, code := env.Bera(t, "", nil, args...); code != 0 {
+			t.Fatalf("bera %v: %d %s %s", args, code, out, errOut)
+		}
+		env.WaitBody(t, "pyapp", "/", "hello from procfile")
+	}
+
 	server := filepath.Join(dir, "server.py")
 	src, _ := os.ReadFile(server)
 	os.WriteFile(server, []byte(strings.ReplaceAll(string(src), "hello from procfile", "hello again")), 0o644)

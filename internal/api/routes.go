@@ -70,6 +70,8 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/apps/{app}/dynos", summary: "Run a one-off dyno (attach: true returns a rendezvous:// attach_url)", h: s.handleDynoCreate},
 		{method: "GET", path: "/apps/{app}/dynos/{dyno}/attach", summary: "Attach to a one-off dyno over a WebSocket (bera run)", h: s.handleDynoAttach},
 		{method: "DELETE", path: "/apps/{app}/formations/{type}", summary: "Restart the dynos of a process type", h: s.handleDynoRestart},
+		{method: "POST", path: "/apps/{app}/dynos/{dyno}/actions/stop", summary: "Stop a dyno (a formation dyno is started again; scale to 0 to keep it stopped)", h: s.handleDynoRestart},
+		{method: "POST", path: "/apps/{app}/formations/{type}/actions/stop", summary: "Stop the dynos of a process type (they are started again)", h: s.handleDynoRestart},
 
 		{method: "POST", path: "/apps/{app}/log-sessions", summary: "Create a log session: a signed logplex_url streaming the app's logs", h: s.handleLogSessionCreate},
 		{method: "GET", path: "/apps/{app}/metrics", summary: "1-minute metrics of the app (requests by status class, response time p50/p95/p99, throughput, dyno CPU, memory, restarts); ?since= and ?until= (RFC 3339, default the last hour, kept 24 h)", h: s.handleMetricsRollups},

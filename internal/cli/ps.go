@@ -27,6 +27,11 @@ func psCommands() []*command {
 		Example: "bera ps:restart web -a my-app",
 		Run:     runPsRestart,
 	}, {
+		Name: "ps:stop", Aliases: []string{"stop"}, Topic: "ps", App: true, Args: "DYNO|TYPE", MinArgs: 1, MaxArgs: 1,
+		Summary: "stop a one-off dyno, or cycle formation dynos (scale to 0 to keep a type stopped)",
+		Example: "bera ps:stop run.4242 -a my-app",
+		Run:     runPsStop,
+	}, {
 		Name: "ps:type", Aliases: []string{"ps:resize", "dyno:type"}, Topic: "ps", App: true, Args: "[TYPE=SIZE...]", MaxArgs: -1,
 		Summary: "set the dyno size of process types, or show them",
 		Description: "Sizes: eco, basic, standard-1X (512 MB), standard-2X (1 GB), performance-M (2.5 GB), performance-L (14 GB). " +
@@ -214,4 +219,16 @@ func parseScaleArgs(args []string) ([]client.FormationUpdate, error) {
 		updates = append(updates, client.FormationUpdate{Type: m[1], Quantity: q, Size: m[4]})
 	}
 	return updates, nil
+}
+
+func runPsStop(s *session) error {
+	c, app, err := s.clientApp()
+	if err != nil {
+		return err
+	}
+	if err := c.StopDynos(s.ctx, app, s.args[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.stdout, "Stopping %s on %s... done\n", s.args[0], app)
+	return nil
 }

@@ -180,3 +180,12 @@ func (c *Client) SetBuildpacks(ctx context.Context, app string, urls []string) (
 	var bps []Buildpack
 	return bps, c.Do(ctx, http.MethodPut, appPath(app, "buildpack-installations"), body, &bps)
 }
+
+// StopDynos stops one dyno (web.1, run.42) or a process type (POST …/actions/stop).
+func (c *Client) StopDynos(ctx context.Context, app, target string) error {
+	path := appPath(app, "formations", target, "actions", "stop")
+	if strings.Contains(target, ".") {
+		path = appPath(app, "dynos", target, "actions", "stop")
+	}
+	return c.Do(ctx, http.MethodPost, path, nil, nil)
+}
