@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/dyno"
 	"github.com/kingvon-ke/bera/internal/metrics"
@@ -27,12 +30,48 @@ type metricsWiring struct {
 	rt     runtime.Runtime
 	listen string
 	log    *slog.Logger
+	// appLog writes to an app's log stream (R14/R15 lines); set by the server.
+	appLog func(appID, source, dyno, msg string)
+
+	mu      sync.Mutex // guards lastR14
+	lastR14 map[string]time.Time
 }
 
 func newMetricsWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, log *slog.Logger) *metricsWiring {
-	w := &metricsWiring{store: st, rt: rt, listen: cfg.MetricsListen, log: log}
-	w.m = metrics.New(metrics.Config{Apps: w, Dynos: w, Logger: log})
+	w := &metricsWiring{store: st, rt: rt, listen: cfg.MetricsListen, log: log, lastR14: map[string]time.Time{}}
+	w.m = metrics.New(metrics.Config{Apps: w, Dynos: w, Logger: log, OverQuota: w.overQuota})
 	return w
+}
+
+// overQuota logs Heroku's R14 (at most once a minute per dyno) for a dyno above its size's
+// memory. runc dynos are held at their quota by the cgroup and OOM-killed there (R15, logged
+// by the reconciler); process dynos have no cgroup, so past twice the quota they are killed
+// here with R15.
+func (w *metricsWiring) overQuota(d metrics.Dyno, rss, swap uint64) {
+	if w.appLog == nil {
+		return
+	}
+	used := rss + swap
+	pct := float64(used) / float64(d.Quota) * 100
+	if !w.rt.Capabilities().Isolated && used > 2*d.Quota {
+		w.appLog(d.AppID, "heroku", d.Name, fmt.Sprintf("Process running mem=%dM(%.1f%%)", used>>20, pct))
+		w.appLog(d.AppID, "heroku", d.Name, "Error R15 (Memory quota vastly exceeded)")
+		w.appLog(d.AppID, "heroku", d.Name, "Stopping process with SIGKILL")
+		w.rt.Signal(context.Background(), d.ID, syscall.SIGKILL)
+		return
+	}
+	w.mu.Lock()
+	if time.Since(w.lastR14[d.ID]) < time.Minute {
+		w.mu.Unlock()
+		return
+	}
+	if len(w.lastR14) > 10000 {
+		clear(w.lastR14) // dynos come and go; this only rate-limits a log line
+	}
+	w.lastR14[d.ID] = time.Now()
+	w.mu.Unlock()
+	w.appLog(d.AppID, "heroku", d.Name, fmt.Sprintf("Process running mem=%dM(%.1f%%)", used>>20, pct))
+	w.appLog(d.AppID, "heroku", d.Name, "Error R14 (Memory quota exceeded)")
 }
 
 // ListApps implements metrics.AppLister.
@@ -68,6 +107,9 @@ func (w *metricsWiring) RunningDynos(ctx context.Context) ([]metrics.Dyno, error
 				continue
 			}
 			md := metrics.Dyno{ID: d.ID, AppID: a.ID, Name: d.Name, Type: d.Type, PID: st.PID}
+			if size, err := bera.LookupDynoSize(d.Size); err == nil {
+				md.Quota = uint64(size.MemoryMB) << 20
+			}
 			if isolated {
 				md.Cgroup = "bera/bera-" + d.ID
 			}

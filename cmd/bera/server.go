@@ -79,6 +79,7 @@ func runServer(ctx context.Context, args []string) error {
 		return err
 	}
 	met := newMetricsWiring(cfg, st, rt, log)
+	met.appLog = lw.platform
 	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw, Metrics: met.m})
 	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log}
 	slugDirs := &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)}

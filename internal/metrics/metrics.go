@@ -46,6 +46,8 @@ type Dyno struct {
 	// session that PID leads (the process runtime starts each dyno in its own session).
 	Cgroup string
 	PID    int
+	// Quota is the dyno size's memory in bytes; 0 means none. See Config.OverQuota.
+	Quota uint64
 }
 
 // DynoLister lists the running dynos of every app.
@@ -63,6 +65,9 @@ type Config struct {
 	CgroupRoot string
 	// ProcRoot is the proc filesystem. Default /proc.
 	ProcRoot string
+	// OverQuota, when set, is called for each sampled dyno whose RSS plus swap is above its
+	// Quota (Heroku's R14), from the sampling goroutine.
+	OverQuota func(d Dyno, rss, swap uint64)
 	// Interval between dyno samplings in Run. Default 10 s.
 	Interval time.Duration
 	// Retention is how long 1-minute points are kept. Default 24 h.

@@ -30,6 +30,9 @@ func (m *Metrics) Sample(ctx context.Context) error {
 			continue
 		}
 		next[d.ID] = dynoSample{Dyno: d, Usage: u}
+		if m.cfg.OverQuota != nil && d.Quota > 0 && u.RSS+u.Swap > d.Quota {
+			m.cfg.OverQuota(d, u.RSS, u.Swap)
+		}
 	}
 	m.mu.Lock()
 	prev := m.dynos
