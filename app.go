@@ -17,6 +17,9 @@ type App struct {
 	Stack       string
 	BuildStack  string
 	Maintenance bool
+	// BootTimeout is how long a web dyno may take to bind $PORT, in seconds (R10 past it);
+	// 0 means the server's default.
+	BootTimeout int
 	// Buildpacks are set by the user (URLs or built-in names), in order; empty means detect.
 	Buildpacks []string
 	RepoSize   int64
@@ -32,6 +35,7 @@ type AppUpdate struct {
 	Maintenance *bool
 	BuildStack  *string
 	Buildpacks  *[]string
+	BootTimeout *int
 }
 
 // Default values for new apps.
@@ -74,3 +78,9 @@ func itoa5(n int) string {
 	}
 	return string(b)
 }
+
+// DefaultBootTimeout is the boot timeout of apps that set none, in seconds.
+const DefaultBootTimeout = 60
+
+// MaxBootTimeout is the longest boot timeout an app may set, in seconds (Heroku allows 180).
+const MaxBootTimeout = 180

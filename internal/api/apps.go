@@ -134,6 +134,8 @@ type updateAppRequest struct {
 	Name        *string `json:"name"`
 	Maintenance *bool   `json:"maintenance"`
 	BuildStack  *string `json:"build_stack"`
+	// BootTimeout (seconds, Bera extension) is how long web dynos have to bind $PORT.
+	BootTimeout *int `json:"boot_timeout"`
 }
 
 func (s *Server) handleAppUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -145,7 +147,10 @@ func (s *Server) handleAppUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}
-	upd := bera.AppUpdate{Maintenance: req.Maintenance}
+	upd := bera.AppUpdate{Maintenance: req.Maintenance, BootTimeout: req.BootTimeout}
+	if t := req.BootTimeout; t != nil && (*t < 0 || *t > bera.MaxBootTimeout) {
+		return bera.Errorf(bera.EInvalid, "boot_timeout must be between 1 and %d seconds (0 restores the default of 60).", bera.MaxBootTimeout)
+	}
 	if req.Name != nil && *req.Name != app.Name {
 		if err := ownerOnly(role, "rename it"); err != nil {
 			return err

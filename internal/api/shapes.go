@@ -89,6 +89,7 @@ type appJSON struct {
 	Stack                        idName   `json:"stack"`
 	UpdatedAt                    string   `json:"updated_at"`
 	WebURL                       string   `json:"web_url"`
+	BootTimeout                  int      `json:"boot_timeout"`
 	Buildpacks                   []string `json:"-"`
 }
 
@@ -108,6 +109,10 @@ func (s *Server) toApp(a *bera.App, gitHost string) appJSON {
 		Stack:        idName{stableID("stack", a.Stack), a.Stack},
 		UpdatedAt:    ts(a.UpdatedAt),
 		WebURL:       s.webURL(a.Name),
+		BootTimeout:  a.BootTimeout,
+	}
+	if j.BootTimeout == 0 {
+		j.BootTimeout = bera.DefaultBootTimeout
 	}
 	if a.RepoSize > 0 {
 		j.RepoSize = &a.RepoSize

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/kingvon-ke/bera/internal/client"
@@ -31,6 +32,11 @@ func psCommands() []*command {
 		Summary: "stop a one-off dyno, or cycle formation dynos (scale to 0 to keep a type stopped)",
 		Example: "bera ps:stop run.4242 -a my-app",
 		Run:     runPsStop,
+	}, {
+		Name: "ps:boot-timeout", Topic: "ps", App: true, Args: "[SECONDS]", MaxArgs: 1,
+		Summary: "show or set how long web dynos have to bind $PORT before R10 (1–180 s; 0 restores 60)",
+		Example: "bera ps:boot-timeout 120 -a my-app",
+		Run:     runPsBootTimeout,
 	}, {
 		Name: "ps:type", Aliases: []string{"ps:resize", "dyno:type"}, Topic: "ps", App: true, Args: "[TYPE=SIZE...]", MaxArgs: -1,
 		Summary: "set the dyno size of process types, or show them",
@@ -230,5 +236,27 @@ func runPsStop(s *session) error {
 		return err
 	}
 	fmt.Fprintf(s.stdout, "Stopping %s on %s... done\n", s.args[0], app)
+	return nil
+}
+
+func runPsBootTimeout(s *session) error {
+	c, app, err := s.clientApp()
+	if err != nil {
+		return err
+	}
+	var a *client.App
+	if len(s.args) == 0 {
+		a, err = c.App(s.ctx, app)
+	} else {
+		secs, perr := strconv.Atoi(s.args[0])
+		if perr != nil {
+			return usagef("%q is not a number of seconds", s.args[0])
+		}
+		a, err = c.UpdateApp(s.ctx, app, client.AppUpdate{BootTimeout: &secs})
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.stdout, "Web dynos of %s have %d seconds to bind $PORT.\n", app, a.BootTimeout)
 	return nil
 }

@@ -26,6 +26,7 @@ type Account struct {
 
 // App is an application.
 type App struct {
+	BootTimeout  int     `json:"boot_timeout"`
 	ID           string  `json:"id"`
 	Name         string  `json:"name"`
 	Owner        IDEmail `json:"owner"`
@@ -55,6 +56,7 @@ type AppUpdate struct {
 	Name        *string `json:"name,omitempty"`
 	Maintenance *bool   `json:"maintenance,omitempty"`
 	BuildStack  *string `json:"build_stack,omitempty"`
+	BootTimeout *int    `json:"boot_timeout,omitempty"`
 }
 
 // Release is a numbered (slug, config) pair of an app.

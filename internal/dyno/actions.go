@@ -70,7 +70,11 @@ func (r *Reconciler) start(ctx context.Context, appID string, a Action, rel *ber
 	r.update(func() { t.Addr = status.Addr })
 	r.wg.Add(2)
 	go r.watchExit(ctx, appID, t.ID)
-	go r.watchBoot(ctx, appID, t.ID, t.Type, status.Addr)
+	boot := r.cfg.BootTimeout
+	if d.BootTimeout > 0 {
+		boot = d.BootTimeout
+	}
+	go r.watchBoot(ctx, appID, t.ID, t.Type, status.Addr, boot)
 }
 
 func (r *Reconciler) launch(ctx context.Context, appID string, t *tracked, rel *bera.Release) (runtime.Status, error) {
@@ -98,13 +102,13 @@ func (r *Reconciler) watchExit(ctx context.Context, appID, id string) {
 
 // watchBoot reports a web dyno up once its port accepts connections, or a boot timeout.
 // Other process types are up once started.
-func (r *Reconciler) watchBoot(ctx context.Context, appID, id, typ, addr string) {
+func (r *Reconciler) watchBoot(ctx context.Context, appID, id, typ, addr string, timeout time.Duration) {
 	defer r.wg.Done()
 	if typ != "web" {
 		r.send(ctx, event{kind: evUp, appID: appID, id: id})
 		return
 	}
-	deadline := time.Now().Add(r.cfg.BootTimeout)
+	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if ctx.Err() != nil {
 			return
@@ -119,7 +123,7 @@ func (r *Reconciler) watchBoot(ctx context.Context, appID, id, typ, addr string)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	r.send(ctx, event{kind: evBootTimeout, appID: appID, id: id})
+	r.send(ctx, event{kind: evBootTimeout, appID: appID, id: id, boot: timeout})
 }
 
 func (r *Reconciler) send(ctx context.Context, ev event) {
@@ -174,7 +178,7 @@ func (r *Reconciler) handle(ctx context.Context, ev event) {
 		}
 	case evBootTimeout:
 		if t.State == bera.DynoStarting && !t.stopping {
-			r.cfg.Log(ev.appID, "heroku", t.Name, fmt.Sprintf("Error R10 (Boot timeout) -> Web process failed to bind to $PORT within %d seconds of launch", int(r.cfg.BootTimeout.Seconds())))
+			r.cfg.Log(ev.appID, "heroku", t.Name, fmt.Sprintf("Error R10 (Boot timeout) -> Web process failed to bind to $PORT within %d seconds of launch", int(ev.boot.Seconds())))
 			r.cfg.Log(ev.appID, "heroku", t.Name, "Stopping process with SIGKILL")
 			r.crashed(t, 0)
 			r.wg.Add(1)

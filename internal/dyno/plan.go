@@ -18,6 +18,8 @@ type Desired struct {
 	Size      string
 	Command   string
 	ReleaseID string
+	// BootTimeout overrides Config.BootTimeout for web dynos when set; Plan ignores it.
+	BootTimeout time.Duration
 }
 
 // Actual is a formation dyno as the reconciler knows it.

@@ -12,6 +12,7 @@ import (
 
 // Store is what the reconciler reads. *store.Store satisfies it.
 type Store interface {
+	App(ctx context.Context, idOrName string) (*bera.App, error)
 	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
 	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
 	ListReleases(ctx context.Context, appID string) ([]*bera.Release, error)
@@ -84,6 +85,7 @@ const (
 )
 
 type event struct {
+	boot   time.Duration // the boot timeout that passed (evBootTimeout)
 	kind   eventKind
 	appID  string
 	id     string
@@ -199,9 +201,14 @@ func (r *Reconciler) desired(ctx context.Context, appID string) ([]Desired, *ber
 	if err != nil {
 		return nil, nil, err
 	}
+	app, err := r.cfg.Store.App(ctx, appID)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]Desired, 0, len(forms))
 	for _, f := range forms {
-		out = append(out, Desired{Type: f.Type, Quantity: f.Quantity, Size: f.Size, Command: f.Command, ReleaseID: cur.ID})
+		out = append(out, Desired{Type: f.Type, Quantity: f.Quantity, Size: f.Size, Command: f.Command, ReleaseID: cur.ID,
+			BootTimeout: time.Duration(app.BootTimeout) * time.Second})
 	}
 	return out, cur, nil
 }

@@ -11,7 +11,7 @@ import (
 )
 
 const appColumns = `a.id, a.name, a.owner_id, u.email, a.region, a.stack, a.build_stack, a.maintenance,
-	a.buildpacks, a.repo_size, a.slug_size, a.created_at, a.updated_at, a.released_at`
+	a.buildpacks, a.repo_size, a.slug_size, a.created_at, a.updated_at, a.released_at, a.boot_timeout`
 
 const appFrom = " FROM apps a JOIN users u ON u.id = a.owner_id"
 
@@ -97,7 +97,7 @@ func scanApp(sc scanner) (*bera.App, error) {
 	var buildpacks, created, updated string
 	var released sql.NullString
 	err := sc.Scan(&a.ID, &a.Name, &a.OwnerID, &a.OwnerEmail, &a.Region, &a.Stack, &a.BuildStack,
-		&a.Maintenance, &buildpacks, &a.RepoSize, &a.SlugSize, &created, &updated, &released)
+		&a.Maintenance, &buildpacks, &a.RepoSize, &a.SlugSize, &created, &updated, &released, &a.BootTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -143,8 +143,8 @@ func (s *Store) UpdateApp(ctx context.Context, appID string, upd bera.AppUpdate)
 		applyAppUpdate(app, upd)
 		app.UpdatedAt = s.now()
 		_, err = tx.ExecContext(ctx, s.q(`UPDATE apps SET name = ?, maintenance = ?, build_stack = ?,
-			buildpacks = ?, updated_at = ? WHERE id = ?`),
-			app.Name, app.Maintenance, app.BuildStack, jsonText(app.Buildpacks), fmtTime(app.UpdatedAt), app.ID)
+			buildpacks = ?, boot_timeout = ?, updated_at = ? WHERE id = ?`),
+			app.Name, app.Maintenance, app.BuildStack, jsonText(app.Buildpacks), app.BootTimeout, fmtTime(app.UpdatedAt), app.ID)
 		if isUniqueViolation(err) {
 			return errAppNameTaken()
 		}
@@ -171,6 +171,9 @@ func applyAppUpdate(app *bera.App, upd bera.AppUpdate) {
 	}
 	if upd.Buildpacks != nil {
 		app.Buildpacks = append([]string{}, (*upd.Buildpacks)...)
+	}
+	if upd.BootTimeout != nil {
+		app.BootTimeout = *upd.BootTimeout
 	}
 }
 
