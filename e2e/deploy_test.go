@@ -65,6 +65,15 @@ func TestDeploy_PushChangeRollback(t *testing.T) {
 		t.Fatalf("releases:rollback: %d %s %s", code, stdout, errOut)
 	}
 	env.WaitBody(t, "pyapp", "/", "hello from procfile")
+
+	// The app's repository can be cloned back, as `heroku git:clone` does.
+	clone, err := env.Clone(t, "pyapp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(clone, "server.py")); !strings.Contains(string(b), "hello again") {
+		t.Errorf("cloned server.py is not the last pushed one:\n%s", b)
+	}
 }
 
 // TestDeploy_FailedBuildKeepsServing pushes a broken app on top of a working one.

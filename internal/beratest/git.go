@@ -1,6 +1,7 @@
 package beratest
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -89,4 +90,15 @@ func (e *Env) WaitBody(t testing.TB, app, path, want string) {
 		}
 	}
 	t.Fatalf("%s%s: last answer %d %q, want 200 with %q\nserver:\n%s", app, path, code, body, want, e.Stderr.String())
+}
+
+// Clone runs `git clone` of an app's repository into a new directory and returns it.
+func (e *Env) Clone(t testing.TB, app string) (string, error) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), app)
+	out, err := e.gitCmd(e.Home, "clone", "-q", e.APIURL+"/"+app+".git", dir).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("git clone: %v\n%s", err, out)
+	}
+	return dir, nil
 }
