@@ -13,6 +13,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/secret"
+	"github.com/kingvon-ke/bera/internal/store"
 )
 
 const adminUsage = `Usage:
@@ -46,8 +47,7 @@ func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout
 	cfg := &serverConfig{}
 	fs := flag.NewFlagSet("bera admin users:create", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&cfg.Data, "data", envOr("BERA_DATA", "./.bera"), "data directory")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("BERA_DATABASE_URL"), "PostgreSQL URL")
+	adminFlags(fs, cfg)
 	admin := fs.Bool("admin", false, "make the user an admin")
 	pwStdin := fs.Bool("password-stdin", false, "read a password from stdin")
 	var email string
@@ -83,11 +83,7 @@ func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout
 			u.PasswordHash = secret.HashPassword(pw)
 		}
 	}
-	sealKey, err := loadSecretKey(cfg)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, sealKey)
+	st, err := openAdminStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -114,17 +110,12 @@ func adminPruneSlugs(ctx context.Context, args []string, stdout io.Writer) error
 	cfg := &serverConfig{}
 	fs := flag.NewFlagSet("bera admin slugs:prune", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&cfg.Data, "data", envOr("BERA_DATA", "./.bera"), "data directory")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("BERA_DATABASE_URL"), "PostgreSQL URL")
+	adminFlags(fs, cfg)
 	grace := fs.Duration("grace", time.Hour, "keep slugs stored more recently than this")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return usageError("bad arguments; see bera admin --help")
 	}
-	sealKey, err := loadSecretKey(cfg)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, sealKey)
+	st, err := openAdminStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -137,4 +128,19 @@ func adminPruneSlugs(ctx context.Context, args []string, stdout io.Writer) error
 	removed, err := p.Prune(ctx)
 	fmt.Fprintf(stdout, "Removed %d slugs.\n", len(removed))
 	return err
+}
+
+// adminFlags adds the flags that locate a server's store: --data and --database-url.
+func adminFlags(fs *flag.FlagSet, cfg *serverConfig) {
+	fs.StringVar(&cfg.Data, "data", envOr("BERA_DATA", "./.bera"), "data directory")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("BERA_DATABASE_URL"), "PostgreSQL URL")
+}
+
+// openAdminStore opens the store of the server whose data dir (and database) cfg names.
+func openAdminStore(ctx context.Context, cfg *serverConfig) (*store.Store, error) {
+	sealKey, err := loadSecretKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return openStore(ctx, cfg, sealKey)
 }

@@ -10,14 +10,16 @@ import (
 	"github.com/kingvon-ke/bera/internal/store/storetest"
 )
 
+// eachDB runs f as a subtest on a fresh SQLite store and a fresh PostgreSQL store.
+func eachDB(t *testing.T, f func(t *testing.T, st *store.Store)) {
+	t.Run("SQLite", func(t *testing.T) { f(t, storetest.OpenSQLite(t)) })
+	t.Run("PostgreSQL", func(t *testing.T) { f(t, storetest.OpenPostgres(t)) })
+}
+
 func TestLogDrains(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) *store.Store{
-		"SQLite":     func(tb testing.TB) *store.Store { return storetest.OpenSQLite(tb) },
-		"PostgreSQL": func(tb testing.TB) *store.Store { return storetest.OpenPostgres(tb) },
-	} {
-		t.Run(name, func(t *testing.T) {
+	eachDB(t, func(t *testing.T, st *store.Store) {
+		{
 			ctx := context.Background()
-			st := open(t)
 			u := &bera.User{Email: "d@example.com"}
 			if err := st.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
@@ -56,6 +58,6 @@ func TestLogDrains(t *testing.T) {
 			if all, _ := st.ListLogDrains(ctx, ""); len(all) != 0 {
 				t.Fatalf("drains survive their app: %v", all)
 			}
-		})
-	}
+		}
+	})
 }

@@ -6,17 +6,12 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/store"
-	"github.com/kingvon-ke/bera/internal/store/storetest"
 )
 
 func TestFailInterrupted(t *testing.T) {
-	for name, open := range map[string]func(testing.TB) *store.Store{
-		"SQLite":     func(tb testing.TB) *store.Store { return storetest.OpenSQLite(tb) },
-		"PostgreSQL": func(tb testing.TB) *store.Store { return storetest.OpenPostgres(tb) },
-	} {
-		t.Run(name, func(t *testing.T) {
+	eachDB(t, func(t *testing.T, st *store.Store) {
+		{
 			ctx := context.Background()
-			st := open(t)
 			u := &bera.User{Email: "i@example.com"}
 			st.CreateUser(ctx, u)
 			app := &bera.App{Name: "halted", OwnerID: u.ID}
@@ -41,6 +36,6 @@ func TestFailInterrupted(t *testing.T) {
 			if got.Status != bera.BuildFailed || kept.Status != bera.BuildSucceeded || r.Status != bera.ReleaseFailed {
 				t.Fatalf("after: build %s, finished build %s, release %s", got.Status, kept.Status, r.Status)
 			}
-		})
-	}
+		}
+	})
 }
