@@ -9,7 +9,6 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/source"
 	"github.com/kingvon-ke/bera/internal/source/github"
-	"github.com/kingvon-ke/bera/internal/store"
 )
 
 // Sources runs deploys from Git URLs, tarballs and GitHub webhooks. *source.Service
@@ -17,8 +16,8 @@ import (
 type Sources interface {
 	StartBuild(ctx context.Context, app *bera.App, user *bera.User, req source.BuildRequest) (*bera.Build, error)
 	Output(ctx context.Context, buildID, token string) (io.ReadCloser, error)
-	Settings(ctx context.Context, app *bera.App) (*store.AppSource, error)
-	UpdateSettings(ctx context.Context, app *bera.App, upd source.SettingsUpdate) (*store.AppSource, error)
+	Settings(ctx context.Context, app *bera.App) (*bera.AppSource, error)
+	UpdateSettings(ctx context.Context, app *bera.App, upd source.SettingsUpdate) (*bera.AppSource, error)
 	GitHubWebhook(ctx context.Context, event, signature string, body []byte) (string, error)
 	WebhookURL() string
 }
@@ -120,7 +119,7 @@ type appSourceJSON struct {
 	PendingCommit *string `json:"pending_commit"`
 }
 
-func toAppSource(src *store.AppSource, webhookURL string) appSourceJSON {
+func toAppSource(src *bera.AppSource, webhookURL string) appSourceJSON {
 	j := appSourceJSON{RepoURL: src.RepoURL, Branch: src.Branch, AutoDeploy: src.AutoDeploy, WaitForCI: src.WaitForCI,
 		GitHubRepo: optString(src.GitHubRepo), WebhookSecret: optString(src.WebhookSecret),
 		LastCommit: optString(src.LastCommit), PendingCommit: optString(src.PendingCommit)}

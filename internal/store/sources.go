@@ -7,27 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/kingvon-ke/bera"
 )
 
-// AppSource is where an app's code comes from when it is not pushed: a public Git URL and
-// branch, the GitHub repository ("owner/name") whose webhooks deploy it, and the deploy
-// settings. WebhookSecret is stored sealed.
-type AppSource struct {
-	AppID         string
-	RepoURL       string
-	Branch        string
-	AutoDeploy    bool
-	WaitForCI     bool
-	GitHubRepo    string
-	WebhookSecret string
-	// LastCommit is the commit last deployed from this source; PendingCommit is a pushed
-	// commit waiting for CI to succeed.
-	LastCommit    string
-	PendingCommit string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-}
+// AppSource is the domain type bera.AppSource, kept under this name for the store's callers.
+type AppSource = bera.AppSource
 
 const sourceColumns = `app_id, repo_url, branch, auto_deploy, wait_for_ci, github_repo, webhook_secret,
 	last_commit, pending_commit, created_at, updated_at`
