@@ -47,12 +47,12 @@ const DefaultBuffer = 4096
 
 // Subscription is one subscriber's stream of events.
 type Subscription struct {
-	bus    *InMem
-	apps   []string
-	c      chan Event
-	once   sync.Once
-	mu     sync.Mutex // guards err
-	err    error
+	bus  *InMem
+	apps []string
+	c    chan Event
+	once sync.Once
+	mu   sync.Mutex // guards err
+	err  error
 }
 
 // C returns the channel of events. It is closed when the subscription ends; Err says why.
