@@ -53,6 +53,7 @@ type Subscription struct {
 	once sync.Once
 	mu   sync.Mutex // guards err
 	err  error
+	done chan struct{}
 }
 
 // C returns the channel of events. It is closed when the subscription ends; Err says why.
@@ -65,6 +66,9 @@ func (s *Subscription) Err() error {
 	return s.err
 }
 
+// Done is closed as soon as the subscription ends, even with events still buffered in C.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
+
 // Close ends the subscription.
 func (s *Subscription) Close() { s.bus.remove(s, ErrClosed) }
 
@@ -74,6 +78,7 @@ func (s *Subscription) end(err error) {
 		s.mu.Lock()
 		s.err = err
 		s.mu.Unlock()
+		close(s.done)
 		close(s.c)
 	})
 }
@@ -118,7 +123,7 @@ func (b *InMem) Subscribe(appIDs []string) *Subscription {
 	if n <= 0 {
 		n = DefaultBuffer
 	}
-	s := &Subscription{bus: b, apps: appIDs, c: make(chan Event, n)}
+	s := &Subscription{bus: b, apps: appIDs, c: make(chan Event, n), done: make(chan struct{})}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, id := range appIDs {
