@@ -54,6 +54,9 @@ type Config struct {
 	Log func(appID, msg string)
 	// Timeout caps one build (default 15 minutes).
 	Timeout time.Duration
+	// Runner, when set, gives the runner of an app's buildpack steps (a sandbox running as
+	// the app's uid); nil runs them as plain processes (build.ProcessRunner).
+	Runner func(appID string) build.Runner
 	// WebURL returns an app's URL for the closing message.
 	WebURL func(app string) string
 	Logger *slog.Logger
@@ -117,6 +120,14 @@ func (d *Deployer) openBuildLog(buildID string) (*os.File, error) {
 	return os.OpenFile(filepath.Join(dir, buildID+".log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 }
 
+// buildRunner returns the runner of the app's build steps; nil means the default.
+func (d *Deployer) buildRunner(appID string) build.Runner {
+	if d.cfg.Runner == nil {
+		return nil
+	}
+	return d.cfg.Runner(appID)
+}
+
 // run builds, stores the slug and creates the release.
 func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src gitserver.Source, b *bera.Build, out io.Writer) (*bera.Release, error) {
 	config, err := d.cfg.Store.ConfigVars(ctx, app.ID)
@@ -140,6 +151,7 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 		SourceDir: src.Dir, CacheDir: filepath.Join(d.cfg.DataDir, "cache", app.ID), Buildpacks: buildpacks,
 		Env: config, BuildEnv: d.cfg.BuildEnv, Stack: app.BuildStack, SourceVersion: src.Commit, Output: out,
 		Timeout: d.cfg.Timeout, SlugPath: filepath.Join(work, "slug.tgz"), WorkDir: work,
+		Runner: d.buildRunner(app.ID),
 	})
 	if err != nil {
 		return nil, buildError(err)

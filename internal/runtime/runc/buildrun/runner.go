@@ -85,19 +85,11 @@ type MemoryError struct {
 
 // Error says what happened.
 func (e *MemoryError) Error() string {
-	return fmt.Sprintf("Build exceeded its memory limit of %s", size(e.Limit))
+	return "Build exceeded its memory limit of " + FormatSize(e.Limit)
 }
 
 // Unwrap returns the exit error.
 func (e *MemoryError) Unwrap() error { return e.Err }
-
-// size renders a byte count as "2 GiB" or "512 MiB".
-func size(n int64) string {
-	if n >= 1<<30 && n%(1<<30) == 0 {
-		return fmt.Sprintf("%d GiB", n>>30)
-	}
-	return fmt.Sprintf("%d MiB", n>>20)
-}
 
 // Run runs s in a fresh container and removes everything it made once the step is over.
 func (r *Runner) Run(ctx context.Context, s build.Step) error {
