@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/deploy"
+	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/gitserver"
+)
+
+// releaseEvents is a deploy.Store that publishes every release it creates on the bus.
+type releaseEvents struct {
+	deploy.Store
+	bus events.Bus
+}
+
+// CreateRelease implements deploy.Store.
+func (s releaseEvents) CreateRelease(ctx context.Context, rel *bera.Release) error {
+	if err := s.Store.CreateRelease(ctx, rel); err != nil {
+		return err
+	}
+	s.bus.Publish(events.Event{Type: events.TypeReleaseCreated, AppID: rel.AppID,
+		Data: map[string]any{"version": rel.Version, "description": rel.Description, "id": rel.ID}})
+	return nil
+}
+
+// buildEvents is a gitserver.Deployer that also publishes the build output, line by line.
+type buildEvents struct {
+	gitserver.Deployer
+	bus events.Bus
+}
+
+// Deploy implements gitserver.Deployer.
+func (d buildEvents) Deploy(ctx context.Context, app *bera.App, user *bera.User, src gitserver.Source, out io.Writer) error {
+	lines := &events.Lines{Bus: d.bus, AppID: app.ID, Type: events.TypeBuildOutput}
+	defer lines.Flush()
+	return d.Deployer.Deploy(ctx, app, user, src, io.MultiWriter(out, lines))
+}

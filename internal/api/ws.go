@@ -1,0 +1,167 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/events"
+)
+
+// EventsSubprotocol is the WebSocket subprotocol of /ws. A browser, which cannot set an
+// Authorization header on a WebSocket, offers its API key as a second subprotocol
+// "bera.key.KEY" next to this one.
+const EventsSubprotocol = "bera.events"
+
+// keySubprotocolPrefix marks the subprotocol that carries an API key.
+const keySubprotocolPrefix = "bera.key."
+
+// wsWriteTimeout bounds one event write; a subscriber that stalls longer is disconnected.
+const wsWriteTimeout = 10 * time.Second
+
+// wsEvent is an event on the wire: the events.Event plus the app's name.
+type wsEvent struct {
+	Type  string         `json:"type"`
+	App   string         `json:"app"`
+	AppID string         `json:"app_id"`
+	Time  string         `json:"time"`
+	Data  map[string]any `json:"data,omitempty"`
+}
+
+// handleEvents serves GET /ws?app=NAME[&app=NAME2]: a WebSocket of the apps' events as JSON
+// text messages. Every app must be one the caller can see. A subscriber that falls behind
+// is dropped (close status 1008) rather than waited for.
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Events == nil {
+		return bera.Errorf(bera.EUnavailable, "Live events are not available on this server.")
+	}
+	r, err := s.wsAuthenticate(r)
+	if err != nil {
+		return err
+	}
+	names, err := s.wsApps(r)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(names))
+	for id := range names {
+		ids = append(ids, id)
+	}
+	sub := s.cfg.Events.Subscribe(ids)
+	defer sub.Close()
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{EventsSubprotocol}})
+	if err != nil {
+		return nil // Accept has answered the request.
+	}
+	defer c.CloseNow()
+	ctx := c.CloseRead(r.Context())
+	go s.dropWhenSlow(ctx, c, sub)
+	for e := range sub.C() {
+		if err := writeEvent(ctx, c, e, names[e.AppID]); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// dropWhenSlow disconnects the client as soon as the bus drops its subscription.
+func (s *Server) dropWhenSlow(ctx context.Context, c *websocket.Conn, sub *events.Subscription) {
+	select {
+	case <-ctx.Done():
+	case <-sub.Done():
+		if errors.Is(sub.Err(), events.ErrSlow) {
+			s.log.Warn("events subscriber dropped: too slow", "user", bera.UserFrom(ctx).Email)
+			c.CloseNow()
+		}
+	}
+}
+
+func writeEvent(ctx context.Context, c *websocket.Conn, e events.Event, app string) error {
+	b, err := json.Marshal(wsEvent{Type: e.Type, App: app, AppID: e.AppID, Time: ts(e.Time), Data: e.Data})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, wsWriteTimeout)
+	defer cancel()
+	return c.Write(ctx, websocket.MessageText, b)
+}
+
+// wsAuthenticate resolves the caller from the Authorization header or, for browsers, from a
+// "bera.key.KEY" subprotocol, and returns the request with the user in its context.
+func (s *Server) wsAuthenticate(r *http.Request) (*http.Request, error) {
+	if r.Header.Get("Authorization") == "" {
+		if key := keyFromSubprotocols(r.Header.Values("Sec-WebSocket-Protocol")); key != "" {
+			r = r.Clone(r.Context())
+			r.Header.Set("Authorization", "Bearer "+key)
+		}
+	}
+	user, key, err := s.authenticateKey(r)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := s.budgets.take(user.ID); !ok {
+		return nil, bera.Errorf(bera.ERateLimit, "Your account reached the API rate limit. Please wait a few minutes before making new requests.")
+	}
+	ctx := context.WithValue(bera.WithUser(r.Context(), user), keyCtx{}, key)
+	return r.WithContext(ctx), nil
+}
+
+// keyFromSubprotocols returns KEY from a "bera.key.KEY" subprotocol offer, or "".
+func keyFromSubprotocols(values []string) string {
+	for _, v := range values {
+		for _, p := range strings.Split(v, ",") {
+			if key, ok := strings.CutPrefix(strings.TrimSpace(p), keySubprotocolPrefix); ok {
+				return key
+			}
+		}
+	}
+	return ""
+}
+
+// wsApps resolves the ?app= names to app IDs (id → name), each checked like appFor.
+func (s *Server) wsApps(r *http.Request) (map[string]string, error) {
+	names := r.URL.Query()["app"]
+	if len(names) == 0 || len(names) > 50 {
+		return nil, bera.Errorf(bera.EInvalid, "Name between 1 and 50 apps with ?app=NAME.")
+	}
+	user := bera.UserFrom(r.Context())
+	out := make(map[string]string, len(names))
+	for _, n := range names {
+		app, err := s.store.App(r.Context(), n)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.store.Role(r.Context(), app.ID, user.ID); err != nil {
+			return nil, err
+		}
+		out[app.ID] = app.Name
+	}
+	return out, nil
+}
+
+// publish hands an event to the bus, if there is one; it never blocks.
+func (s *Server) publish(typ, appID string, data map[string]any) {
+	if s.cfg.Events != nil {
+		s.cfg.Events.Publish(events.Event{Type: typ, AppID: appID, Time: s.cfg.Now(), Data: data})
+	}
+}
+
+// publishRelease announces a new release of the app.
+func (s *Server) publishRelease(rel *bera.Release) {
+	if rel != nil {
+		s.publish(events.TypeReleaseCreated, rel.AppID, map[string]any{"version": rel.Version, "description": rel.Description, "id": rel.ID})
+	}
+}
+
+// publishFormation announces the app's changed process types, one event each.
+func (s *Server) publishFormation(forms []*bera.Formation) {
+	for _, f := range forms {
+		s.publish(events.TypeFormationChanged, f.AppID, map[string]any{"type": f.Type, "quantity": f.Quantity, "size": f.Size})
+	}
+}

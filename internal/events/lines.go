@@ -1,0 +1,45 @@
+package events
+
+import "bytes"
+
+// maxLine is the longest partial line Lines holds before publishing it anyway.
+const maxLine = 64 << 10
+
+// Lines is an io.Writer that publishes each complete line written to it as an event of
+// Type with Data {"line": text}, for build output. It never fails and never blocks.
+type Lines struct {
+	Bus   Bus
+	AppID string
+	Type  string
+	buf   []byte
+}
+
+// Write implements io.Writer.
+func (l *Lines) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			break
+		}
+		l.emit(l.buf[:i])
+		l.buf = l.buf[i+1:]
+	}
+	if len(l.buf) >= maxLine {
+		l.Flush()
+	}
+	return len(p), nil
+}
+
+// Flush publishes a trailing partial line, if any.
+func (l *Lines) Flush() {
+	if len(l.buf) > 0 {
+		l.emit(l.buf)
+	}
+	l.buf = nil
+}
+
+func (l *Lines) emit(line []byte) {
+	line = bytes.TrimRight(line, "\r")
+	l.Bus.Publish(Event{Type: l.Type, AppID: l.AppID, Data: map[string]any{"line": string(line)}})
+}
