@@ -184,8 +184,19 @@ func (r *Runner) run(ctx context.Context, dir string, s build.Step, cid string) 
 	go func() {
 		select {
 		case <-ctx.Done():
-			runcCmd(context.WithoutCancel(ctx), "kill", "--all", cid, "KILL").Run()
 		case <-done:
+			return
+		}
+		// The container may not exist yet when ctx ends: keep killing until runc run returns.
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			runcCmd(context.WithoutCancel(ctx), "kill", "--all", cid, "KILL").Run()
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
 		}
 	}()
 	err := cmd.Run()
