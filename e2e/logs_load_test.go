@@ -158,6 +158,12 @@ func followLogs(t *testing.T, env *beratest.Env, app string) *follower {
 	t.Helper()
 	cmd := exec.Command(env.Bin, "logs", "--tail", "-d", "worker.1", "-a", app)
 	cmd.Env = append(os.Environ(), "HOME="+env.Home, "BERA_API_URL="+env.APIURL, "BERA_API_KEY="+env.AdminKey, "NO_COLOR=1")
+	return startFollower(t, cmd)
+}
+
+// startFollower starts cmd and collects its standard output until the test ends.
+func startFollower(t *testing.T, cmd *exec.Cmd) *follower {
+	t.Helper()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -119,10 +120,12 @@ func TestWS_Events(t *testing.T) {
 	}
 
 	evs := subscribe(t, env, env.AdminKey, "live")
-	// The subscription is in place once a release made after dialing arrives.
+	cli := startEvents(t, env, "live")
+	// The subscriptions are in place once a release made after dialing arrives.
 	waitFor(t, "the subscription to deliver", func() bool {
 		env.Bera(t, "", nil, "config:set", "READY=1", "-a", "live")
-		return evs.index(0, ofType("release.created", map[string]any{"description": "~READY"})) >= 0
+		return evs.index(0, ofType("release.created", map[string]any{"description": "~READY"})) >= 0 &&
+			cli.has("created: Set READY config vars")
 	})
 
 	dir := env.SampleApp(t, "procfile-hello", "live")
@@ -148,6 +151,10 @@ func TestWS_Events(t *testing.T) {
 	})
 	waitFor(t, "web.2 to come up", func() bool {
 		return evs.index(0, ofType("dyno.state", map[string]any{"dyno": "web.2", "to": "up"})) >= 0
+	})
+	waitFor(t, "`bera events` to print the scale and the config release", func() bool {
+		out := cli.text()
+		return strings.Contains(out, " live formation web: 2 × ") && strings.Contains(out, "created: Set FOO config vars")
 	})
 	for _, e := range evs.snapshot() {
 		if e.App != "live" {
@@ -221,4 +228,12 @@ func readUntilClosed(t *testing.T, c *websocket.Conn) string {
 		}
 		b.Write(msg)
 	}
+}
+
+// startEvents runs `bera events -a app` until the test ends.
+func startEvents(t *testing.T, env *beratest.Env, app string) *follower {
+	t.Helper()
+	cmd := exec.Command(env.Bin, "events", "-a", app)
+	cmd.Env = append(os.Environ(), "HOME="+env.Home, "BERA_API_URL="+env.APIURL, "BERA_API_KEY="+env.AdminKey, "NO_COLOR=1")
+	return startFollower(t, cmd)
 }

@@ -135,6 +135,14 @@ func (b *InMem) Subscribe(appIDs []string) *Subscription {
 	return s
 }
 
+// Subscribed reports whether anyone follows the app's events, so that publishers can skip
+// building events nobody reads.
+func (b *InMem) Subscribed(appID string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs[appID]) > 0
+}
+
 // Dropped returns how many subscribers were dropped for being slow.
 func (b *InMem) Dropped() int {
 	b.mu.Lock()

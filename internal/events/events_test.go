@@ -98,3 +98,15 @@ func BenchmarkPublish(b *testing.B) {
 	}
 	s.Close()
 }
+
+func TestSubscribed(t *testing.T) {
+	b := events.NewInMem()
+	s := b.Subscribe([]string{"a"})
+	if !b.Subscribed("a") || b.Subscribed("b") {
+		t.Fatal("Subscribed wrong with one subscriber of a")
+	}
+	s.Close()
+	if b.Subscribed("a") {
+		t.Fatal("Subscribed after Close")
+	}
+}

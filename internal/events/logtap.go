@@ -17,6 +17,9 @@ type LogTap struct {
 // Write implements logs.Log: the line goes to the wrapped log, then to the bus.
 func (t LogTap) Write(appID, source, dyno, msg string) {
 	t.Log.Write(appID, source, dyno, msg)
+	if s, ok := t.Bus.(interface{ Subscribed(string) bool }); ok && !s.Subscribed(appID) {
+		return
+	}
 	t.Bus.Publish(Event{Type: TypeLog, AppID: appID, Data: map[string]any{"source": source, "dyno": dyno, "line": msg}})
 	if from, to, ok := ParseStateLine(source, msg); ok {
 		t.Bus.Publish(Event{Type: TypeDynoState, AppID: appID, Data: map[string]any{"dyno": dyno, "from": from, "to": to}})
