@@ -87,6 +87,7 @@ func FuzzParseStateLine(f *testing.F) {
 
 func BenchmarkPublish(b *testing.B) {
 	bus := events.NewInMem()
+	bus.Buffer = 1 << 16
 	s := bus.Subscribe([]string{"a"})
 	go func() {
 		for range s.C() {
@@ -95,6 +96,9 @@ func BenchmarkPublish(b *testing.B) {
 	e := events.Event{Type: events.TypeLog, AppID: "a"}
 	for b.Loop() {
 		bus.Publish(e)
+	}
+	if bus.Dropped() > 0 {
+		b.Fatal("the reading subscriber fell behind and was dropped")
 	}
 	s.Close()
 }
