@@ -1,6 +1,9 @@
 package bera
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Build statuses.
 const (
@@ -94,4 +97,17 @@ type AppSource struct {
 	PendingCommit string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// ValidateBuildpack refuses a buildpack given as a path or file:// URL on the server: a build
+// would copy those files (the data dir, keys…) into the app. Built-in names and http(s) or
+// git URLs are fine.
+func ValidateBuildpack(bp string) error {
+	lower := strings.ToLower(strings.TrimSpace(bp))
+	if lower == "" || strings.HasPrefix(lower, "/") || strings.HasPrefix(lower, ".") || strings.HasPrefix(lower, "~") ||
+		strings.HasPrefix(lower, "file:") || strings.Contains(lower, "::") {
+		return &Error{Code: EInvalid, Resource: "buildpack",
+			Message: "Buildpack " + bp + " is not allowed: use a built-in name (go, nodejs, python, static, procfile, heroku/…) or an https:// or git URL."}
+	}
+	return nil
 }

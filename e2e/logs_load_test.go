@@ -68,10 +68,13 @@ func TestLogs_10kLinesPerSecond(t *testing.T) {
 	slow := loudApp(t, env, "muffled", "syslog://"+slowAddr)
 	slowTail := followLogs(t, env, "muffled")
 	slowRate := runLoud(t, env, "muffled", slow, slowTail)
-	t.Logf("worker rate with a drain 10x too slow: %s", slowRate)
-	if parseRate(slowRate) < parseRate(rate)*8/10 {
-		t.Errorf("the slow drain slowed the worker: %s, against %s with a fast drain", slowRate, rate)
-	}
+	// The rates are reported, not asserted (no timed assertions): that the slow drain did not
+	// hold the writer back shows in the tail getting every line while the drain drops.
+	t.Logf("worker rate with a drain 10x too slow: %s (with a fast drain: %s)", slowRate, rate)
+	waitFor(t, "`bera logs --tail` to get every line despite the slow drain", func() bool {
+		return slowTail.has(fmt.Sprintf("seq=%d", loudLines-1))
+	})
+	checkSeqs(t, "bera logs --tail beside a slow drain", slowTail.text())
 	waitFor(t, "an L10 line for the slow drain", func() bool {
 		logs, _, _ := env.Bera(t, "", nil, "logs", "-a", "muffled", "-d", "logplex", "-n", "1500")
 		return strings.Contains(logs, "Error L10 (output buffer overflow)")
@@ -114,11 +117,6 @@ func runLoud(t *testing.T, env *beratest.Env, app, goFile string, tail *follower
 		return rate != ""
 	})
 	return rate
-}
-
-func parseRate(s string) int {
-	n, _ := strconv.Atoi(strings.TrimPrefix(strings.Fields(s)[0], "rate="))
-	return n
 }
 
 // checkSeqs checks that text holds seq=0 … seq=loudLines-1, each once, in order.

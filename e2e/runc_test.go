@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -20,9 +21,17 @@ import (
 // runcContainers lists the running containers of a server's runc root: id → pid.
 func runcContainers(t *testing.T, dataDir string) map[string]int {
 	t.Helper()
-	out, err := exec.Command("runc", "--root", filepath.Join(dataDir, "runc", "state"), "list").Output()
+	root := filepath.Join(dataDir, "runc", "state")
+	if _, err := os.Stat(root); os.IsNotExist(err) {
+		return map[string]int{} // no container was ever created under this server
+	}
+	out, err := exec.Command("runc", "--root", root, "list").Output()
 	if err != nil {
-		t.Fatalf("runc list: %v", err)
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("runc list: %v: %s", err, stderr)
 	}
 	got := map[string]int{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n")[1:] {

@@ -12,26 +12,28 @@ import (
 // serverConfig holds `bera server` settings. Every flag also reads BERA_<FLAG> (upper case,
 // dashes as underscores); a flag on the command line wins.
 type serverConfig struct {
-	Data               string
-	Listen             string
-	RouterListen       string
-	RouterTLSListen    string
-	MetricsListen      string
-	RendezvousListen   string
-	Domain             string
-	Runtime            string
-	DatabaseURL        string
-	RedisURL           string
-	TLSCert            string
-	TLSKey             string
-	LogLevel           string
-	APIRateLimit       int
-	AllowPrivateDrains bool
-	RuncBridge         string
-	RuncSubnet         string
-	ACMECA             string
-	ACMECARoot         string
-	ACMEEmail          string
+	Data                 string
+	Listen               string
+	RouterListen         string
+	RouterTLSListen      string
+	MetricsListen        string
+	RendezvousListen     string
+	Domain               string
+	Runtime              string
+	DatabaseURL          string
+	RedisURL             string
+	TLSCert              string
+	TLSKey               string
+	LogLevel             string
+	APIRateLimit         int
+	AllowPrivateDrains   bool
+	AllowLocalBuildpacks bool
+	RuncBridge           string
+	RuncSubnet           string
+	BuildMemory          byteSize
+	ACMECA               string
+	ACMECARoot           string
+	ACMEEmail            string
 	// PublicURL, SourceSchemes and SourceHosts configure deploys from Git URLs and tarballs.
 	PublicURL     string
 	SourceSchemes string
@@ -52,9 +54,11 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate (PEM) for TLS on --listen (default: one signed by DATA/ca.pem)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "key (PEM) for --tls-cert")
 	fs.IntVar(&c.APIRateLimit, "api-rate-limit", 4500, "API requests an account may burst (refilled at 75/min, as Heroku); 0 disables the limit")
+	fs.BoolVar(&c.AllowLocalBuildpacks, "allow-local-buildpacks", false, "let apps use buildpacks from paths or file:// URLs on this server (they can read its files)")
 	fs.BoolVar(&c.AllowPrivateDrains, "allow-private-drains", false, "let log drains point at loopback and private addresses")
 	fs.StringVar(&c.RuncBridge, "runc-bridge", "bera0", "bridge the runc dynos attach to")
 	fs.StringVar(&c.RuncSubnet, "runc-subnet", "10.88.0.0/16", "subnet of the runc bridge (the bridge takes the first address)")
+	fs.Var(&c.BuildMemory, "build-memory", "memory limit of each build step in the runc sandbox, e.g. 2G or 512M")
 	fs.StringVar(&c.ACMECA, "acme-ca", "", "ACME directory URL for automatic certificates of custom domains (off when empty)")
 	fs.StringVar(&c.ACMECARoot, "acme-ca-root", "", "PEM file of roots to trust for --acme-ca (default: the system's)")
 	fs.StringVar(&c.ACMEEmail, "acme-email", "", "contact email of the ACME account")

@@ -20,6 +20,7 @@ import (
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/deploy"
 	"github.com/kingvon-ke/bera/internal/dyno"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/pki"
 	"github.com/kingvon-ke/bera/internal/router"
 	"github.com/kingvon-ke/bera/internal/secret"
@@ -53,6 +54,8 @@ func runServer(ctx context.Context, args []string) error {
 		return err
 	}
 	defer lw.drains.Close()
+	bus := events.NewInMem()
+	lw.log = events.LogTap{Log: lw.log, Bus: bus} // log lines and dyno states on /ws
 	if err := lw.startDrains(ctx, st.ListLogDrains, log); err != nil {
 		return err
 	}
@@ -96,21 +99,24 @@ func runServer(ctx context.Context, args []string) error {
 	defer runs.Close()
 	srcs := &sourceWiring{}
 	apiServer := api.NewServer(api.Config{
-		Store: st, Dynos: runs.dynos(rec), Runs: runs, LogSessions: lw, Log: lw.api, Drains: lw, AllowPrivateDrains: cfg.AllowPrivateDrains, Logger: log, Domain: cfg.Domain, WebScheme: "http",
+		Store: st, Dynos: runs.dynos(rec), Runs: runs, LogSessions: lw, Log: lw.api, Drains: lw, AllowPrivateDrains: cfg.AllowPrivateDrains, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks, Logger: log, Domain: cfg.Domain, WebScheme: "http",
 		WebURLSuffix: portSuffix(cfg.RouterListen, "80"), RequestBudget: budget(cfg.APIRateLimit),
 		Metrics: met.api(),
 		Sources: srcs,
+		Events:  bus,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	deployer := deploy.New(deploy.Config{Store: source.DeployStore{Store: st}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api,
+	deployer := deploy.New(deploy.Config{Store: releaseEvents{source.DeployStore{Store: st}, bus}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
+		Runner: buildRunner(rt, cfg, log),
 		WebURL: func(app string) string {
 			return "http://" + app + "." + cfg.Domain + portSuffix(cfg.RouterListen, "80") + "/"
 		}})
-	srcs.start(cfg, st, deployer, key, ln.Addr().String(), log)
-	git, err := newGitServer(cfg, st, apiServer, deployer, ln.Addr().String(), log)
+	evDeployer := buildEvents{deployer, bus} // build output on /ws
+	srcs.start(cfg, st, evDeployer, key, ln.Addr().String(), log)
+	git, err := newGitServer(cfg, st, apiServer, evDeployer, ln.Addr().String(), log)
 	if err != nil {
 		return err
 	}

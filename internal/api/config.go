@@ -50,10 +50,11 @@ func (s *Server) handleConfigUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err := checkConfigSize(current, changes); err != nil {
 		return err
 	}
-	vars, _, err := s.store.UpdateConfigVars(r.Context(), app.ID, bera.UserFrom(r.Context()).ID, changes)
+	vars, rel, err := s.store.UpdateConfigVars(r.Context(), app.ID, bera.UserFrom(r.Context()).ID, changes)
 	if err != nil {
 		return err
 	}
+	s.publishRelease(rel)
 	s.logf(r, app.ID, bera.ConfigDescription(changes))
 	s.cfg.Dynos.Converge(app.ID)
 	return writeJSON(w, http.StatusOK, vars)

@@ -150,6 +150,7 @@ func (s *Server) updateFormation(w http.ResponseWriter, r *http.Request, app *be
 		return err
 	}
 	s.logf(r, app.ID, "Scaled to "+scaleDescription(forms))
+	s.publishFormation(forms)
 	s.cfg.Dynos.Converge(app.ID)
 	for _, f := range forms {
 		if single != "" && f.Type == single {

@@ -127,6 +127,11 @@ func (s *Server) handleBuildpackUpdate(w http.ResponseWriter, r *http.Request) e
 		if u.Buildpack == "" || len(u.Buildpack) > 2048 {
 			return bera.Errorf(bera.EInvalid, "Each update needs a buildpack name or URL.")
 		}
+		if !s.cfg.AllowLocalBuildpacks {
+			if err := bera.ValidateBuildpack(u.Buildpack); err != nil {
+				return err
+			}
+		}
 		bps = append(bps, u.Buildpack)
 	}
 	app, err = s.store.UpdateApp(r.Context(), app.ID, bera.AppUpdate{Buildpacks: &bps})

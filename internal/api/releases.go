@@ -117,6 +117,7 @@ func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) e
 		}
 	}
 	s.logf(r, app.ID, rel.Description)
+	s.publishRelease(rel)
 	s.cfg.Dynos.Converge(app.ID)
 	rel, err = s.store.Release(r.Context(), app.ID, rel.ID)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/events"
 )
 
 // Store is what the API reads and writes. *store.Store satisfies it.
@@ -74,6 +75,8 @@ type Config struct {
 	Runs Runs
 	// Drains delivers log drains; nil keeps them in the store only.
 	Drains Drains
+	// AllowLocalBuildpacks lets apps name buildpacks by a path or file:// URL on the server.
+	AllowLocalBuildpacks bool
 	// AllowPrivateDrains lets drains point at loopback and private addresses (tests, or a
 	// log server on the same network).
 	AllowPrivateDrains bool
@@ -100,6 +103,8 @@ type Config struct {
 	Now func() time.Time
 	// Sources runs Git URL, tarball and GitHub webhook deploys; nil answers them with 503.
 	Sources Sources
+	// Events is the live event bus behind /ws, published to by the API; nil answers /ws with 503.
+	Events events.Bus
 }
 
 // Server is the API's http.Handler.

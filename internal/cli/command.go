@@ -78,7 +78,7 @@ func topics() []topic {
 func commands() []*command {
 	var all []*command
 	for _, group := range [][]*command{authCommands(), appsCommands(), configCommands(),
-		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands(), runCommands(), domainsCommands(), certsCommands(), metricsCommands(), deployCommands()} {
+		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands(), runCommands(), domainsCommands(), certsCommands(), metricsCommands(), deployCommands(), eventsCommands()} {
 		all = append(all, group...)
 	}
 	slices.SortFunc(all, func(a, b *command) int { return strings.Compare(a.Name, b.Name) })

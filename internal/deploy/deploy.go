@@ -52,6 +52,10 @@ type Config struct {
 	BuildEnv map[string]string
 	// Log writes a line to the app's log stream as app[api]. Optional.
 	Log func(appID, msg string)
+	// AllowLocalBuildpacks lets apps name buildpacks by a path or file:// URL on the server
+	// (tests, single-user machines). Off, such buildpacks are refused: they would copy the
+	// server's files into a build.
+	AllowLocalBuildpacks bool
 	// Timeout caps one build (default 15 minutes).
 	Timeout time.Duration
 	// Runner, when set, gives the runner of an app's buildpack steps (a sandbox running as
@@ -145,6 +149,13 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 	if len(buildpacks) == 0 && aj != nil {
 		for _, bp := range aj.Buildpacks {
 			buildpacks = append(buildpacks, bp.URL)
+		}
+	}
+	if !d.cfg.AllowLocalBuildpacks {
+		for _, bp := range buildpacks {
+			if err := bera.ValidateBuildpack(bp); err != nil {
+				return nil, err
+			}
 		}
 	}
 	res, err := build.Build(ctx, build.Options{
