@@ -25,7 +25,16 @@ func runcContainers(t *testing.T, dataDir string) map[string]int {
 	if _, err := os.Stat(root); os.IsNotExist(err) {
 		return map[string]int{} // no container was ever created under this server
 	}
-	out, err := exec.Command("runc", "--root", root, "list").Output()
+	// runc list fails when a container is deleted while it reads the state dir (a dyno
+	// stopping during a scale-down); ask again.
+	var out []byte
+	var err error
+	for range 20 {
+		if out, err = exec.Command("runc", "--root", root, "list").Output(); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err != nil {
 		var stderr []byte
 		if ee, ok := err.(*exec.ExitError); ok {
