@@ -40,10 +40,10 @@ func TestMetrics_PrometheusRunc(t *testing.T) {
 		beratest.Missing(t, "runc dynos are not available: "+err.Error()+" (apt-get install runc; run as root)")
 	}
 	n := rand.IntN(9000) + 1000
-	bridge, subnet := fmt.Sprintf("beram%d", n), fmt.Sprintf("10.%d.%d.0/24", 100+n%100, n%250)
+	bridge, subnet := fmt.Sprintf("beram%d", n), fmt.Sprintf("10.102.%d.0/24", n%250)
 	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
 	testPrometheus(t, []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}, func(env *beratest.Env, promURL string) {
-		t.Cleanup(func() { removeContainers(t, env.DataDir) })
+		t.Cleanup(func() { removeContainers(t, env.DataDir, bridge, subnet) })
 		for _, pid := range runcContainers(t, env.DataDir) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}

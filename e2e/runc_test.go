@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,12 +83,12 @@ func TestRunc_ScaleCrashAdopt(t *testing.T) {
 	}
 	beratest.Require(t, "python3", "apt-get install python3")
 	n := rand.IntN(9000) + 1000
-	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.%d.%d.0/24", 100+n%100, n%250)
+	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.101.%d.0/24", n%250)
 	args := []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}
 	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
 	env := beratest.NewWith(t, beratest.Options{Args: args})
 	dataDir := env.DataDir
-	t.Cleanup(func() { removeContainers(t, dataDir) })
+	t.Cleanup(func() { removeContainers(t, dataDir, bridge, subnet) })
 
 	env.Bera(t, "", nil, "apps:create", "boxed")
 	dir := env.SampleApp(t, "procfile-hello", "boxed")
@@ -153,12 +154,22 @@ func TestRunc_ScaleCrashAdopt(t *testing.T) {
 	scale(current, 0)
 }
 
-// removeContainers deletes whatever a failed test left in a runc root.
-func removeContainers(t *testing.T, dataDir string) {
-	for id := range runcContainers(t, dataDir) {
-		t.Errorf("container %s left running; deleting it", id)
-		exec.Command("runc", "--root", filepath.Join(dataDir, "runc", "state"), "delete", "-f", id).Run()
-		exec.Command("ip", "netns", "del", id).Run()
+// removeContainers stops whatever a failed test left in a runc root, through the runtime
+// itself so that network namespaces, veths and cgroups go too.
+func removeContainers(t *testing.T, dataDir, bridge, subnet string) {
+	if len(runcContainers(t, dataDir)) == 0 {
+		return
+	}
+	rt, err := runc.New(context.Background(), runc.Config{Root: filepath.Join(dataDir, "runc"), Bridge: bridge, Subnet: netip.MustParsePrefix(subnet)})
+	if err != nil {
+		t.Errorf("open the runc runtime to clean up: %v", err)
+		return
+	}
+	defer rt.Close()
+	list, _ := rt.List(context.Background())
+	for _, st := range list {
+		t.Errorf("dyno %s (%s) left running; stopping it", st.Name, st.ID)
+		rt.Stop(context.Background(), st.ID, 0)
 	}
 }
 

@@ -119,6 +119,10 @@ func (n network) attach(ctx context.Context, containerID string, addr netip.Addr
 			return err
 		}
 	}
+	// An address used by an earlier dyno may still have that dyno's MAC in the host's
+	// neighbour table; frames sent there would be dropped until it goes stale and is probed
+	// again (seconds), so forget it now.
+	ip(ctx, "neigh", "flush", "to", addr.String(), "dev", n.bridge)
 	return nil
 }
 
