@@ -31,7 +31,7 @@ func TestRunc_BuildSandbox(t *testing.T) {
 	}
 	beratest.Require(t, "python3", "apt-get install python3")
 	n := rand.IntN(9000) + 1000
-	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.103.%d.0/24", n%250)
+	bridge, subnet := fmt.Sprintf("beras%d", n), fmt.Sprintf("10.103.%d.0/24", n%250)
 	args := []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet, "--build-memory", "256M", "--allow-local-buildpacks"}
 	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
 	env := beratest.NewWith(t, beratest.Options{Args: args})
