@@ -91,6 +91,7 @@ func TestDeploy_FailedBuildKeepsServing(t *testing.T) {
 	for _, broken := range []struct{ name, want string }{
 		{"broken-noweb", "No web process type"},
 		{"broken-detect", "No default language could be detected"},
+		{"broken-compile", "undefined: undefinedFunction"},
 	} {
 		bdir := env.SampleApp(t, broken.name, "keeper")
 		out, err := env.Push(t, bdir, "+main:main")

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"os"
@@ -83,8 +84,52 @@ func TestHerokuCLI(t *testing.T) {
 	}
 	run("No dynos on demo-app", "ps", "-a", "demo-app")
 	run("app[api]: Set A, B config vars by user admin@localhost", "logs", "-a", "demo-app")
+	herokuTail(t, bin, env, home, func() {
+		env.Bera(t, "", nil, "config:set", "TAILED=1", "-a", "demo-app")
+	}, "app[api]: Set TAILED config vars by user admin@localhost")
 	run("Destroying", "apps:destroy", "demo-app", "--confirm", "demo-app")
 	if out, errOut, err := heroku(t, bin, env, home, "apps:info", "-a", "demo-app"); err == nil || !strings.Contains(out+errOut, "Couldn't find that app") {
 		t.Errorf("apps:info after destroy: err=%v\n%s%s", err, out, errOut)
 	}
+}
+
+// herokuTail runs `heroku logs --tail`, waits for the backlog, calls act, and waits until a
+// line containing want arrives on the open stream.
+func herokuTail(t *testing.T, bin string, env *beratest.Env, home string, act func(), want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "logs", "--tail", "-a", "demo-app")
+	cmd.Dir = home
+	cmd.Env = append(os.Environ(),
+		"HOME="+home, "HEROKU_HOST="+env.APIURL, "HEROKU_API_KEY="+env.AdminKey,
+		"HEROKU_PARTICLEBOARD_URL="+env.APIURL, "HEROKU_DISABLE_AUTOUPDATE=1",
+		"DISABLE_TELEMETRY=true", "HEROKU_SKIP_NEW_VERSION_CHECK=true", "NO_COLOR=1", "FORCE_COLOR=0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); cmd.Wait() }()
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	acted := false
+	for line := range lines {
+		if !acted && strings.Contains(line, "Set A, B config vars") {
+			acted = true
+			act()
+		}
+		if acted && strings.Contains(line, want) {
+			return
+		}
+	}
+	t.Fatalf("heroku logs --tail ended before %q arrived", want)
 }

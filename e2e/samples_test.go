@@ -1,6 +1,9 @@
 package e2e_test
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,6 +34,41 @@ func TestSamples_EveryBuildpack(t *testing.T) {
 				t.Fatalf("push %s: %v\n%s", sample, err, out)
 			}
 			env.WaitBody(t, app, "/", body)
+
+			// Push a change and see it; roll back and see the old body, with no build.
+			changed := strings.Replace(body, "hello", "changed", 1)
+			dir := env.SampleApp(t, sample, app)
+			replaceInTree(t, dir, body, changed)
+			env.Commit(t, dir, "change the body")
+			if out, err := env.Push(t, dir, "+main:main"); err != nil || !strings.Contains(out, "Released v3") {
+				t.Fatalf("second push %s: %v\n%s", sample, err, out)
+			}
+			env.WaitBody(t, app, "/", changed)
+			if out, errOut, code := env.Bera(t, "", nil, "releases:rollback", "-a", app); code != 0 || !strings.Contains(out, "v2") {
+				t.Fatalf("rollback: %d %s %s", code, out, errOut)
+			}
+			env.WaitBody(t, app, "/", body)
+			if builds, _, _ := env.Bera(t, "", nil, "releases", "-a", app); !strings.Contains(builds, "Rollback to v2") {
+				t.Errorf("releases lack the rollback:\n%s", builds)
+			}
 		})
+	}
+}
+
+// replaceInTree replaces old with new in every regular file under dir (not .git).
+func replaceInTree(t *testing.T, dir, old, new string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(p, string(filepath.Separator)+".git"+string(filepath.Separator)) {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err == nil && strings.Contains(string(b), old) {
+			err = os.WriteFile(p, []byte(strings.ReplaceAll(string(b), old, new)), 0o644)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
