@@ -162,13 +162,14 @@ func TestWS_Events(t *testing.T) {
 		}
 	}
 
-	// A subscriber that never reads, then 60,000 log lines of 1 KB.
+	// A subscriber that never reads, then 20,000 log lines of 1 KB (20 MB: more than its
+	// event buffer and socket buffers hold).
 	slow := dialNeverRead(t, env, "live")
 	if _, errOut, code := env.Bera(t, "", nil, "ps:scale", "chatty=1", "-a", "live"); code != 0 {
 		t.Fatalf("ps:scale chatty: %s", errOut)
 	}
 	waitFor(t, "the reading subscriber to get every chatty line", func() bool {
-		return evs.index(0, ofType("log", map[string]any{"line": "chatty done 60000"})) >= 0
+		return evs.index(0, ofType("log", map[string]any{"line": "chatty done 20000"})) >= 0
 	})
 	n := 0
 	for _, e := range evs.snapshot() {
@@ -176,8 +177,8 @@ func TestWS_Events(t *testing.T) {
 			n++
 		}
 	}
-	if n != 60001 {
-		t.Errorf("the reading subscriber got %d chatty lines, want 60001", n)
+	if n != 20001 {
+		t.Errorf("the reading subscriber got %d chatty lines, want 20001", n)
 	}
 	if !strings.Contains(env.Stderr.String(), "events subscriber dropped: too slow") {
 		t.Error("the server did not log dropping the slow subscriber")
@@ -188,15 +189,15 @@ func TestWS_Events(t *testing.T) {
 	}
 }
 
-// chattyPy prints 60,000 lines of about 1 KB, 20,000 a second, then "chatty done 60000".
+// chattyPy prints 20,000 lines of about 1 KB, 4,000 a second, then "chatty done 20000".
 const chattyPy = `import sys, time
 pad = "x" * 1000
-for i in range(60000):
+for i in range(20000):
     sys.stdout.write("chatty %d %s\n" % (i, pad))
     if i % 1000 == 999:
         sys.stdout.flush()
         time.sleep(0.05)
-print("chatty done 60000", flush=True)
+print("chatty done 20000", flush=True)
 time.sleep(100000)
 `
 
