@@ -254,7 +254,7 @@ func TestE2E_MaintenanceScaleTLS(t *testing.T) {
 
 	ca := filepath.Join(e.DataDir, "ca.pem")
 	if _, err := os.Stat(ca); err != nil {
-		t.Skip("the server wrote no ca.pem; TLS on the API port is not available")
+		t.Fatal("the server wrote no ca.pem: TLS on the API port needs it")
 	}
 	https := "BERA_API_URL=" + strings.Replace(e.APIURL, "http://", "https://", 1)
 	if out := e.ok("", []string{https, "BERA_CA_CERT=" + ca}, "apps"); !strings.Contains(out, "misc-app") {
