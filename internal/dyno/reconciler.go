@@ -15,7 +15,8 @@ type Store interface {
 	App(ctx context.Context, idOrName string) (*bera.App, error)
 	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
 	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
-	ListReleases(ctx context.Context, appID string) ([]*bera.Release, error)
+	CurrentRelease(ctx context.Context, appID string) (*bera.Release, error)
+	Release(ctx context.Context, appID, idOrVersion string) (*bera.Release, error)
 }
 
 // Slugs makes a release's slug available as a directory for dynos.
@@ -184,17 +185,11 @@ func (r *Reconciler) pass(ctx context.Context, appID string) {
 
 // desired joins the formation with the current release. An app with no slug yet runs nothing.
 func (r *Reconciler) desired(ctx context.Context, appID string) ([]Desired, *bera.Release, error) {
-	rels, err := r.cfg.Store.ListReleases(ctx, appID)
+	cur, err := r.cfg.Store.CurrentRelease(ctx, appID)
 	if err != nil {
 		return nil, nil, err
 	}
-	var cur *bera.Release
-	for _, rel := range rels {
-		if rel.Current {
-			cur = rel
-		}
-	}
-	if cur == nil || cur.SlugID == "" {
+	if cur.SlugID == "" {
 		return nil, cur, nil
 	}
 	forms, err := r.cfg.Store.ListFormation(ctx, appID)

@@ -217,11 +217,7 @@ func (r *Reconciler) adoptFormation(ctx context.Context, t *tracked) {
 			t.Size, t.Command = f.Size, f.Command
 		}
 	}
-	if rels, err := r.cfg.Store.ListReleases(ctx, t.AppID); err == nil {
-		for _, rel := range rels {
-			if rel.ID == t.ReleaseID {
-				t.Version = rel.Version
-			}
-		}
+	if rel, err := r.cfg.Store.Release(ctx, t.AppID, t.ReleaseID); err == nil {
+		t.Version = rel.Version
 	}
 }

@@ -34,7 +34,7 @@ import (
 
 // Releases finds an app's current release. *store.Store satisfies it.
 type Releases interface {
-	ListReleases(ctx context.Context, appID string) ([]*bera.Release, error)
+	CurrentRelease(ctx context.Context, appID string) (*bera.Release, error)
 }
 
 // Slugs makes a release's slug available as a directory. *deploy.SlugDirs satisfies it.
@@ -185,15 +185,9 @@ func (m *Manager) prepare(ctx context.Context, app *bera.App, o Options) (*run, 
 
 // current returns the app's current release and its slug directory.
 func (m *Manager) current(ctx context.Context, appID string) (*bera.Release, string, error) {
-	rels, err := m.cfg.Releases.ListReleases(ctx, appID)
-	if err != nil {
+	cur, err := m.cfg.Releases.CurrentRelease(ctx, appID)
+	if err != nil && bera.ErrorCode(err) != bera.ENotFound {
 		return nil, "", err
-	}
-	var cur *bera.Release
-	for _, rel := range rels {
-		if rel.Current {
-			cur = rel
-		}
 	}
 	if cur == nil || cur.SlugID == "" {
 		return nil, "", bera.Errorf(bera.EInvalid, "This app has no code yet: deploy it with git push before running a one-off dyno.")

@@ -22,7 +22,15 @@ import (
 // releases is one app's release list: a fake, as the store has its own suite.
 type releases []*bera.Release
 
-func (r releases) ListReleases(context.Context, string) ([]*bera.Release, error) { return r, nil }
+// CurrentRelease returns the release marked current, as the store does.
+func (r releases) CurrentRelease(context.Context, string) (*bera.Release, error) {
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i].Current {
+			return r[i], nil
+		}
+	}
+	return nil, bera.NotFound("release")
+}
 
 // slugDir serves every slug from one directory.
 type slugDir string

@@ -117,6 +117,21 @@ func (s *Store) ListReleases(ctx context.Context, appID string) ([]*bera.Release
 	return rels, nil
 }
 
+// CurrentRelease returns the app's current release: the newest succeeded one, with only its
+// own config snapshot opened. ENotFound "release" when there is none.
+func (s *Store) CurrentRelease(ctx context.Context, appID string) (*bera.Release, error) {
+	row := s.r.QueryRowContext(ctx, s.q("SELECT "+releaseColumns+"1"+releaseFrom+
+		" WHERE r.app_id = ? AND r.status = ? ORDER BY r.version DESC LIMIT 1"), appID, bera.ReleaseSucceeded)
+	rel, err := s.scanRelease(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bera404("release")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get current release: %w", err)
+	}
+	return rel, nil
+}
+
 // scanRelease reads the columns of releaseColumns and opens the config snapshot.
 func (s *Store) scanRelease(sc scanner) (*bera.Release, error) {
 	var r bera.Release
