@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kingvon-ke/bera/internal/beratest"
 )
 
 // appPy is the test slug's program. "serve" listens on $PORT, prints "listening" and, for
@@ -56,8 +58,5 @@ func MustSlug(tb testing.TB) string {
 // Skip skips the test naming the install command, or fails it when CI=true.
 func Skip(tb testing.TB, install string) {
 	tb.Helper()
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("missing dependency; install with: %s", install)
-	}
-	tb.Skipf("missing dependency; install with: %s", install)
+	beratest.Missing(tb, "missing dependency; install with: "+install)
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/kingvon-ke/bera/internal/build"
+
+	"github.com/kingvon-ke/bera/internal/beratest"
 )
 
 // appsDir holds the sample apps.
@@ -24,10 +26,7 @@ const appsDir = "../../../../testdata/apps"
 func need(t testing.TB, path, install string) {
 	t.Helper()
 	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is missing: %s", path, install)
-		}
-		t.Skipf("%s is missing; install with: %s", path, install)
+		beratest.Missing(t, path+" is missing; install with: "+install)
 	}
 }
 
