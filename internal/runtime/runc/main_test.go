@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +25,7 @@ var testSubnet = netip.MustParsePrefix("10.87.0.0/16")
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if runc.Available() == nil {
-		if left := leftovers(); len(left) > 0 {
+		if left := runc.Leftovers(testPrefix, testBridge); len(left) > 0 {
 			fmt.Fprintf(os.Stderr, "runc tests left behind:\n  %s\n", strings.Join(left, "\n  "))
 			code = 1
 		}
@@ -35,31 +34,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// leftovers lists the test's containers' traces: namespaces, bridge ports, cgroups, processes.
-func leftovers() []string {
-	var left []string
-	if names, err := os.ReadDir("/var/run/netns"); err == nil {
-		for _, n := range names {
-			if strings.HasPrefix(n.Name(), testPrefix) {
-				left = append(left, "netns "+n.Name())
-			}
-		}
-	}
-	ports, _ := filepath.Glob("/sys/class/net/" + testBridge + "/brif/*")
-	for _, p := range ports {
-		left = append(left, "veth "+filepath.Base(p))
-	}
-	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/bera/" + testPrefix + "*")
-	left = append(left, cgroups...)
-	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, f := range cmdlines {
-		if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), "\x00"+testPrefix) {
-			left = append(left, "process "+strings.ReplaceAll(string(b), "\x00", " "))
-		}
-	}
-	return left
 }
 
 // Require skips the test without runc, ip and nft (fails it under CI=true).

@@ -24,7 +24,7 @@ var testSubnet = netip.MustParsePrefix("10.86.0.0/16")
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if runc.Available() == nil {
-		if left := leftovers(); len(left) > 0 {
+		if left := runc.Leftovers(testPrefix, testBridge); len(left) > 0 {
 			fmt.Fprintf(os.Stderr, "build sandbox tests left behind:\n  %s\n", strings.Join(left, "\n  "))
 			code = 1
 		}
@@ -33,34 +33,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// leftovers lists the traces of the tests' containers: namespaces, bridge ports, cgroups,
-// processes.
-func leftovers() []string {
-	var left []string
-	if names, err := os.ReadDir("/var/run/netns"); err == nil {
-		for _, n := range names {
-			if strings.HasPrefix(n.Name(), testPrefix) {
-				left = append(left, "netns "+n.Name())
-			}
-		}
-	}
-	ports, _ := filepath.Glob("/sys/class/net/" + testBridge + "/brif/*")
-	for _, p := range ports {
-		left = append(left, "veth "+filepath.Base(p))
-	}
-	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/bera/" + testPrefix + "*")
-	left = append(left, cgroups...)
-	v2, _ := filepath.Glob("/sys/fs/cgroup/bera/" + testPrefix + "*")
-	left = append(left, v2...)
-	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, f := range cmdlines {
-		if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), "\x00"+testPrefix) {
-			left = append(left, "process "+strings.ReplaceAll(string(b), "\x00", " "))
-		}
-	}
-	return left
 }
 
 // newRuntime returns a runc runtime on the tests' bridge (skipping without runc, failing
