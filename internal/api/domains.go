@@ -179,7 +179,7 @@ func (s *Server) handleDomainCreate(w http.ResponseWriter, r *http.Request) erro
 	if err := ds.CreateDomain(r.Context(), d); err != nil {
 		return err
 	}
-	s.logApp(app.ID, "Add "+host+" domain by "+bera.UserFrom(r.Context()).Email)
+	s.logf(r, app.ID, "Add "+host+" domain")
 	return writeJSON(w, http.StatusCreated, s.toDomain(app, d, eps))
 }
 
@@ -199,13 +199,6 @@ func (s *Server) handleDomainDelete(w http.ResponseWriter, r *http.Request) erro
 	if err := ds.DeleteDomain(r.Context(), app.ID, d.ID); err != nil {
 		return err
 	}
-	s.logApp(app.ID, "Remove "+d.Hostname+" domain by "+bera.UserFrom(r.Context()).Email)
+	s.logf(r, app.ID, "Remove "+d.Hostname+" domain")
 	return writeJSON(w, http.StatusOK, s.toDomain(app, d, nil))
-}
-
-// logApp writes a platform line to the app's log stream when the server has one.
-func (s *Server) logApp(appID, msg string) {
-	if s.cfg.Log != nil {
-		s.cfg.Log(appID, msg)
-	}
 }

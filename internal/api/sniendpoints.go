@@ -131,7 +131,7 @@ func (s *Server) handleSNIEndpointCreate(w http.ResponseWriter, r *http.Request)
 	if err := ds.CreateEndpoint(r.Context(), ep); err != nil {
 		return err
 	}
-	s.logApp(app.ID, "Add SSL certificate "+ep.Name+" by "+bera.UserFrom(r.Context()).Email)
+	s.logf(r, app.ID, "Add SSL certificate "+ep.Name)
 	return s.writeEndpoint(w, r, ds, app, ep, http.StatusCreated)
 }
 
@@ -174,7 +174,7 @@ func (s *Server) handleSNIEndpointDelete(w http.ResponseWriter, r *http.Request)
 	if err := ds.DeleteEndpoint(r.Context(), app.ID, ep.ID); err != nil {
 		return err
 	}
-	s.logApp(app.ID, "Remove SSL certificate "+ep.Name+" by "+bera.UserFrom(r.Context()).Email)
+	s.logf(r, app.ID, "Remove SSL certificate "+ep.Name)
 	return writeJSON(w, http.StatusOK, toEndpoint(app, ep, nil))
 }
 
