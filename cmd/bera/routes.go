@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/kingvon-ke/bera"
 	"log/slog"
 	"time"
 
@@ -28,14 +29,11 @@ func (s *routeSync) app(appID string) {
 		s.router.Remove(appID)
 		return
 	}
-	up, crashed := s.rec.Backends(appID)
 	custom, err := s.customHosts(context.Background(), app.ID)
 	if err != nil {
 		s.log.Error("list domains for route", "app", app.Name, "err", err)
 	}
-	rt := router.Route{AppID: app.ID, AppName: app.Name, Hosts: append([]string{app.Name + "." + s.domain}, custom[app.ID]...),
-		Maintenance: app.Maintenance, Crashed: crashed, Backends: backends(up)}
-	if err := s.router.Upsert(rt); err != nil {
+	if err := s.router.Upsert(s.route(app, custom[app.ID])); err != nil {
 		s.log.Error("update route", "app", app.Name, "err", err)
 	}
 }
@@ -67,9 +65,7 @@ func (s *routeSync) rebuild(ctx context.Context) {
 	}
 	routes := make([]router.Route, 0, len(apps))
 	for _, app := range apps {
-		up, crashed := s.rec.Backends(app.ID)
-		routes = append(routes, router.Route{AppID: app.ID, AppName: app.Name, Hosts: append([]string{app.Name + "." + s.domain}, custom[app.ID]...),
-			Maintenance: app.Maintenance, Crashed: crashed, Backends: backends(up)})
+		routes = append(routes, s.route(app, custom[app.ID]))
 	}
 	t, err := router.NewTable(routes)
 	if err != nil {
@@ -77,6 +73,14 @@ func (s *routeSync) rebuild(ctx context.Context) {
 		return
 	}
 	s.router.SetTable(t)
+}
+
+// route is an app's entry in the host table: APP.DOMAIN and its custom domains, with its up
+// web dynos.
+func (s *routeSync) route(app *bera.App, custom []string) router.Route {
+	up, crashed := s.rec.Backends(app.ID)
+	return router.Route{AppID: app.ID, AppName: app.Name, Hosts: append([]string{app.Name + "." + s.domain}, custom...),
+		Maintenance: app.Maintenance, Crashed: crashed, Backends: backends(up)}
 }
 
 func backends(up []dyno.Backend) []router.Backend {
