@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -20,7 +21,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "router", "backend or router")
+	mode := flag.String("mode", "router", "backend, router (the plain-HTTP front end) or router-std (the net/http server, as on HTTPS)")
 	listen := flag.String("listen", "127.0.0.1:18082", "address to listen on")
 	backend := flag.String("backend", "127.0.0.1:18081", "router mode: the backend's address")
 	host := flag.String("host", "bench.localhost", "router mode: the app's host name")
@@ -46,11 +47,14 @@ func main() {
 
 // run serves the chosen mode on listen until ctx ends.
 func run(ctx context.Context, mode, listen, backend, host string) error {
-	var srv *http.Server
+	var srv interface {
+		Serve(net.Listener) error
+		Close() error
+	}
 	switch mode {
 	case "backend":
-		srv = &http.Server{Addr: listen, Handler: http.HandlerFunc(hello)}
-	case "router":
+		srv = &http.Server{Handler: http.HandlerFunc(hello)}
+	case "router", "router-std":
 		r := router.New(router.Config{Logger: slog.Default()})
 		tbl, err := router.NewTable([]router.Route{{
 			AppID: "bench", AppName: "bench", Hosts: []string{host},
@@ -61,7 +65,11 @@ func run(ctx context.Context, mode, listen, backend, host string) error {
 		}
 		r.SetTable(tbl)
 		defer r.Close()
-		srv = r.NewServer(listen)
+		if mode == "router-std" {
+			srv = r.NewServer(listen)
+		} else {
+			srv = r.NewFrontend(listen)
+		}
 	default:
 		return fmt.Errorf("unknown mode %q", mode)
 	}
@@ -69,7 +77,11 @@ func run(ctx context.Context, mode, listen, backend, host string) error {
 		<-ctx.Done()
 		srv.Close()
 	}()
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+	ln, err := router.Listen(ctx, listen)
+	if err != nil {
+		return err
+	}
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve %s: %w", mode, err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -50,12 +51,27 @@ func (s *sink) next(tb testing.TB) string {
 // env is a router behind a real HTTP server on loopback.
 type env struct {
 	router *router.Router
-	front  *httptest.Server
+	front  *frontServer
 	sink   *sink
 }
 
+// frontServer is the server in front of a test's router.
+type frontServer struct {
+	URL      string
+	Listener net.Listener
+	client   *http.Client
+}
+
+// Client returns a client for the front server.
+func (f *frontServer) Client() *http.Client { return f.client }
+
+// stdFront reports whether tb runs under TestStdServer, which runs tests against the
+// net/http server (the HTTPS listener's) instead of the Frontend.
+func stdFront(tb testing.TB) bool { return strings.Contains(tb.Name(), "StdServer/") }
+
 // MustRouter starts a router with cfg (Sink and Metrics are set to a collector) serving
-// routes, and an HTTP server in front of it.
+// routes, and its Frontend on loopback in front of it (or, under TestStdServer, the
+// net/http server).
 func MustRouter(tb testing.TB, cfg router.Config, routes ...router.Route) *env {
 	tb.Helper()
 	s := newSink()
@@ -66,11 +82,22 @@ func MustRouter(tb testing.TB, cfg router.Config, routes ...router.Route) *env {
 		tb.Fatal(err)
 	}
 	r.SetTable(tbl)
-	front := httptest.NewUnstartedServer(r)
-	front.Config = r.NewServer("")
-	front.Start()
-	tb.Cleanup(func() { front.Close(); r.Close() })
-	return &env{router: r, front: front, sink: s}
+	if stdFront(tb) {
+		srv := httptest.NewUnstartedServer(r)
+		srv.Config = r.NewServer("")
+		srv.Start()
+		tb.Cleanup(func() { srv.Close(); r.Close() })
+		return &env{router: r, front: &frontServer{URL: srv.URL, Listener: srv.Listener, client: srv.Client()}, sink: s}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := r.NewFrontend(ln.Addr().String())
+	go f.Serve(ln)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	tb.Cleanup(func() { client.CloseIdleConnections(); f.Close(); r.Close() })
+	return &env{router: r, front: &frontServer{URL: "http://" + ln.Addr().String(), Listener: ln, client: client}, sink: s}
 }
 
 // MustBackend starts an httptest backend running h and returns its address.

@@ -1,21 +1,14 @@
 package router
 
 import (
-	"bufio"
-	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 )
 
-// The fast path: requests without a body and without an upgrade (nearly all GETs) are sent
-// over the router's own keep-alive connections from the handler's goroutine, which saves
-// http.Transport's two goroutine hand-offs per request. Framing is still the standard
-// library's (Request.Write, ReadResponse). Everything else uses http.Transport.
+// The front end's keep-alive connections to dynos (front.go). The slow path uses
+// http.Transport's own pool instead.
 
 // maxResponseHeaderBytes bounds what a dyno may send before its response body.
 const maxResponseHeaderBytes = 1 << 20
@@ -23,13 +16,11 @@ const maxResponseHeaderBytes = 1 << 20
 // idleConnTimeout is how long a keep-alive connection to a dyno may sit unused.
 const idleConnTimeout = 90 * time.Second
 
+// backendBufSize is the read buffer of a connection to a dyno; it grows for a larger head.
+const backendBufSize = 16 << 10
+
 // errHeaderTooLarge is returned for a dyno's response headers over maxResponseHeaderBytes.
 var errHeaderTooLarge = errors.New("response headers too large")
-
-// fastPath reports whether req can use the router's own connections.
-func fastPath(req *http.Request) bool {
-	return req.Body == nil && req.Header.Get("Upgrade") == ""
-}
 
 // connPool keeps idle keep-alive connections to one backend, most recently used last.
 type connPool struct {
@@ -38,27 +29,57 @@ type connPool struct {
 	closed bool
 }
 
-// backendConn is one HTTP/1.1 connection to a dyno.
+// backendConn is one HTTP/1.1 connection to a dyno with its read buffer: buf[r:w] is read
+// from the dyno and not yet relayed.
 type backendConn struct {
 	conn      net.Conn
-	br        *bufio.Reader
-	bw        *bufio.Writer
-	nread     int64 // bytes read from conn
-	limit     int64 // read limit while reading headers; 0 for none
+	buf       []byte
+	r, w      int
+	nread     int64 // bytes read from conn in all
+	rd        lazyDeadline
 	idleSince time.Time
 }
 
-// Read implements io.Reader for the buffered reader, counting and limiting bytes.
-func (c *backendConn) Read(p []byte) (int, error) {
-	if c.limit > 0 && c.nread >= c.limit {
-		return 0, errHeaderTooLarge
-	}
-	n, err := c.conn.Read(p)
-	c.nread += int64(n)
-	return n, err
+// newBackendConn wraps a freshly dialed connection.
+func newBackendConn(conn net.Conn) *backendConn {
+	return &backendConn{conn: conn, buf: make([]byte, backendBufSize)}
 }
 
-// get returns an idle connection (reused=true) or nil.
+// buffered returns the bytes read and not yet consumed.
+func (c *backendConn) buffered() []byte { return c.buf[c.r:c.w] }
+
+// fill reads more from the dyno, first making room at the end of the buffer: it moves the
+// unread bytes to the front, or grows the buffer up to limit. The read ends at deadline.
+func (c *backendConn) fill(deadline time.Time, limit int) error {
+	if c.r == c.w {
+		c.r, c.w = 0, 0
+	}
+	if c.w == len(c.buf) {
+		switch {
+		case c.r > 0:
+			c.w = copy(c.buf, c.buf[c.r:c.w])
+			c.r = 0
+		case len(c.buf) < limit:
+			grown := make([]byte, min(2*len(c.buf), limit))
+			c.w = copy(grown, c.buf[c.r:c.w])
+			c.r, c.buf = 0, grown
+		default:
+			return errHeaderTooLarge
+		}
+	}
+	if err := c.rd.set(c.conn.SetReadDeadline, deadline); err != nil {
+		return err
+	}
+	n, err := c.conn.Read(c.buf[c.w:])
+	c.w += n
+	c.nread += int64(n)
+	if n > 0 {
+		return nil
+	}
+	return err
+}
+
+// get returns an idle connection, or nil.
 func (p *connPool) get() *backendConn {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -96,123 +117,25 @@ func (p *connPool) close() {
 	p.idle = nil
 }
 
-// fastRoundTrip sends a bodyless request to u over a pooled connection. A reused
-// connection that the dyno had already closed is retried once on a new one, as
-// http.Transport does, when nothing at all was read from it.
-func (r *Router) fastRoundTrip(st *state, u *Upstream, req *http.Request) (*http.Response, error) {
-	for {
-		c := u.pool.get()
-		reused := c != nil
-		if !reused {
-			var err error
-			if c, err = r.dialBackend(st, u.Addr); err != nil {
-				return nil, err
-			}
-		}
-		before := c.nread
-		res, err := r.exchange(st, u, c, req)
-		if err == nil {
-			return res, nil
-		}
-		c.conn.Close()
-		if !reused || c.nread > before || st.Err() != nil {
-			return nil, err
-		}
+// deadlineSlack is how late a lazily set deadline may fire.
+const deadlineSlack = time.Second
+
+// lazyDeadline sets a connection deadline only when the one already set is not within
+// deadlineSlack after the wanted time, so a busy keep-alive connection re-arms its timer
+// about once a second rather than on every request. Timeouts fire up to deadlineSlack late.
+type lazyDeadline struct{ at time.Time }
+
+// set makes sure the deadline is between want and want+deadlineSlack.
+func (d *lazyDeadline) set(setter func(time.Time) error, want time.Time) error {
+	if late := d.at.Sub(want); late >= 0 && late <= deadlineSlack {
+		return nil
 	}
+	d.at = want.Add(deadlineSlack / 2)
+	return setter(d.at)
 }
 
-// dialBackend connects to addr and records the connect time.
-func (r *Router) dialBackend(st *state, addr string) (*backendConn, error) {
-	start := time.Now()
-	conn, err := r.dialer.DialContext(st, "tcp", addr)
-	st.connect.Store(int64(time.Since(start)))
-	if err != nil {
-		return nil, err
-	}
-	c := &backendConn{conn: conn}
-	c.br = bufio.NewReaderSize(c, 16<<10)
-	c.bw = bufio.NewWriterSize(conn, 8<<10)
-	return c, nil
-}
-
-// exchange writes req on c and reads the response headers. Cancelling st unblocks it by
-// expiring the connection's deadline.
-func (r *Router) exchange(st *state, u *Upstream, c *backendConn, req *http.Request) (*http.Response, error) {
-	stop := context.AfterFunc(st, func() { c.conn.SetDeadline(time.Unix(1, 0)) }) //nolint:errcheck // best effort
-	c.limit = c.nread + maxResponseHeaderBytes
-	if err := req.Write(c.bw); err != nil {
-		stop()
-		return nil, fmt.Errorf("write request: %w", err)
-	}
-	if err := c.bw.Flush(); err != nil {
-		stop()
-		return nil, fmt.Errorf("write request: %w", err)
-	}
-	res, err := readFinalResponse(c.br, req)
-	c.limit = 0
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	res.Body = &pooledBody{rc: res.Body, c: c, pool: &u.pool, max: r.cfg.MaxIdleConnsPerBackend, stop: stop, keep: !res.Close}
-	return res, nil
-}
-
-// readFinalResponse reads a response, skipping informational (1xx) ones except 101.
-func readFinalResponse(br *bufio.Reader, req *http.Request) (*http.Response, error) {
-	for {
-		res, err := http.ReadResponse(br, req)
-		if err != nil {
-			return nil, fmt.Errorf("read response: %w", err)
-		}
-		if res.StatusCode >= 200 || res.StatusCode < 100 || res.StatusCode == http.StatusSwitchingProtocols {
-			return res, nil
-		}
-	}
-}
-
-// pooledBody is a fast-path response body. Read to its end, it hands the connection back to
-// the pool; closed early, it closes the connection.
-type pooledBody struct {
-	rc   io.ReadCloser
-	c    *backendConn
-	pool *connPool
-	max  int
-	stop func() bool
-	keep bool
-	done bool
-}
-
-// Read implements io.Reader.
-func (b *pooledBody) Read(p []byte) (int, error) {
-	if b.done {
-		return 0, io.EOF
-	}
-	n, err := b.rc.Read(p)
-	if err == io.EOF {
-		b.finish(true)
-	} else if err != nil {
-		b.finish(false)
-	}
-	return n, err
-}
-
-// Close implements io.Closer.
-func (b *pooledBody) Close() error {
-	b.finish(false)
-	return nil
-}
-
-// finish releases the connection once: back to the pool after a clean end, closed otherwise.
-func (b *pooledBody) finish(clean bool) {
-	if b.done {
-		return
-	}
-	b.done = true
-	// If the cancel hook already ran, the connection's deadline is spoiled.
-	if b.stop() && clean && b.keep {
-		b.pool.put(b.c, b.max)
-		return
-	}
-	b.c.conn.Close()
+// expire makes the next read or write fail at once.
+func (d *lazyDeadline) expire(setter func(time.Time) error) {
+	d.at = time.Unix(1, 0)
+	setter(d.at) //nolint:errcheck // the connection is being given up anyway
 }

@@ -79,20 +79,15 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	var tried []*Upstream
 	err := errNoBackend
 	for range t.r.cfg.Attempts {
-		u := st.pick(tried)
+		u := st.r.pick(st.entry, tried)
 		if u == nil {
 			break
 		}
 		st.up, st.dyno, st.rtStart = u, u.Dyno, time.Now()
 		st.connect.Store(0)
 		req.URL.Host = u.Addr
-		var res *http.Response
-		if fastPath(req) {
-			res, err = t.r.fastRoundTrip(st, u, req)
-		} else {
-			res, err = t.r.transport.RoundTrip(req)
-		}
-		if err == nil {
+		res, rtErr := t.r.transport.RoundTrip(req)
+		if err = rtErr; err == nil {
 			st.gotResponse(res)
 			return res, nil
 		}
@@ -106,9 +101,10 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, err
 }
 
-// pick selects and acquires a backend not in tried, or returns nil if none is left.
-func (st *state) pick(tried []*Upstream) *Upstream {
-	ups := st.entry.ups
+// pick selects and acquires one of e's backends not in tried, or returns nil if none is
+// left.
+func (r *Router) pick(e *entry, tried []*Upstream) *Upstream {
+	ups := e.ups
 	for {
 		if len(tried) > 0 {
 			ups = without(ups, tried)
@@ -116,7 +112,7 @@ func (st *state) pick(tried []*Upstream) *Upstream {
 		if len(ups) == 0 {
 			return nil
 		}
-		u := ups[st.r.cfg.Selector.Select(ups)]
+		u := ups[r.cfg.Selector.Select(ups)]
 		if u.acquire() {
 			return u
 		}

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -129,6 +130,22 @@ func (t *Table) lookup(host string) *entry {
 		return nil
 	}
 	return t.hosts["*"+host[dot:]]
+}
+
+// lookupBytes is lookup for a normalized host held in a byte slice. An exact match does not
+// allocate.
+func (t *Table) lookupBytes(host []byte) *entry {
+	if t == nil || len(host) == 0 {
+		return nil
+	}
+	if e, ok := t.hosts[string(host)]; ok {
+		return e
+	}
+	dot := bytes.IndexByte(host, '.')
+	if dot <= 0 {
+		return nil
+	}
+	return t.hosts["*"+string(host[dot:])]
 }
 
 // NormalizeHost turns a Host header value into a table key: lower case, without port and

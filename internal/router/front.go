@@ -1,0 +1,252 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Frontend serves the router over plain HTTP/1.1 (--router-listen). Its fast path handles
+// the requests nearly all traffic is made of, GETs and other bodyless requests to a known
+// app with up dynos, byte for byte on the connection's goroutine without net/http's request
+// objects. Everything else (bodies, upgrades, HTTP/1.0, error pages, unusual syntax) is
+// handed, with its connection and the bytes already read, to Slow: a net/http server for
+// the same Router, which keeps the connection from then on.
+//
+// Both paths forward the same headers, keep the same log line and error codes, and are
+// tested against each other.
+type Frontend struct {
+	// Slow serves the requests the fast path hands over. NewFrontend sets it to
+	// Router.NewServer; wrap its Handler to add behaviour (ACME challenges, redirects).
+	Slow *http.Server
+	// Divert, when set, is asked with each request's normalized host (valid only during
+	// the call): true hands the request to Slow. Requests for ACME HTTP-01 challenges
+	// always go there.
+	Divert func(host []byte) bool
+
+	r      *Router
+	slowLn *handoffListener
+	once   sync.Once
+	closed atomic.Bool
+
+	mu    sync.Mutex // guards the following
+	lns   map[net.Listener]struct{}
+	conns map[*frontConn]struct{}
+}
+
+// NewFrontend returns the plain-HTTP front end of r; addr is only reported by Slow.
+func (r *Router) NewFrontend(addr string) *Frontend {
+	return &Frontend{
+		Slow:   r.NewServer(addr),
+		r:      r,
+		slowLn: newHandoffListener(),
+		lns:    map[net.Listener]struct{}{},
+		conns:  map[*frontConn]struct{}{},
+	}
+}
+
+// Serve accepts connections on ln until Shutdown or Close, after which it returns
+// http.ErrServerClosed.
+func (f *Frontend) Serve(ln net.Listener) error {
+	f.once.Do(func() { go f.Slow.Serve(f.slowLn) }) //nolint:errcheck // ends with Shutdown
+	if !f.track(ln) {
+		ln.Close()
+		return http.ErrServerClosed
+	}
+	defer f.untrack(ln)
+	var backoff time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if f.closed.Load() {
+				return http.ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				f.r.logger.Warn("accept", "err", err, "retry_in", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		c := newFrontConn(f, conn)
+		if !f.add(c) {
+			conn.Close()
+			continue
+		}
+		go c.serve()
+	}
+}
+
+// Shutdown stops accepting, closes idle connections, and waits for the requests in flight
+// (on both paths) until ctx ends.
+func (f *Frontend) Shutdown(ctx context.Context) error {
+	f.closed.Store(true)
+	f.closeListeners()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !f.closeIdle() {
+		select {
+		case <-ctx.Done():
+			f.Slow.Shutdown(ctx) //nolint:errcheck // ctx's error is returned
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	f.slowLn.Close()
+	return f.Slow.Shutdown(ctx)
+}
+
+// Close closes the listeners and every connection at once.
+func (f *Frontend) Close() error {
+	f.closed.Store(true)
+	f.closeListeners()
+	f.mu.Lock()
+	for c := range f.conns {
+		c.conn.Close()
+	}
+	f.mu.Unlock()
+	f.slowLn.Close()
+	return f.Slow.Close()
+}
+
+// track registers a listener, unless the front end is closed.
+func (f *Frontend) track(ln net.Listener) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed.Load() {
+		return false
+	}
+	f.lns[ln] = struct{}{}
+	return true
+}
+
+func (f *Frontend) untrack(ln net.Listener) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.lns, ln)
+}
+
+func (f *Frontend) closeListeners() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for ln := range f.lns {
+		ln.Close()
+	}
+}
+
+// add registers a connection, unless the front end is closed.
+func (f *Frontend) add(c *frontConn) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed.Load() {
+		return false
+	}
+	f.conns[c] = struct{}{}
+	return true
+}
+
+// remove forgets a connection that closed or was handed over.
+func (f *Frontend) remove(c *frontConn) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.conns, c)
+}
+
+// closeIdle closes the connections waiting for a request and reports whether none is left.
+func (f *Frontend) closeIdle() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		if c.state.CompareAndSwap(connIdle, connClosing) {
+			c.conn.Close()
+		}
+	}
+	return len(f.conns) == 0
+}
+
+// handoff gives conn, whose first bytes were already read into pre, to the slow path.
+func (f *Frontend) handoff(conn net.Conn, pre []byte) {
+	pc := &prefixConn{Conn: conn, pre: append([]byte(nil), pre...)}
+	select {
+	case f.slowLn.conns <- pc:
+	case <-f.slowLn.done:
+		conn.Close()
+	}
+}
+
+// handoffListener is the slow path's listener: it accepts the connections the fast path
+// hands over.
+type handoffListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newHandoffListener() *handoffListener {
+	return &handoffListener{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+// Accept implements net.Listener.
+func (l *handoffListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close implements net.Listener.
+func (l *handoffListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+// Addr implements net.Listener.
+func (l *handoffListener) Addr() net.Addr { return handoffAddr{} }
+
+// handoffAddr is the address of the handoff listener.
+type handoffAddr struct{}
+
+func (handoffAddr) Network() string { return "handoff" }
+func (handoffAddr) String() string  { return "handoff" }
+
+// prefixConn is a connection whose first bytes, already read by the fast path, are read
+// again from pre.
+type prefixConn struct {
+	net.Conn
+	pre []byte
+}
+
+// Read implements net.Conn.
+func (c *prefixConn) Read(p []byte) (int, error) {
+	if len(c.pre) > 0 {
+		n := copy(p, c.pre)
+		c.pre = c.pre[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+// CloseWrite lets net/http half-close the connection, as it does with a *net.TCPConn.
+func (c *prefixConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// Listen returns a TCP listener for the Frontend. Its connections get no TCP keep-alive
+// probes, which saves two system calls per accepted connection: Config.IdleTimeout already
+// ends connections that stay silent.
+func Listen(ctx context.Context, addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	return lc.Listen(ctx, "tcp", addr)
+}
