@@ -128,8 +128,8 @@ func runServer(ctx context.Context, args []string) error {
 	log.Info("bera server started", "listen", ln.Addr().String(), "data", cfg.Data, "database", st.Dialect(),
 		"domain", cfg.Domain, "runtime", runtimeName(rt))
 
-	routerSrv := rtr.NewServer(cfg.RouterListen)
-	routerLn, err := net.Listen("tcp", cfg.RouterListen)
+	routerSrv := rtr.NewFrontend(cfg.RouterListen)
+	routerLn, err := router.Listen(ctx, cfg.RouterListen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.RouterListen, err)
 	}

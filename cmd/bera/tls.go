@@ -95,10 +95,14 @@ func loadRoots(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// start wraps the HTTP router server's handler (challenges, redirect) and adds the
-// certificate loops and, with --router-tls-listen, the HTTPS router server to g.
-func (t *appTLS) start(ctx context.Context, g *errgroup.Group, rtr *router.Router, httpSrv *http.Server) {
-	httpSrv.Handler = t.httpHandler(httpSrv.Handler)
+// start wraps the plain-HTTP router's slow path (challenges, redirect), diverts the hosts
+// to redirect to it, and adds the certificate loops and, with --router-tls-listen, the
+// HTTPS router server to g.
+func (t *appTLS) start(ctx context.Context, g *errgroup.Group, rtr *router.Router, front *router.Frontend) {
+	front.Slow.Handler = t.httpHandler(front.Slow.Handler)
+	if t.ln != nil {
+		front.Divert = func(host []byte) bool { return (*t.redirect.Load())[string(host)] }
+	}
 	g.Go(func() error { return t.reload(ctx) })
 	if t.acme != nil {
 		g.Go(func() error { return t.acme.Run(ctx) })

@@ -1,17 +1,25 @@
 // Package router is Bera's HTTP routing mesh: it maps a request's Host to an app's route,
-// balances it over the app's up web dynos through one httputil.ReverseProxy, answers with
-// Heroku's H-code error pages when it cannot, and reports one Heroku-format router log line
-// and one metrics observation per request.
+// balances it over the app's up web dynos, answers with Heroku's H-code error pages when it
+// cannot, and reports one Heroku-format router log line and one metrics observation per
+// request.
 //
 // The host table is an immutable snapshot swapped behind an atomic pointer, so request
 // lookups take no lock. The dyno reconciler feeds it, either whole (SetTable) or
 // incrementally (Upsert, Remove, AddBackend, RemoveBackend), and drains a backend's
 // in-flight requests with Drain before it stops the dyno.
 //
-// Requests without a body or upgrade (most GETs) go over the router's own keep-alive
-// connections to dynos (pool.go), read and written on the handler's goroutine; the others go
-// through an http.Transport. Both use the standard library's HTTP/1.1 framing.
+// Two servers share one Router:
 //
-// The router does no TLS itself: put an *http.Server with a TLSConfig in front of the same
-// *Router (see NewServer); the router reads r.TLS to report protocol=https.
+//   - Frontend (front.go, frontconn.go, h1.go) serves plain HTTP/1.1. Its fast path relays
+//     bodyless requests to known apps byte for byte, over the router's own keep-alive
+//     connections to dynos (pool.go), on the connection's goroutine: no request objects, no
+//     per-request allocation without a log sink. Anything else is handed, with its
+//     connection, to a net/http server for the same Router.
+//   - The net/http path (ServeHTTP, proxy.go) is one httputil.ReverseProxy over an
+//     http.Transport. It serves HTTPS and HTTP/2 (see NewServer, with a TLSConfig), request
+//     bodies, WebSocket upgrades, error pages and whatever the fast path turns down.
+//
+// Both paths forward the same headers and emit the same codes and log lines; the tests run
+// against both (TestStdServer), and FuzzFrontend checks that a dyno only ever sees requests
+// net/http reads from the same bytes.
 package router

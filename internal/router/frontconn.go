@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -353,7 +354,7 @@ func (c *frontConn) readResponseHead(x *exchange, bc *backendConn) (err error) {
 			if w == nil && watchAt.Before(deadline) {
 				wait = watchAt
 			}
-			err := bc.fill(wait, maxResponseHeaderBytes)
+			err := c.fillHead(bc, w, wait)
 			if w == nil && wait.Equal(watchAt) && errors.Is(err, os.ErrDeadlineExceeded) {
 				w = c.watch(bc)
 				continue
@@ -378,6 +379,25 @@ func (c *frontConn) readResponseHead(x *exchange, bc *backendConn) (err error) {
 	}
 }
 
+// fillHead reads more of a response head from bc until wait. While the client is watched
+// (w not nil), the deadline is set under the watch's lock, so a hang-up noticed meanwhile
+// is never overwritten by a later deadline.
+func (c *frontConn) fillHead(bc *backendConn, w *clientWatch, wait time.Time) error {
+	if w == nil {
+		return bc.fill(wait, maxResponseHeaderBytes)
+	}
+	w.mu.Lock()
+	err := bc.prepare(wait, maxResponseHeaderBytes)
+	if w.gone {
+		err = errClientGone
+	}
+	w.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return bc.read()
+}
+
 // clientWatch is a read on the client connection while the router waits for a slow dyno:
 // it ends with the client's next bytes (kept), or with the client gone, which cuts the wait
 // for the dyno short.
@@ -385,6 +405,7 @@ type clientWatch struct {
 	done chan struct{}
 	buf  [1024]byte
 	n    int
+	mu   sync.Mutex // guards gone, and the dyno connection's deadline while watching
 	gone bool
 }
 
@@ -398,8 +419,11 @@ func (c *frontConn) watch(bc *backendConn) *clientWatch {
 		n, err := c.conn.Read(w.buf[:])
 		w.n = n
 		if n == 0 && err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
 			w.gone = true
-			bc.rd.expire(bc.conn.SetReadDeadline)
+			// Ends the wait for the dyno; bc.rd is the waiting goroutine's, so not through it.
+			bc.conn.SetReadDeadline(time.Unix(1, 0)) //nolint:errcheck // bc is dropped next
 		}
 	}()
 	return w
@@ -439,6 +463,8 @@ func (c *frontConn) relay(x *exchange, u *Upstream, bc *backendConn) bool {
 	}
 	if err == nil {
 		err = c.flush()
+	} else if !errors.Is(err, errClientGone) {
+		c.flush() //nolint:errcheck // what the client gets of a response cut short
 	}
 	switch {
 	case err == nil && !c.res.close && bc.r == bc.w:

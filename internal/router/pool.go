@@ -48,9 +48,18 @@ func newBackendConn(conn net.Conn) *backendConn {
 // buffered returns the bytes read and not yet consumed.
 func (c *backendConn) buffered() []byte { return c.buf[c.r:c.w] }
 
-// fill reads more from the dyno, first making room at the end of the buffer: it moves the
-// unread bytes to the front, or grows the buffer up to limit. The read ends at deadline.
+// fill reads more from the dyno, first making room at the end of the buffer (see prepare).
+// The read ends at deadline.
 func (c *backendConn) fill(deadline time.Time, limit int) error {
+	if err := c.prepare(deadline, limit); err != nil {
+		return err
+	}
+	return c.read()
+}
+
+// prepare makes room at the end of the buffer, moving the unread bytes to the front or
+// growing it up to limit, and sets the read deadline.
+func (c *backendConn) prepare(deadline time.Time, limit int) error {
 	if c.r == c.w {
 		c.r, c.w = 0, 0
 	}
@@ -67,9 +76,11 @@ func (c *backendConn) fill(deadline time.Time, limit int) error {
 			return errHeaderTooLarge
 		}
 	}
-	if err := c.rd.set(c.conn.SetReadDeadline, deadline); err != nil {
-		return err
-	}
+	return c.rd.set(c.conn.SetReadDeadline, deadline)
+}
+
+// read reads once into the room prepare made.
+func (c *backendConn) read() error {
 	n, err := c.conn.Read(c.buf[c.w:])
 	c.w += n
 	c.nread += int64(n)
