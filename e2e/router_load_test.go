@@ -17,8 +17,9 @@ import (
 	"github.com/kingvon-ke/bera/internal/beratest"
 )
 
-// load sends GETs to host through the router from n keep-alive clients until ctx ends, and
-// counts answers by outcome.
+// load sends requests to host through the router from n keep-alive clients until ctx ends,
+// and counts answers by outcome. Every other client POSTs a small body, so both of the
+// router's paths (the fast one for bodyless requests, net/http for bodies) carry load.
 type load struct {
 	ok, failed atomic.Int64
 	lastFail   atomic.Value
@@ -26,11 +27,14 @@ type load struct {
 
 func (l *load) run(ctx context.Context, env *beratest.Env, host string, n int) *sync.WaitGroup {
 	var wg sync.WaitGroup
-	for range n {
+	for i := range n {
 		wg.Go(func() {
 			c := &http.Client{Timeout: 10 * time.Second}
 			for ctx.Err() == nil {
 				req, _ := http.NewRequestWithContext(ctx, "GET", env.RouterURL+"/", nil)
+				if i%2 == 1 {
+					req, _ = http.NewRequestWithContext(ctx, "POST", env.RouterURL+"/", strings.NewReader("form=1"))
+				}
 				req.Host = host
 				resp, err := c.Do(req)
 				if ctx.Err() != nil {
@@ -152,7 +156,9 @@ func TestRouter_LoadBalanceKillDeploy(t *testing.T) {
 		src, _ := os.ReadFile(server)
 		os.WriteFile(server, []byte(strings.ReplaceAll(string(src), "hello from procfile", "hello v2")), 0o644)
 		env.Commit(t, dir, "v2")
+		// 30 s of constant load, with the deploy in it.
 		ctx, cancel := context.WithCancel(t.Context())
+		end := time.Now().Add(30 * time.Second)
 		var l load
 		wg := l.run(ctx, env, "front.localhost", clients)
 		time.Sleep(2 * time.Second)
@@ -162,7 +168,7 @@ func TestRouter_LoadBalanceKillDeploy(t *testing.T) {
 			t.Fatalf("push under load: %v\n%s", err, out)
 		}
 		env.WaitBody(t, "front", "/", "hello v2")
-		time.Sleep(3 * time.Second)
+		time.Sleep(max(time.Until(end), 3*time.Second))
 		cancel()
 		wg.Wait()
 		t.Logf("deploy under load: %d ok, %d failed", l.ok.Load(), l.failed.Load())

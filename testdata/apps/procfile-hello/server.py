@@ -1,4 +1,4 @@
-"""Answers every request with "hello from procfile"."""
+"""Answers every GET and POST with "hello from procfile"."""
 import http.server
 import os
 import socketserver
@@ -12,6 +12,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.do_GET()
 
 
 class Server(socketserver.ThreadingTCPServer):
