@@ -40,6 +40,10 @@ func TestStdServer(t *testing.T) {
 		"H27":                  TestErrors_H27ClientGone,
 		"EvenOverThree":        TestBalance_EvenOverThree,
 		"RetryOnClosedPort":    TestBalance_RetryOnClosedPort,
+		"HeadTimeout":          TestFrontend_HeadTimeout,
+		"SameRequests":         TestFrontend_SameRequestsAsNetHTTP,
+		"Pipelined":            TestFrontend_Pipelined,
+		"HeaderSizes":          TestFrontend_HeaderSizes,
 	} {
 		t.Run(name, test)
 	}
@@ -435,4 +439,26 @@ func TestFrontend_ShutdownWaitsForRequests(t *testing.T) {
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("Serve returned %v, want http.ErrServerClosed", err)
 	}
+}
+
+func TestFrontend_HeadTimeout(t *testing.T) {
+	e := MustRouter(t, router.Config{ResponseTimeout: 100 * time.Millisecond, IdleTimeout: 10 * time.Second},
+		route(MustBackend(t, hello)))
+	c := e.dialRaw(t)
+	c.send(t, "GET / HTTP/1.1\r\n")
+	closed := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, c.br) //nolint:errcheck // until the router closes
+		close(closed)
+	}()
+	// One byte every 100 ms: each read is recent, but the head as a whole is late.
+	for range 40 {
+		select {
+		case <-closed:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		io.WriteString(c, "X") //nolint:errcheck // fails once the router has closed
+	}
+	t.Fatal("a request head trickled in for 4 s was still being read")
 }

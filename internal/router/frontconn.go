@@ -71,6 +71,8 @@ type frontConn struct {
 	drop  [][]byte
 	tried []*Upstream
 	id    [36]byte
+	// headStart is when the first bytes of a request head not yet whole arrived.
+	headStart time.Time
 	e     *entry // the request's route, found by fast
 	resN  int    // length of the response head in the dyno connection's buffer
 }
@@ -106,6 +108,7 @@ func (c *frontConn) serve() {
 			return
 		}
 		c.head += n
+		c.release()
 		if c.f.closed.Load() {
 			c.conn.Close()
 			return
@@ -119,6 +122,7 @@ func (c *frontConn) serve() {
 func (c *frontConn) readHead() (n int, ok bool) {
 	for {
 		if i := bytes.Index(c.in[c.head:c.end], []byte("\r\n\r\n")); i >= 0 {
+			c.headStart = time.Time{}
 			return i + 4, true
 		}
 		if c.head == c.end {
@@ -140,7 +144,7 @@ func (c *frontConn) readHead() (n int, ok bool) {
 				return -1, true
 			}
 		}
-		if c.rd.set(c.conn.SetReadDeadline, time.Now().Add(c.r.cfg.IdleTimeout)) != nil {
+		if c.rd.set(c.conn.SetReadDeadline, c.headDeadline()) != nil {
 			return 0, false
 		}
 		m, err := c.conn.Read(c.in[c.end:])
@@ -153,6 +157,38 @@ func (c *frontConn) readHead() (n int, ok bool) {
 		}
 	}
 }
+
+// headDeadline is when reading the next request head fails: Config.IdleTimeout while the
+// connection waits for a request, and Config.ResponseTimeout from its first byte (as
+// net/http's ReadHeaderTimeout on the slow path), so a head cannot be trickled in forever.
+func (c *frontConn) headDeadline() time.Time {
+	now := time.Now()
+	if c.head == c.end {
+		return now.Add(c.r.cfg.IdleTimeout)
+	}
+	if c.headStart.IsZero() {
+		c.headStart = now
+	}
+	return c.headStart.Add(c.r.cfg.ResponseTimeout)
+}
+
+// release gives back the buffers a big request or response grew, once the connection is
+// between requests, so idle keep-alive connections stay small.
+func (c *frontConn) release() {
+	if c.head != c.end {
+		return
+	}
+	if len(c.in) > frontBufSize {
+		c.in, c.head, c.end = make([]byte, frontBufSize), 0, 0
+	}
+	if cap(c.out) >= outBufSize {
+		outPool.Put(&c.out)
+		c.out = nil
+	}
+}
+
+// outPool recycles the response buffers of connections that relayed a big response.
+var outPool = sync.Pool{New: func() any { b := make([]byte, 0, outBufSize); return &b }}
 
 // fast parses the request head of length n and reports whether the fast path serves it.
 func (c *frontConn) fast(n int) bool {
@@ -656,6 +692,10 @@ func (c *frontConn) fillBody(bc *backendConn) error {
 // emit queues p for the client, writing first when it would not fit.
 func (c *frontConn) emit(p []byte) error {
 	if len(c.out)+len(p) <= outBufSize {
+		if len(c.out)+len(p) > cap(c.out) {
+			big := *outPool.Get().(*[]byte)
+			c.out = append(big[:0], c.out...)
+		}
 		c.out = append(c.out, p...)
 		return nil
 	}
