@@ -1,0 +1,218 @@
+package router
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// The front end's side towards dynos: choosing one, sending the request over a pooled
+// connection, and reading the response head while watching the client.
+
+// roundTrip sends the request to a dyno, retrying other dynos only while connecting fails,
+// and relays the response. It reports whether the client connection is still usable.
+func (c *frontConn) roundTrip(x *exchange) bool {
+	c.tried = c.tried[:0]
+	err := errNoBackend
+	for range c.r.cfg.Attempts {
+		u := c.r.pick(x.e, c.tried)
+		if u == nil {
+			break
+		}
+		x.dyno, x.rtStart, x.connect = u.Dyno, time.Now(), 0
+		bc, herr := c.send(x, u)
+		if herr == nil {
+			ok := c.relay(x, u, bc)
+			u.release()
+			return ok
+		}
+		u.release()
+		if err = herr; !isDialError(err) {
+			break
+		}
+		c.tried = append(c.tried, u)
+	}
+	x.code = c.classify(x, err)
+	if x.code == H27 {
+		return false
+	}
+	return c.writePage(x, x.code.Status(), codes[x.code].page)
+}
+
+// classify maps an error before the response head to an H-code.
+func (c *frontConn) classify(x *exchange, err error) Code {
+	var ne net.Error
+	switch {
+	case errors.Is(err, errClientGone):
+		return H27
+	case errors.Is(err, errNoBackend) && x.e.route.Crashed:
+		return H10
+	case errors.Is(err, errNoBackend):
+		return H14
+	case isDialError(err) && errors.As(err, &ne) && ne.Timeout():
+		return H19
+	case isDialError(err):
+		return H21
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return H12
+	}
+	return H13
+}
+
+// send writes the request to u over a pooled or new connection and reads the response head
+// into c.res. A reused connection that the dyno had already closed is replaced by a new one
+// when nothing at all was read from it and the method is safe to repeat, as http.Transport
+// does.
+func (c *frontConn) send(x *exchange, u *Upstream) (*backendConn, error) {
+	for {
+		bc, reused := u.pool.get(), true
+		if bc == nil {
+			reused = false
+			dialStart := time.Now()
+			conn, err := c.r.dialer.Dial("tcp", u.Addr)
+			x.connect = time.Since(dialStart)
+			if err != nil {
+				return nil, err
+			}
+			bc = newBackendConn(conn)
+		}
+		before := bc.nread
+		_, err := bc.conn.Write(c.fwd)
+		if err == nil {
+			err = c.readResponseHead(x, bc)
+		}
+		if err == nil {
+			return bc, nil
+		}
+		bc.conn.Close()
+		if !reused || bc.nread != before || !replayable(c.req.method) || errors.Is(err, errClientGone) {
+			return nil, err
+		}
+	}
+}
+
+// replayable reports whether a bodyless request with method m may be sent twice.
+func replayable(m []byte) bool {
+	switch string(m) {
+	case "GET", "HEAD", "OPTIONS", "TRACE":
+		return true
+	}
+	return false
+}
+
+// clientWatchDelay is how long a dyno may take to answer before the router starts watching
+// the client connection for a hang-up (H27) while it waits.
+const clientWatchDelay = time.Second
+
+// readResponseHead reads the dyno's response head into c.res, skipping informational
+// responses, within Config.ResponseTimeout of the request's start. From clientWatchDelay on
+// it also watches the client, and gives up with errClientGone when the client hangs up.
+func (c *frontConn) readResponseHead(x *exchange, bc *backendConn) (err error) {
+	deadline := x.start.Add(c.r.cfg.ResponseTimeout)
+	watchAt := x.start.Add(clientWatchDelay)
+	var w *clientWatch
+	defer func() {
+		if w != nil && c.unwatch(w) {
+			err = errClientGone
+		}
+	}()
+	for {
+		n := headEnd(bc.buffered())
+		if n < 0 {
+			wait := deadline
+			if w == nil && watchAt.Before(deadline) {
+				wait = watchAt
+			}
+			err := c.fillHead(bc, w, wait)
+			if w == nil && wait.Equal(watchAt) && errors.Is(err, os.ErrDeadlineExceeded) {
+				w = c.watch(bc)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		isHead := string(c.req.method) == http.MethodHead
+		if err := parseResponseHead(bc.buffered()[:n], isHead, &c.res); err != nil {
+			return err
+		}
+		if c.res.status == http.StatusSwitchingProtocols {
+			return errBadResponse // no upgrade was asked for on this path
+		}
+		if c.res.status >= 200 {
+			c.resN = n
+			return nil
+		}
+		bc.r += n // 1xx: the final response follows
+	}
+}
+
+// fillHead reads more of a response head from bc until wait. While the client is watched
+// (w not nil), the deadline is set under the watch's lock, so a hang-up noticed meanwhile
+// is never overwritten by a later deadline.
+func (c *frontConn) fillHead(bc *backendConn, w *clientWatch, wait time.Time) error {
+	if w == nil {
+		return bc.fill(wait, maxResponseHeaderBytes)
+	}
+	w.mu.Lock()
+	err := bc.prepare(wait, maxResponseHeaderBytes)
+	if w.gone {
+		err = errClientGone
+	}
+	w.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return bc.read()
+}
+
+// clientWatch is a read on the client connection while the router waits for a slow dyno:
+// it ends with the client's next bytes (kept), or with the client gone, which cuts the wait
+// for the dyno short.
+type clientWatch struct {
+	done chan struct{}
+	buf  [1024]byte
+	n    int
+	mu   sync.Mutex // guards gone, and the dyno connection's deadline while watching
+	gone bool
+}
+
+// watch starts watching the client for the request waiting on bc.
+func (c *frontConn) watch(bc *backendConn) *clientWatch {
+	w := &clientWatch{done: make(chan struct{})}
+	c.conn.SetReadDeadline(time.Time{}) //nolint:errcheck // a failure shows in the read
+	c.rd.at = time.Time{}
+	go func() {
+		defer close(w.done)
+		n, err := c.conn.Read(w.buf[:])
+		w.n = n
+		if n == 0 && err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.gone = true
+			// Ends the wait for the dyno; bc.rd is the waiting goroutine's, so not through it.
+			bc.conn.SetReadDeadline(time.Unix(1, 0)) //nolint:errcheck // bc is dropped next
+		}
+	}()
+	return w
+}
+
+// unwatch ends a watch, keeps what the client sent meanwhile, and reports whether the client
+// is gone.
+func (c *frontConn) unwatch(w *clientWatch) bool {
+	c.rd.expire(c.conn.SetReadDeadline)
+	<-w.done
+	if w.n > 0 {
+		if c.end+w.n > len(c.in) {
+			grown := make([]byte, c.end+w.n+frontBufSize)
+			copy(grown, c.in[:c.end])
+			c.in = grown
+		}
+		c.end += copy(c.in[c.end:], w.buf[:w.n])
+	}
+	return w.gone
+}
