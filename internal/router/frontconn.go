@@ -51,9 +51,7 @@ type frontConn struct {
 	conn  net.Conn
 	state atomic.Int32
 
-	in       []byte // in[head:end] is read and unparsed
-	head     int
-	end      int
+	in       rbuf // bytes read from the client and not yet served
 	rd, wd   lazyDeadline
 	clientIP string
 	port     string
@@ -75,7 +73,7 @@ type frontConn struct {
 
 // newFrontConn prepares the state of a client connection.
 func newFrontConn(f *Frontend, conn net.Conn) *frontConn {
-	c := &frontConn{f: f, r: f.r, conn: conn, in: make([]byte, frontBufSize)}
+	c := &frontConn{f: f, r: f.r, conn: conn, in: rbuf{b: make([]byte, frontBufSize)}}
 	c.clientIP, c.port = "", "80"
 	if a, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
 		c.clientIP = a.IP.String()
@@ -96,14 +94,14 @@ func (c *frontConn) serve() {
 			return
 		}
 		if n < 0 || !c.fast(n) {
-			c.f.handoff(c.conn, c.in[c.head:c.end])
+			c.f.handoff(c.conn, c.in.buffered())
 			return
 		}
 		if !c.proxy(n) {
 			c.conn.Close()
 			return
 		}
-		c.head += n
+		c.in.r += n
 		c.release()
 		if c.f.closed.Load() {
 			c.conn.Close()
@@ -117,37 +115,24 @@ func (c *frontConn) serve() {
 // without one.
 func (c *frontConn) readHead() (n int, ok bool) {
 	for {
-		if i := bytes.Index(c.in[c.head:c.end], []byte("\r\n\r\n")); i >= 0 {
+		if i := bytes.Index(c.in.buffered(), []byte("\r\n\r\n")); i >= 0 {
 			c.headStart = time.Time{}
 			return i + 4, true
 		}
-		if c.head == c.end {
-			c.head, c.end = 0, 0
-			if !c.state.CompareAndSwap(connActive, connIdle) && c.state.Load() != connIdle {
-				return 0, false
-			}
+		if c.in.r == c.in.w && !c.state.CompareAndSwap(connActive, connIdle) && c.state.Load() != connIdle {
+			return 0, false
 		}
-		if c.end == len(c.in) {
-			switch {
-			case c.head > 0:
-				c.end = copy(c.in, c.in[c.head:c.end])
-				c.head = 0
-			case len(c.in) < maxFastHead:
-				grown := make([]byte, 2*len(c.in))
-				copy(grown, c.in[:c.end])
-				c.in = grown
-			default:
-				return -1, true
-			}
+		if !c.in.room(maxFastHead) {
+			return -1, true
 		}
 		if c.rd.set(c.conn.SetReadDeadline, c.headDeadline()) != nil {
 			return 0, false
 		}
-		m, err := c.conn.Read(c.in[c.end:])
+		m, err := c.conn.Read(c.in.b[c.in.w:])
 		if m > 0 && !c.state.CompareAndSwap(connIdle, connActive) && c.state.Load() != connActive {
 			return 0, false // Shutdown closed it
 		}
-		c.end += m
+		c.in.w += m
 		if err != nil && m == 0 {
 			return 0, false
 		}
@@ -159,7 +144,7 @@ func (c *frontConn) readHead() (n int, ok bool) {
 // net/http's ReadHeaderTimeout on the slow path), so a head cannot be trickled in forever.
 func (c *frontConn) headDeadline() time.Time {
 	now := time.Now()
-	if c.head == c.end {
+	if c.in.r == c.in.w {
 		return now.Add(c.r.cfg.IdleTimeout)
 	}
 	if c.headStart.IsZero() {
@@ -171,11 +156,11 @@ func (c *frontConn) headDeadline() time.Time {
 // release gives back the buffers a big request or response grew, once the connection is
 // between requests, so idle keep-alive connections stay small.
 func (c *frontConn) release() {
-	if c.head != c.end {
+	if c.in.r != c.in.w {
 		return
 	}
-	if len(c.in) > frontBufSize {
-		c.in, c.head, c.end = make([]byte, frontBufSize), 0, 0
+	if len(c.in.b) > frontBufSize {
+		c.in = rbuf{b: make([]byte, frontBufSize)}
 	}
 	if cap(c.out) >= outBufSize {
 		outPool.Put(&c.out)
@@ -188,7 +173,7 @@ var outPool = sync.Pool{New: func() any { b := make([]byte, 0, outBufSize); retu
 
 // fast parses the request head of length n and reports whether the fast path serves it.
 func (c *frontConn) fast(n int) bool {
-	head := c.in[c.head : c.head+n]
+	head := c.in.buffered()[:n]
 	if !parseRequestHead(head, &c.req) || bytes.HasPrefix(c.req.target, acmeChallengePrefix) {
 		return false
 	}

@@ -2,7 +2,6 @@ package router
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -44,18 +43,11 @@ func (c *frontConn) roundTrip(x *exchange) bool {
 
 // classify maps an error before the response head to an H-code.
 func (c *frontConn) classify(x *exchange, err error) Code {
-	var ne net.Error
 	switch {
 	case errors.Is(err, errClientGone):
 		return H27
-	case errors.Is(err, errNoBackend) && x.e.route.Crashed:
-		return H10
-	case errors.Is(err, errNoBackend):
-		return H14
-	case isDialError(err) && errors.As(err, &ne) && ne.Timeout():
-		return H19
-	case isDialError(err):
-		return H21
+	case errors.Is(err, errNoBackend) || isDialError(err):
+		return connectCode(err, x.e.route.Crashed)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return H12
 	}
@@ -207,12 +199,13 @@ func (c *frontConn) unwatch(w *clientWatch) bool {
 	c.rd.expire(c.conn.SetReadDeadline)
 	<-w.done
 	if w.n > 0 {
-		if c.end+w.n > len(c.in) {
-			grown := make([]byte, c.end+w.n+frontBufSize)
-			copy(grown, c.in[:c.end])
-			c.in = grown
+		// Grown, never compacted: the request being served still points into the buffer.
+		if c.in.w+w.n > len(c.in.b) {
+			grown := make([]byte, c.in.w+w.n+frontBufSize)
+			copy(grown, c.in.b[:c.in.w])
+			c.in.b = grown
 		}
-		c.end += copy(c.in[c.end:], w.buf[:w.n])
+		c.in.w += copy(c.in.b[c.in.w:], w.buf[:w.n])
 	}
 	return w.gone
 }

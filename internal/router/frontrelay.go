@@ -215,7 +215,7 @@ func (c *frontConn) fillBody(bc *backendConn) error {
 	if err := c.flush(); err != nil {
 		return err
 	}
-	err := bc.fill(time.Now().Add(c.r.cfg.IdleTimeout), len(bc.buf))
+	err := bc.fill(time.Now().Add(c.r.cfg.IdleTimeout), len(bc.b))
 	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		return errors.Join(errDynoBody, err)
 	}

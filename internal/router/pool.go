@@ -29,12 +29,10 @@ type connPool struct {
 	closed bool
 }
 
-// backendConn is one HTTP/1.1 connection to a dyno with its read buffer: buf[r:w] is read
-// from the dyno and not yet relayed.
+// backendConn is one HTTP/1.1 connection to a dyno with its read buffer.
 type backendConn struct {
-	conn      net.Conn
-	buf       []byte
-	r, w      int
+	conn net.Conn
+	rbuf
 	nread     int64 // bytes read from conn in all
 	rd        lazyDeadline
 	idleSince time.Time
@@ -42,11 +40,40 @@ type backendConn struct {
 
 // newBackendConn wraps a freshly dialed connection.
 func newBackendConn(conn net.Conn) *backendConn {
-	return &backendConn{conn: conn, buf: make([]byte, backendBufSize)}
+	return &backendConn{conn: conn, rbuf: rbuf{b: make([]byte, backendBufSize)}}
+}
+
+// rbuf is a read buffer: b[r:w] holds the bytes read and not yet consumed.
+type rbuf struct {
+	b    []byte
+	r, w int
 }
 
 // buffered returns the bytes read and not yet consumed.
-func (c *backendConn) buffered() []byte { return c.buf[c.r:c.w] }
+func (b *rbuf) buffered() []byte { return b.b[b.r:b.w] }
+
+// room makes space after the buffered bytes for the next read: it moves them to the front,
+// or doubles the buffer up to limit bytes. It reports false when the buffer is full at limit.
+func (b *rbuf) room(limit int) bool {
+	if b.r == b.w {
+		b.r, b.w = 0, 0
+	}
+	if b.w < len(b.b) {
+		return true
+	}
+	if b.r > 0 {
+		b.w = copy(b.b, b.b[b.r:b.w])
+		b.r = 0
+		return true
+	}
+	if len(b.b) >= limit {
+		return false
+	}
+	grown := make([]byte, min(2*len(b.b), limit))
+	b.w = copy(grown, b.b[:b.w])
+	b.b = grown
+	return true
+}
 
 // fill reads more from the dyno, first making room at the end of the buffer (see prepare).
 // The read ends at deadline.
@@ -60,28 +87,15 @@ func (c *backendConn) fill(deadline time.Time, limit int) error {
 // prepare makes room at the end of the buffer, moving the unread bytes to the front or
 // growing it up to limit, and sets the read deadline.
 func (c *backendConn) prepare(deadline time.Time, limit int) error {
-	if c.r == c.w {
-		c.r, c.w = 0, 0
-	}
-	if c.w == len(c.buf) {
-		switch {
-		case c.r > 0:
-			c.w = copy(c.buf, c.buf[c.r:c.w])
-			c.r = 0
-		case len(c.buf) < limit:
-			grown := make([]byte, min(2*len(c.buf), limit))
-			c.w = copy(grown, c.buf[c.r:c.w])
-			c.r, c.buf = 0, grown
-		default:
-			return errHeaderTooLarge
-		}
+	if !c.room(limit) {
+		return errHeaderTooLarge
 	}
 	return c.rd.set(c.conn.SetReadDeadline, deadline)
 }
 
 // read reads once into the room prepare made.
 func (c *backendConn) read() error {
-	n, err := c.conn.Read(c.buf[c.w:])
+	n, err := c.conn.Read(c.b[c.w:])
 	c.w += n
 	c.nread += int64(n)
 	if n > 0 {

@@ -104,7 +104,6 @@ func (st *state) classifyAbort() Code {
 // classify maps an error from the dyno round trip to an H-code; 0 status means 413.
 func (st *state) classify(err error) Code {
 	cause := context.Cause(st)
-	var ne net.Error
 	switch {
 	case st.in.Context().Err() != nil:
 		return H27
@@ -112,14 +111,8 @@ func (st *state) classify(err error) Code {
 		return H12
 	case errors.Is(cause, errIdleTimeout):
 		return H15
-	case errors.Is(err, errNoBackend) && st.entry.route.Crashed:
-		return H10
-	case errors.Is(err, errNoBackend):
-		return H14
-	case isDialError(err) && errors.As(err, &ne) && ne.Timeout():
-		return H19
-	case isDialError(err):
-		return H21
+	case errors.Is(err, errNoBackend) || isDialError(err):
+		return connectCode(err, st.entry.route.Crashed)
 	case st.body != nil && st.body.started.Load() && !st.body.eof.Load():
 		return H18
 	}
@@ -155,4 +148,19 @@ func (st *state) entryAt(end time.Time) Entry {
 		e.Service = max(end.Sub(st.rtStart)-e.Connect, 0)
 	}
 	return e
+}
+
+// connectCode maps a failure to reach any dyno (errNoBackend, or a dial error on the last
+// one tried) to its H-code; crashed says the app has crashed web dynos.
+func connectCode(err error, crashed bool) Code {
+	var ne net.Error
+	switch {
+	case errors.Is(err, errNoBackend) && crashed:
+		return H10
+	case errors.Is(err, errNoBackend):
+		return H14
+	case errors.As(err, &ne) && ne.Timeout():
+		return H19
+	}
+	return H21
 }
