@@ -85,7 +85,7 @@ func TestRunc_BuildSandbox(t *testing.T) {
 	if _, errOut, code := env.Bera(t, "", nil, "ps:scale", "web=0", "-a", "sandboxed"); code != 0 {
 		t.Fatalf("ps:scale web=0: %s", errOut)
 	}
-	waitFor(t, "no dyno left", func() bool { return len(runcContainers(t, dataDir)) == 0 })
+	waitFor(t, "no dyno left", func() bool { return noContainers(t, dataDir) })
 	if left, _ := filepath.Glob(filepath.Join(dataDir, "runc", "builds", "*")); len(left) > 0 {
 		t.Errorf("build sandboxes left behind: %v", left)
 	}

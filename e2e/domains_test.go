@@ -290,7 +290,7 @@ func leafServed(t *testing.T, addr, host string, roots *x509.CertPool) *x509.Cer
 // TestDomains_HerokuCLI drives custom domains and certificates with the official Heroku CLI.
 func TestDomains_HerokuCLI(t *testing.T) {
 	t.Parallel()
-	bin := herokuCLI(t)
+	bin := beratest.HerokuCLI(t)
 	env := beratest.NewWith(t, beratest.Options{Args: []string{"--router-tls-listen", beratest.FreeAddr(t)}})
 	home := t.TempDir()
 	run := func(wantIn string, args ...string) string {

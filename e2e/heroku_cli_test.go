@@ -13,18 +13,6 @@ import (
 	"github.com/kingvon-ke/bera/internal/beratest"
 )
 
-// herokuCLI finds the official Heroku CLI (scripts/test installs heroku@11.10.0 and sets
-// BERA_TEST_HEROKU).
-func herokuCLI(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("BERA_TEST_HEROKU"); p != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return beratest.Require(t, "heroku", "npm install -g heroku@11.10.0, or run scripts/test")
-}
-
 // heroku runs the Heroku CLI against env with the admin key, in a fresh HOME.
 func heroku(t *testing.T, bin string, env *beratest.Env, home string, args ...string) (string, string, error) {
 	t.Helper()
@@ -45,7 +33,7 @@ func heroku(t *testing.T, bin string, env *beratest.Env, home string, args ...st
 // TestHerokuCLI drives a Bera server with the unmodified official Heroku CLI.
 func TestHerokuCLI(t *testing.T) {
 	t.Parallel()
-	bin := herokuCLI(t)
+	bin := beratest.HerokuCLI(t)
 	env := beratest.New(t)
 	home := t.TempDir()
 	run := func(wantIn string, args ...string) string {

@@ -55,7 +55,7 @@ func TestMetrics_PrometheusRunc(t *testing.T) {
 		if _, errOut, code := env.Bera(t, "", nil, "ps:scale", "web=0", "-a", "metered"); code != 0 {
 			t.Fatalf("ps:scale web=0: %s", errOut)
 		}
-		waitFor(t, "no containers", func() bool { return len(runcContainers(t, env.DataDir)) == 0 })
+		waitFor(t, "no containers", func() bool { return noContainers(t, env.DataDir) })
 	})
 }
 

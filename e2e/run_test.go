@@ -111,22 +111,11 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// herokuBin finds the official Heroku CLI: $BERA_TEST_HEROKU, /opt/bera-heroku, or PATH.
-func herokuBin(t *testing.T) string {
-	t.Helper()
-	if p := "/opt/bera-heroku/node_modules/.bin/heroku"; os.Getenv("BERA_TEST_HEROKU") == "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return herokuCLI(t)
-}
-
 // TestRun_HerokuCLI runs one-off dynos with the official Heroku CLI over the rendezvous
 // protocol, trusting Bera's CA through NODE_EXTRA_CA_CERTS.
 func TestRun_HerokuCLI(t *testing.T) {
 	t.Parallel()
-	bin := herokuBin(t)
+	bin := beratest.HerokuCLI(t)
 	env := beratest.New(t)
 	deployRunApp(t, env, "herokurun")
 	home := t.TempDir()

@@ -54,6 +54,17 @@ func runcContainers(t *testing.T, dataDir string) map[string]int {
 	return got
 }
 
+// noContainers reports whether the server's runc root holds no container in any state: a
+// stopped dyno counts until the runtime has deleted it (and its network and cgroups).
+func noContainers(t *testing.T, dataDir string) bool {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join(dataDir, "runc", "state"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return len(ents) == 0
+}
+
 // waitFor polls cond every 100 ms for up to a minute.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()

@@ -17,6 +17,7 @@ import (
 	"runtime/pprof"
 	"syscall"
 
+	"github.com/kingvon-ke/bera/internal/logs"
 	"github.com/kingvon-ke/bera/internal/router"
 )
 
@@ -26,6 +27,7 @@ func main() {
 	backend := flag.String("backend", "127.0.0.1:18081", "router mode: the backend's address")
 	host := flag.String("host", "bench.localhost", "router mode: the app's host name")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	withLog := flag.Bool("log", false, "router mode: write every router log line to an in-memory log buffer, as bera server does without Redis")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -38,7 +40,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *mode, *listen, *backend, *host); err != nil {
+	if err := run(ctx, *mode, *listen, *backend, *host, *withLog); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		stop()
 		os.Exit(1) //nolint:gocritic // exits after the profile is irrelevant
@@ -46,7 +48,7 @@ func main() {
 }
 
 // run serves the chosen mode on listen until ctx ends.
-func run(ctx context.Context, mode, listen, backend, host string) error {
+func run(ctx context.Context, mode, listen, backend, host string, withLog bool) error {
 	var srv interface {
 		Serve(net.Listener) error
 		Close() error
@@ -55,7 +57,11 @@ func run(ctx context.Context, mode, listen, backend, host string) error {
 	case "backend":
 		srv = &http.Server{Handler: http.HandlerFunc(hello)}
 	case "router", "router-std":
-		r := router.New(router.Config{Logger: slog.Default()})
+		cfg := router.Config{Logger: slog.Default()}
+		if withLog {
+			cfg.Sink = logSink{logs.New(logs.Config{})}
+		}
+		r := router.New(cfg)
 		tbl, err := router.NewTable([]router.Route{{
 			AppID: "bench", AppName: "bench", Hosts: []string{host},
 			Backends: []router.Backend{{Dyno: "web.1", Addr: backend}},
@@ -86,6 +92,12 @@ func run(ctx context.Context, mode, listen, backend, host string) error {
 	}
 	return nil
 }
+
+// logSink writes router lines to a log buffer, as cmd/bera's wiring does.
+type logSink struct{ buf *logs.Buffer }
+
+// RouterLine implements router.LogSink.
+func (s logSink) RouterLine(appID, line string) { s.buf.Write(appID, "heroku", "router", line) }
 
 // hello is the benchmark backend: a 13-byte plain-text answer.
 func hello(w http.ResponseWriter, _ *http.Request) {

@@ -6,7 +6,7 @@
 set -eu
 SECS=${1:-10}
 CONNS=${2:-50}
-BACKEND_PORT=18081 ROUTER_PORT=18082 NGINX_PORT=18083
+BACKEND_PORT=18081 ROUTER_PORT=18082 NGINX_PORT=18083 LOGGED_PORT=18084
 HOST=bench.localhost
 DIR=$(mktemp -d)
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 1; }
@@ -15,7 +15,7 @@ command -v nginx >/dev/null || { echo "nginx missing: apt-get install -y nginx-l
 go build -o "$DIR/routerbench" ./bench/router
 cleanup() {
 	[ -f "$DIR/nginx.pid" ] && kill "$(cat "$DIR/nginx.pid")" 2>/dev/null || true
-	kill "$BACKEND_PID" "$ROUTER_PID" 2>/dev/null || true
+	kill "$BACKEND_PID" "$ROUTER_PID" "$LOGGED_PID" 2>/dev/null || true
 	wait 2>/dev/null || true
 	rm -rf "$DIR"
 }
@@ -23,10 +23,13 @@ trap cleanup EXIT INT TERM
 
 "$DIR/routerbench" -mode backend -listen 127.0.0.1:$BACKEND_PORT & BACKEND_PID=$!
 "$DIR/routerbench" -mode router -listen 127.0.0.1:$ROUTER_PORT -backend 127.0.0.1:$BACKEND_PORT -host $HOST & ROUTER_PID=$!
+# The same router writing a log line per request into the in-memory log buffer, as
+# bera server does (nginx's access log is off, so the bera row is the like-for-like one).
+"$DIR/routerbench" -mode router -log -listen 127.0.0.1:$LOGGED_PORT -backend 127.0.0.1:$BACKEND_PORT -host $HOST & LOGGED_PID=$!
 sed -e "s#@DIR@#$DIR#g" -e "s#@NGINX_PORT@#$NGINX_PORT#g" -e "s#@BACKEND@#127.0.0.1:$BACKEND_PORT#g" \
 	bench/router/nginx.conf.in > "$DIR/nginx.conf"
 nginx -c "$DIR/nginx.conf" -e "$DIR/error.log"
-for port in $BACKEND_PORT $ROUTER_PORT $NGINX_PORT; do
+for port in $BACKEND_PORT $ROUTER_PORT $NGINX_PORT $LOGGED_PORT; do
 	until curl -fsS -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$port/"; do sleep 0.1; done
 done
 
@@ -57,13 +60,15 @@ for round in $(seq "$ROUNDS"); do
 		bench "bera-$mode" $ROUTER_PORT $extra
 		# shellcheck disable=SC2086
 		bench "nginx-$mode" $NGINX_PORT $extra
+		# shellcheck disable=SC2086
+		bench "bera+log-$mode" $LOGGED_PORT $extra
 	done
 	echo "round $round done" >&2
 done
 echo "median of $ROUNDS rounds of ${SECS}s, $CONNS connections, wrk -t2"
 echo "| target | req/s | p50 ms | p99 ms | rounds with errors |"
 echo "| --- | ---: | ---: | ---: | ---: |"
-for name in direct-keepalive bera-keepalive nginx-keepalive direct-close bera-close nginx-close; do
+for name in direct-keepalive bera-keepalive nginx-keepalive bera+log-keepalive direct-close bera-close nginx-close bera+log-close; do
 	grep "^$name " "$DIR/rows" | awk -v name="$name" '
 		{ rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; if ($5 > 0) errs++ }
 		function median(a, n,   i, j, t) {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,4 +66,28 @@ func database(t testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// HerokuVersion is the official Heroku CLI release the tests drive.
+const HerokuVersion = "11.10.0"
+
+// HerokuCLI returns the official Heroku CLI: $BERA_TEST_HEROKU, where scripts/test
+// installs it, /opt/bera-heroku, or heroku on PATH. It fails under CI=true and skips
+// otherwise when there is none.
+func HerokuCLI(t testing.TB) string {
+	t.Helper()
+	home, _ := os.UserHomeDir()
+	for _, p := range []string{
+		os.Getenv("BERA_TEST_HEROKU"),
+		filepath.Join(home, ".cache", "bera-test", "heroku-"+HerokuVersion, "node_modules", ".bin", "heroku"),
+		"/opt/bera-heroku/node_modules/.bin/heroku",
+	} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return Require(t, "heroku", "run scripts/test, or npm install -g heroku@"+HerokuVersion)
 }

@@ -15,28 +15,10 @@ import (
 	"github.com/kingvon-ke/bera/internal/beratest"
 )
 
-// herokuCLI finds the official Heroku CLI (BERA_HEROKU_CLI, /opt/bera-heroku, or PATH).
-func herokuCLI(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("BERA_HEROKU_CLI"), "/opt/bera-heroku/node_modules/.bin/heroku"} {
-		if p != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	if p, err := exec.LookPath("heroku"); err == nil {
-		return p
-	}
-	why := "the Heroku CLI is not installed (npm install --prefix /opt/bera-heroku heroku@11.10.0)"
-	beratest.Missing(t, why)
-	return ""
-}
-
 // TestSessions_HerokuCLI runs the real `heroku logs` against the two API answers it needs
 // (app info, log-session creation) and the Sessions handler.
 func TestSessions_HerokuCLI(t *testing.T) {
-	cli := herokuCLI(t)
+	cli := beratest.HerokuCLI(t)
 	env := newSessionEnv(t, 0)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /apps/myapp", func(w http.ResponseWriter, r *http.Request) {
