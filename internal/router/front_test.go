@@ -462,3 +462,23 @@ func TestFrontend_HeadTimeout(t *testing.T) {
 	}
 	t.Fatal("a request head trickled in for 4 s was still being read")
 }
+
+// TestFrontend_DynoClosedIdleConnection: a dyno that closes idle keep-alive connections (as
+// Node does after 5 s) must not make the next request fail, even one that cannot be retried.
+func TestFrontend_DynoClosedIdleConnection(t *testing.T) {
+	backend := httptest.NewUnstartedServer(http.HandlerFunc(echoRequest))
+	backend.Config.IdleTimeout = 50 * time.Millisecond
+	backend.Start()
+	t.Cleanup(backend.Close)
+	e := MustRouter(t, router.Config{}, route(backend.Listener.Addr().String()))
+	c := e.dialRaw(t)
+	for i := range 2 {
+		if i > 0 {
+			time.Sleep(1200 * time.Millisecond) // the dyno has closed the pooled connection
+		}
+		c.send(t, "DELETE /thing HTTP/1.1\r\nHost: myapp.example.com\r\n\r\n")
+		if res, body := c.read(t, "DELETE"); res.StatusCode != 200 || body != "DELETE /thing " {
+			t.Errorf("request %d: %d %q, want 200 from the dyno", i+1, res.StatusCode, body)
+		}
+	}
+}

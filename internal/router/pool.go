@@ -104,19 +104,37 @@ func (c *backendConn) read() error {
 	return err
 }
 
-// get returns an idle connection, or nil.
+// staleCheckAfter is how long a connection may sit idle before get checks that the dyno has
+// not closed it. Dynos close idle keep-alive connections after a few seconds (Node's
+// default is 5 s); a request sent on one of those fails, and only some can be retried.
+const staleCheckAfter = time.Second
+
+// get returns an idle connection that is still open, or nil.
 func (p *connPool) get() *backendConn {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for n := len(p.idle); n > 0; n = len(p.idle) {
-		c := p.idle[n-1]
-		p.idle = p.idle[:n-1]
-		if time.Since(c.idleSince) < idleConnTimeout {
+	for {
+		c := p.pop()
+		if c == nil {
+			return nil
+		}
+		idle := time.Since(c.idleSince)
+		if idle < staleCheckAfter || idle < idleConnTimeout && alive(c.conn) {
 			return c
 		}
 		c.conn.Close()
 	}
-	return nil
+}
+
+// pop takes the most recently used idle connection, or returns nil.
+func (p *connPool) pop() *backendConn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.idle)
+	if n == 0 {
+		return nil
+	}
+	c := p.idle[n-1]
+	p.idle = p.idle[:n-1]
+	return c
 }
 
 // put returns c to the pool, or closes it if the pool is full or closed.
