@@ -482,3 +482,23 @@ func TestFrontend_DynoClosedIdleConnection(t *testing.T) {
 		}
 	}
 }
+
+// TestFrontend_PipelinedBehindSlowResponse: the bytes a client sends while the router waits
+// on a slow dyno (and watches the client for a hang-up) are the next request, kept intact.
+func TestFrontend_PipelinedBehindSlowResponse(t *testing.T) {
+	e := MustRouter(t, router.Config{}, route(MustBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(1500 * time.Millisecond)
+		}
+		echoRequest(w, r)
+	})))
+	c := e.dialRaw(t)
+	c.send(t, "GET /slow HTTP/1.1\r\nHost: myapp.example.com\r\n\r\n")
+	time.Sleep(1200 * time.Millisecond) // the router is now watching the client
+	c.send(t, "GET /next?"+strings.Repeat("q", 3000)+" HTTP/1.1\r\nHost: myapp.example.com\r\n\r\n")
+	for _, want := range []string{"GET /slow ", "GET /next?" + strings.Repeat("q", 3000) + " "} {
+		if res, body := c.read(t, "GET"); res.StatusCode != 200 || body != want {
+			t.Errorf("%d %.40q, want 200 %.40q", res.StatusCode, body, want)
+		}
+	}
+}
