@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,14 +32,30 @@ func testAttach(t *testing.T, f Factory) {
 	})
 	t.Run("TTY", func(t *testing.T) {
 		e := NewEnv(t, f)
-		s := mustAttach(e, e.Spec("run.1", `if [ -t 0 ] && [ -t 1 ]; then echo is-a-tty; fi; read x; stty size`), true)
+		s := mustAttach(e, e.Spec("run.1", `if [ -t 0 ] && [ -t 1 ]; then echo is-a-tty; fi; while read x; do stty size; done`), true)
 		out := bufio.NewReader(s.Stdout)
 		readUntil(t, out, "is-a-tty")
 		if err := s.Resize(30, 100); err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(s.Stdin, "go\n")
+		// A resize may reach the process a moment later (runc passes SIGWINCH on to the
+		// container's own terminal): ask for the size until it shows.
+		stop := make(chan struct{})
+		var asking sync.WaitGroup
+		asking.Go(func() {
+			for {
+				io.WriteString(s.Stdin, "go\n")
+				select {
+				case <-stop:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		})
 		readUntil(t, out, "30 100")
+		close(stop)
+		asking.Wait()
+		io.WriteString(s.Stdin, "\x04") // end of input: the loop, and the dyno, end
 		e.MustWait(s.ID)
 	})
 }
