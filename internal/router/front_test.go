@@ -8,7 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
+	"net/textproto"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +47,7 @@ func TestStdServer(t *testing.T) {
 		"SameRequests":         TestFrontend_SameRequestsAsNetHTTP,
 		"Pipelined":            TestFrontend_Pipelined,
 		"HeaderSizes":          TestFrontend_HeaderSizes,
+		"EarlyHints":           TestProxy_EarlyHintsPassedOn,
 	} {
 		t.Run(name, test)
 	}
@@ -500,5 +504,31 @@ func TestFrontend_PipelinedBehindSlowResponse(t *testing.T) {
 		if res, body := c.read(t, "GET"); res.StatusCode != 200 || body != want {
 			t.Errorf("%d %.40q, want 200 %.40q", res.StatusCode, body, want)
 		}
+	}
+}
+
+func TestProxy_EarlyHintsPassedOn(t *testing.T) {
+	raw := "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	e := MustRouter(t, router.Config{}, route(rawBackend(t, raw, true)))
+	var links []string
+	ctx := httptrace.WithClientTrace(t.Context(), &httptrace.ClientTrace{
+		Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+			links = append(links, strconv.Itoa(code)+" "+h.Get("Link"))
+			return nil
+		},
+	})
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.front.URL+"/", nil)
+	req.Host = "myapp.example.com"
+	res, err := e.front.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(body) != "ok" {
+		t.Errorf("final response %d %q, want 200 ok", res.StatusCode, body)
+	}
+	if want := "103 </a.css>; rel=preload"; len(links) != 1 || links[0] != want {
+		t.Errorf("1xx responses seen %q, want [%q]", links, want)
 	}
 }

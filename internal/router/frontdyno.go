@@ -139,7 +139,11 @@ func (c *frontConn) readResponseHead(x *exchange, bc *backendConn) (err error) {
 			c.resN = n
 			return nil
 		}
-		bc.r += n // 1xx: the final response follows
+		// 1xx (103 Early Hints): passed on at once; the final response follows.
+		if err := c.relayInterim(); err != nil {
+			return err
+		}
+		bc.r += n
 	}
 }
 

@@ -55,6 +55,30 @@ func (c *frontConn) relay(x *exchange, u *Upstream, bc *backendConn) bool {
 	return !closeClient
 }
 
+// relayInterim sends the informational (1xx) response in c.res to the client.
+func (c *frontConn) relayInterim() error {
+	b := append(c.out[:0], "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(c.res.status), 10)
+	b = append(b, ' ')
+	b = append(b, c.res.reason...)
+	b = append(b, "\r\n"...)
+	b = c.appendFields(b, c.res.fields)
+	c.out = append(b, "\r\n"...)
+	return c.flush()
+}
+
+// appendFields appends a dyno's header fields without hop-by-hop ones and its X-Request-Id.
+func (c *frontConn) appendFields(b []byte, fields []field) []byte {
+	c.drop = connectionNames(fields, c.drop[:0])
+	for _, f := range fields {
+		if oneOf(f.name, hopByHop) || equalLower(f.name, "x-request-id") || c.dropped(f.name) {
+			continue
+		}
+		b = appendField(b, f.name, f.value)
+	}
+	return b
+}
+
 // appendResponseHead appends the response head for the client: the dyno's status and
 // fields without hop-by-hop ones, the request id, and the framing of the relayed body.
 func (c *frontConn) appendResponseHead(b []byte, x *exchange, closeClient bool) []byte {
@@ -63,13 +87,7 @@ func (c *frontConn) appendResponseHead(b []byte, x *exchange, closeClient bool) 
 	b = append(b, ' ')
 	b = append(b, c.res.reason...)
 	b = append(b, "\r\n"...)
-	c.drop = connectionNames(c.res.fields, c.drop[:0])
-	for _, f := range c.res.fields {
-		if oneOf(f.name, hopByHop) || equalLower(f.name, "x-request-id") || c.dropped(f.name) {
-			continue
-		}
-		b = appendField(b, f.name, f.value)
-	}
+	b = c.appendFields(b, c.res.fields)
 	b = append(b, "X-Request-Id: "...)
 	b = append(b, x.reqID...)
 	b = append(b, "\r\n"...)
