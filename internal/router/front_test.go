@@ -48,6 +48,7 @@ func TestStdServer(t *testing.T) {
 		"Pipelined":            TestFrontend_Pipelined,
 		"HeaderSizes":          TestFrontend_HeaderSizes,
 		"EarlyHints":           TestProxy_EarlyHintsPassedOn,
+		"Date":                 TestProxy_DateAddedWhenMissing,
 	} {
 		t.Run(name, test)
 	}
@@ -530,5 +531,29 @@ func TestProxy_EarlyHintsPassedOn(t *testing.T) {
 	}
 	if want := "103 </a.css>; rel=preload"; len(links) != 1 || links[0] != want {
 		t.Errorf("1xx responses seen %q, want [%q]", links, want)
+	}
+}
+
+func TestProxy_DateAddedWhenMissing(t *testing.T) {
+	for name, tc := range map[string]struct{ raw, want string }{
+		"Missing": {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", ""},
+		"Kept":    {"HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 2\r\n\r\nok", "Sun, 06 Nov 1994 08:49:37 GMT"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := MustRouter(t, router.Config{}, route(rawBackend(t, tc.raw, true)))
+			res := e.get(t, "myapp.example.com", "/", nil)
+			res.Body.Close()
+			dates := res.Header.Values("Date")
+			if len(dates) != 1 {
+				t.Fatalf("Date fields %q, want one", dates)
+			}
+			d, err := http.ParseTime(dates[0])
+			switch {
+			case tc.want != "" && dates[0] != tc.want:
+				t.Errorf("Date=%q, want the dyno's %q", dates[0], tc.want)
+			case tc.want == "" && (err != nil || time.Since(d).Abs() > time.Minute):
+				t.Errorf("Date=%q (%v), want now", dates[0], err)
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -88,6 +89,11 @@ func (c *frontConn) appendResponseHead(b []byte, x *exchange, closeClient bool) 
 	b = append(b, c.res.reason...)
 	b = append(b, "\r\n"...)
 	b = c.appendFields(b, c.res.fields)
+	if !c.res.date { // a proxy adds the Date an origin left out (RFC 9110 §6.6.1)
+		b = append(b, "Date: "...)
+		b = appendDate(b, time.Now())
+		b = append(b, "\r\n"...)
+	}
 	b = append(b, "X-Request-Id: "...)
 	b = append(b, x.reqID...)
 	b = append(b, "\r\n"...)
@@ -301,4 +307,23 @@ func (c *frontConn) writePage(x *exchange, status int, page []byte) bool {
 	}
 	c.out = b
 	return c.flush() == nil
+}
+
+// dateStamp is the current second in HTTP-date format.
+type dateStamp struct {
+	sec int64
+	b   []byte
+}
+
+// dateCache holds the last formatted second.
+var dateCache atomic.Pointer[dateStamp]
+
+// appendDate appends now as an HTTP-date, formatting it at most once a second.
+func appendDate(b []byte, now time.Time) []byte {
+	d := dateCache.Load()
+	if d == nil || d.sec != now.Unix() {
+		d = &dateStamp{sec: now.Unix(), b: now.UTC().AppendFormat(nil, http.TimeFormat)}
+		dateCache.Store(d)
+	}
+	return append(b, d.b...)
 }

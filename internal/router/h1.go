@@ -253,6 +253,7 @@ type resHead struct {
 	length  int64
 	framing framing
 	close   bool // the dyno will close the connection
+	date    bool // the dyno sent a Date field
 	fields  []field
 }
 
@@ -316,6 +317,8 @@ func parseResponseHead(b []byte, head bool, h *resHead) error {
 			for opt := range bytes.SplitSeq(f.value, []byte{','}) {
 				h.close = h.close || equalLower(bytes.TrimSpace(opt), "close")
 			}
+		case equalLower(f.name, "date"):
+			h.date = true
 		}
 		h.fields = append(h.fields, f)
 	}
