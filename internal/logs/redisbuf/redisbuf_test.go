@@ -88,6 +88,10 @@ func TestLog_TwoServers(t *testing.T) {
 	if err != nil || len(p.Lines) != 1 || p.Lines[0].Message != "hello" {
 		t.Fatalf("tail on b = %+v, %v", p, err)
 	}
+	// Lines a queued after b woke must reach Redis before Remove, or they outlive it.
+	if err := a.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	if err := a.Remove(t.Context(), "app1"); err != nil {
 		t.Fatal(err)
 	}
