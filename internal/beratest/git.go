@@ -71,7 +71,7 @@ func (e *Env) Get(t testing.TB, app, path string) (int, string) {
 	c := &http.Client{Timeout: 30 * time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s via router: %v", path, err)
+		t.Fatalf("GET %s via router: %v\nserver:\n%s", path, err, tail(e.Stderr.String(), 8<<10))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -101,4 +101,12 @@ func (e *Env) Clone(t testing.TB, app string) (string, error) {
 		return "", fmt.Errorf("git clone: %v\n%s", err, out)
 	}
 	return dir, nil
+}
+
+// tail returns the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
 }
