@@ -92,6 +92,11 @@ type Runtime struct {
 	dynos    map[string]*dyno
 	reserved map[string]bool       // ids being started
 	ips      map[netip.Addr]string // addresses in use, by dyno id
+	// nextIP is where the search for a free address starts. Addresses go round the
+	// subnet, so one just freed is not handed out again at once: whatever still knows it
+	// (the host's neighbour and connection tables, a namespace the kernel has not torn
+	// down yet, a request in flight) has time to forget it.
+	nextIP int
 	closed   bool
 }
 

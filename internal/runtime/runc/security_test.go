@@ -151,3 +151,17 @@ func TestStopCleansUp(t *testing.T) {
 		t.Errorf("List after Stop = %+v", list)
 	}
 }
+
+// TestAddressesGoRound: a dyno started after another stopped gets a new address, not the
+// one just freed, which the host may still know by the old dyno's link.
+func TestAddressesGoRound(t *testing.T) {
+	e := runtimetest.NewEnv(t, newRuntime)
+	first := e.MustStart(e.Spec("web.1", "sleep 30"))
+	if _, err := e.RT.Stop(t.Context(), first.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	second := e.MustStart(e.Spec("web.2", "sleep 30"))
+	if first.Addr == "" || second.Addr == first.Addr {
+		t.Errorf("second dyno got %q after the first had %q, want another address", second.Addr, first.Addr)
+	}
+}

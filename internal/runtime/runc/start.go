@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kingvon-ke/bera"
@@ -92,17 +93,22 @@ func (r *Runtime) reserve(id string) (netip.Addr, error) {
 	if _, err := os.Stat(r.dynoDir(id)); err == nil {
 		return netip.Addr{}, runtime.Conflict(id)
 	}
-	for i := 0; ; i++ {
-		a, ok := r.net.addr(i)
-		if !ok {
-			return netip.Addr{}, bera.Errorf(bera.EUnavailable, "No free dyno address on %s.", r.cfg.Bridge)
-		}
-		if _, used := r.ips[a]; !used {
-			r.ips[a] = id
-			r.reserved[id] = true
-			return a, nil
+	// From nextIP to the end of the subnet, then from its start up to nextIP.
+	for pass, start := range []int{r.nextIP, 0} {
+		for i := start; pass == 0 || i < r.nextIP; i++ {
+			a, ok := r.net.addr(i)
+			if !ok {
+				break
+			}
+			if _, used := r.ips[a]; !used {
+				r.ips[a] = id
+				r.reserved[id] = true
+				r.nextIP = i + 1
+				return a, nil
+			}
 		}
 	}
+	return netip.Addr{}, bera.Errorf(bera.EUnavailable, "No free dyno address on %s.", r.cfg.Bridge)
 }
 
 // create lays out the dyno's directory and network and launches it; on failure it undoes
@@ -204,6 +210,11 @@ func (r *Runtime) launch(ctx context.Context, dir string, m meta, stdio *runtime
 	go func() { cmd.Wait(); close(d.shimDone) }()
 	pid, err := awaitPID(ctx, dir, d.shimDone)
 	if err != nil {
+		// Stop the shim (its own process group) before the caller deletes the container: a
+		// runc still starting it would otherwise finish after the delete and leave a dyno
+		// running that nothing tracks, holding an address that is handed out again.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) //nolint:errcheck // it may be gone
+		<-d.shimDone
 		return nil, err
 	}
 	d.status.PID = pid
