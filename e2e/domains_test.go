@@ -60,8 +60,17 @@ func TestDomains_ACMEAndSNI(t *testing.T) {
 	certFile, keyFile, roots := manualCert(t, "shop.manual-test.example")
 	mustBera(t, env, "certs:add", certFile, keyFile, "--name", "shop", "-a", "secure")
 	mustBera(t, env, "domains:add", "shop.manual-test.example", "-a", "secure")
-	waitFor(t, "the manual certificate to be served", func() bool {
-		return servedBy(tlsAddr, "shop.manual-test.example", roots)
+	// The certificate and the route table are each reloaded every second, independently.
+	waitFor(t, "the manual certificate to be served, and the domain routed", func() bool {
+		if !servedBy(tlsAddr, "shop.manual-test.example", roots) {
+			return false
+		}
+		resp, err := tlsClient(tlsAddr, roots).Get("https://shop.manual-test.example/")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
 	})
 	resp, body = httpsGet(t, tlsAddr, "shop.manual-test.example", roots)
 	checkServed(t, resp, body, "shop.manual-test.example")
