@@ -7,8 +7,12 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
+
+// errTooManyFiles is the accept error that is worth waiting out.
+var errTooManyFiles = syscall.EMFILE
 
 // Frontend serves the router over plain HTTP/1.1 (--router-listen). Its fast path handles
 // the requests nearly all traffic is made of, GETs and other bodyless requests to a known

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -34,9 +33,6 @@ const (
 
 // acmeChallengePrefix starts the paths of ACME HTTP-01 challenges, always left to Slow.
 var acmeChallengePrefix = []byte("/.well-known/acme-challenge/")
-
-// errTooManyFiles is the accept error that is worth waiting out.
-var errTooManyFiles = syscall.EMFILE
 
 // Errors that end a relayed response early, for its H-code.
 var (

@@ -79,15 +79,15 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	var tried []*Upstream
 	err := errNoBackend
 	for range t.r.cfg.Attempts {
-		u := st.r.pick(st.entry, tried)
+		u := t.r.pick(st.entry, tried)
 		if u == nil {
 			break
 		}
 		st.up, st.dyno, st.rtStart = u, u.Dyno, time.Now()
 		st.connect.Store(0)
 		req.URL.Host = u.Addr
-		res, rtErr := t.r.transport.RoundTrip(req)
-		if err = rtErr; err == nil {
+		var res *http.Response
+		if res, err = t.r.transport.RoundTrip(req); err == nil {
 			st.gotResponse(res)
 			return res, nil
 		}

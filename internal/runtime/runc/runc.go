@@ -97,7 +97,7 @@ type Runtime struct {
 	// (the host's neighbour and connection tables, a namespace the kernel has not torn
 	// down yet, a request in flight) has time to forget it.
 	nextIP int
-	closed   bool
+	closed bool
 }
 
 // Available reports why runc dynos cannot run here, or nil: it needs Linux, root and runc.
