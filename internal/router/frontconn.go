@@ -159,7 +159,10 @@ func (c *frontConn) release() {
 		c.in = rbuf{b: make([]byte, frontBufSize)}
 	}
 	if cap(c.out) >= outBufSize {
-		outPool.Put(&c.out)
+		// Pool a slice header of its own: a pointer to c.out would hand the next
+		// connection this field, which this connection goes on writing.
+		b := c.out[:0]
+		outPool.Put(&b)
 		c.out = nil
 	}
 }

@@ -33,8 +33,7 @@ func (s *Listener) acceptLoop() {
 	for {
 		c, err := s.Listener.Accept()
 		if err != nil {
-			s.err = err
-			s.Close()
+			s.closeWith(err)
 			return
 		}
 		go s.classify(c)
@@ -76,9 +75,15 @@ func (s *Listener) Accept() (net.Conn, error) {
 }
 
 // Close stops accepting.
-func (s *Listener) Close() error {
+func (s *Listener) Close() error { return s.closeWith(nil) }
+
+// closeWith stops accepting; the first call sets the error Accept returns from then on
+// (nil: net.ErrClosed). s.err is written before done is closed and read only after, so
+// Accept never races the accept loop.
+func (s *Listener) closeWith(acceptErr error) error {
 	var err error
 	s.once.Do(func() {
+		s.err = acceptErr
 		close(s.done)
 		err = s.Listener.Close()
 	})
