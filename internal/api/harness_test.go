@@ -127,3 +127,13 @@ func wantError(t testing.TB, w *httptest.ResponseRecorder, status int, id string
 		t.Fatalf("Content-Type %q", ct)
 	}
 }
+
+// appID returns the id of an app, read from the store.
+func (h *harness) appID(name string) string {
+	h.t.Helper()
+	app, err := h.st.App(context.Background(), name)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return app.ID
+}
