@@ -93,7 +93,7 @@ func TestConfig_RefusesNULAndBadNames(t *testing.T) {
 	h.mustApp("cfg-nul")
 	for body, want := range map[string]string{
 		`{"TOKEN":"s3cr3t\u0000tail"}`: `Invalid value for config var TOKEN: values cannot contain NUL bytes.`,
-		`{"MY KEY":"v"}`:                `Invalid config var name "MY KEY": names can only contain letters, digits and underscores (1 to 255 characters).`,
+		`{"MY KEY":"v"}`:               `Invalid config var name "MY KEY": names can only contain letters, digits and underscores (1 to 255 characters).`,
 	} {
 		for _, path := range []string{"/apps/cfg-nul/config-vars", "/apps/cfg-nul/dynos"} {
 			method, b := "PATCH", body
