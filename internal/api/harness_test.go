@@ -29,10 +29,20 @@ type harness struct {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil)
+}
+
+// newHarnessWith is newHarness with configure, when not nil, changing the server's Config.
+func newHarnessWith(t testing.TB, configure func(*api.Config)) *harness {
+	t.Helper()
 	st := storetest.OpenSQLite(t)
 	h := &harness{t: t, st: st}
-	h.srv = api.NewServer(api.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Domain: "localhost", WebURLSuffix: ":8080"})
+	cfg := api.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Domain: "localhost", WebURLSuffix: ":8080"}
+	if configure != nil {
+		configure(&cfg)
+	}
+	h.srv = api.NewServer(cfg)
 	h.user, h.key = h.mustUser("owner@example.com", "")
 	_, h.other = h.mustUser("other@example.com", "")
 	return h

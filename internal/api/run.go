@@ -61,6 +61,11 @@ func (s *Server) handleDynoCreate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if req.Size != "" {
+		if _, err := s.cfg.FormationLimits.CheckSize(req.Size); err != nil {
+			return err
+		}
+	}
 	if s.cfg.Runs == nil {
 		return bera.Errorf(bera.EUnavailable, "One-off dynos are not available on this server.")
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/kingvon-ke/bera"
@@ -105,6 +106,9 @@ type Config struct {
 	Sources Sources
 	// Events is the live event bus behind /ws, published to by the API; nil answers /ws with 503.
 	Events events.Bus
+	// FormationLimits are the operator's caps on dynos per app and account and the sizes
+	// offered; they apply to scaling, ps:type and one-off dyno sizes.
+	FormationLimits bera.FormationLimits
 }
 
 // Server is the API's http.Handler.
@@ -117,6 +121,9 @@ type Server struct {
 	guard   *loginGuard
 	budgets *budgets
 	handler http.Handler
+	// formationMu serialises formation changes, so limits are checked against the
+	// formation they change.
+	formationMu sync.Mutex
 }
 
 // NewServer returns a Server with its routes registered.

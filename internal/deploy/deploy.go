@@ -30,6 +30,7 @@ type Store interface {
 	SetProcessTypes(ctx context.Context, appID string, types map[string]string) error
 	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
 	UpdateFormation(ctx context.Context, appID string, updates []bera.FormationUpdate) ([]*bera.Formation, error)
+	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
 }
 
 // Converger is told when an app's release or formation changed, can wait until the app's
@@ -61,6 +62,9 @@ type Config struct {
 	// Runner, when set, gives the runner of an app's buildpack steps (a sandbox running as
 	// the app's uid); nil runs them as plain processes (build.ProcessRunner).
 	Runner func(appID string) build.Runner
+	// FormationLimits are the operator's caps on dynos and sizes; the formation a deploy
+	// would give (new process types, app.json's formation) is checked before the release.
+	FormationLimits bera.FormationLimits
 	// WebURL returns an app's URL for the closing message.
 	WebURL func(app string) string
 	Logger *slog.Logger
@@ -171,6 +175,9 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 		return nil, bera.Errorf(bera.EInvalid, "No web process type: add a Procfile with a `web:` line (process types found: %s).", typeNames(res.ProcessTypes))
 	}
 	fmt.Fprintf(out, "-----> Discovering process types\n       Procfile declares types -> %s\n", typeNames(res.ProcessTypes))
+	if err := d.checkFormation(ctx, app, res, aj); err != nil {
+		return nil, err
+	}
 	sl, err := d.storeSlug(ctx, app, src, res)
 	if err != nil {
 		return nil, err

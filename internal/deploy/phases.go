@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
@@ -37,8 +38,7 @@ func (d *Deployer) releasePhase(ctx context.Context, app *bera.App, rel *bera.Re
 // setFormation makes the slug's process types the app's formation (the release phase is not
 // a formation type). Types that are new get their quantity and size from app.json.
 func (d *Deployer) setFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON) error {
-	types := maps.Clone(res.ProcessTypes)
-	delete(types, "release")
+	types := processTypes(res)
 	before, err := d.cfg.Store.ListFormation(ctx, app.ID)
 	if err != nil {
 		return err
@@ -46,7 +46,24 @@ func (d *Deployer) setFormation(ctx context.Context, app *bera.App, res *build.R
 	if err := d.cfg.Store.SetProcessTypes(ctx, app.ID, types); err != nil {
 		return err
 	}
-	if aj == nil || len(aj.Formation) == 0 {
+	updates := appJSONFormation(before, types, aj)
+	if len(updates) == 0 {
+		return nil
+	}
+	_, err = d.cfg.Store.UpdateFormation(ctx, app.ID, updates)
+	return err
+}
+
+// processTypes are the slug's formation types: its process types but the release phase.
+func processTypes(res *build.Result) map[string]string {
+	types := maps.Clone(res.ProcessTypes)
+	delete(types, "release")
+	return types
+}
+
+// appJSONFormation returns app.json's quantities and sizes for the types that are new.
+func appJSONFormation(before []*bera.Formation, types map[string]string, aj *build.AppJSON) []bera.FormationUpdate {
+	if aj == nil {
 		return nil
 	}
 	existed := map[string]bool{}
@@ -54,24 +71,77 @@ func (d *Deployer) setFormation(ctx context.Context, app *bera.App, res *build.R
 		existed[f.Type] = true
 	}
 	var updates []bera.FormationUpdate
-	for typ, f := range aj.Formation {
+	for _, typ := range slices.Sorted(maps.Keys(aj.Formation)) {
+		f := aj.Formation[typ]
 		if _, ok := types[typ]; !ok || existed[typ] {
 			continue
 		}
 		q := f.Quantity
 		u := bera.FormationUpdate{Type: typ, Quantity: &q}
-		if f.Size != "" {
-			if size, err := bera.LookupDynoSize(f.Size); err == nil {
-				u.Size = size.Name
-			}
+		// A size this server does not know (Heroku's retired "free", "hobby") is ignored, as
+		// before; one it knows but does not offer is refused by the limits.
+		if size, err := bera.LookupDynoSize(f.Size); f.Size != "" && err == nil {
+			u.Size = size.Name
 		}
 		updates = append(updates, u)
 	}
-	if len(updates) == 0 {
-		return nil
+	return updates
+}
+
+// checkFormation refuses a deploy whose formation (the new process types as SetProcessTypes
+// adds them, then app.json's quantities and sizes) would break the operator's limits. It
+// runs before the release is created, so a refused deploy changes nothing.
+func (d *Deployer) checkFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON) error {
+	types := processTypes(res)
+	before, err := d.cfg.Store.ListFormation(ctx, app.ID)
+	if err != nil {
+		return err
 	}
-	_, err = d.cfg.Store.UpdateFormation(ctx, app.ID, updates)
-	return err
+	after := make([]*bera.Formation, 0, len(types))
+	for _, f := range before {
+		if _, ok := types[f.Type]; ok {
+			after = append(after, f)
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(types)) {
+		if !slices.ContainsFunc(before, func(f *bera.Formation) bool { return f.Type == t }) {
+			q := 0
+			if t == "web" && len(before) == 0 {
+				q = 1
+			}
+			after = append(after, &bera.Formation{Type: t, Quantity: q, Size: bera.DefaultDynoSize})
+		}
+	}
+	if after, err = bera.ApplyFormationUpdates(after, appJSONFormation(before, types, aj)); err != nil {
+		return err
+	}
+	change := bera.FormationChange{Before: before, After: after}
+	if d.cfg.FormationLimits.MaxPerAccount > 0 {
+		if change.OwnerOtherDynos, err = ownerOtherDynos(ctx, d.cfg.Store, app); err != nil {
+			return err
+		}
+	}
+	return d.cfg.FormationLimits.CheckFormation(change)
+}
+
+// ownerOtherDynos counts the dynos in the formations of the other apps app's owner owns.
+func ownerOtherDynos(ctx context.Context, st Store, app *bera.App) (int, error) {
+	apps, err := st.ListApps(ctx, app.OwnerID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range apps {
+		if a.OwnerID != app.OwnerID || a.ID == app.ID {
+			continue
+		}
+		forms, err := st.ListFormation(ctx, a.ID)
+		if err != nil {
+			return 0, err
+		}
+		n += bera.TotalDynos(forms)
+	}
+	return n, nil
 }
 
 // appJSON reads app.json from the source, if any. A malformed file is reported and ignored,
