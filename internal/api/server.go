@@ -106,6 +106,9 @@ type Config struct {
 	Sources Sources
 	// Events is the live event bus behind /ws, published to by the API; nil answers /ws with 503.
 	Events events.Bus
+	// AccessRecheckInterval is how often an open /ws socket re-checks its key and its apps'
+	// access, closing when either ended (default 1 s).
+	AccessRecheckInterval time.Duration
 	// FormationLimits are the operator's caps on dynos per app and account and the sizes
 	// offered; they apply to scaling, ps:type and one-off dyno sizes.
 	FormationLimits bera.FormationLimits
@@ -145,6 +148,9 @@ func NewServer(cfg Config) *Server {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.AccessRecheckInterval <= 0 {
+		cfg.AccessRecheckInterval = time.Second
 	}
 	if cfg.WebScheme == "" {
 		cfg.WebScheme = "http"
