@@ -2,6 +2,7 @@ package bera
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -198,6 +199,34 @@ func ApplyFormationUpdates(forms []*Formation, updates []FormationUpdate) ([]*Fo
 		}
 	}
 	return out, nil
+}
+
+// WithProcessTypes returns the formation forms would have after the store's SetProcessTypes
+// with types: types no longer present go, existing ones keep their quantity and size, new
+// ones get quantity 0 at DefaultDynoSize, except "web" on an app that had no formation, which
+// gets 1. forms is not changed.
+func WithProcessTypes(forms []*Formation, types map[string]string) []*Formation {
+	out := make([]*Formation, 0, len(types))
+	had := make(map[string]bool, len(forms))
+	for _, f := range forms {
+		had[f.Type] = true
+		if cmd, ok := types[f.Type]; ok {
+			c := *f
+			c.Command = cmd
+			out = append(out, &c)
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(types)) {
+		if had[t] {
+			continue
+		}
+		q := 0
+		if t == "web" && len(forms) == 0 {
+			q = 1
+		}
+		out = append(out, &Formation{Type: t, Quantity: q, Size: DefaultDynoSize, Command: types[t]})
+	}
+	return out
 }
 
 // ParseDynoSizes parses an operator's comma-separated list of sizes ("standard-1x, eco") into

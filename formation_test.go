@@ -155,3 +155,15 @@ func FuzzCheckFormation(f *testing.F) {
 		}
 	})
 }
+
+func TestWithProcessTypes(t *testing.T) {
+	got := bera.WithProcessTypes(nil, map[string]string{"web": "w", "worker": "k"})
+	if len(got) != 2 || got[0].Type != "web" || got[0].Quantity != 1 || got[1].Quantity != 0 || got[1].Size != bera.DefaultDynoSize {
+		t.Fatalf("first deploy: %+v %+v", got[0], got[1])
+	}
+	before := forms("web=3:standard-2X clock=1:standard-1X")
+	got = bera.WithProcessTypes(before, map[string]string{"web": "w2", "worker": "k"})
+	if len(got) != 2 || got[0].Quantity != 3 || got[0].Size != "standard-2X" || got[0].Command != "w2" || got[1].Type != "worker" || got[1].Quantity != 0 || before[0].Command != "" {
+		t.Fatalf("later deploy: %+v %+v", got[0], got[1])
+	}
+}

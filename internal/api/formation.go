@@ -177,7 +177,13 @@ func (s *Server) checkFormationUpdates(ctx context.Context, app *bera.App, updat
 	if err != nil {
 		return err
 	}
-	change := bera.FormationChange{Before: current, After: after}
+	return s.checkFormationChange(ctx, app, current, after)
+}
+
+// checkFormationChange checks the formation after against the operator's limits.
+func (s *Server) checkFormationChange(ctx context.Context, app *bera.App, before, after []*bera.Formation) error {
+	var err error
+	change := bera.FormationChange{Before: before, After: after}
 	if s.cfg.FormationLimits.MaxPerAccount > 0 {
 		if change.OwnerOtherDynos, err = ownerOtherDynos(ctx, s.store, app); err != nil {
 			return err

@@ -119,3 +119,32 @@ func TestFormation_DynoSizes(t *testing.T) {
 		t.Fatalf("formation = %s", got)
 	}
 }
+
+// A rollback makes an old slug's process types the formation again, which starts a web dyno
+// on an app without one: that counts against the limits too.
+func TestFormation_RollbackIsCapped(t *testing.T) {
+	h := newHarnessWith(t, func(c *api.Config) { c.FormationLimits = bera.FormationLimits{MaxPerAccount: 1} })
+	h.formationApp("rb-running", h.key) // web=1: the account's one dyno
+	h.mustApp("rb-empty")
+	id := h.appID("rb-empty")
+	ctx := context.Background()
+	sl := &bera.Slug{AppID: id, Checksum: "SHA256:" + strings.Repeat("0", 64), ProcessTypes: map[string]string{"web": "./web"}}
+	if err := h.st.CreateSlug(ctx, sl); err != nil {
+		t.Fatal(err)
+	}
+	rel := &bera.Release{AppID: id, Description: "Deploy x", Status: bera.ReleaseSucceeded, SlugID: sl.ID, Config: map[string]string{}, UserID: h.user.ID}
+	if err := h.st.CreateRelease(ctx, rel); err != nil {
+		t.Fatal(err)
+	}
+	w := h.do("POST", "/apps/rb-empty/releases", h.key, `{"release":"`+rel.ID+`"}`)
+	wantError(t, w, http.StatusUnprocessableEntity, "invalid_params")
+	wantMessage(t, w, "may run at most 1 dynos together")
+	if got := h.quantities(id); got != "" {
+		t.Fatalf("a refused rollback changed the formation: %q", got)
+	}
+	var rels []any
+	h.json("GET", "/apps/rb-empty/releases", "", 200, &rels)
+	if len(rels) != 2 {
+		t.Fatalf("a refused rollback created a release: %d releases", len(rels))
+	}
+}

@@ -100,18 +100,30 @@ func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) e
 	if target.Status != bera.ReleaseSucceeded {
 		return bera.Errorf(bera.EInvalid, "Release v%d has status %s and cannot be rolled back to.", target.Version, target.Status)
 	}
+	// The old slug's process types become the formation's again: check that against the
+	// formation limits before anything is written.
+	var sl *bera.Slug
+	s.formationMu.Lock()
+	defer s.formationMu.Unlock()
+	if target.SlugID != "" {
+		if sl, err = s.store.Slug(r.Context(), target.SlugID); err != nil {
+			return err
+		}
+		current, err := s.store.ListFormation(r.Context(), app.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.checkFormationChange(r.Context(), app, current, bera.WithProcessTypes(current, sl.ProcessTypes)); err != nil {
+			return err
+		}
+	}
 	rel := &bera.Release{AppID: app.ID, Description: fmt.Sprintf("Rollback to v%d", target.Version),
 		Status: bera.ReleaseSucceeded, SlugID: target.SlugID, Config: target.Config,
 		UserID: bera.UserFrom(r.Context()).ID, AddonPlanNames: target.AddonPlanNames}
 	if err := s.store.CreateRelease(r.Context(), rel); err != nil {
 		return err
 	}
-	// The old slug's process types become the formation's again.
-	if target.SlugID != "" {
-		sl, err := s.store.Slug(r.Context(), target.SlugID)
-		if err != nil {
-			return err
-		}
+	if sl != nil {
 		if err := s.store.SetProcessTypes(r.Context(), app.ID, sl.ProcessTypes); err != nil {
 			return err
 		}

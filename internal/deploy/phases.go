@@ -97,21 +97,7 @@ func (d *Deployer) checkFormation(ctx context.Context, app *bera.App, res *build
 	if err != nil {
 		return err
 	}
-	after := make([]*bera.Formation, 0, len(types))
-	for _, f := range before {
-		if _, ok := types[f.Type]; ok {
-			after = append(after, f)
-		}
-	}
-	for _, t := range slices.Sorted(maps.Keys(types)) {
-		if !slices.ContainsFunc(before, func(f *bera.Formation) bool { return f.Type == t }) {
-			q := 0
-			if t == "web" && len(before) == 0 {
-				q = 1
-			}
-			after = append(after, &bera.Formation{Type: t, Quantity: q, Size: bera.DefaultDynoSize})
-		}
-	}
+	after := bera.WithProcessTypes(before, types)
 	if after, err = bera.ApplyFormationUpdates(after, appJSONFormation(before, types, aj)); err != nil {
 		return err
 	}
