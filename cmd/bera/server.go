@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -98,6 +99,8 @@ func runServer(ctx context.Context, args []string) error {
 	}
 	defer runs.Close()
 	srcs := &sourceWiring{}
+	// API scaling and deploys check the formation limits in turn.
+	formationLock := &sync.Mutex{}
 	apiServer := api.NewServer(api.Config{
 		Store: st, Dynos: runs.dynos(rec), Runs: runs, LogSessions: lw, Log: lw.api, Drains: lw, AllowPrivateDrains: cfg.AllowPrivateDrains, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks, Logger: log, Domain: cfg.Domain, WebScheme: "http",
 		WebURLSuffix: portSuffix(cfg.RouterListen, "80"), RequestBudget: budget(cfg.APIRateLimit),
@@ -105,6 +108,7 @@ func runServer(ctx context.Context, args []string) error {
 		Sources:         srcs,
 		Events:          bus,
 		FormationLimits: cfg.formationLimits(),
+		FormationLock:   formationLock,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -112,6 +116,7 @@ func runServer(ctx context.Context, args []string) error {
 	}
 	deployer := deploy.New(deploy.Config{Store: releaseEvents{source.DeployStore{Store: st}, bus}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
 		FormationLimits: cfg.formationLimits(),
+		FormationLock:   formationLock,
 		Runner:          buildRunner(rt, cfg, log),
 		WebURL: func(app string) string {
 			return "http://" + app + "." + cfg.Domain + portSuffix(cfg.RouterListen, "80") + "/"

@@ -112,6 +112,9 @@ type Config struct {
 	// FormationLimits are the operator's caps on dynos per app and account and the sizes
 	// offered; they apply to scaling, ps:type and one-off dyno sizes.
 	FormationLimits bera.FormationLimits
+	// FormationLock, when set, is held while a formation change is checked and written; give
+	// the deployer the same one so API scaling and deploys take turns. Nil: the server's own.
+	FormationLock sync.Locker
 }
 
 // Server is the API's http.Handler.
@@ -125,8 +128,8 @@ type Server struct {
 	budgets *budgets
 	handler http.Handler
 	// formationMu serialises formation changes, so limits are checked against the
-	// formation they change.
-	formationMu sync.Mutex
+	// formation they change (Config.FormationLock, or the server's own).
+	formationMu sync.Locker
 }
 
 // NewServer returns a Server with its routes registered.
@@ -165,6 +168,10 @@ func NewServer(cfg Config) *Server {
 	}
 	if cfg.Dynos == nil {
 		s.cfg.Dynos = noDynos{}
+	}
+	s.formationMu = cfg.FormationLock
+	if s.formationMu == nil {
+		s.formationMu = &sync.Mutex{}
 	}
 	s.registerRoutes()
 	s.handler = s.recoverPanics(s.withRequestID(s.accessLog(s.mux)))

@@ -27,6 +27,11 @@ type deployEnv struct {
 
 func newDeployEnv(t *testing.T, limits bera.FormationLimits) *deployEnv {
 	t.Helper()
+	return newDeployEnvWith(t, limits, nil)
+}
+
+func newDeployEnvWith(t *testing.T, limits bera.FormationLimits, conv func(*store.Store) deploy.Converger) *deployEnv {
+	t.Helper()
 	st := storetest.OpenSQLite(t)
 	slugs, err := slugfs.New(t.TempDir())
 	if err != nil {
@@ -36,8 +41,12 @@ func newDeployEnv(t *testing.T, limits bera.FormationLimits) *deployEnv {
 	if err := st.CreateUser(context.Background(), user); err != nil {
 		t.Fatal(err)
 	}
-	d := deploy.New(deploy.Config{Store: st, Slugs: slugs, DataDir: t.TempDir(), FormationLimits: limits,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := deploy.Config{Store: st, Slugs: slugs, DataDir: t.TempDir(), FormationLimits: limits,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if conv != nil {
+		cfg.Converger = conv(st)
+	}
+	d := deploy.New(cfg)
 	return &deployEnv{st: st, d: d, user: user}
 }
 
@@ -53,8 +62,13 @@ func (e *deployEnv) app(t *testing.T, name string) *bera.App {
 // push deploys a tree with a Procfile (web and worker) and the given app.json.
 func (e *deployEnv) push(t *testing.T, app *bera.App, appJSON string) (string, error) {
 	t.Helper()
+	return e.pushProcfile(t, app, "web: sleep 1000\nworker: sleep 1000\n", appJSON)
+}
+
+func (e *deployEnv) pushProcfile(t *testing.T, app *bera.App, procfile, appJSON string) (string, error) {
+	t.Helper()
 	dir := t.TempDir()
-	files := map[string]string{"Procfile": "web: sleep 1000\nworker: sleep 1000\n"}
+	files := map[string]string{"Procfile": procfile}
 	if appJSON != "" {
 		files["app.json"] = appJSON
 	}
@@ -131,5 +145,47 @@ func TestDeploy_AppJSONFormationAccountAndSizes(t *testing.T) {
 	}
 	if out, err := e.push(t, second, `{"formation":{"worker":{"quantity":0,"size":"free"}}}`); err != nil {
 		t.Fatalf("deploy within the caps (unknown size ignored): %v\n%s", err, out)
+	}
+}
+
+// scaleDuringRelease is a Converger whose release phase scales another app, as a concurrent
+// `ps:scale` would while the release command runs.
+type scaleDuringRelease struct {
+	st    *store.Store
+	other *bera.App
+	n     int
+}
+
+func (c *scaleDuringRelease) Converge(string)                                   {}
+func (c *scaleDuringRelease) WaitRelease(context.Context, string, string) error { return nil }
+func (c *scaleDuringRelease) RunOnce(ctx context.Context, _ string, _ *bera.Release, _, _ string, _ io.Writer) (int, error) {
+	_, err := c.st.UpdateFormation(ctx, c.other.ID, []bera.FormationUpdate{{Type: "web", Quantity: &c.n}})
+	return 0, err
+}
+
+// The limits are checked again when the formation is written: if the account was scaled up
+// after the deploy's first check, app.json's quantities are left out instead of going over.
+func TestDeploy_AppJSONFormationRecheckedAtWrite(t *testing.T) {
+	var conv *scaleDuringRelease
+	e := newDeployEnvWith(t, bera.FormationLimits{MaxPerAccount: 6}, func(st *store.Store) deploy.Converger {
+		conv = &scaleDuringRelease{st: st, n: 4}
+		return conv
+	})
+	other := e.app(t, "rc-other")
+	if out, err := e.push(t, other, ""); err != nil {
+		t.Fatalf("deploy: %v\n%s", err, out)
+	}
+	conv.other = other
+	app := e.app(t, "rc-app")
+	out, err := e.pushProcfile(t, app, "web: sleep 1000\nworker: sleep 1000\nrelease: true\n", `{"formation":{"worker":{"quantity":3}}}`)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Not applying app.json's formation: Cannot run 4 dynos") {
+		t.Errorf("output lacks the warning:\n%s", out)
+	}
+	forms := e.formation(t, app)
+	if forms["web"].Quantity != 1 || forms["worker"].Quantity != 0 {
+		t.Fatalf("formation web=%d worker=%d, want 1 and 0", forms["web"].Quantity, forms["worker"].Quantity)
 	}
 }

@@ -36,17 +36,29 @@ func (d *Deployer) releasePhase(ctx context.Context, app *bera.App, rel *bera.Re
 }
 
 // setFormation makes the slug's process types the app's formation (the release phase is not
-// a formation type). Types that are new get their quantity and size from app.json.
-func (d *Deployer) setFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON) error {
+// a formation type). Types that are new get their quantity and size from app.json. The
+// limits were checked before the release; they are checked again here, under the formation
+// lock, in case the app or account was scaled meanwhile: app.json's quantities are then left
+// out (with a warning) rather than going over a limit.
+func (d *Deployer) setFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON, out io.Writer) error {
+	d.cfg.FormationLock.Lock()
+	defer d.cfg.FormationLock.Unlock()
 	types := processTypes(res)
 	before, err := d.cfg.Store.ListFormation(ctx, app.ID)
 	if err != nil {
 		return err
 	}
+	updates := appJSONFormation(before, types, aj)
+	if err := d.checkFormation(ctx, app, before, types, updates); err != nil {
+		if bera.ErrorCode(err) != bera.EInvalid {
+			return err
+		}
+		fmt.Fprintf(out, " !     Not applying app.json's formation: %s\n", bera.ErrorMessage(err))
+		updates = nil
+	}
 	if err := d.cfg.Store.SetProcessTypes(ctx, app.ID, types); err != nil {
 		return err
 	}
-	updates := appJSONFormation(before, types, aj)
 	if len(updates) == 0 {
 		return nil
 	}
@@ -88,17 +100,24 @@ func appJSONFormation(before []*bera.Formation, types map[string]string, aj *bui
 	return updates
 }
 
-// checkFormation refuses a deploy whose formation (the new process types as SetProcessTypes
-// adds them, then app.json's quantities and sizes) would break the operator's limits. It
+// precheckFormation refuses a deploy whose formation would break the operator's limits. It
 // runs before the release is created, so a refused deploy changes nothing.
-func (d *Deployer) checkFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON) error {
+func (d *Deployer) precheckFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON) error {
+	d.cfg.FormationLock.Lock()
+	defer d.cfg.FormationLock.Unlock()
 	types := processTypes(res)
 	before, err := d.cfg.Store.ListFormation(ctx, app.ID)
 	if err != nil {
 		return err
 	}
-	after := bera.WithProcessTypes(before, types)
-	if after, err = bera.ApplyFormationUpdates(after, appJSONFormation(before, types, aj)); err != nil {
+	return d.checkFormation(ctx, app, before, types, appJSONFormation(before, types, aj))
+}
+
+// checkFormation checks the formation the app would have after SetProcessTypes with types
+// and then updates (app.json's quantities and sizes) against the operator's limits.
+func (d *Deployer) checkFormation(ctx context.Context, app *bera.App, before []*bera.Formation, types map[string]string, updates []bera.FormationUpdate) error {
+	after, err := bera.ApplyFormationUpdates(bera.WithProcessTypes(before, types), updates)
+	if err != nil {
 		return err
 	}
 	change := bera.FormationChange{Before: before, After: after}
