@@ -153,19 +153,31 @@ func (l FormationLimits) CheckFormation(c FormationChange) error {
 	if max := l.maxPerApp(); will > max {
 		return &Error{Code: EInvalid, Resource: "formation", Message: fmt.Sprintf("Cannot run %d dynos: an app may run at most %d dynos on this server (all process types together).", will, max)}
 	}
-	if l.MaxPerAccount > 0 && will+c.OwnerOtherDynos > l.MaxPerAccount {
+	if l.MaxPerAccount > 0 && addSaturating(will, max(c.OwnerOtherDynos, 0)) > l.MaxPerAccount {
 		return &Error{Code: EInvalid, Resource: "formation", Message: fmt.Sprintf("Cannot run %d dynos: the app owner's apps may run at most %d dynos together on this server, and the other apps already run %d.", will, l.MaxPerAccount, c.OwnerOtherDynos)}
 	}
 	return nil
 }
 
-// TotalDynos is the number of dynos a formation runs.
+// TotalDynos is the number of dynos a formation runs. The sum saturates at
+// maxFormationTotal, so huge quantities (from app.json, say) cannot wrap it round to a small
+// or negative number that would pass a limit.
 func TotalDynos(forms []*Formation) int {
 	n := 0
 	for _, f := range forms {
-		n += max(f.Quantity, 0)
+		n = addSaturating(n, max(f.Quantity, 0))
 	}
 	return n
+}
+
+// maxFormationTotal bounds dyno sums: far above any limit, far below overflow.
+const maxFormationTotal = 1 << 40
+
+func addSaturating(a, b int) int {
+	if a >= maxFormationTotal || b >= maxFormationTotal || a+b >= maxFormationTotal {
+		return maxFormationTotal
+	}
+	return a + b
 }
 
 // ApplyFormationUpdates returns a copy of forms with updates applied the way the store

@@ -54,6 +54,14 @@ func TestFormationLimits_CheckFormation(t *testing.T) {
 			}
 		})
 	}
+	// Quantities so large their sum would wrap round are refused, not let through.
+	huge := []*bera.Formation{{Type: "web", Quantity: 1 << 62, Size: "standard-1X"}, {Type: "worker", Quantity: 1 << 62, Size: "standard-1X"}}
+	if err := limits.CheckFormation(bera.FormationChange{After: huge}); bera.ErrorCode(err) != bera.EInvalid {
+		t.Errorf("2×2^62 dynos: %v, want refused", err)
+	}
+	if err := limits.CheckFormation(bera.FormationChange{After: forms("web=1:standard-1X"), OwnerOtherDynos: 1<<63 - 1}); bera.ErrorCode(err) != bera.EInvalid {
+		t.Errorf("huge other dynos: %v, want refused", err)
+	}
 	// The zero value caps an app at 100 and allows every size.
 	var zero bera.FormationLimits
 	if err := zero.CheckFormation(bera.FormationChange{After: forms("worker=101:performance-L")}); err == nil {

@@ -112,6 +112,11 @@ func TestDeploy_AppJSONFormationIsCapped(t *testing.T) {
 	if bera.ErrorCode(err) != bera.EInvalid || !strings.Contains(bera.ErrorMessage(err), "an app may run at most 100 dynos") {
 		t.Fatalf("deploy with 101 workers = %v, want the per-app cap", err)
 	}
+	// Quantities whose sum would wrap round are refused too.
+	_, err = e.push(t, app, `{"formation":{"web":{"quantity":4611686018427387904},"worker":{"quantity":4611686018427387904}}}`)
+	if bera.ErrorCode(err) != bera.EInvalid {
+		t.Fatalf("deploy with 2×2^62 dynos = %v, want refused", err)
+	}
 	if forms, n := e.formation(t, app), e.releases(t, app); len(forms) != 0 || n != 1 {
 		t.Fatalf("a refused deploy changed state: formation %v, %d releases", forms, n)
 	}
