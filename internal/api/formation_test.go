@@ -148,3 +148,24 @@ func TestFormation_RollbackIsCapped(t *testing.T) {
 		t.Fatalf("a refused rollback created a release: %d releases", len(rels))
 	}
 }
+
+// A rollback used to make the slug's release-phase command a formation type, which could
+// then be scaled like a process.
+func TestRollback_ReleasePhaseIsNoFormationType(t *testing.T) {
+	h := newHarness(t)
+	h.formationApp("rb-phase", h.key)
+	id := h.appID("rb-phase")
+	ctx := context.Background()
+	sl := &bera.Slug{AppID: id, Checksum: "SHA256:" + strings.Repeat("0", 64), ProcessTypes: map[string]string{"web": "./web", "release": "./migrate"}}
+	if err := h.st.CreateSlug(ctx, sl); err != nil {
+		t.Fatal(err)
+	}
+	rel := &bera.Release{AppID: id, Description: "Deploy x", Status: bera.ReleaseSucceeded, SlugID: sl.ID, Config: map[string]string{}, UserID: h.user.ID}
+	if err := h.st.CreateRelease(ctx, rel); err != nil {
+		t.Fatal(err)
+	}
+	h.json("POST", "/apps/rb-phase/releases", `{"release":"`+rel.ID+`"}`, http.StatusCreated, nil)
+	if got := h.quantities(id); got != "web=1:standard-1X" {
+		t.Fatalf("formation after rollback = %q, want web only", got)
+	}
+}

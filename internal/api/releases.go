@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -102,18 +103,22 @@ func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) e
 	}
 	// The old slug's process types become the formation's again: check that against the
 	// formation limits before anything is written.
-	var sl *bera.Slug
+	var types map[string]string
 	s.formationMu.Lock()
 	defer s.formationMu.Unlock()
 	if target.SlugID != "" {
-		if sl, err = s.store.Slug(r.Context(), target.SlugID); err != nil {
+		sl, err := s.store.Slug(r.Context(), target.SlugID)
+		if err != nil {
 			return err
 		}
+		// The release phase is not a formation type, as on deploy.
+		types = maps.Clone(sl.ProcessTypes)
+		delete(types, "release")
 		current, err := s.store.ListFormation(r.Context(), app.ID)
 		if err != nil {
 			return err
 		}
-		if err := s.checkFormationChange(r.Context(), app, current, bera.WithProcessTypes(current, sl.ProcessTypes)); err != nil {
+		if err := s.checkFormationChange(r.Context(), app, current, bera.WithProcessTypes(current, types)); err != nil {
 			return err
 		}
 	}
@@ -123,8 +128,8 @@ func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) e
 	if err := s.store.CreateRelease(r.Context(), rel); err != nil {
 		return err
 	}
-	if sl != nil {
-		if err := s.store.SetProcessTypes(r.Context(), app.ID, sl.ProcessTypes); err != nil {
+	if target.SlugID != "" {
+		if err := s.store.SetProcessTypes(r.Context(), app.ID, types); err != nil {
 			return err
 		}
 	}
