@@ -1,6 +1,8 @@
 package bera
 
 import (
+	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -60,6 +62,27 @@ func ConfigDescription(changes []ConfigChange) string {
 	}
 	return strings.Join(parts, " and ")
 }
+
+// ValidateConfigVar checks a config var that is about to be written (value nil means it is
+// being removed). A set name follows Heroku's rule: letters, digits and underscores only, 1 to
+// 255 of them, so every language and shell can read it. A value cannot hold a NUL byte, which
+// no process environment can carry (every dyno start would fail). Removing only needs a name
+// ValidateConfigKey accepts, so a var stored before these rules can still be removed. The
+// message names the key, never the value.
+func ValidateConfigVar(key string, value *string) error {
+	if value == nil {
+		return ValidateConfigKey(key)
+	}
+	if !configNameRE.MatchString(key) {
+		return &Error{Code: EInvalid, Resource: "config_var", Message: fmt.Sprintf("Invalid config var name %q: names can only contain letters, digits and underscores (1 to 255 characters).", key)}
+	}
+	if strings.IndexByte(*value, 0) >= 0 {
+		return &Error{Code: EInvalid, Resource: "config_var", Message: fmt.Sprintf("Invalid value for config var %s: values cannot contain NUL bytes.", key)}
+	}
+	return nil
+}
+
+var configNameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
 
 // ValidateConfigKey checks a config var name: non-empty, no "=", no NUL or newline, at most
 // 255 bytes.

@@ -277,8 +277,10 @@ func TestDomains_SharedAcrossServers(t *testing.T) {
 		t.Errorf("the second server serves serial %v, the first %v", second.SerialNumber, first.SerialNumber)
 	}
 
+	// A manual certificate is only served for its app's custom domains.
 	certFile, keyFile, manualRoots := manualCert(t, "api.shared-test.example")
 	mustBera(t, one, "certs:add", certFile, keyFile, "-a", "shared")
+	mustBera(t, one, "domains:add", "api.shared-test.example", "-a", "shared")
 	waitFor(t, "the second server to serve the manual certificate", func() bool {
 		return servedBy(tls2, "api.shared-test.example", manualRoots)
 	})

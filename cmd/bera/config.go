@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+
+	"github.com/kingvon-ke/bera"
 )
 
 // serverConfig holds `bera server` settings. Every flag also reads BERA_<FLAG> (upper case,
@@ -38,6 +41,32 @@ type serverConfig struct {
 	PublicURL     string
 	SourceSchemes string
 	SourceHosts   string
+	// MaxDynosPerApp, MaxDynosPerAccount and DynoSizes are the formation limits.
+	MaxDynosPerApp     int
+	MaxDynosPerAccount int
+	DynoSizes          dynoSizes
+}
+
+// formationLimits are the formation limits the flags give.
+func (c *serverConfig) formationLimits() bera.FormationLimits {
+	return bera.FormationLimits{MaxPerApp: c.MaxDynosPerApp, MaxPerAccount: c.MaxDynosPerAccount, Sizes: c.DynoSizes}
+}
+
+// dynoSizes is the --dyno-sizes flag: a comma-separated list of size names.
+type dynoSizes []string
+
+func (d *dynoSizes) String() string { return strings.Join(*d, ",") }
+
+func (d *dynoSizes) Set(v string) error {
+	sizes, err := bera.ParseDynoSizes(v)
+	if err != nil {
+		return errors.New(bera.ErrorMessage(err))
+	}
+	if len(sizes) > 0 && !slices.Contains(sizes, bera.DefaultDynoSize) {
+		return fmt.Errorf("the list must include %s, the size new process types get", bera.DefaultDynoSize)
+	}
+	*d = sizes
+	return nil
 }
 
 func (c *serverConfig) flags(fs *flag.FlagSet) {
@@ -65,6 +94,9 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base URL clients and GitHub reach the API at, for webhook and build output URLs (default http://LISTEN)")
 	fs.StringVar(&c.SourceSchemes, "source-schemes", "https,http,git", "URL schemes allowed for Git URL and tarball deploys (file and ssh never are)")
+	fs.IntVar(&c.MaxDynosPerApp, "max-dynos-per-app", bera.DefaultMaxDynosPerApp, "most dynos one app may run, all process types together")
+	fs.IntVar(&c.MaxDynosPerAccount, "max-dynos-per-account", 0, "most dynos the apps an account owns may run together (0: no cap)")
+	fs.Var(&c.DynoSizes, "dyno-sizes", "dyno sizes apps may use, comma-separated, e.g. eco,standard-1X,standard-2X (default all; must include standard-1X)")
 	fs.StringVar(&c.SourceHosts, "source-hosts", "", "hosts allowed for Git URL and tarball deploys, comma-separated, *.domain for subdomains (default any)")
 }
 
@@ -103,6 +135,9 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverConfig, error) {
 	case "auto", "runc", "process":
 	default:
 		return nil, usageError("--runtime must be auto, runc or process")
+	}
+	if c.MaxDynosPerApp < 1 || c.MaxDynosPerAccount < 0 {
+		return nil, usageError("--max-dynos-per-app must be at least 1 and --max-dynos-per-account at least 0")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, usageError("--tls-cert and --tls-key go together")

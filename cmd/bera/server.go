@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -98,19 +99,25 @@ func runServer(ctx context.Context, args []string) error {
 	}
 	defer runs.Close()
 	srcs := &sourceWiring{}
+	// API scaling and deploys check the formation limits in turn.
+	formationLock := &sync.Mutex{}
 	apiServer := api.NewServer(api.Config{
 		Store: st, Dynos: runs.dynos(rec), Runs: runs, LogSessions: lw, Log: lw.api, Drains: lw, AllowPrivateDrains: cfg.AllowPrivateDrains, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks, Logger: log, Domain: cfg.Domain, WebScheme: "http",
 		WebURLSuffix: portSuffix(cfg.RouterListen, "80"), RequestBudget: budget(cfg.APIRateLimit),
-		Metrics: met.api(),
-		Sources: srcs,
-		Events:  bus,
+		Metrics:         met.api(),
+		Sources:         srcs,
+		Events:          bus,
+		FormationLimits: cfg.formationLimits(),
+		FormationLock:   formationLock,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	deployer := deploy.New(deploy.Config{Store: releaseEvents{source.DeployStore{Store: st}, bus}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
-		Runner: buildRunner(rt, cfg, log),
+		FormationLimits: cfg.formationLimits(),
+		FormationLock:   formationLock,
+		Runner:          buildRunner(rt, cfg, log),
 		WebURL: func(app string) string {
 			return "http://" + app + "." + cfg.Domain + portSuffix(cfg.RouterListen, "80") + "/"
 		}})

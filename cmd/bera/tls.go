@@ -178,12 +178,12 @@ func (t *appTLS) reloadOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := t.sel.SetEndpoints(eps); err != nil {
-		t.log.Warn("unusable manual certificate", "err", err)
-	}
 	domains, err := t.st.ListDomains(ctx, "")
 	if err != nil {
 		return err
+	}
+	if err := t.sel.SetEndpoints(eps, domains); err != nil {
+		t.log.Warn("unusable manual certificate", "err", err)
 	}
 	redirect, on := map[string]bool{}, map[string]bool{}
 	for _, d := range domains {

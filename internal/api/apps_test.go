@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -49,17 +50,59 @@ func TestAuth(t *testing.T) {
 	})
 }
 
+// doFrom sends a GET /account from the client address ip with an Authorization header
+// ("" for none).
+func (h *harness) doFrom(ip, method, path, authorization string) *httptest.ResponseRecorder {
+	h.t.Helper()
+	r := httptest.NewRequest(method, path, nil)
+	r.RemoteAddr = ip + ":40000"
+	if authorization != "" {
+		r.Header.Set("Authorization", authorization)
+	}
+	w := httptest.NewRecorder()
+	h.srv.ServeHTTP(w, r)
+	return w
+}
+
 func TestAuth_FailedLoginRateLimit(t *testing.T) {
 	h := newHarness(t)
+	h.mustUser("pw@example.com", "correct horse")
+	login := "Basic " + base64.StdEncoding.EncodeToString([]byte("pw@example.com:correct horse"))
 	var last int
 	for range 30 {
-		last = h.do("GET", "/account", "bera_wrong", "").Code
+		last = h.doFrom("198.51.100.7", "GET", "/account", "Bearer bera_wrong").Code
 	}
 	if last != http.StatusTooManyRequests {
-		t.Fatalf("after 30 failed logins, status %d, want 429", last)
+		t.Fatalf("after 30 bad keys, status %d, want 429", last)
 	}
-	// The limit is per IP and applies even to a valid key from that address.
-	wantError(t, h.do("GET", "/account", h.key, ""), http.StatusTooManyRequests, "rate_limit")
+	// Further guesses from that address are refused without being checked: even the right
+	// password gets 429, so passwords cannot be brute-forced.
+	wantError(t, h.doFrom("198.51.100.7", "GET", "/account", "Basic "+base64.StdEncoding.EncodeToString([]byte("x:bera_other"))), http.StatusTooManyRequests, "rate_limit")
+	wantError(t, h.doFrom("198.51.100.7", "POST", "/oauth/authorizations", login), http.StatusTooManyRequests, "rate_limit")
+	// A valid key from the same address is never locked out.
+	for _, auth := range []string{"Bearer " + h.key, "Basic " + base64.StdEncoding.EncodeToString([]byte(":"+h.key))} {
+		if w := h.doFrom("198.51.100.7", "GET", "/account", auth); w.Code != http.StatusOK {
+			t.Errorf("valid key (%s…) from the blocked address: status %d, want 200; %s", auth[:6], w.Code, w.Body)
+		}
+	}
+	// Another address is not affected.
+	wantError(t, h.doFrom("198.51.100.8", "GET", "/account", "Bearer bera_wrong"), http.StatusUnauthorized, "unauthorized")
+	if w := h.doFrom("198.51.100.8", "POST", "/oauth/authorizations", login); w.Code != http.StatusCreated {
+		t.Errorf("password login from another address: status %d, want 201; %s", w.Code, w.Body)
+	}
+}
+
+// Requests without credentials (git sends one before every authenticated request) are not
+// failed logins: they never use up the address's budget.
+func TestAuth_MissingCredentialsAreNotFailures(t *testing.T) {
+	h := newHarness(t)
+	for range 50 {
+		wantError(t, h.doFrom("198.51.100.9", "GET", "/account", ""), http.StatusUnauthorized, "unauthorized")
+	}
+	wantError(t, h.doFrom("198.51.100.9", "GET", "/account", "Bearer bera_wrong"), http.StatusUnauthorized, "unauthorized")
+	if w := h.doFrom("198.51.100.9", "GET", "/account", "Bearer "+h.key); w.Code != http.StatusOK {
+		t.Errorf("valid key after 50 anonymous requests: status %d, want 200; %s", w.Code, w.Body)
+	}
 }
 
 func TestOAuthAuthorization_PasswordLogin(t *testing.T) {

@@ -18,8 +18,8 @@ type keyCtx struct{}
 
 // authenticate resolves the caller from `Authorization: Bearer KEY` or Basic auth with the
 // key as password (any user name). POST /oauth/authorizations also accepts Basic
-// email:password, which is how a password login gets a key. Failed attempts count against
-// the client IP; over budget, the IP gets 429 without its credentials being checked.
+// email:password, which is how a password login gets a key. Wrong credentials count against
+// the client IP; over budget, the IP gets 429 for anything but a valid key (authenticateKey).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		user, key, err := s.authenticateKey(r)
@@ -38,8 +38,13 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) resolveCaller(r *http.Request) (*bera.User, *bera.APIKey, error) {
-	unauthorized := bera.Errorf(bera.EUnauthorized, "Invalid credentials provided.")
+// authenticateKey checks the request's credentials. A known API key is always accepted, even
+// from an address over its failure budget, so an owner is never locked out by someone else's
+// guesses (API keys are random 32-byte tokens: guessing one is hopeless, and looking one up is
+// one hash). An address over budget gets 429 for anything else without it being checked, so
+// passwords cannot be brute-forced. Only credentials that were presented and wrong count as
+// failures: a request with none (git sends one before each authenticated request) does not.
+func (s *Server) authenticateKey(r *http.Request) (*bera.User, *bera.APIKey, error) {
 	var token, login string
 	if auth := r.Header.Get("Authorization"); strings.HasPrefix(strings.ToLower(auth), "bearer ") {
 		token = strings.TrimSpace(auth[len("bearer "):])
@@ -56,12 +61,17 @@ func (s *Server) resolveCaller(r *http.Request) (*bera.User, *bera.APIKey, error
 	if bera.ErrorCode(err) != bera.ENotFound {
 		return nil, nil, err
 	}
+	ip := clientIP(r)
+	if !s.guard.allowed(ip) {
+		return nil, nil, bera.Errorf(bera.ERateLimit, "Too many failed logins from your address. Try again in a minute.")
+	}
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/oauth/authorizations") && strings.Contains(login, "@") {
 		if user, err := s.store.User(r.Context(), login); err == nil && user.PasswordHash != "" && secret.CheckPassword(user.PasswordHash, token) {
 			return user, nil, nil
 		}
 	}
-	return nil, nil, unauthorized
+	s.guard.failed(ip)
+	return nil, nil, bera.Errorf(bera.EUnauthorized, "Invalid credentials provided.")
 }
 
 func clientIP(r *http.Request) string {
@@ -154,17 +164,4 @@ func (b *budgets) take(userID string) (remaining int, ok bool) {
 func (s *Server) Authenticate(r *http.Request) (*bera.User, error) {
 	user, _, err := s.authenticateKey(r)
 	return user, err
-}
-
-// authenticateKey checks the per-IP failure budget, then the credentials.
-func (s *Server) authenticateKey(r *http.Request) (*bera.User, *bera.APIKey, error) {
-	ip := clientIP(r)
-	if !s.guard.allowed(ip) {
-		return nil, nil, bera.Errorf(bera.ERateLimit, "Too many failed logins from your address. Try again in a minute.")
-	}
-	user, key, err := s.resolveCaller(r)
-	if bera.ErrorCode(err) == bera.EUnauthorized {
-		s.guard.failed(ip)
-	}
-	return user, key, err
 }

@@ -60,14 +60,14 @@ func (s *Server) handleConfigUpdate(w http.ResponseWriter, r *http.Request) erro
 	return writeJSON(w, http.StatusOK, vars)
 }
 
-// configChanges validates keys and orders the changes by key.
+// configChanges validates names and values (bera.ValidateConfigVar) and orders the changes by key.
 func configChanges(body map[string]*string) ([]bera.ConfigChange, error) {
 	if len(body) == 0 {
 		return nil, bera.Errorf(bera.EInvalid, "No config vars given.")
 	}
 	changes := make([]bera.ConfigChange, 0, len(body))
 	for k, v := range body {
-		if err := bera.ValidateConfigKey(k); err != nil {
+		if err := bera.ValidateConfigVar(k, v); err != nil {
 			return nil, err
 		}
 		changes = append(changes, bera.ConfigChange{Key: k, Value: v})

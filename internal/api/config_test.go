@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/kingvon-ke/bera"
 )
 
 func TestConfig_SetUnset(t *testing.T) {
@@ -60,6 +62,12 @@ func TestConfig_BadInputWritesNothing(t *testing.T) {
 		{`{}`, 422, "invalid_params"},
 		{`{"":"x"}`, 422, "invalid_params"},
 		{`{"A=B":"x"}`, 422, "invalid_params"},
+		{`{"MY KEY":"x"}`, 422, "invalid_params"},
+		{`{"A-B":"x"}`, 422, "invalid_params"},
+		{`{"A.B":"x"}`, 422, "invalid_params"},
+		{`{"\u00c9T\u00c9":"x"}`, 422, "invalid_params"},
+		{`{"A":"x\u0000y"}`, 422, "invalid_params"},
+		{`{"OK":"fine","B":"\u0000"}`, 422, "invalid_params"},
 		{`{"A":"1"`, 400, "bad_request"},
 		{`not json`, 400, "bad_request"},
 		{`{"A":"` + strings.Repeat("x", 70<<10) + `"}`, 422, "invalid_params"},
@@ -74,6 +82,39 @@ func TestConfig_BadInputWritesNothing(t *testing.T) {
 	h.json("GET", "/apps/cfg-bad/releases", "", 200, &rels)
 	if len(vars) != 1 || vars["KEEP"] != "me" || len(rels) != 2 {
 		t.Fatalf("bad input changed state: vars=%v releases=%d", vars, len(rels))
+	}
+}
+
+// A NUL byte in a value would make every dyno start fail, and names outside letters, digits
+// and underscores are not readable from every language: both are refused with a message that
+// names the key (and never echoes the value), on config-vars and on one-off dyno env.
+func TestConfig_RefusesNULAndBadNames(t *testing.T) {
+	h := newHarness(t)
+	h.mustApp("cfg-nul")
+	for body, want := range map[string]string{
+		`{"TOKEN":"s3cr3t\u0000tail"}`: `Invalid value for config var TOKEN: values cannot contain NUL bytes.`,
+		`{"MY KEY":"v"}`:               `Invalid config var name "MY KEY": names can only contain letters, digits and underscores (1 to 255 characters).`,
+	} {
+		for _, path := range []string{"/apps/cfg-nul/config-vars", "/apps/cfg-nul/dynos"} {
+			method, b := "PATCH", body
+			if strings.HasSuffix(path, "/dynos") {
+				method, b = "POST", `{"command":"env","env":`+body+`}`
+			}
+			w := h.do(method, path, h.key, b)
+			wantError(t, w, 422, "invalid_params")
+			if !strings.Contains(w.Body.String(), `"message":"`+strings.ReplaceAll(want, `"`, `\"`)+`"`) || strings.Contains(w.Body.String(), "s3cr3t") {
+				t.Errorf("%s %s: body %s, want message %q and no value", method, path, w.Body, want)
+			}
+		}
+	}
+	// A var stored before these rules can still be removed.
+	if _, _, err := h.st.UpdateConfigVars(t.Context(), h.appID("cfg-nul"), h.user.ID, []bera.ConfigChange{{Key: "OLD-STYLE", Value: new(string)}}); err != nil {
+		t.Fatal(err)
+	}
+	var vars map[string]string
+	h.json("PATCH", "/apps/cfg-nul/config-vars", `{"OLD-STYLE":null,"NEW_1":"ok"}`, 200, &vars)
+	if _, ok := vars["OLD-STYLE"]; ok || vars["NEW_1"] != "ok" {
+		t.Errorf("vars = %v, want OLD-STYLE removed and NEW_1 set", vars)
 	}
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,8 +12,9 @@ import (
 	"github.com/kingvon-ke/bera"
 )
 
-// maxQuantity caps a process type's dyno count.
-const maxQuantity = 100
+// maxQuantityInput bounds the numbers parseQuantity accepts, so sums cannot overflow; the
+// real caps are the operator's bera.FormationLimits.
+const maxQuantityInput = 1_000_000
 
 func (s *Server) handleFormationList(w http.ResponseWriter, r *http.Request) error {
 	app, _, err := s.appFor(r)
@@ -83,7 +85,7 @@ func (u formationUpdate) toDomain() (bera.FormationUpdate, error) {
 }
 
 func parseQuantity(raw json.RawMessage) (int, bool, error) {
-	bad := bera.Errorf(bera.EInvalid, "Quantity must be an integer from 0 to %d, or a relative change such as \"+1\" or \"-1\".", maxQuantity)
+	bad := bera.Errorf(bera.EInvalid, "Quantity must be a whole number such as 2, or a relative change such as \"+1\" or \"-1\".")
 	s := string(raw)
 	if strings.HasPrefix(s, `"`) {
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -93,7 +95,7 @@ func parseQuantity(raw json.RawMessage) (int, bool, error) {
 	s = strings.TrimSpace(s)
 	relative := strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-")
 	n, err := strconv.Atoi(s)
-	if err != nil || n > maxQuantity || n < -maxQuantity || (!relative && n < 0) {
+	if err != nil || n > maxQuantityInput || n < -maxQuantityInput || (!relative && n < 0) {
 		return 0, false, bad
 	}
 	return n, relative, nil
@@ -132,7 +134,9 @@ func (s *Server) handleFormationUpdate(w http.ResponseWriter, r *http.Request) e
 }
 
 // updateFormation applies updates and answers with the whole formation, or with the one type
-// when single is set.
+// when single is set. The operator's limits are checked on the formation the updates would
+// give; formation changes through the API take turns so two requests cannot both pass the
+// check and together go over a limit.
 func (s *Server) updateFormation(w http.ResponseWriter, r *http.Request, app *bera.App, updates []formationUpdate, single string) error {
 	domain := make([]bera.FormationUpdate, 0, len(updates))
 	for _, u := range updates {
@@ -142,7 +146,9 @@ func (s *Server) updateFormation(w http.ResponseWriter, r *http.Request, app *be
 		}
 		domain = append(domain, d)
 	}
-	if err := s.checkRelativeQuantities(r, app, domain); err != nil {
+	s.formationMu.Lock()
+	defer s.formationMu.Unlock()
+	if err := s.checkFormationUpdates(r.Context(), app, domain); err != nil {
 		return err
 	}
 	forms, err := s.store.UpdateFormation(r.Context(), app.ID, domain)
@@ -160,24 +166,56 @@ func (s *Server) updateFormation(w http.ResponseWriter, r *http.Request, app *be
 	return writeJSON(w, http.StatusOK, formationsJSON(forms, app))
 }
 
-// checkRelativeQuantities refuses relative changes that would go past maxQuantity, before
-// anything is written.
-func (s *Server) checkRelativeQuantities(r *http.Request, app *bera.App, updates []bera.FormationUpdate) error {
-	current, err := s.store.ListFormation(r.Context(), app.ID)
+// checkFormationUpdates refuses updates that would break the operator's formation limits,
+// before anything is written.
+func (s *Server) checkFormationUpdates(ctx context.Context, app *bera.App, updates []bera.FormationUpdate) error {
+	current, err := s.store.ListFormation(ctx, app.ID)
 	if err != nil {
 		return err
 	}
-	for _, u := range updates {
-		if u.Quantity == nil || !u.Relative {
-			continue
-		}
-		for _, f := range current {
-			if f.Type == u.Type && f.Quantity+*u.Quantity > maxQuantity {
-				return bera.Errorf(bera.EInvalid, "Quantity must be at most %d.", maxQuantity)
-			}
+	after, err := bera.ApplyFormationUpdates(current, updates)
+	if err != nil {
+		return err
+	}
+	return s.checkFormationChange(ctx, app, current, after)
+}
+
+// checkFormationChange checks the formation after against the operator's limits.
+func (s *Server) checkFormationChange(ctx context.Context, app *bera.App, before, after []*bera.Formation) error {
+	var err error
+	change := bera.FormationChange{Before: before, After: after}
+	if s.cfg.FormationLimits.MaxPerAccount > 0 {
+		if change.OwnerOtherDynos, err = ownerOtherDynos(ctx, s.store, app); err != nil {
+			return err
 		}
 	}
-	return nil
+	return s.cfg.FormationLimits.CheckFormation(change)
+}
+
+// formationReader is what ownerOtherDynos reads.
+type formationReader interface {
+	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
+	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
+}
+
+// ownerOtherDynos counts the dynos in the formations of the other apps app's owner owns.
+func ownerOtherDynos(ctx context.Context, st formationReader, app *bera.App) (int, error) {
+	apps, err := st.ListApps(ctx, app.OwnerID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range apps {
+		if a.OwnerID != app.OwnerID || a.ID == app.ID {
+			continue
+		}
+		forms, err := st.ListFormation(ctx, a.ID)
+		if err != nil {
+			return 0, err
+		}
+		n += bera.TotalDynos(forms)
+	}
+	return n, nil
 }
 
 // scaleDescription is Heroku's "web@2:Standard-1X worker@0:Standard-1X".

@@ -29,10 +29,20 @@ type harness struct {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil)
+}
+
+// newHarnessWith is newHarness with configure, when not nil, changing the server's Config.
+func newHarnessWith(t testing.TB, configure func(*api.Config)) *harness {
+	t.Helper()
 	st := storetest.OpenSQLite(t)
 	h := &harness{t: t, st: st}
-	h.srv = api.NewServer(api.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Domain: "localhost", WebURLSuffix: ":8080"})
+	cfg := api.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Domain: "localhost", WebURLSuffix: ":8080"}
+	if configure != nil {
+		configure(&cfg)
+	}
+	h.srv = api.NewServer(cfg)
 	h.user, h.key = h.mustUser("owner@example.com", "")
 	_, h.other = h.mustUser("other@example.com", "")
 	return h
@@ -126,4 +136,14 @@ func wantError(t testing.TB, w *httptest.ResponseRecorder, status int, id string
 	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("Content-Type %q", ct)
 	}
+}
+
+// appID returns the id of an app, read from the store.
+func (h *harness) appID(name string) string {
+	h.t.Helper()
+	app, err := h.st.App(context.Background(), name)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return app.ID
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -100,19 +101,35 @@ func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) e
 	if target.Status != bera.ReleaseSucceeded {
 		return bera.Errorf(bera.EInvalid, "Release v%d has status %s and cannot be rolled back to.", target.Version, target.Status)
 	}
+	// The old slug's process types become the formation's again: check that against the
+	// formation limits before anything is written.
+	var types map[string]string
+	s.formationMu.Lock()
+	defer s.formationMu.Unlock()
+	if target.SlugID != "" {
+		sl, err := s.store.Slug(r.Context(), target.SlugID)
+		if err != nil {
+			return err
+		}
+		// The release phase is not a formation type, as on deploy.
+		types = maps.Clone(sl.ProcessTypes)
+		delete(types, "release")
+		current, err := s.store.ListFormation(r.Context(), app.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.checkFormationChange(r.Context(), app, current, bera.WithProcessTypes(current, types)); err != nil {
+			return err
+		}
+	}
 	rel := &bera.Release{AppID: app.ID, Description: fmt.Sprintf("Rollback to v%d", target.Version),
 		Status: bera.ReleaseSucceeded, SlugID: target.SlugID, Config: target.Config,
 		UserID: bera.UserFrom(r.Context()).ID, AddonPlanNames: target.AddonPlanNames}
 	if err := s.store.CreateRelease(r.Context(), rel); err != nil {
 		return err
 	}
-	// The old slug's process types become the formation's again.
 	if target.SlugID != "" {
-		sl, err := s.store.Slug(r.Context(), target.SlugID)
-		if err != nil {
-			return err
-		}
-		if err := s.store.SetProcessTypes(r.Context(), app.ID, sl.ProcessTypes); err != nil {
+		if err := s.store.SetProcessTypes(r.Context(), app.ID, types); err != nil {
 			return err
 		}
 	}

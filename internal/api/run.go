@@ -61,6 +61,11 @@ func (s *Server) handleDynoCreate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if req.Size != "" {
+		if _, err := s.cfg.FormationLimits.CheckSize(req.Size); err != nil {
+			return err
+		}
+	}
 	if s.cfg.Runs == nil {
 		return bera.Errorf(bera.EUnavailable, "One-off dynos are not available on this server.")
 	}
@@ -90,20 +95,23 @@ func (s *Server) handleDynoAttach(w http.ResponseWriter, r *http.Request) error 
 }
 
 // envStrings turns the env object into strings: the Heroku CLI may send COLUMNS and LINES
-// as numbers. null drops a key.
+// as numbers. null drops a key. Names and values follow the config var rules.
 func envStrings(raw map[string]json.RawMessage) (map[string]string, error) {
 	env := make(map[string]string, len(raw))
 	for k, v := range raw {
-		if err := bera.ValidateConfigKey(k); err != nil {
-			return nil, err
-		}
 		var val any
 		if err := json.Unmarshal(v, &val); err != nil {
 			return nil, bera.Errorf(bera.EInvalid, "env.%s is not valid JSON.", k)
 		}
+		if err := bera.ValidateConfigVar(k, new(string)); err != nil {
+			return nil, err
+		}
 		switch x := val.(type) {
 		case nil:
 		case string:
+			if err := bera.ValidateConfigVar(k, &x); err != nil {
+				return nil, err
+			}
 			env[k] = x
 		case float64:
 			env[k] = strconv.FormatFloat(x, 'f', -1, 64)

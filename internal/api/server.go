@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/kingvon-ke/bera"
@@ -105,6 +106,15 @@ type Config struct {
 	Sources Sources
 	// Events is the live event bus behind /ws, published to by the API; nil answers /ws with 503.
 	Events events.Bus
+	// AccessRecheckInterval is how often an open /ws socket re-checks its key and its apps'
+	// access, closing when either ended (default 1 s).
+	AccessRecheckInterval time.Duration
+	// FormationLimits are the operator's caps on dynos per app and account and the sizes
+	// offered; they apply to scaling, ps:type and one-off dyno sizes.
+	FormationLimits bera.FormationLimits
+	// FormationLock, when set, is held while a formation change is checked and written; give
+	// the deployer the same one so API scaling and deploys take turns. Nil: the server's own.
+	FormationLock sync.Locker
 }
 
 // Server is the API's http.Handler.
@@ -117,6 +127,9 @@ type Server struct {
 	guard   *loginGuard
 	budgets *budgets
 	handler http.Handler
+	// formationMu serialises formation changes, so limits are checked against the
+	// formation they change (Config.FormationLock, or the server's own).
+	formationMu sync.Locker
 }
 
 // NewServer returns a Server with its routes registered.
@@ -139,6 +152,9 @@ func NewServer(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.AccessRecheckInterval <= 0 {
+		cfg.AccessRecheckInterval = time.Second
+	}
 	if cfg.WebScheme == "" {
 		cfg.WebScheme = "http"
 	}
@@ -152,6 +168,10 @@ func NewServer(cfg Config) *Server {
 	}
 	if cfg.Dynos == nil {
 		s.cfg.Dynos = noDynos{}
+	}
+	s.formationMu = cfg.FormationLock
+	if s.formationMu == nil {
+		s.formationMu = &sync.Mutex{}
 	}
 	s.registerRoutes()
 	s.handler = s.recoverPanics(s.withRequestID(s.accessLog(s.mux)))

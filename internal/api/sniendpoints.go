@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/kingvon-ke/bera"
@@ -57,10 +58,19 @@ type sniEndpointRequest struct {
 	Name             string `json:"name"`
 }
 
-// checked parses the request's pair so bad certificates are refused before they are stored.
-func (req *sniEndpointRequest) checked() error {
-	_, err := certs.ParseKeyPair(req.CertificateChain, req.PrivateKey)
-	return err
+// checkEndpoint parses the request's pair and checks its names, so bad certificates, and
+// certificates for names the app does not own (the platform's domain, other apps' custom
+// domains), are refused before they are stored.
+func (s *Server) checkEndpoint(ctx context.Context, ds DomainStore, app *bera.App, req *sniEndpointRequest) error {
+	cert, err := certs.ParseKeyPair(req.CertificateChain, req.PrivateKey)
+	if err != nil {
+		return err
+	}
+	all, err := ds.ListDomains(ctx, "")
+	if err != nil {
+		return err
+	}
+	return certs.CheckOwnNames(cert, app.ID, s.cfg.Domain, all)
 }
 
 func (s *Server) handleSNIEndpointList(w http.ResponseWriter, r *http.Request) error {
@@ -124,7 +134,7 @@ func (s *Server) handleSNIEndpointCreate(w http.ResponseWriter, r *http.Request)
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}
-	if err := req.checked(); err != nil {
+	if err := s.checkEndpoint(r.Context(), ds, app, &req); err != nil {
 		return err
 	}
 	ep := &certs.Endpoint{AppID: app.ID, Name: req.Name, CertificateChain: req.CertificateChain, PrivateKey: req.PrivateKey}
@@ -148,7 +158,7 @@ func (s *Server) handleSNIEndpointUpdate(w http.ResponseWriter, r *http.Request)
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}
-	if err := req.checked(); err != nil {
+	if err := s.checkEndpoint(r.Context(), ds, app, &req); err != nil {
 		return err
 	}
 	ep, err := ds.UpdateEndpoint(r.Context(), app.ID, r.PathValue("sni_endpoint"), req.CertificateChain, req.PrivateKey)

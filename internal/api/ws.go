@@ -62,12 +62,64 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	defer c.CloseNow()
 	ctx := c.CloseRead(r.Context())
 	go s.dropWhenSlow(ctx, c, sub)
-	for e := range sub.C() {
-		if err := writeEvent(ctx, c, e, names[e.AppID]); err != nil {
+	go s.closeWhenAccessEnds(ctx, c, callerKey(r.Context()), ids)
+	for {
+		select {
+		case <-ctx.Done():
 			return nil
+		case e, ok := <-sub.C():
+			if !ok {
+				return nil
+			}
+			if err := writeEvent(ctx, c, e, names[e.AppID]); err != nil {
+				return nil
+			}
 		}
 	}
-	return nil
+}
+
+// closeWhenAccessEnds re-checks, every AccessRecheckInterval, that the socket's API key is
+// still valid and its user still has access to every app it follows, and closes the socket
+// (status 1008) as soon as either ends: a revoked key or a removed collaborator stops
+// receiving events and log lines within that interval.
+func (s *Server) closeWhenAccessEnds(ctx context.Context, c *websocket.Conn, key *bera.APIKey, appIDs []string) {
+	user := bera.UserFrom(ctx)
+	tick := time.NewTicker(s.cfg.AccessRecheckInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if reason := s.accessEnded(ctx, user, key, appIDs); reason != "" {
+			if ctx.Err() != nil {
+				return
+			}
+			c.Close(websocket.StatusPolicyViolation, reason)
+			return
+		}
+	}
+}
+
+// accessEnded returns why the caller may no longer follow appIDs, or "" when it still may.
+// A store failure other than not-found keeps the socket open (it is checked again).
+func (s *Server) accessEnded(ctx context.Context, user *bera.User, key *bera.APIKey, appIDs []string) string {
+	if key != nil {
+		u, _, err := s.store.UserByAPIKeyHash(ctx, key.Hash)
+		switch {
+		case bera.ErrorCode(err) == bera.ENotFound, err == nil && u.ID != user.ID:
+			return "API key revoked"
+		case err != nil:
+			return ""
+		}
+	}
+	for _, id := range appIDs {
+		if _, err := s.store.Role(ctx, id, user.ID); bera.ErrorCode(err) == bera.ENotFound {
+			return "access to an app was removed"
+		}
+	}
+	return ""
 }
 
 // dropWhenSlow disconnects the client as soon as the bus drops its subscription.

@@ -3,6 +3,7 @@ package certs_test
 import (
 	"crypto/tls"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,16 +14,19 @@ import (
 // (half exact names, half wildcards), the work done on every TLS handshake.
 func BenchmarkSelector_GetCertificate(b *testing.B) {
 	var eps []*certs.Endpoint
+	var domains []*certs.Domain
 	for i := range 1000 {
 		name := fmt.Sprintf("www.site%d.example", i)
 		if i%2 == 1 {
 			name = fmt.Sprintf("*.site%d.example", i)
 		}
 		chain, key := pair(b, time.Now().Add(time.Hour), name)
-		eps = append(eps, &certs.Endpoint{ID: fmt.Sprint(i), CertificateChain: chain, PrivateKey: key})
+		app := fmt.Sprint("app", i)
+		eps = append(eps, &certs.Endpoint{ID: fmt.Sprint(i), AppID: app, CertificateChain: chain, PrivateKey: key})
+		domains = append(domains, &certs.Domain{AppID: app, Hostname: strings.Replace(name, "*", "api", 1), Kind: certs.KindCustom})
 	}
 	sel := &certs.Selector{}
-	if err := sel.SetEndpoints(eps); err != nil {
+	if err := sel.SetEndpoints(eps, domains); err != nil {
 		b.Fatal(err)
 	}
 	hellos := []*tls.ClientHelloInfo{{ServerName: "www.site500.example"}, {ServerName: "api.site501.example"}}
@@ -39,14 +43,18 @@ func BenchmarkSelector_GetCertificate(b *testing.B) {
 // second.
 func BenchmarkSelector_SetEndpoints(b *testing.B) {
 	var eps []*certs.Endpoint
+	var domains []*certs.Domain
 	for i := range 1000 {
-		chain, key := pair(b, time.Now().Add(time.Hour), fmt.Sprintf("www.site%d.example", i))
-		eps = append(eps, &certs.Endpoint{ID: fmt.Sprint(i), CertificateChain: chain, PrivateKey: key})
+		name := fmt.Sprintf("www.site%d.example", i)
+		chain, key := pair(b, time.Now().Add(time.Hour), name)
+		app := fmt.Sprint("app", i)
+		eps = append(eps, &certs.Endpoint{ID: fmt.Sprint(i), AppID: app, CertificateChain: chain, PrivateKey: key})
+		domains = append(domains, &certs.Domain{AppID: app, Hostname: name, Kind: certs.KindCustom})
 	}
 	sel := &certs.Selector{}
-	sel.SetEndpoints(eps)
+	sel.SetEndpoints(eps, domains)
 	b.ReportAllocs()
 	for b.Loop() {
-		sel.SetEndpoints(eps)
+		sel.SetEndpoints(eps, domains)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -122,37 +123,137 @@ func FuzzParseKeyPair(f *testing.F) {
 	})
 }
 
+// handshake does a real TLS handshake with sel as the server's certificate source, sending
+// serverName, and returns the leaf the server presented.
+func handshake(t *testing.T, sel *certs.Selector, serverName string) *x509.Certificate {
+	t.Helper()
+	cc, sc := net.Pipe()
+	defer cc.Close()
+	defer sc.Close()
+	srv := tls.Server(sc, &tls.Config{GetCertificate: sel.GetCertificate})
+	go srv.Handshake()
+	c := tls.Client(cc, &tls.Config{ServerName: serverName, InsecureSkipVerify: true})
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := c.Handshake(); err != nil {
+		t.Fatalf("handshake for %q: %v", serverName, err)
+	}
+	return c.ConnectionState().PeerCertificates[0]
+}
+
+// leaf parses an endpoint's leaf certificate.
+func leaf(t *testing.T, ep *certs.Endpoint) *x509.Certificate {
+	t.Helper()
+	c, err := certs.ParseKeyPair(ep.CertificateChain, ep.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Leaf
+}
+
+func keyPair(t *testing.T, ep *certs.Endpoint) *tls.Certificate {
+	t.Helper()
+	c, err := certs.ParseKeyPair(ep.CertificateChain, ep.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// A manual certificate is served only for custom domains of its own app: not for another
+// app's domain it happens to cover, not for the platform's names, not for names that are no
+// domain at all.
 func TestSelector(t *testing.T) {
+	const appA, appB = "app-a", "app-b"
 	exact := endpoint(t, "1", time.Now().Add(time.Hour), "shop.example.com")
+	exact.AppID = appA
 	wild := endpoint(t, "2", time.Now().Add(time.Hour), "*.example.com")
+	wild.AppID = appA
 	longer := endpoint(t, "3", time.Now().Add(48*time.Hour), "shop.example.com")
-	def, acme := &tls.Certificate{}, &tls.Certificate{}
+	longer.AppID = appA
+	// B's certificate names the platform's domain and A's shop: uploaded before the API
+	// refused such names, it must still never be served for them.
+	evil := endpoint(t, "5", time.Now().Add(72*time.Hour), "*.bera.test", "bera.test", "shop.example.com", "api.example.com")
+	evil.AppID = appB
+	broken := &certs.Endpoint{ID: "4", AppID: appA, CertificateChain: "junk", PrivateKey: "junk"}
+	def := keyPair(t, endpoint(t, "d", time.Now().Add(time.Hour), "*.bera.test"))
+	acme := keyPair(t, endpoint(t, "a", time.Now().Add(time.Hour), "auto.example.org"))
 	sel := &certs.Selector{Default: def, Fallback: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
 		if h.ServerName == "auto.example.org" {
 			return acme, nil
 		}
 		return nil, tls.AlertError(0)
 	}}
-	broken := &certs.Endpoint{ID: "4", CertificateChain: "junk", PrivateKey: "junk"}
-	if err := sel.SetEndpoints([]*certs.Endpoint{exact, wild, longer, broken}); err == nil || !strings.Contains(err.Error(), "endpoint 4") {
+	domains := []*certs.Domain{
+		{AppID: appA, Hostname: "shop.example.com", Kind: certs.KindCustom},
+		{AppID: appA, Hostname: "www.example.com", Kind: certs.KindCustom},
+		{AppID: appB, Hostname: "api.example.com", Kind: certs.KindCustom},
+		{AppID: appB, Hostname: "blog.example.com", Kind: certs.KindCustom},
+	}
+	if err := sel.SetEndpoints([]*certs.Endpoint{exact, wild, longer, broken, evil}, domains); err == nil || !strings.Contains(err.Error(), "endpoint 4") {
 		t.Errorf("SetEndpoints with a broken endpoint: %v", err)
 	}
 	for _, tc := range []struct {
 		name string
-		want func(*tls.Certificate) bool
+		want *x509.Certificate
 	}{
-		{"shop.example.com", func(c *tls.Certificate) bool {
-			return certs.Covers(c, "shop.example.com") && c.Leaf.NotAfter.After(time.Now().Add(24*time.Hour))
-		}},
-		{"SHOP.example.com.", func(c *tls.Certificate) bool { return certs.Covers(c, "shop.example.com") }},
-		{"www.example.com", func(c *tls.Certificate) bool { return certs.Covers(c, "www.example.com") }},
-		{"a.b.example.com", func(c *tls.Certificate) bool { return c == def }},
-		{"auto.example.org", func(c *tls.Certificate) bool { return c == acme }},
-		{"", func(c *tls.Certificate) bool { return c == def }},
+		{"shop.example.com", leaf(t, longer)}, // A's, the one expiring last; not B's
+		{"SHOP.example.com.", leaf(t, longer)},
+		{"www.example.com", leaf(t, wild)},
+		{"api.example.com", leaf(t, evil)}, // B's own domain, B's certificate
+		{"blog.example.com", def.Leaf},     // B's domain: A's wildcard covers it but is not B's
+		{"other.example.com", def.Leaf},    // no domain at all: A's wildcard is not used
+		{"myapp.bera.test", def.Leaf},      // the platform's names: never B's *.bera.test
+		{"bera.test", def.Leaf},
+		{"auto.example.org", acme.Leaf},
 	} {
-		got, err := sel.GetCertificate(&tls.ClientHelloInfo{ServerName: tc.name})
-		if err != nil || !tc.want(got) {
-			t.Errorf("GetCertificate(%q) = %v, %v", tc.name, got, err)
+		if got := handshake(t, sel, tc.name); !got.Equal(tc.want) {
+			t.Errorf("handshake for %q served %v (expires %s), want %v", tc.name, got.DNSNames, got.NotAfter, tc.want.DNSNames)
+		}
+	}
+	if got, err := sel.GetCertificate(&tls.ClientHelloInfo{}); err != nil || got != def {
+		t.Errorf("GetCertificate without SNI = %v, %v; want the default", got, err)
+	}
+	// A domain another app adds later is not served by a certificate that covers it.
+	domains = append(domains, &certs.Domain{AppID: appB, Hostname: "later.example.com", Kind: certs.KindCustom})
+	sel.SetEndpoints([]*certs.Endpoint{exact, wild, longer, evil}, domains)
+	if got := handshake(t, sel, "later.example.com"); !got.Equal(def.Leaf) {
+		t.Errorf("B's new domain served A's certificate %v", got.DNSNames)
+	}
+	// Once A's domain is gone, its certificate is no longer served for the name.
+	sel.SetEndpoints([]*certs.Endpoint{exact, wild, longer, evil}, domains[1:])
+	if got := handshake(t, sel, "shop.example.com"); !got.Equal(def.Leaf) {
+		t.Errorf("a removed domain still served %v", got.DNSNames)
+	}
+}
+
+func TestCheckOwnNames(t *testing.T) {
+	domains := []*certs.Domain{
+		{AppID: "a", Hostname: "shop.example.com"},
+		{AppID: "b", Hostname: "api.example.com"},
+	}
+	for _, tc := range []struct {
+		names []string
+		want  string // "" for allowed
+	}{
+		{[]string{"shop.example.com"}, ""},
+		{[]string{"www.example.com", "new.example.org"}, ""},
+		{[]string{"bera.test"}, "bera.test, which is under bera.test, the platform's own domain"},
+		{[]string{"*.bera.test"}, "*.bera.test, which is under bera.test"},
+		{[]string{"myapp.bera.test"}, "myapp.bera.test, which is under bera.test"},
+		{[]string{"*.test"}, "*.test, which is under bera.test"},
+		{[]string{"shop.example.com", "api.example.com"}, "api.example.com, which covers api.example.com, a custom domain of another app"},
+		{[]string{"*.example.com"}, "*.example.com, which covers api.example.com, a custom domain of another app"},
+	} {
+		cert := keyPair(t, endpoint(t, "x", time.Now().Add(time.Hour), tc.names...))
+		err := certs.CheckOwnNames(cert, "a", "bera.test", domains)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%v refused: %v", tc.names, err)
+			}
+			continue
+		}
+		if bera.ErrorCode(err) != bera.EInvalid || !strings.Contains(bera.ErrorMessage(err), tc.want) {
+			t.Errorf("%v: %v, want invalid_params containing %q", tc.names, err, tc.want)
 		}
 	}
 }

@@ -11,8 +11,10 @@ import (
 )
 
 // Selector picks the certificate for a TLS handshake by its server name (SNI): a manual
-// certificate (Endpoint) that covers the name, else an automatic one from Fallback, else
-// Default. It is safe for concurrent use; SetEndpoints swaps the manual table atomically.
+// certificate (Endpoint) of the app the name is a custom domain of, else an automatic one
+// from Fallback, else Default. A manual certificate is never served for any other name, even
+// one it covers: not for another app's domain, not for the platform's APP.DOMAIN names. It
+// is safe for concurrent use; SetEndpoints swaps the table atomically.
 type Selector struct {
 	// Fallback returns an automatic (ACME) certificate for a name, or an error when there
 	// is none. Optional.
@@ -33,20 +35,21 @@ type parsedEndpoint struct {
 	err     error
 }
 
-// sniTable maps exact names and wildcard parents ("example.com" for "*.example.com") to
-// certificates.
+// sniTable maps custom domains to the certificate that serves them.
 type sniTable struct {
-	exact, wildcard map[string]*tls.Certificate
+	byHost map[string]*tls.Certificate
 }
 
-// SetEndpoints replaces the manual certificates. An endpoint whose certificate does not
-// parse is left out; the returned error names each one (the others are still installed).
-// When two endpoints cover a name, the one expiring last wins.
-func (s *Selector) SetEndpoints(eps []*Endpoint) error {
+// SetEndpoints replaces the manual certificates and the custom domains they may serve. Each
+// domain gets the certificate, among its own app's endpoints, that covers it and expires
+// last; a name that is no custom domain, or whose app has no covering certificate, gets
+// none. An endpoint whose certificate does not parse is left out; the returned error names
+// each one (the others are still installed).
+func (s *Selector) SetEndpoints(eps []*Endpoint, domains []*Domain) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := make(map[string]parsedEndpoint, len(eps))
-	t := &sniTable{exact: map[string]*tls.Certificate{}, wildcard: map[string]*tls.Certificate{}}
+	byApp := map[string][]*tls.Certificate{}
 	var errs []error
 	for _, ep := range eps {
 		p, ok := s.parsed[ep.ID]
@@ -59,23 +62,23 @@ func (s *Selector) SetEndpoints(eps []*Endpoint) error {
 			errs = append(errs, fmt.Errorf("endpoint %s: %w", ep.ID, p.err))
 			continue
 		}
-		t.add(p.cert)
+		byApp[ep.AppID] = append(byApp[ep.AppID], p.cert)
+	}
+	t := &sniTable{byHost: make(map[string]*tls.Certificate, len(domains))}
+	for _, d := range domains {
+		if d.Kind == KindHeroku || d.AppID == "" {
+			continue
+		}
+		host := strings.TrimSuffix(strings.ToLower(d.Hostname), ".")
+		for _, c := range byApp[d.AppID] {
+			if old := t.byHost[host]; Covers(c, host) && (old == nil || old.Leaf.NotAfter.Before(c.Leaf.NotAfter)) {
+				t.byHost[host] = c
+			}
+		}
 	}
 	s.parsed = next
 	s.table.Store(t)
 	return errors.Join(errs...)
-}
-
-func (t *sniTable) add(cert *tls.Certificate) {
-	for _, n := range names(cert.Leaf) {
-		m, key := t.exact, n
-		if parent, ok := strings.CutPrefix(n, "*."); ok {
-			m, key = t.wildcard, parent
-		}
-		if old := m[key]; old == nil || old.Leaf.NotAfter.Before(cert.Leaf.NotAfter) {
-			m[key] = cert
-		}
-	}
 }
 
 // lookup returns the manual certificate for name, or nil.
@@ -83,13 +86,7 @@ func (t *sniTable) lookup(name string) *tls.Certificate {
 	if t == nil {
 		return nil
 	}
-	if c := t.exact[name]; c != nil {
-		return c
-	}
-	if _, parent, ok := strings.Cut(name, "."); ok {
-		return t.wildcard[parent]
-	}
-	return nil
+	return t.byHost[name]
 }
 
 // GetCertificate implements tls.Config.GetCertificate.

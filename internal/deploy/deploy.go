@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/kingvon-ke/bera"
@@ -30,6 +31,7 @@ type Store interface {
 	SetProcessTypes(ctx context.Context, appID string, types map[string]string) error
 	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
 	UpdateFormation(ctx context.Context, appID string, updates []bera.FormationUpdate) ([]*bera.Formation, error)
+	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
 }
 
 // Converger is told when an app's release or formation changed, can wait until the app's
@@ -61,6 +63,12 @@ type Config struct {
 	// Runner, when set, gives the runner of an app's buildpack steps (a sandbox running as
 	// the app's uid); nil runs them as plain processes (build.ProcessRunner).
 	Runner func(appID string) build.Runner
+	// FormationLimits are the operator's caps on dynos and sizes; the formation a deploy
+	// would give (new process types, app.json's formation) is checked before the release.
+	FormationLimits bera.FormationLimits
+	// FormationLock, when set, is held while the formation is re-checked and written; share
+	// it with the API's so scaling and deploys take turns. Nil: the deployer's own.
+	FormationLock sync.Locker
 	// WebURL returns an app's URL for the closing message.
 	WebURL func(app string) string
 	Logger *slog.Logger
@@ -81,6 +89,9 @@ func New(cfg Config) *Deployer {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 15 * time.Minute
+	}
+	if cfg.FormationLock == nil {
+		cfg.FormationLock = &sync.Mutex{}
 	}
 	return &Deployer{cfg: cfg, log: cfg.Logger.With("component", "deploy")}
 }
@@ -171,6 +182,9 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 		return nil, bera.Errorf(bera.EInvalid, "No web process type: add a Procfile with a `web:` line (process types found: %s).", typeNames(res.ProcessTypes))
 	}
 	fmt.Fprintf(out, "-----> Discovering process types\n       Procfile declares types -> %s\n", typeNames(res.ProcessTypes))
+	if err := d.precheckFormation(ctx, app, res, aj); err != nil {
+		return nil, err
+	}
 	sl, err := d.storeSlug(ctx, app, src, res)
 	if err != nil {
 		return nil, err
@@ -191,7 +205,7 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 			return nil, err
 		}
 	}
-	if err := d.setFormation(ctx, app, res, aj); err != nil {
+	if err := d.setFormation(ctx, app, res, aj, out); err != nil {
 		return nil, err
 	}
 	if d.cfg.Log != nil {

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
@@ -35,18 +36,46 @@ func (d *Deployer) releasePhase(ctx context.Context, app *bera.App, rel *bera.Re
 }
 
 // setFormation makes the slug's process types the app's formation (the release phase is not
-// a formation type). Types that are new get their quantity and size from app.json.
-func (d *Deployer) setFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON) error {
-	types := maps.Clone(res.ProcessTypes)
-	delete(types, "release")
+// a formation type). Types that are new get their quantity and size from app.json. The
+// limits were checked before the release; they are checked again here, under the formation
+// lock, in case the app or account was scaled meanwhile: app.json's quantities are then left
+// out (with a warning) rather than going over a limit.
+func (d *Deployer) setFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON, out io.Writer) error {
+	d.cfg.FormationLock.Lock()
+	defer d.cfg.FormationLock.Unlock()
+	types := processTypes(res)
 	before, err := d.cfg.Store.ListFormation(ctx, app.ID)
 	if err != nil {
 		return err
 	}
+	updates := appJSONFormation(before, types, aj)
+	if err := d.checkFormation(ctx, app, before, types, updates); err != nil {
+		if bera.ErrorCode(err) != bera.EInvalid {
+			return err
+		}
+		fmt.Fprintf(out, " !     Not applying app.json's formation: %s\n", bera.ErrorMessage(err))
+		updates = nil
+	}
 	if err := d.cfg.Store.SetProcessTypes(ctx, app.ID, types); err != nil {
 		return err
 	}
-	if aj == nil || len(aj.Formation) == 0 {
+	if len(updates) == 0 {
+		return nil
+	}
+	_, err = d.cfg.Store.UpdateFormation(ctx, app.ID, updates)
+	return err
+}
+
+// processTypes are the slug's formation types: its process types but the release phase.
+func processTypes(res *build.Result) map[string]string {
+	types := maps.Clone(res.ProcessTypes)
+	delete(types, "release")
+	return types
+}
+
+// appJSONFormation returns app.json's quantities and sizes for the types that are new.
+func appJSONFormation(before []*bera.Formation, types map[string]string, aj *build.AppJSON) []bera.FormationUpdate {
+	if aj == nil {
 		return nil
 	}
 	existed := map[string]bool{}
@@ -54,24 +83,70 @@ func (d *Deployer) setFormation(ctx context.Context, app *bera.App, res *build.R
 		existed[f.Type] = true
 	}
 	var updates []bera.FormationUpdate
-	for typ, f := range aj.Formation {
+	for _, typ := range slices.Sorted(maps.Keys(aj.Formation)) {
+		f := aj.Formation[typ]
 		if _, ok := types[typ]; !ok || existed[typ] {
 			continue
 		}
 		q := f.Quantity
 		u := bera.FormationUpdate{Type: typ, Quantity: &q}
-		if f.Size != "" {
-			if size, err := bera.LookupDynoSize(f.Size); err == nil {
-				u.Size = size.Name
-			}
+		// A size this server does not know (Heroku's retired "free", "hobby") is ignored, as
+		// before; one it knows but does not offer is refused by the limits.
+		if size, err := bera.LookupDynoSize(f.Size); f.Size != "" && err == nil {
+			u.Size = size.Name
 		}
 		updates = append(updates, u)
 	}
-	if len(updates) == 0 {
-		return nil
+	return updates
+}
+
+// precheckFormation refuses a deploy whose formation would break the operator's limits. It
+// runs before the release is created, so a refused deploy changes nothing.
+func (d *Deployer) precheckFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON) error {
+	d.cfg.FormationLock.Lock()
+	defer d.cfg.FormationLock.Unlock()
+	types := processTypes(res)
+	before, err := d.cfg.Store.ListFormation(ctx, app.ID)
+	if err != nil {
+		return err
 	}
-	_, err = d.cfg.Store.UpdateFormation(ctx, app.ID, updates)
-	return err
+	return d.checkFormation(ctx, app, before, types, appJSONFormation(before, types, aj))
+}
+
+// checkFormation checks the formation the app would have after SetProcessTypes with types
+// and then updates (app.json's quantities and sizes) against the operator's limits.
+func (d *Deployer) checkFormation(ctx context.Context, app *bera.App, before []*bera.Formation, types map[string]string, updates []bera.FormationUpdate) error {
+	after, err := bera.ApplyFormationUpdates(bera.WithProcessTypes(before, types), updates)
+	if err != nil {
+		return err
+	}
+	change := bera.FormationChange{Before: before, After: after}
+	if d.cfg.FormationLimits.MaxPerAccount > 0 {
+		if change.OwnerOtherDynos, err = ownerOtherDynos(ctx, d.cfg.Store, app); err != nil {
+			return err
+		}
+	}
+	return d.cfg.FormationLimits.CheckFormation(change)
+}
+
+// ownerOtherDynos counts the dynos in the formations of the other apps app's owner owns.
+func ownerOtherDynos(ctx context.Context, st Store, app *bera.App) (int, error) {
+	apps, err := st.ListApps(ctx, app.OwnerID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range apps {
+		if a.OwnerID != app.OwnerID || a.ID == app.ID {
+			continue
+		}
+		forms, err := st.ListFormation(ctx, a.ID)
+		if err != nil {
+			return 0, err
+		}
+		n += bera.TotalDynos(forms)
+	}
+	return n, nil
 }
 
 // appJSON reads app.json from the source, if any. A malformed file is reported and ignored,

@@ -55,8 +55,9 @@ func (r *Reconciler) start(ctx context.Context, appID string, a Action, rel *ber
 	t := &tracked{Actual: Actual{ID: dynoID(d.ReleaseID, a.Name), Name: a.Name, ReleaseID: d.ReleaseID, Size: d.Size, Command: d.Command, State: bera.DynoStarting},
 		AppID: appID, Type: d.Type, Version: rel.Version, StartedAt: r.cfg.Now(), UpdatedAt: r.cfg.Now(), replaces: a.Old}
 	if a.Kind == Restart {
-		t.replaces = ""
-		t.crashes = r.crashesOf(appID, a.Old)
+		// The restarted dyno takes over what the crashed one was to replace, so the old
+		// release's dyno still stops once a new one is up.
+		t.replaces, t.crashes = r.restartOf(appID, a.Old)
 	}
 	r.put(t)
 	r.cfg.Log(appID, "heroku", a.Name, "Starting process with command `"+d.Command+"`")

@@ -165,6 +165,7 @@ func (r *Reconciler) passAll(ctx context.Context) {
 	for _, appID := range r.trackedApps() {
 		if !seen[appID] {
 			r.apply(ctx, appID, Plan(nil, r.actual(appID), r.cfg.Now()), nil)
+			r.reap(ctx, appID)
 		}
 	}
 }
@@ -181,6 +182,15 @@ func (r *Reconciler) pass(ctx context.Context, appID string) {
 		}
 	}
 	r.apply(ctx, appID, Plan(desired, r.actual(appID), r.cfg.Now()), rel)
+	r.reap(ctx, appID)
+}
+
+// reap stops the app's superseded dynos that nothing else would stop (orphans), so a crashed
+// dyno of an old release does not linger beside the current ones.
+func (r *Reconciler) reap(ctx context.Context, appID string) {
+	for _, id := range r.orphans(appID) {
+		r.stop(ctx, appID, id, "Stopping all processes with SIGTERM")
+	}
 }
 
 // desired joins the formation with the current release. An app with no slug yet runs nothing.

@@ -42,13 +42,36 @@ func (r *Reconciler) supersede(appID, id string) {
 	}
 }
 
-func (r *Reconciler) crashesOf(appID, id string) int {
+// restartOf returns what a restart of dyno id carries over: the dyno it was to replace and
+// its crash count.
+func (r *Reconciler) restartOf(appID, id string) (replaces string, crashes int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if t := r.apps[appID][id]; t != nil {
-		return t.crashes
+		return t.replaces, t.crashes
 	}
-	return 0
+	return "", 0
+}
+
+// orphans returns the app's superseded dynos that nothing will stop: crashed ones (they
+// serve nothing, and Plan no longer sees them to restart or stop them) and those no live
+// dyno is to replace any more (its replacement was stopped, or scaled away).
+func (r *Reconciler) orphans(appID string) []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	wanted := map[string]bool{}
+	for _, t := range r.apps[appID] {
+		if !t.stopping && t.replaces != "" {
+			wanted[t.replaces] = true
+		}
+	}
+	var out []string
+	for id, t := range r.apps[appID] {
+		if t.superseded && !t.stopping && (t.State == bera.DynoCrashed || !wanted[id]) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (r *Reconciler) trackedApps() []string {
@@ -82,6 +105,9 @@ func (r *Reconciler) Dynos(appID string) []bera.Dyno {
 	out := make([]bera.Dyno, 0, len(r.apps[appID]))
 	for _, t := range r.apps[appID] {
 		state := t.State
+		if t.superseded && state == bera.DynoCrashed {
+			continue // an old release's crashed dyno, on its way out (reap)
+		}
 		if t.stopping && state != bera.DynoCrashed {
 			state = bera.DynoDown
 		}

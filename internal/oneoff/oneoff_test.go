@@ -238,3 +238,34 @@ func FuzzParseControl(f *testing.F) {
 		}
 	})
 }
+
+// A guess that is almost the secret (one character off, a prefix, the secret plus more) is
+// refused and does not use the secret up.
+func TestAttach_NearMissSecretsRefused(t *testing.T) {
+	m, _ := newManager(t)
+	_, secret, err := m.Create(t.Context(), app, oneoff.Options{Command: "true", Attach: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := secret[len(secret)-1]
+	flipped := secret[:len(secret)-1] + string(rune('0'+(last-'0'+1)%10))
+	if last > '9' {
+		flipped = secret[:len(secret)-1] + "0"
+	}
+	for _, guess := range []string{"", flipped, secret[:len(secret)-1], secret + "0", strings.ToUpper(secret) + "X"} {
+		if p, err := m.Attach(t.Context(), guess, "", ""); err != oneoff.ErrNoSession {
+			if p != nil {
+				p.Wait(t.Context(), io.Discard, io.Discard)
+			}
+			t.Fatalf("Attach(%q) = %v, want ErrNoSession", guess, err)
+		}
+	}
+	p, err := m.Attach(t.Context(), secret, "", "")
+	if err != nil {
+		t.Fatalf("Attach with the real secret after the guesses: %v", err)
+	}
+	p.Stdin.Close()
+	if _, err := p.Wait(t.Context(), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -2,6 +2,7 @@ package oneoff
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -51,12 +52,19 @@ func (m *Manager) Attach(ctx context.Context, secret, appID, name string) (*Proc
 	return &Process{m: m, r: r, sess: sess, Stdin: sess.Stdin, TTY: r.tty, Name: r.dyno.Name}, nil
 }
 
+// secretsEqual compares a presented secret with a run's in constant time, so the time a
+// wrong guess takes says nothing about how much of it was right. An empty secret (a claimed
+// run's) never matches.
+func secretsEqual(want, got string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}
+
 // claim takes the pending run with secret off the pending list.
 func (m *Manager) claim(secret, appID, name string) *run {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range m.runs {
-		if r.pending && secret != "" && r.secret == secret {
+		if r.pending && secretsEqual(r.secret, secret) {
 			if (appID != "" && r.dyno.AppID != appID) || (name != "" && r.dyno.Name != name && r.dyno.ID != name) {
 				return nil
 			}
