@@ -97,6 +97,20 @@ func linux(b Bundle) *specs.Linux {
 			"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap"},
 		ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
 		Seccomp:       b.Seccomp,
+		Sysctl:        NoIPv6(),
+	}
+}
+
+// NoIPv6 returns the sysctls that turn IPv6 off on eth0 of a container's own network
+// namespace (and on any interface made later), so it has no fe80:: address to reach the
+// host's [::] listeners through the bridge with. runc writes them before the container's
+// process starts. The loopback keeps ::1: it leads nowhere but the container itself, and
+// apps that listen on or resolve "localhost" to ::1 keep working. The bridge's nftables
+// rules block IPv6 from the bridge as well.
+func NoIPv6() map[string]string {
+	return map[string]string{
+		"net.ipv6.conf.eth0.disable_ipv6":    "1",
+		"net.ipv6.conf.default.disable_ipv6": "1",
 	}
 }
 

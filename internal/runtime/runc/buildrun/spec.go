@@ -68,6 +68,7 @@ func Spec(s Sandbox) *specs.Spec {
 				"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"},
 			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
 			Seccomp:       s.Seccomp,
+			Sysctl:        runc.NoIPv6(),
 		},
 	}
 }
