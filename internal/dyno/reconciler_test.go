@@ -27,7 +27,9 @@ func (s oneApp) App(_ context.Context, id string) (*bera.App, error) {
 	return nil, bera.Errorf(bera.ENotFound, "Couldn't find that app.")
 }
 
-func (s oneApp) ListApps(context.Context, string) ([]*bera.App, error) { return []*bera.App{s.app}, nil }
+func (s oneApp) ListApps(context.Context, string) ([]*bera.App, error) {
+	return []*bera.App{s.app}, nil
+}
 
 func (s oneApp) ListFormation(_ context.Context, appID string) ([]*bera.Formation, error) {
 	if appID != s.app.ID {
