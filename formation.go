@@ -33,16 +33,20 @@ type DynoSize struct {
 	MemoryMB int
 	CPUShare int // cgroup cpu.shares
 	PIDs     int
+	// DiskMB bounds what the dyno can write to /app (its ephemeral filesystem, reset on
+	// every restart); writes past it fail with ENOSPC. 0 means the default size's bound.
+	DiskMB int
 }
 
-// DynoSizes are Heroku's size names with their memory limits.
+// DynoSizes are Heroku's size names with their memory limits. Heroku documents no disk
+// size; the bounds are Bera's, growing with the size.
 var DynoSizes = []DynoSize{
-	{"eco", 512, 256, 256},
-	{"basic", 512, 256, 256},
-	{"standard-1X", 512, 512, 256},
-	{"standard-2X", 1024, 1024, 512},
-	{"performance-M", 2560, 2048, 16384},
-	{"performance-L", 14336, 4096, 32768},
+	{"eco", 512, 256, 256, 1024},
+	{"basic", 512, 256, 256, 1024},
+	{"standard-1X", 512, 512, 256, 2048},
+	{"standard-2X", 1024, 1024, 512, 4096},
+	{"performance-M", 2560, 2048, 16384, 8192},
+	{"performance-L", 14336, 4096, 32768, 16384},
 }
 
 // DefaultDynoSize is the size of new formations.

@@ -84,9 +84,11 @@ type Runtime struct {
 	log     *slog.Logger
 	seccomp *specs.LinuxSeccomp
 	resolv  string
+	noIPv6  bool            // the host has no IPv6 at all
 	ctx     context.Context // ends on Close; bounds the goroutines in wg
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+	diskMu  sync.Mutex // serializes making disk templates
 
 	mu       sync.Mutex // guards the following
 	dynos    map[string]*dyno
@@ -108,9 +110,9 @@ func Available() error {
 	if _, err := exec.LookPath("runc"); err != nil {
 		return fmt.Errorf("runc dynos need runc (apt-get install -y runc iproute2 nftables): %w", err)
 	}
-	for _, tool := range []string{"ip", "nft"} {
+	for _, tool := range []string{"ip", "nft", "mkfs.ext4"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("runc dynos need %s (apt-get install -y iproute2 nftables): %w", tool, err)
+			return fmt.Errorf("runc dynos need %s (apt-get install -y iproute2 nftables e2fsprogs): %w", tool, err)
 		}
 	}
 	return nil
@@ -157,6 +159,7 @@ func (r *Runtime) prepare(ctx context.Context) error {
 	r.seccomp = sc
 	resolv, _ := os.ReadFile("/etc/resolv.conf")
 	r.resolv = string(resolv)
+	r.noIPv6 = HostWithoutIPv6()
 	return r.loadIPs()
 }
 
