@@ -119,7 +119,9 @@ func Available() error {
 }
 
 // New prepares the state directories, the rootfs skeleton and the bridge, and returns a
-// runtime. Dynos left by a previous runtime on the same Root are adopted by List.
+// runtime. Dynos left by a previous runtime on the same Root are adopted by List; the build
+// sandboxes it left, and dyno directories a start killed half-way left without a meta,
+// are removed at once (see SandboxDir). Only one runtime may use a Root at a time.
 func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	cfg.setDefaults()
 	if cfg.Root == "" {
@@ -160,6 +162,12 @@ func (r *Runtime) prepare(ctx context.Context) error {
 	resolv, _ := os.ReadFile("/etc/resolv.conf")
 	r.resolv = string(resolv)
 	r.noIPv6 = HostWithoutIPv6()
+	if err := r.reapSandboxes(ctx); err != nil {
+		r.log.Error("reap", "err", err) // what could not be reaped stays for the next start
+	}
+	if err := r.reapHalfMade(); err != nil {
+		r.log.Error("reap", "err", err)
+	}
 	return r.loadIPs()
 }
 
