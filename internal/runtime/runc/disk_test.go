@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/runtime"
@@ -61,5 +62,49 @@ func TestDiskDefaultBound(t *testing.T) {
 	// ext4's own metadata takes a little of the image.
 	if !strings.HasPrefix(got, "40") || len(got) != 4 {
 		t.Errorf("/app size = %q MiB, want about 4096", got)
+	}
+}
+
+// TestDiskAdopted: a dyno's disk stays mounted across a runtime restart, and the new
+// runtime's Stop of the adopted dyno unmounts it and frees its loop device.
+func TestDiskAdopted(t *testing.T) {
+	Require(t)
+	state := t.TempDir()
+	cfg := runc.Config{Root: state, Prefix: testPrefix, Bridge: testBridge, Subnet: testSubnet}
+	first, err := runc.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := runtime.DynoSpec{ID: "adopted-disk", App: "a", AppID: "app-a", Name: "web.1", Type: "web",
+		Command: "echo kept > /app/written; sleep 1000", SlugDir: runtimetest.MustSlug(t)}
+	if _, err := first.Start(t.Context(), spec); err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	second, err := runc.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if _, err := second.List(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	upper := filepath.Join(state, "dynos", spec.ID, "disk", "upper", "written")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if b, _ := os.ReadFile(upper); string(b) == "kept\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the dyno's write is not on its disk at %s", upper)
+		}
+	}
+	if left := runc.Leftovers(testPrefix, testBridge); !strings.Contains(strings.Join(left, " "), "loop ") {
+		t.Errorf("no loop device listed for the running dyno: %v", left)
+	}
+	if _, err := second.Stop(t.Context(), spec.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if left := runc.Leftovers(testPrefix, testBridge); len(left) > 0 {
+		t.Errorf("after stopping the adopted dyno: %v", left)
 	}
 }
