@@ -1,7 +1,8 @@
 // Package runc runs each dyno as an OCI container under runc: the host's /usr as a
-// read-only stack, its own /etc, /app an overlay on the slug, tmpfs /tmp, an unprivileged
-// uid, no capabilities, a seccomp filter, cgroup limits from the dyno size, and its own
-// network namespace on a bridge. Dynos outlive the server: each runs under a small shell
+// read-only stack, its own /etc, /app an overlay on the slug whose writes go to a disk of
+// the dyno's own bounded by its size (see disk.go), tmpfs /tmp bounded by its memory, an
+// unprivileged uid, no capabilities, a seccomp filter, cgroup limits from the dyno size,
+// and its own network namespace on a bridge, IPv4 only. Dynos outlive the server: each runs under a small shell
 // shim (`runc run --keep` in its own session) that records the exit code, its output goes
 // to log files in the dyno's directory, and List adopts what a previous server left.
 package runc
