@@ -36,9 +36,13 @@ type DynoSize struct {
 	MemoryMB int
 	CPUShare int // cgroup cpu.shares
 	PIDs     int
+	// DiskMB bounds what the dyno can write to /app (its ephemeral filesystem, reset on
+	// every restart); writes past it fail with ENOSPC. 0 means the default size's bound.
+	DiskMB int
 }
 
-// DynoSizes are Heroku's size names with their memory limits.
+// DynoSizes are Heroku's size names with their memory limits. Heroku documents no disk
+// size; the disk bounds are Bera's, growing with the size.
 //
 // The pids limits follow Heroku's up to standard-2X. Heroku gives performance dynos 16384 and
 // 32768 processes, but those run alone on a VM; here every dyno shares the host's pid space
@@ -46,12 +50,12 @@ type DynoSize struct {
 // whole machine, the server and every other tenant included. They are capped at
 // MaxDynoPIDs, which is plenty for any real process tree.
 var DynoSizes = []DynoSize{
-	{"eco", 512, 256, 256},
-	{"basic", 512, 256, 256},
-	{"standard-1X", 512, 512, 256},
-	{"standard-2X", 1024, 1024, 512},
-	{"performance-M", 2560, 2048, 2048},
-	{"performance-L", 14336, 4096, MaxDynoPIDs},
+	{"eco", 512, 256, 256, 1024},
+	{"basic", 512, 256, 256, 1024},
+	{"standard-1X", 512, 512, 256, 2048},
+	{"standard-2X", 1024, 1024, 512, 4096},
+	{"performance-M", 2560, 2048, 2048, 8192},
+	{"performance-L", 14336, 4096, MaxDynoPIDs, 16384},
 }
 
 // MaxDynoPIDs bounds the pids limit of any dyno size, far below a host's pid_max.

@@ -17,6 +17,8 @@ import (
 
 	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/runtime/runc"
+	"github.com/kingvon-ke/bera/internal/secret"
+	"github.com/kingvon-ke/bera/internal/store"
 )
 
 // runcContainers lists the running containers of a server's runc root: id → pid.
@@ -163,6 +165,64 @@ func TestRunc_ScaleCrashAdopt(t *testing.T) {
 	}
 	// The adopted dynos are fully managed: scaling to 0 stops them all.
 	scale(current, 0)
+}
+
+// TestRunc_DeletedAppReaped: an app deleted while the server is down (as after an
+// apps:destroy whose dynos the server had no time to stop) leaves containers nobody would
+// stop; the next server stops them at start.
+func TestRunc_DeletedAppReaped(t *testing.T) {
+	if err := runc.Available(); err != nil {
+		beratest.Missing(t, "runc dynos are not available: "+err.Error()+" (apt-get install runc; run as root)")
+	}
+	beratest.Require(t, "python3", "apt-get install python3")
+	n := rand.IntN(9000) + 1000
+	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.101.%d.0/24", n%250)
+	args := []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}
+	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
+	env := beratest.NewWith(t, beratest.Options{Args: args})
+	dataDir := env.DataDir
+	t.Cleanup(func() { removeContainers(t, dataDir, bridge, subnet) })
+
+	env.Bera(t, "", nil, "apps:create", "doomed")
+	dir := env.SampleApp(t, "procfile-hello", "doomed")
+	if out, err := env.Push(t, dir, "main"); err != nil {
+		t.Fatalf("git push: %v\n%s\n%s", err, out, env.Stderr.String())
+	}
+	env.WaitBody(t, "doomed", "/", "hello from procfile")
+	env.Kill(t)
+	if len(runcContainers(t, dataDir)) == 0 {
+		t.Fatal("the killed server's dyno is gone already: the test proves nothing")
+	}
+	deleteApp(t, env, "doomed")
+
+	beratest.NewWith(t, beratest.Options{DataDir: dataDir, DatabaseURL: env.DatabaseURL, Args: args})
+	waitFor(t, "the deleted app's dynos to be stopped and removed", func() bool { return noContainers(t, dataDir) })
+}
+
+// deleteApp deletes an app straight from a stopped server's store.
+func deleteApp(t *testing.T, env *beratest.Env, name string) {
+	t.Helper()
+	ctx := context.Background()
+	key, err := secret.LoadOrCreateKey(filepath.Join(env.DataDir, "secret.key"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secret.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, store.Config{DatabaseURL: env.DatabaseURL, SQLitePath: filepath.Join(env.DataDir, "bera.db"), Cipher: box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	app, err := st.App(ctx, name)
+	if err == nil {
+		err = st.DeleteApp(ctx, app.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // removeContainers stops whatever a failed test left in a runc root, through the runtime

@@ -202,13 +202,15 @@ func (r *Reconciler) releaseState(appID, releaseID string) (bool, error) {
 	return sawNew, nil
 }
 
-// adopt tracks the dynos a previous server left running (runtimes that survive restarts).
+// adopt tracks the dynos a previous server left running (runtimes that survive restarts),
+// and stops those of apps that no longer exist: nothing else would.
 func (r *Reconciler) adopt(ctx context.Context) {
 	list, err := r.cfg.Runtime.List(ctx)
 	if err != nil {
 		r.log.Error("list runtime dynos", "err", err)
 		return
 	}
+	list = r.reapOrphans(ctx, list)
 	for _, st := range list {
 		relID, name, ok := parseDynoID(st.ID)
 		if !ok {
@@ -229,6 +231,38 @@ func (r *Reconciler) adopt(ctx context.Context) {
 		go r.watchExit(ctx, st.AppID, st.ID)
 		r.log.Info("adopted dyno", "app", st.AppID, "dyno", name)
 	}
+}
+
+// reapOrphans stops, in the background, the listed dynos whose app is not in the store (an
+// app destroyed while its dynos ran and the server was down or stopping), and returns the
+// others. If the apps cannot be listed, it keeps them all: the periodic passes stop a
+// deleted app's dynos once adopted.
+func (r *Reconciler) reapOrphans(ctx context.Context, list []runtime.Status) []runtime.Status {
+	apps, err := r.cfg.Store.ListApps(ctx, "")
+	if err != nil {
+		r.log.Error("list apps to find orphaned dynos", "err", err)
+		return list
+	}
+	known := make(map[string]bool, len(apps))
+	for _, a := range apps {
+		known[a.ID] = true
+	}
+	kept := list[:0:0]
+	for _, st := range list {
+		if known[st.AppID] {
+			kept = append(kept, st)
+			continue
+		}
+		r.log.Warn("stopping a dyno of an app that does not exist", "app", st.AppID, "dyno", st.Name, "id", st.ID)
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			if _, err := r.cfg.Runtime.Stop(context.WithoutCancel(ctx), st.ID, r.cfg.StopGrace); err != nil && bera.ErrorCode(err) != bera.ENotFound {
+				r.log.Error("stop orphaned dyno", "app", st.AppID, "dyno", st.Name, "err", err)
+			}
+		}()
+	}
+	return kept
 }
 
 // adoptFormation fills size and command from the formation, so an adopted dyno that matches

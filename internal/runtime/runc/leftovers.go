@@ -7,7 +7,8 @@ import (
 )
 
 // Leftovers lists what containers named with prefix left on the machine: network
-// namespaces, ports on bridge, cgroups (v1 and v2) and processes. Tests call it after their
+// namespaces, ports on bridge, cgroups (v1 and v2), processes, and loop devices (with their
+// mounts) of dyno disks. Tests call it after their
 // last container is gone; anything listed means a Stop did not clean up.
 func Leftovers(prefix, bridge string) []string {
 	var left []string
@@ -26,6 +27,7 @@ func Leftovers(prefix, bridge string) []string {
 	left = append(left, cgroups...)
 	v2, _ := filepath.Glob("/sys/fs/cgroup/bera/" + prefix + "*")
 	left = append(left, v2...)
+	left = append(left, loopLeftovers(prefix)...)
 	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	for _, f := range cmdlines {
 		if b, err := os.ReadFile(f); err == nil && strings.Contains(string(b), "\x00"+prefix) {

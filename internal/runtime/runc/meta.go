@@ -38,6 +38,30 @@ func writeMeta(dir string, m meta) error {
 	return os.WriteFile(filepath.Join(dir, "meta.json"), b, 0o600)
 }
 
+// reapHalfMade removes the dyno directories that have no meta: a start killed before it
+// wrote one (it writes the meta before anything else outside the directory exists).
+func (r *Runtime) reapHalfMade() error {
+	entries, err := os.ReadDir(r.dynosDir())
+	if err != nil {
+		return fmt.Errorf("reap dyno directories: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		dir := r.dynoDir(e.Name())
+		if _, err := os.Stat(filepath.Join(dir, "meta.json")); !errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		err := unmountDisk(dir)
+		if err == nil {
+			err = os.RemoveAll(dir)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reap dyno directory %s: %w", e.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // readMetas reads the meta of every dyno directory; directories without one are skipped.
 func (r *Runtime) readMetas() ([]meta, error) {
 	entries, err := os.ReadDir(r.dynosDir())

@@ -33,12 +33,19 @@ func (n network) addr(i int) (netip.Addr, bool) {
 // rules returns the nftables script for the bridge. Dynos may reach the outside world
 // (masqueraded) and answer the host, but not open connections to the host nor to each other,
 // neither through the bridge (family bridge, matched by the "bv" prefix of every dyno veth,
-// since this kernel's nft lacks ibrname) nor routed through the gateway (family ip).
+// since this kernel's nft lacks ibrname) nor routed through the gateway. The routed rules are
+// in an inet table, so they hold for IPv6 as well as IPv4: the bridge has a link-local
+// fe80:: address that a host service listening on [::] answers on. Dynos have IPv6 turned
+// off in their namespace too (see ipv6Off); these rules hold even if a namespace has it on.
+// IPv6 is never forwarded from the bridge (dynos get no IPv6 route out). The first lines
+// drop the ip-family table older versions made.
 func (n network) rules() string {
 	t := "bera_" + n.bridge
 	return fmt.Sprintf(`table ip %[1]s {}
 delete table ip %[1]s
-table ip %[1]s {
+table inet %[1]s {}
+delete table inet %[1]s
+table inet %[1]s {
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;
 		ip saddr %[2]s oifname != "%[3]s" masquerade
@@ -46,6 +53,8 @@ table ip %[1]s {
 	chain forward {
 		type filter hook forward priority filter; policy accept;
 		iifname "%[3]s" oifname "%[3]s" drop
+		iifname "%[3]s" meta nfproto ipv6 drop
+		oifname "%[3]s" meta nfproto ipv6 drop
 	}
 	chain input {
 		type filter hook input priority filter; policy accept;
@@ -86,7 +95,9 @@ func (n network) setup(ctx context.Context) error {
 
 // teardown removes the bridge and its rules (tests only; dynos of a server keep them).
 func (n network) teardown(ctx context.Context) error {
-	run(ctx, strings.NewReader(fmt.Sprintf("delete table ip bera_%[1]s\ndelete table bridge bera_%[1]s\n", n.bridge)), "nft", "-f", "-")
+	for _, family := range []string{"ip", "inet", "bridge"} {
+		run(ctx, nil, "nft", "delete", "table", family, "bera_"+n.bridge) // absent ones are fine
+	}
 	return ip(ctx, "link", "del", n.bridge)
 }
 

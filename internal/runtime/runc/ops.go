@@ -75,6 +75,9 @@ func (r *Runtime) remove(ctx context.Context, d *dyno) error {
 		return err
 	}
 	r.net.detach(ctx, d.meta.ContainerID)
+	if err := unmountDisk(d.dir); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(d.dir); err != nil {
 		return fmt.Errorf("remove dyno dir: %w", err)
 	}

@@ -1,7 +1,8 @@
 // Package runc runs each dyno as an OCI container under runc: the host's /usr as a
-// read-only stack, its own /etc, /app an overlay on the slug, tmpfs /tmp, an unprivileged
-// uid, no capabilities, a seccomp filter, cgroup limits from the dyno size, and its own
-// network namespace on a bridge. Dynos outlive the server: each runs under a small shell
+// read-only stack, its own /etc, /app an overlay on the slug whose writes go to a disk of
+// the dyno's own bounded by its size (see disk.go), tmpfs /tmp bounded by its memory, an
+// unprivileged uid, no capabilities, a seccomp filter, cgroup limits from the dyno size,
+// and its own network namespace on a bridge, IPv4 only. Dynos outlive the server: each runs under a small shell
 // shim (`runc run --keep` in its own session) that records the exit code, its output goes
 // to log files in the dyno's directory, and List adopts what a previous server left.
 package runc
@@ -84,9 +85,11 @@ type Runtime struct {
 	log     *slog.Logger
 	seccomp *specs.LinuxSeccomp
 	resolv  string
+	noIPv6  bool            // the host has no IPv6 at all
 	ctx     context.Context // ends on Close; bounds the goroutines in wg
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+	diskMu  sync.Mutex // serializes making disk templates
 
 	mu       sync.Mutex // guards the following
 	dynos    map[string]*dyno
@@ -108,16 +111,18 @@ func Available() error {
 	if _, err := exec.LookPath("runc"); err != nil {
 		return fmt.Errorf("runc dynos need runc (apt-get install -y runc iproute2 nftables): %w", err)
 	}
-	for _, tool := range []string{"ip", "nft"} {
+	for _, tool := range []string{"ip", "nft", "mkfs.ext4"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("runc dynos need %s (apt-get install -y iproute2 nftables): %w", tool, err)
+			return fmt.Errorf("runc dynos need %s (apt-get install -y iproute2 nftables e2fsprogs): %w", tool, err)
 		}
 	}
 	return nil
 }
 
 // New prepares the state directories, the rootfs skeleton and the bridge, and returns a
-// runtime. Dynos left by a previous runtime on the same Root are adopted by List.
+// runtime. Dynos left by a previous runtime on the same Root are adopted by List; the build
+// sandboxes it left, and dyno directories a start killed half-way left without a meta,
+// are removed at once (see SandboxDir). Only one runtime may use a Root at a time.
 func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	cfg.setDefaults()
 	if cfg.Root == "" {
@@ -157,6 +162,13 @@ func (r *Runtime) prepare(ctx context.Context) error {
 	r.seccomp = sc
 	resolv, _ := os.ReadFile("/etc/resolv.conf")
 	r.resolv = string(resolv)
+	r.noIPv6 = HostWithoutIPv6()
+	if err := r.reapSandboxes(ctx); err != nil {
+		r.log.Error("reap", "err", err) // what could not be reaped stays for the next start
+	}
+	if err := r.reapHalfMade(); err != nil {
+		r.log.Error("reap", "err", err)
+	}
 	return r.loadIPs()
 }
 

@@ -2,6 +2,7 @@ package runc
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -28,6 +29,9 @@ type Bundle struct {
 	TTY bool
 	// Seccomp is the syscall filter; nil means none (tests only).
 	Seccomp *specs.LinuxSeccomp
+	// HostWithoutIPv6 says the host kernel has no IPv6 (ipv6.disable=1): there is nothing
+	// to turn off, and the sysctls that would do it do not exist.
+	HostWithoutIPv6 bool
 }
 
 // Hard rlimits of the dynos: below the host's hard limits, which root cannot raise here.
@@ -97,7 +101,31 @@ func linux(b Bundle) *specs.Linux {
 			"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap"},
 		ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
 		Seccomp:       b.Seccomp,
+		Sysctl:        NoIPv6(b.HostWithoutIPv6),
 	}
+}
+
+// NoIPv6 returns the sysctls that turn IPv6 off on eth0 of a container's own network
+// namespace (and on any interface made later), so it has no fe80:: address to reach the
+// host's [::] listeners through the bridge with. runc writes them before the container's
+// process starts. The loopback keeps ::1: it leads nowhere but the container itself, and
+// apps that listen on or resolve "localhost" to ::1 keep working. The bridge's nftables
+// rules block IPv6 from the bridge as well. On a host without IPv6 it returns nil.
+func NoIPv6(hostWithoutIPv6 bool) map[string]string {
+	if hostWithoutIPv6 {
+		return nil
+	}
+	return map[string]string{
+		"net.ipv6.conf.eth0.disable_ipv6":    "1",
+		"net.ipv6.conf.default.disable_ipv6": "1",
+	}
+}
+
+// HostWithoutIPv6 reports whether this kernel runs without IPv6 (booted with
+// ipv6.disable=1), for Bundle.HostWithoutIPv6.
+func HostWithoutIPv6() bool {
+	_, err := os.Stat("/proc/sys/net/ipv6")
+	return err != nil
 }
 
 // EtcFiles returns the files of a dyno's own /etc: the dyno user, its hostname and address,

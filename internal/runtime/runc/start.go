@@ -118,7 +118,7 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.
 	dir := r.dynoDir(spec.ID)
 	m := meta{ID: spec.ID, App: spec.App, AppID: spec.AppID, Name: spec.Name, Type: spec.Type,
 		ContainerID: cid, IP: addr.String(), Port: spec.Port, StartedAt: time.Now().UTC()}
-	err := r.layout(dir, spec, m)
+	err := r.layout(ctx, dir, spec, m)
 	if err == nil {
 		err = r.net.attach(ctx, cid, addr)
 	}
@@ -133,17 +133,23 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.
 		cleanup := context.WithoutCancel(ctx)
 		r.runc(cleanup, "delete", "--force", cid)
 		r.net.detach(cleanup, cid)
+		if uerr := unmountDisk(dir); uerr != nil {
+			r.log.Error("clean up a dyno that did not start", "dyno", spec.Name, "err", uerr)
+			return nil, err // its directory stays: removing it would go into the mount
+		}
 		os.RemoveAll(dir)
 		return nil, err
 	}
 	return d, nil
 }
 
-// layout makes the dyno directory: meta, its own /etc, and the overlay's upper and work
-// directories, owned by the dyno's uid so /app is writable.
-func (r *Runtime) layout(dir string, spec runtime.DynoSpec, m meta) error {
+// layout makes the dyno directory: meta, its own /etc, and the disk holding the overlay's
+// upper and work directories, the upper one owned by the dyno's uid so /app is writable.
+// The meta comes before the disk, so a server killed in between leaves a dyno that the
+// next one adopts and, finding it dead, removes with its disk.
+func (r *Runtime) layout(ctx context.Context, dir string, spec runtime.DynoSpec, m meta) error {
 	uid := spec.UIDOrDefault()
-	for _, sub := range []string{"", "etc/ssl/certs", "upper", "work"} {
+	for _, sub := range []string{"", "etc/ssl/certs"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return err
 		}
@@ -151,21 +157,21 @@ func (r *Runtime) layout(dir string, spec runtime.DynoSpec, m meta) error {
 	if err := os.Chmod(dir, 0o711); err != nil {
 		return err
 	}
-	if err := os.Chown(filepath.Join(dir, "upper"), uid, uid); err != nil {
-		return err
-	}
 	for name, content := range EtcFiles(spec, m.IP, r.resolv) {
 		if err := os.WriteFile(filepath.Join(dir, "etc", name), []byte(content), 0o644); err != nil {
 			return err
 		}
 	}
-	return writeMeta(dir, m)
+	if err := writeMeta(dir, m); err != nil {
+		return err
+	}
+	return r.mountDisk(ctx, dir, m.ContainerID, diskMB(spec.SizeOrDefault()), uid)
 }
 
 func (r *Runtime) writeBundle(dir string, spec runtime.DynoSpec, cid string, tty bool) error {
 	s := BuildSpec(Bundle{Dyno: spec, ContainerID: cid, RootFS: r.rootFS(), EtcDir: filepath.Join(dir, "etc"),
-		UpperDir: filepath.Join(dir, "upper"), WorkDir: filepath.Join(dir, "work"), CACerts: r.cfg.CACerts,
-		NetNS: NetNSPath(cid), Port: spec.Port, TTY: tty, Seccomp: r.seccomp})
+		UpperDir: filepath.Join(dir, diskMount, "upper"), WorkDir: filepath.Join(dir, diskMount, "work"), CACerts: r.cfg.CACerts,
+		NetNS: NetNSPath(cid), Port: spec.Port, TTY: tty, Seccomp: r.seccomp, HostWithoutIPv6: r.noIPv6})
 	b, err := json.Marshal(s)
 	if err != nil {
 		return err

@@ -22,6 +22,9 @@ const (
 var testSubnet = netip.MustParsePrefix("10.86.0.0/16")
 
 func TestMain(m *testing.M) {
+	if root := os.Getenv(orphanEnv); root != "" {
+		runOrphanHelper(root)
+	}
 	code := m.Run()
 	if runc.Available() == nil {
 		if left := runc.Leftovers(testPrefix, testBridge); len(left) > 0 {

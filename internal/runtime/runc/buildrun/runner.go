@@ -94,7 +94,7 @@ func (e *MemoryError) Unwrap() error { return e.Err }
 // Run runs s in a fresh container and removes everything it made once the step is over.
 func (r *Runner) Run(ctx context.Context, s build.Step) error {
 	id := "build-" + randomID()
-	dir := filepath.Join(r.cfg.Runtime.Root(), "builds", id)
+	dir := r.cfg.Runtime.SandboxDir(id)
 	defer os.RemoveAll(dir)
 	if err := r.prepare(dir, s); err != nil {
 		return fmt.Errorf("sandbox %s: %w", s.Name, err)
@@ -159,7 +159,7 @@ func chownTree(root string, uid int) error {
 func (r *Runner) writeBundle(dir string, s build.Step, ns *runc.Namespace) error {
 	spec := Spec(Sandbox{Step: s, UID: r.cfg.UID, ContainerID: ns.Name, RootFS: filepath.Join(dir, "rootfs"),
 		EtcDir: filepath.Join(dir, "etc"), CACerts: r.cfg.Runtime.CACerts(), NetNS: ns.Path,
-		Memory: r.cfg.Memory, PIDs: r.cfg.PIDs, Seccomp: r.cfg.Runtime.Seccomp()})
+		Memory: r.cfg.Memory, PIDs: r.cfg.PIDs, Seccomp: r.cfg.Runtime.Seccomp(), HostWithoutIPv6: r.cfg.Runtime.HostWithoutIPv6()})
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return err

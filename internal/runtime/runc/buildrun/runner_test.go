@@ -76,12 +76,13 @@ cat `+secret+` 2>/dev/null && echo READ-DATA
 touch /usr/bera-test 2>/dev/null && echo WROTE-USR
 touch "$HOME/ok" && echo wrote-home
 grep -q nameserver /etc/resolv.conf && echo has-resolv
+echo ipv6-off=$(cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6) eth0-v6=$(grep -c eth0 /proc/net/if_inet6)
 grep -c . /proc/self/status >/dev/null; grep CapEff /proc/self/status`, &out, &errb)
 	if err := r.Run(t.Context(), step); err != nil {
 		t.Fatalf("Run: %v\n%s%s", err, out.String(), errb.String())
 	}
 	got := out.String()
-	for _, want := range []string{"uid=40123", "wrote-home", "CapEff:\t0000000000000000"} {
+	for _, want := range []string{"uid=40123", "wrote-home", "CapEff:\t0000000000000000", "ipv6-off=1 eth0-v6=0"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}

@@ -33,6 +33,8 @@ type Sandbox struct {
 	PIDs   int64
 	// Seccomp is the syscall filter; nil means none (tests only).
 	Seccomp *specs.LinuxSeccomp
+	// HostWithoutIPv6: see runc.Bundle.HostWithoutIPv6.
+	HostWithoutIPv6 bool
 }
 
 // Spec returns the OCI runtime spec of a build step. It is pure.
@@ -68,6 +70,7 @@ func Spec(s Sandbox) *specs.Spec {
 				"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"},
 			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
 			Seccomp:       s.Seccomp,
+			Sysctl:        runc.NoIPv6(s.HostWithoutIPv6),
 		},
 	}
 }
