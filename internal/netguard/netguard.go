@@ -7,6 +7,7 @@ package netguard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -118,13 +119,15 @@ func Check(address string) error {
 func Control(_, address string, _ syscall.RawConn) error { return Check(address) }
 
 // Dialer dials TCP and UDP connections like net.Dialer, refusing addresses that are not
-// public (Check) unless AllowPrivate is set. Host names in the legacy numeric IPv4 forms
-// that C resolvers accept ("127.1", "2130706433", "0x7f.1") are dialled as the address they
-// spell, as curl or a syslog daemon would, not looked up in DNS. The zero Dialer is guarded
-// with no timeout of its own.
+// public (Check) unless AllowPrivate is set or they are in Allow. Host names in the legacy
+// numeric IPv4 forms that C resolvers accept ("127.1", "2130706433", "0x7f.1") are dialled
+// as the address they spell, as curl or a syslog daemon would, not looked up in DNS. The
+// zero Dialer is guarded, with no timeout of its own.
 type Dialer struct {
 	Timeout      time.Duration
 	AllowPrivate bool
+	// Allow lists networks dialled even though they are not public (an internal Git server).
+	Allow []netip.Prefix
 }
 
 // DialContext connects to address ("HOST:PORT") on network.
@@ -136,19 +139,39 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	}
 	nd := &net.Dialer{Timeout: d.Timeout, KeepAlive: 30 * time.Second}
 	if !d.AllowPrivate {
-		nd.Control = Control
+		nd.Control = d.control
 	}
 	return nd.DialContext(ctx, network, address)
+}
+
+func (d *Dialer) control(network, address string, c syscall.RawConn) error {
+	err := Control(network, address, c)
+	var be *BlockedError
+	if errors.As(err, &be) && Allowed(be.Addr, d.Allow) {
+		return nil
+	}
+	return err
+}
+
+// Allowed reports whether ip is in one of nets (IPv4-mapped addresses as IPv4).
+func Allowed(ip netip.Addr, nets []netip.Prefix) bool {
+	ip = ip.WithZone("").Unmap()
+	for _, n := range nets {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // DialFunc is the signature of DialContext, as http.Transport.DialContext takes it.
 type DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
 
-// Resolve looks host up (or parses it, for an IP literal) and returns its first address,
-// for programs that are then given the address instead of the name, so they cannot resolve
-// it differently. Unless allowPrivate is set, a *BlockedError is returned when any of the
-// host's addresses is not public.
-func Resolve(ctx context.Context, host string, allowPrivate bool) (netip.Addr, error) {
+// Resolve looks host up (or parses it, for an address) and returns its first address, for
+// programs that are then given the address instead of the name, so they cannot resolve it
+// differently. A *BlockedError is returned when any of the host's addresses is one the
+// dialer refuses.
+func (d *Dialer) Resolve(ctx context.Context, host string) (netip.Addr, error) {
 	addrs, err := lookup(ctx, host)
 	if err != nil {
 		return netip.Addr{}, err
@@ -156,9 +179,9 @@ func Resolve(ctx context.Context, host string, allowPrivate bool) (netip.Addr, e
 	if len(addrs) == 0 {
 		return netip.Addr{}, fmt.Errorf("netguard: no address for %s", host)
 	}
-	if !allowPrivate {
+	if !d.AllowPrivate {
 		for _, ip := range addrs {
-			if err := Check(ip.String()); err != nil {
+			if err := Check(ip.String()); err != nil && !Allowed(ip, d.Allow) {
 				return netip.Addr{}, err
 			}
 		}

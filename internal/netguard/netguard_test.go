@@ -135,14 +135,15 @@ func TestDialer(t *testing.T) {
 
 func TestResolve(t *testing.T) {
 	for _, host := range []string{"127.0.0.1", "localhost", "::1", "10.0.0.5"} {
-		if _, err := netguard.Resolve(t.Context(), host, false); !errors.As(err, new(*netguard.BlockedError)) {
+		guarded, allowing := &netguard.Dialer{}, &netguard.Dialer{AllowPrivate: true}
+		if _, err := guarded.Resolve(t.Context(), host); !errors.As(err, new(*netguard.BlockedError)) {
 			t.Errorf("Resolve(%s) err=%v, want a BlockedError", host, err)
 		}
-		if ip, err := netguard.Resolve(t.Context(), host, true); err != nil || netguard.IsPublic(ip) {
+		if ip, err := allowing.Resolve(t.Context(), host); err != nil || netguard.IsPublic(ip) {
 			t.Errorf("Resolve(%s, allow) = %v, %v", host, ip, err)
 		}
 	}
-	if ip, err := netguard.Resolve(t.Context(), "8.8.8.8", false); err != nil || ip.String() != "8.8.8.8" {
+	if ip, err := new(netguard.Dialer).Resolve(t.Context(), "8.8.8.8"); err != nil || ip.String() != "8.8.8.8" {
 		t.Errorf("Resolve(8.8.8.8) = %v, %v", ip, err) // a literal: parsed, not dialled
 	}
 }
@@ -233,4 +234,29 @@ func FuzzParseLegacyIPv4(f *testing.F) {
 			t.Fatalf("ParseLegacyIPv4(%q) = %s, want %s", s, ip, std)
 		}
 	})
+}
+
+// TestDialer_Allow dials a listener on 127.0.0.2 allowed by prefix, and 127.0.0.1, which
+// the same dialer refuses.
+func TestDialer_Allow(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for c, err := ln.Accept(); err == nil; c, err = ln.Accept() {
+			c.Close()
+		}
+	}()
+	d := &netguard.Dialer{Timeout: 5 * time.Second, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}}
+	c, err := d.DialContext(t.Context(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatalf("dial the allowed address: %v", err)
+	}
+	c.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	if _, err := d.DialContext(t.Context(), "tcp", "127.0.0.1:"+port); !errors.As(err, new(*netguard.BlockedError)) {
+		t.Fatalf("dial 127.0.0.1: err=%v, want a BlockedError", err)
+	}
 }
