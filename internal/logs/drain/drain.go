@@ -50,8 +50,13 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// TLSConfig is used for syslog+tls:// (and https:// when HTTPClient is nil).
 	TLSConfig *tls.Config
-	// HTTPClient posts to HTTP drains; nil means a client with TLSConfig and a 30 s timeout.
+	// HTTPClient posts to HTTP drains; nil means a client with TLSConfig, a 30 s timeout,
+	// no proxy, and the address check of AllowPrivate.
 	HTTPClient *http.Client
+	// AllowPrivate lets the drain connect to loopback, private and link-local addresses.
+	// Without it every connection's address is checked when it is dialled (netguard), after
+	// DNS and redirects, so names that resolve to such addresses are refused too.
+	AllowPrivate bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger logs delivery failures; nil means slog.Default().
@@ -94,7 +99,7 @@ func New(cfg Config) (*Drain, error) {
 	var tr transport
 	switch u.Scheme {
 	case "syslog", "syslog+tls":
-		tr, err = newSyslog(u, cfg.TLSConfig)
+		tr, err = newSyslog(u, cfg.TLSConfig, cfg.AllowPrivate)
 	case "http", "https":
 		tr, err = newHTTP(u, cfg)
 	default:
