@@ -130,6 +130,33 @@ func TestFetcher_Git_Private(t *testing.T) {
 	}
 }
 
+// TestFetcher_Git_PrivateHTTPS clones over https from a name that resolves to 127.0.0.1:
+// git's CONNECT through the proxy is refused before any connection reaches the server.
+func TestFetcher_Git_PrivateHTTPS(t *testing.T) {
+	sourcetest.Require(t)
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	url := localhost(srv.URL) + "/app.git"
+	_, err := strict.Clone(t.Context(), url, "main", filepath.Join(t.TempDir(), "src"))
+	wantPrivate(t, err, "127.0.0.1")
+	_, err = strict.Head(t.Context(), url, "main")
+	wantPrivate(t, err, "127.0.0.1")
+	if n := conns.Load(); n != 0 {
+		t.Errorf("the server got %d connections", n)
+	}
+	// Allowed, git reaches the server (and refuses its test certificate).
+	if _, err := lenient.Head(t.Context(), url, "main"); err == nil || conns.Load() == 0 {
+		t.Errorf("with AllowPrivate: err=%v after %d connections, want a certificate error after one", err, conns.Load())
+	}
+}
+
 // TestFetcher_DumbHTTP clones from a bare repository served as static files, where a
 // shallow clone is impossible.
 func TestFetcher_DumbHTTP(t *testing.T) {
