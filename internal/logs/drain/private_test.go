@@ -53,13 +53,13 @@ func countingListener(t *testing.T) (port string, accepted *atomic.Int32) {
 // host names and address spellings that a check of the name alone lets through. Each is
 // refused when dialled, without a connection, unless AllowPrivate is set.
 func TestDrain_PrivateAddresses(t *testing.T) {
-	port, accepted := countingListener(t)
 	for _, scheme := range []string{"syslog", "syslog+tls", "http", "https"} {
 		// localhost comes from /etc/hosts; the numeric forms are what C resolvers accept.
 		for _, host := range []string{"127.0.0.1", "localhost", "127.1", "2130706433", "0x7f.0.0.1", "0177.0.0.1"} {
-			u := scheme + "://" + net.JoinHostPort(host, port) + "/"
-			t.Run(u, func(t *testing.T) {
-				accepted.Store(0)
+			t.Run(scheme+"://"+host, func(t *testing.T) {
+				// A listener of its own: a drain of another test may still be connecting.
+				port, accepted := countingListener(t)
+				u := scheme + "://" + net.JoinHostPort(host, port) + "/"
 				var log syncBuffer
 				buf := logs.New(logs.Config{})
 				mustDrainAs(t, buf, drain.Config{URL: u, Logger: slog.New(slog.NewTextHandler(&log, nil))})
@@ -71,8 +71,9 @@ func TestDrain_PrivateAddresses(t *testing.T) {
 					t.Fatalf("the listener accepted %d connections; log:\n%s", n, log.String())
 				}
 			})
-			t.Run(u+"/AllowPrivate", func(t *testing.T) {
-				accepted.Store(0)
+			t.Run(scheme+"://"+host+"/AllowPrivate", func(t *testing.T) {
+				port, accepted := countingListener(t)
+				u := scheme + "://" + net.JoinHostPort(host, port) + "/"
 				buf := logs.New(logs.Config{})
 				mustDrainAs(t, buf, drain.Config{URL: u, AllowPrivate: true})
 				buf.Write("app1", "app", "web.1", "seq 0")
