@@ -70,6 +70,19 @@ func TestDrain_PrivateAddresses(t *testing.T) {
 				if n := accepted.Load(); n != 0 {
 					t.Fatalf("the listener accepted %d connections; log:\n%s", n, log.String())
 				}
+				var said []string
+				waitFor(t, "the app's stream to say why", func() bool {
+					page, _ := buf.Tail(t.Context(), "app1", logs.Filter{Dyno: "logplex"}, 10)
+					said = said[:0]
+					for _, l := range page.Lines {
+						said = append(said, l.Message)
+					}
+					return len(said) > 0
+				})
+				want := "Error: drain d.0f1e2d3c leads to 127.0.0.1, a loopback address; this server does not deliver to private networks."
+				if len(said) != 1 || said[0] != want {
+					t.Errorf("app's logplex lines %q, want one %q", said, want)
+				}
 			})
 			t.Run(scheme+"://"+host+"/AllowPrivate", func(t *testing.T) {
 				port, accepted := countingListener(t)
