@@ -17,8 +17,7 @@ import (
 type remote struct {
 	url   string   // what git is given
 	opts  []string // -c options for git
-	proxy *netguard.Proxy
-	block *netguard.BlockedError // a git:// host refused before git ran
+	proxy *netguard.Proxy // nil for git://
 }
 
 // openRemote prepares the remote for u (checked by the policy). Close it after git exits.
@@ -44,28 +43,25 @@ func (r *remote) pin(ctx context.Context, u *url.URL, d *netguard.Dialer) error 
 	var be *netguard.BlockedError
 	switch {
 	case errors.As(err, &be):
-		r.block = be
 		return privateURL(u.String(), be)
 	case err != nil:
 		return bera.Errorf(bera.EInvalid, "Couldn't reach a Git repository at %s: could not resolve host %s.", quoteURL(u.String()), u.Hostname())
 	}
 	pinned := *u
-	pinned.Host = ip.String()
-	if ip.Is6() {
-		pinned.Host = "[" + ip.String() + "]"
-	}
-	if port := u.Port(); port != "" {
+	switch port := u.Port(); {
+	case port != "":
 		pinned.Host = net.JoinHostPort(ip.String(), port)
+	case ip.Is6():
+		pinned.Host = "[" + ip.String() + "]"
+	default:
+		pinned.Host = ip.String()
 	}
 	r.url = pinned.String()
 	return nil
 }
 
-// blocked returns a connection refused for its address, or nil.
+// blocked returns a connection the proxy refused for its address, or nil.
 func (r *remote) blocked() *netguard.BlockedError {
-	if r.block != nil {
-		return r.block
-	}
 	if r.proxy != nil {
 		return r.proxy.Blocked()
 	}
