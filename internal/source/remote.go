@@ -15,8 +15,8 @@ import (
 // http(s) goes through a netguard.Proxy on loopback whose dialer checks each address; for
 // git:// the host is resolved and checked here and git is given the address.
 type remote struct {
-	url   string   // what git is given
-	opts  []string // -c options for git
+	url   string          // what git is given
+	opts  []string        // -c options for git
 	proxy *netguard.Proxy // nil for git://
 }
 
