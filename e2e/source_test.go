@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
@@ -20,12 +21,13 @@ import (
 
 // TestSource_GitURLWebhookTarball deploys one app from a Git URL served by a local
 // git-http-backend (apps:create --repo), then from GitHub webhooks (a push, and a push that
-// waits for CI), then from a tarball through the Build API.
+// waits for CI), then from a tarball through the Build API. The servers are on loopback,
+// so the server runs with --allow-private-sources.
 func TestSource_GitURLWebhookTarball(t *testing.T) {
 	t.Parallel()
 	beratest.Require(t, "python3", "apt-get install python3")
 	gs := sourcetest.NewGitServer(t)
-	env := beratest.New(t)
+	env := beratest.NewWith(t, beratest.Options{Args: []string{"--allow-private-sources"}})
 	files := sampleFiles(t, "procfile-hello")
 	gs.Commit(t, "web", "main", files)
 
@@ -124,6 +126,75 @@ func testTarballBuild(t *testing.T, env *beratest.Env, files map[string]string) 
 		t.Errorf("output with a bad token: %v %v, want 404", resp.StatusCode, err)
 	}
 }
+
+// TestSource_PrivateAddresses deploys from Git URLs and tarballs on loopback, by address
+// and by a name that resolves to it, from a server without --allow-private-sources: every
+// one is refused, and the servers are never asked.
+func TestSource_PrivateAddresses(t *testing.T) {
+	t.Parallel()
+	gs := sourcetest.NewGitServer(t)
+	gs.Commit(t, "web", "main", sampleFiles(t, "procfile-hello"))
+	var hits atomic.Int32
+	tgz := tarGz(t, "web/", sampleFiles(t, "procfile-hello"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1); w.Write(tgz) }))
+	t.Cleanup(srv.Close)
+	env := beratest.New(t)
+	const refused = "a loopback address; this server does not fetch from private networks"
+	if _, errOut, code := env.Bera(t, "", nil, "apps:create", "strict", "--repo", gs.RepoURL("web")); code == 0 || !strings.Contains(errOut, refused) {
+		t.Errorf("apps:create --repo %s: exit %d, want %q in:\n%s", gs.RepoURL("web"), code, refused, errOut)
+	}
+	env.Bera(t, "", nil, "apps:create", "strict")
+	for _, repo := range []string{gs.RepoURL("web"), localhost(gs.RepoURL("web")), localhost(gs.Daemon(t)) + "/web.git"} {
+		out, errOut, code := env.Bera(t, "", nil, "deploy", "-a", "strict", "--repo", repo)
+		if code == 0 || !strings.Contains(out+errOut, refused) {
+			t.Errorf("deploy --repo %s: exit %d, want %q in:\n%s\n%s", repo, code, refused, out, errOut)
+		}
+	}
+	var b struct {
+		ID, Status      string
+		OutputStreamURL string `json:"output_stream_url"`
+	}
+	if code := apiJSON(t, env, "POST", "/apps/strict/builds", `{"source_blob":{"url":"`+srv.URL+`/app.tgz"}}`, &b); code != http.StatusUnprocessableEntity {
+		t.Errorf("POST builds with a tarball on 127.0.0.1: %d, want 422", code)
+	}
+	// A name is only resolved when the build fetches it: the build fails.
+	if code := apiJSON(t, env, "POST", "/apps/strict/builds", `{"source_blob":{"url":"`+localhost(srv.URL)+`/app.tgz"}}`, &b); code != http.StatusCreated {
+		t.Fatalf("POST builds with a tarball on localhost: %d", code)
+	}
+	resp, err := http.Get(b.OutputStreamURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	output, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(output), "resolves to 127.0.0.1, "+refused) {
+		t.Errorf("build output:\n%s", output)
+	}
+	if code := apiJSON(t, env, "GET", "/apps/strict/builds/"+b.ID, "", &b); code != 200 || b.Status != "failed" {
+		t.Errorf("GET build: %d %+v, want failed", code, b)
+	}
+	if hits.Load() != 0 {
+		t.Errorf("the tarball server got %d requests", hits.Load())
+	}
+}
+
+// TestSource_DumbHTTP deploys from a bare repository served as static files (git's dumb
+// HTTP protocol), where a shallow clone is impossible.
+func TestSource_DumbHTTP(t *testing.T) {
+	t.Parallel()
+	beratest.Require(t, "python3", "apt-get install python3")
+	gs := sourcetest.NewGitServer(t)
+	gs.Commit(t, "web", "main", sampleFiles(t, "procfile-hello"))
+	env := beratest.NewWith(t, beratest.Options{Args: []string{"--allow-private-sources"}})
+	out, errOut, code := env.Bera(t, "", nil, "apps:create", "dumbapp", "--repo", gs.DumbURL(t, "web"), "--branch", "main")
+	if code != 0 || !strings.Contains(out, "Released v2") {
+		t.Fatalf("apps:create --repo (dumb http): exit %d\n%s\n%s\nserver:\n%s", code, out, errOut, env.Stderr.String())
+	}
+	env.WaitBody(t, "dumbapp", "/", "hello from procfile")
+}
+
+// localhost rewrites a URL on 127.0.0.1 to use the name localhost, which resolves to it.
+func localhost(u string) string { return strings.Replace(u, "127.0.0.1", "localhost", 1) }
 
 type webhook struct {
 	t           *testing.T

@@ -30,6 +30,7 @@ type serverConfig struct {
 	LogLevel             string
 	APIRateLimit         int
 	AllowPrivateDrains   bool
+	AllowPrivateSources  bool
 	AllowLocalBuildpacks bool
 	RuncBridge           string
 	RuncSubnet           string
@@ -85,6 +86,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.APIRateLimit, "api-rate-limit", 4500, "API requests an account may burst (refilled at 75/min, as Heroku); 0 disables the limit")
 	fs.BoolVar(&c.AllowLocalBuildpacks, "allow-local-buildpacks", false, "let apps use buildpacks from paths or file:// URLs on this server (they can read its files)")
 	fs.BoolVar(&c.AllowPrivateDrains, "allow-private-drains", false, "let log drains point at loopback and private addresses")
+	fs.BoolVar(&c.AllowPrivateSources, "allow-private-sources", false, "let Git URL and tarball deploys fetch from loopback and private addresses")
 	fs.StringVar(&c.RuncBridge, "runc-bridge", "bera0", "bridge the runc dynos attach to")
 	fs.StringVar(&c.RuncSubnet, "runc-subnet", "10.88.0.0/16", "subnet of the runc bridge (the bridge takes the first address)")
 	fs.Var(&c.BuildMemory, "build-memory", "memory limit of each build step in the runc sandbox, e.g. 2G or 512M")

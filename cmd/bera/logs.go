@@ -28,13 +28,15 @@ type logWiring struct {
 	redis    *redisbuf.Log // nil without --redis-url
 	sessions *logs.Sessions
 	drains   *drain.Manager
+	// allowPrivate lets drains connect to loopback and private addresses.
+	allowPrivate bool
 }
 
 // newLogWiring keys session URLs with a key derived from the server's secret key.
 func newLogWiring(cfg *serverConfig, secretKey []byte, log *slog.Logger) (*logWiring, error) {
 	mac := hmac.New(sha256.New, secretKey)
 	mac.Write([]byte("bera log sessions"))
-	w := &logWiring{}
+	w := &logWiring{allowPrivate: cfg.AllowPrivateDrains}
 	mcfg := drain.ManagerConfig{Logger: log}
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
@@ -84,7 +86,7 @@ func (w *logWiring) RouterLine(appID, line string) { w.log.Write(appID, "heroku"
 
 // Add implements api.Drains.
 func (w *logWiring) Add(d *bera.LogDrain) error {
-	if err := w.drains.Add(d.ID, drain.Config{URL: d.URL, AppID: d.AppID, Host: d.Token, Token: d.Token}); err != nil {
+	if err := w.drains.Add(d.ID, drain.Config{URL: d.URL, AppID: d.AppID, Host: d.Token, Token: d.Token, AllowPrivate: w.allowPrivate}); err != nil {
 		return bera.Errorf(bera.EInvalid, "This drain URL cannot be used: %s", err.Error())
 	}
 	return nil

@@ -25,7 +25,8 @@ func (w *sourceWiring) start(cfg *serverConfig, st *store.Store, deployer gitser
 	}
 	w.Service = source.New(source.Config{Store: st, Deployer: deployer, DataDir: cfg.Data,
 		PublicURL: strings.TrimSuffix(public, "/"), SigningKey: key, Logger: log,
-		Fetcher: &source.Fetcher{Policy: source.Policy{Schemes: splitList(cfg.SourceSchemes), Hosts: splitList(cfg.SourceHosts)}},
+		Fetcher: &source.Fetcher{Policy: source.Policy{Schemes: splitList(cfg.SourceSchemes), Hosts: splitList(cfg.SourceHosts),
+			AllowPrivate: cfg.AllowPrivateSources}},
 	})
 }
 

@@ -1,13 +1,13 @@
 package api
 
 import (
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/netguard"
 )
 
 // Drains runs log drains. The store keeps them; Drains delivers to them.
@@ -79,7 +79,9 @@ func (s *Server) handleDrainCreate(w http.ResponseWriter, r *http.Request) error
 
 // checkDrainURL allows syslog, syslog+tls, http and https URLs with a host. Unless the server
 // allows it, loopback, private and link-local addresses are refused, so a drain cannot be
-// used to reach services on the Bera host or its private network.
+// used to reach services on the Bera host or its private network. This catches addresses
+// in any spelling ("127.1", "[::ffff:127.0.0.1]") and localhost names early; the drain
+// checks the address it dials, which catches every other name that resolves to one.
 func (s *Server) checkDrainURL(raw string) error {
 	bad := func(msg string) error { return &bera.Error{Code: bera.EInvalid, Resource: "log_drain", Message: msg} }
 	u, err := url.Parse(raw)
@@ -97,10 +99,9 @@ func (s *Server) checkDrainURL(raw string) error {
 	if s.cfg.AllowPrivateDrains {
 		return nil
 	}
-	host := strings.ToLower(u.Hostname())
-	ip := net.ParseIP(host)
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") ||
-		ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()) {
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	ip, isAddr := netguard.ParseHost(host)
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || isAddr && !netguard.IsPublic(ip) {
 		return bad("Drains must point to a public host; this server does not allow loopback or private addresses.")
 	}
 	return nil

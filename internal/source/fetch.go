@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,19 +42,23 @@ func (f *Fetcher) maxBytes() int64 {
 }
 
 // gitEnv keeps git from prompting, from reading the host's or user's configuration (which
-// could rewrite URLs) and from following the remote to other transports.
+// could rewrite URLs or set proxies), from any proxy exceptions (NO_PROXY) and from following
+// the remote to other transports.
 func gitEnv(home string) []string {
 	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=/bin/false",
 		"SSH_ASKPASS=/bin/false", "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_ALLOW_PROTOCOL=" + strings.Join(fetchableSchemes, ":"), "GIT_LFS_SKIP_SMUDGE=1", "LC_ALL=C"}
+		"GIT_ALLOW_PROTOCOL=" + strings.Join(fetchableSchemes, ":"), "GIT_PROTOCOL_FROM_USER=0",
+		"NO_PROXY=", "no_proxy=", "GIT_LFS_SKIP_SMUDGE=1", "LC_ALL=C"}
 }
 
 // gitSafety are options for every git command that talks to a remote.
-var gitSafety = []string{"-c", "http.followRedirects=false", "-c", "credential.helper=", "-c", "core.askPass=/bin/false"}
+var gitSafety = []string{"-c", "http.followRedirects=false", "-c", "credential.helper=", "-c", "core.askPass=/bin/false",
+	"-c", "protocol.allow=never", "-c", "protocol.https.allow=always", "-c", "protocol.http.allow=always", "-c", "protocol.git.allow=always"}
 
-// git runs one git command in dir and returns its stderr as part of any error.
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append(append([]string(nil), gitSafety...), args...)...)
+// git runs one git command in dir, with opts (-c options) before it, and returns its
+// stderr as part of any error.
+func git(ctx context.Context, dir string, opts []string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", slices.Concat(gitSafety, opts, args)...)
 	cmd.Dir = dir
 	cmd.Env = gitEnv(dir)
 	var stdout, stderr bytes.Buffer
@@ -78,9 +83,10 @@ func (e *gitError) Error() string {
 func (e *gitError) Unwrap() error { return e.err }
 
 // Clone fetches ref (a branch, a tag, a full commit id, or "" for the default branch) of the
-// repository at rawURL into dir, which must not exist, as a shallow clone, and returns the
-// commit it checked out. The .git directory is removed. Errors a user can act on
-// (unreachable URL, missing branch, repository needing credentials, too large) are EInvalid.
+// repository at rawURL into dir, which must not exist, as a shallow clone (a full one from
+// a "dumb" HTTP server, which cannot do shallow), and returns the commit it checked out.
+// The .git directory is removed. Errors a user can act on (unreachable URL, a private
+// address, missing branch, repository needing credentials, too large) are EInvalid.
 func (f *Fetcher) Clone(ctx context.Context, rawURL, ref, dir string) (string, error) {
 	u, err := f.Policy.CheckURL(rawURL)
 	if err != nil {
@@ -95,10 +101,15 @@ func (f *Fetcher) Clone(ctx context.Context, rawURL, ref, dir string) (string, e
 	defer cancel()
 	ctx, stop := f.capSize(ctx, dir)
 	defer stop()
-	commit, err := f.clone(ctx, u.String(), ref, dir)
+	r, err := f.openRemote(ctx, u)
+	if err != nil {
+		return "", err
+	}
+	defer r.close()
+	commit, err := r.clone(ctx, ref, dir)
 	if err != nil {
 		os.RemoveAll(dir)
-		return "", f.explain(ctx, rawURL, ref, err)
+		return "", f.explain(ctx, r, rawURL, ref, err)
 	}
 	if err := os.RemoveAll(filepath.Join(dir, ".git")); err != nil {
 		return "", err
@@ -106,35 +117,68 @@ func (f *Fetcher) Clone(ctx context.Context, rawURL, ref, dir string) (string, e
 	return commit, nil
 }
 
-func (f *Fetcher) clone(ctx context.Context, repo, ref, dir string) (string, error) {
+// dumbHTTP is how git refuses a shallow clone from a server without the smart protocol.
+const dumbHTTP = "dumb http transport does not support shallow capabilities"
+
+func (r *remote) clone(ctx context.Context, ref, dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
 	if isCommit(ref) {
-		return fetchCommit(ctx, repo, ref, dir)
+		return r.fetchCommit(ctx, ref, dir)
 	}
-	args := []string{"clone", "--quiet", "--depth", "1", "--single-branch", "--no-tags"}
+	args := []string{"clone", "--quiet", "--single-branch", "--no-tags"}
 	if ref != "" {
 		args = append(args, "--branch", ref)
 	}
-	if _, err := git(ctx, dir, append(args, "--", repo, ".")...); err != nil {
-		return "", err
-	}
-	return git(ctx, dir, "rev-parse", "HEAD")
-}
-
-// fetchCommit fetches one commit by id (servers allow this under protocol v2, GitHub too).
-func fetchCommit(ctx context.Context, repo, sha, dir string) (string, error) {
-	for _, args := range [][]string{
-		{"init", "--quiet"},
-		{"fetch", "--quiet", "--depth", "1", "--no-tags", "--", repo, sha},
-		{"checkout", "--quiet", "--detach", "FETCH_HEAD"},
-	} {
-		if _, err := git(ctx, dir, args...); err != nil {
-			return "", err
+	_, err := git(ctx, dir, r.opts, slices.Concat(args, []string{"--depth", "1", "--", r.url, "."})...)
+	if isDumbHTTP(err) {
+		if err = emptyDir(dir); err == nil {
+			_, err = git(ctx, dir, r.opts, slices.Concat(args, []string{"--", r.url, "."})...)
 		}
 	}
-	return git(ctx, dir, "rev-parse", "HEAD")
+	if err != nil {
+		return "", err
+	}
+	return git(ctx, dir, nil, "rev-parse", "HEAD")
+}
+
+// fetchCommit fetches one commit by id (servers allow this under protocol v2, GitHub too;
+// a dumb HTTP server walks to it from the id).
+func (r *remote) fetchCommit(ctx context.Context, sha, dir string) (string, error) {
+	if _, err := git(ctx, dir, nil, "init", "--quiet"); err != nil {
+		return "", err
+	}
+	_, err := git(ctx, dir, r.opts, "fetch", "--quiet", "--depth", "1", "--no-tags", "--", r.url, sha)
+	if isDumbHTTP(err) {
+		_, err = git(ctx, dir, r.opts, "fetch", "--quiet", "--no-tags", "--", r.url, sha)
+	}
+	if err != nil {
+		return "", err
+	}
+	if _, err := git(ctx, dir, nil, "checkout", "--quiet", "--detach", "FETCH_HEAD"); err != nil {
+		return "", err
+	}
+	return git(ctx, dir, nil, "rev-parse", "HEAD")
+}
+
+func isDumbHTTP(err error) bool {
+	var ge *gitError
+	return errors.As(err, &ge) && strings.Contains(ge.stderr, dumbHTTP)
+}
+
+// emptyDir removes everything in dir, keeping dir.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Head returns the commit at the tip of branch ("" for the default branch) in the
@@ -153,9 +197,14 @@ func (f *Fetcher) Head(ctx context.Context, rawURL, branch string) (string, erro
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout())
 	defer cancel()
-	out, err := git(ctx, os.TempDir(), "ls-remote", "--", u.String(), ref)
+	r, err := f.openRemote(ctx, u)
 	if err != nil {
-		return "", f.explain(ctx, rawURL, branch, err)
+		return "", err
+	}
+	defer r.close()
+	out, err := git(ctx, os.TempDir(), r.opts, "ls-remote", "--", r.url, ref)
+	if err != nil {
+		return "", f.explain(ctx, r, rawURL, branch, err)
 	}
 	sha, _, _ := strings.Cut(out, "\t")
 	if !isCommit(sha) {
@@ -165,7 +214,10 @@ func (f *Fetcher) Head(ctx context.Context, rawURL, branch string) (string, erro
 }
 
 // explain turns a failed git command into an error the user can act on.
-func (f *Fetcher) explain(ctx context.Context, rawURL, ref string, err error) error {
+func (f *Fetcher) explain(ctx context.Context, r *remote, rawURL, ref string, err error) error {
+	if b := r.blocked(); b != nil {
+		return privateURL(rawURL, b)
+	}
 	if errors.Is(context.Cause(ctx), errTooLarge) {
 		return bera.Errorf(bera.EInvalid, "The repository at %s is larger than this server's limit of %d MB.", quoteURL(rawURL), f.maxBytes()>>20)
 	}

@@ -9,12 +9,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/netguard"
 	"github.com/kingvon-ke/bera/internal/source"
 	"github.com/kingvon-ke/bera/internal/source/sourcetest"
 )
@@ -26,7 +28,18 @@ func TestPolicy_CheckURL(t *testing.T) {
 		ok     bool
 	}{
 		{"https://github.com/o/r.git", source.Policy{}, true},
-		{"http://127.0.0.1:8080/r.git", source.Policy{}, true},
+		{"http://127.0.0.1:8080/r.git", source.Policy{}, false},
+		{"http://127.0.0.1:8080/r.git", source.Policy{AllowPrivate: true}, true},
+		{"http://127.0.0.2:8080/r.git", source.Policy{AllowNets: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}}, true},
+		{"http://127.1/r.git", source.Policy{}, false},
+		{"http://2130706433/r.git", source.Policy{}, false},
+		{"http://0x7f.1/r.git", source.Policy{}, false},
+		{"http://[::1]/r.git", source.Policy{}, false},
+		{"http://[::ffff:127.0.0.1]/r.git", source.Policy{}, false},
+		{"git://10.0.0.5/r.git", source.Policy{}, false},
+		{"https://169.254.169.254/latest/meta-data", source.Policy{}, false},
+		{"https://[fd00::1]/r.git", source.Policy{}, false},
+		{"https://8.8.8.8/r.git", source.Policy{}, true}, // parsed, not fetched
 		{"git://example.com/r.git", source.Policy{}, true},
 		{"HTTPS://example.com/r", source.Policy{}, true},
 		{"file:///etc", source.Policy{}, false},
@@ -59,7 +72,8 @@ func TestPolicy_CheckURL(t *testing.T) {
 }
 
 func FuzzPolicy_CheckURL(f *testing.F) {
-	for _, s := range []string{"https://github.com/o/r.git", "file:///x", "ext::sh", "git@h:o/r", "http://u:p@h/", "-x"} {
+	for _, s := range []string{"https://github.com/o/r.git", "file:///x", "ext::sh", "git@h:o/r", "http://u:p@h/", "-x",
+		"http://127.1/", "http://[::ffff:10.0.0.1]/", "git://0x7f.1/r"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -70,6 +84,9 @@ func FuzzPolicy_CheckURL(f *testing.F) {
 		if u.User != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "git") {
 			t.Fatalf("CheckURL accepted %q as %#v", raw, u)
 		}
+		if ip, ok := netguard.ParseHost(u.Hostname()); ok && !netguard.IsPublic(ip) {
+			t.Fatalf("CheckURL accepted %q, whose host is %s", raw, ip)
+		}
 	})
 }
 
@@ -78,7 +95,7 @@ func TestFetcher_Clone(t *testing.T) {
 	first := gs.Commit(t, "app", "main", map[string]string{"Procfile": "web: x\n", "a.txt": "one"})
 	second := gs.Commit(t, "app", "main", map[string]string{"a.txt": "two"})
 	gs.Commit(t, "app", "other", map[string]string{"a.txt": "other"})
-	f := &source.Fetcher{}
+	f := &source.Fetcher{Policy: source.Policy{AllowPrivate: true}}
 	t.Run("Branch", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "src")
 		commit, err := f.Clone(t.Context(), gs.RepoURL("app"), "main", dir)
@@ -139,7 +156,7 @@ func TestFetcher_Tarball(t *testing.T) {
 	mux.Handle("/redirect", http.RedirectHandler("file:///etc/passwd", http.StatusFound))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	f := &source.Fetcher{}
+	f := &source.Fetcher{Policy: source.Policy{AllowPrivate: true}}
 	t.Run("GitHubStyle", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "src")
 		if err := f.Tarball(t.Context(), srv.URL+"/gh.tgz", "SHA256:"+sum(gh), dir); err != nil {
@@ -170,7 +187,7 @@ func TestFetcher_Tarball(t *testing.T) {
 		})
 	}
 	t.Run("ErrTooLarge", func(t *testing.T) {
-		small := &source.Fetcher{MaxBytes: 10}
+		small := &source.Fetcher{MaxBytes: 10, Policy: source.Policy{AllowPrivate: true}}
 		err := small.Tarball(t.Context(), srv.URL+"/gh.tgz", "", filepath.Join(t.TempDir(), "src"))
 		if !strings.Contains(bera.ErrorMessage(err), "larger than") && !strings.Contains(bera.ErrorMessage(err), "more than") {
 			t.Errorf("err=%v, want a size error", err)

@@ -1,22 +1,37 @@
 package source
 
 import (
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/netguard"
 )
 
 // Policy says which repository and tarball URLs may be fetched. The zero Policy allows
-// https, http and git URLs to any host.
+// https, http and git URLs to any host with a public address.
 type Policy struct {
 	// Schemes allowed for Git URLs; empty means https, http and git. file, ssh, ext and any
 	// other scheme are refused whatever this says.
 	Schemes []string
 	// Hosts allowed (exact names, or "*.example.com" for subdomains); empty means any host.
 	Hosts []string
+	// AllowPrivate lets URLs lead to loopback, private and link-local addresses (the
+	// server's own host and network). Without it the address of every connection is checked
+	// when it is dialled (netguard), after DNS and redirects.
+	AllowPrivate bool
+	// AllowNets are private networks that may be fetched from anyway (an internal Git
+	// server), when AllowPrivate is not set.
+	AllowNets []netip.Prefix
+}
+
+// dialer checks the addresses of the policy's connections.
+func (p Policy) dialer() *netguard.Dialer {
+	return &netguard.Dialer{Timeout: 30 * time.Second, AllowPrivate: p.AllowPrivate, Allow: p.AllowNets}
 }
 
 // fetchableSchemes are the only schemes Bera ever fetches from.
@@ -31,7 +46,9 @@ func (p Policy) schemes() []string {
 
 // CheckURL parses a repository or tarball URL and checks it against the policy. It refuses
 // local paths, scp-style and ssh URLs, file:// and ext::, URLs with credentials, and hosts or
-// schemes the policy does not allow, with an EInvalid error that says why.
+// schemes the policy does not allow, with an EInvalid error that says why. A host that is
+// an address ("127.0.0.1", "[::1]", "127.1") must be public unless AllowPrivate; host
+// names are checked when they are dialled.
 func (p Policy) CheckURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || u.Opaque != "" || strings.HasPrefix(raw, "-") {
@@ -50,6 +67,11 @@ func (p Policy) CheckURL(raw string) (*url.URL, error) {
 	}
 	if !p.hostAllowed(host) {
 		return nil, invalidURL(raw, "the host "+host+" is not allowed on this server")
+	}
+	if ip, ok := netguard.ParseHost(host); ok && !p.AllowPrivate && !netguard.Allowed(ip, p.AllowNets) {
+		if kind := netguard.Classify(ip); kind != "" {
+			return nil, privateURL(raw, &netguard.BlockedError{Addr: ip.WithZone("").Unmap(), Kind: kind})
+		}
 	}
 	u.Scheme = scheme
 	return u, nil

@@ -35,7 +35,7 @@ func TestService_PollOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	deployed := make(chan string, 4)
-	svc := source.New(source.Config{Store: st, DataDir: t.TempDir(), PublicURL: "http://bera.test", SigningKey: []byte("k"),
+	svc := source.New(source.Config{Store: st, DataDir: t.TempDir(), PublicURL: "http://bera.test", SigningKey: []byte("k"), Fetcher: &source.Fetcher{Policy: source.Policy{AllowPrivate: true}},
 		Deployer: deployFunc(func(ctx context.Context, a *bera.App, u *bera.User, src gitserver.Source, out io.Writer) error {
 			if u.ID != owner.ID {
 				t.Errorf("deploy by %s, want the owner", u.Email)

@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/netguard"
 	"github.com/kingvon-ke/bera/internal/slug"
 )
 
@@ -56,9 +59,13 @@ func (f *Fetcher) checkTarballURL(rawURL string) (string, error) {
 	return u.String(), nil
 }
 
-// client refuses redirects to URLs the policy does not allow.
+// client refuses redirects to URLs the policy does not allow and, unless it allows private
+// addresses, connections to them, checked on the address dialled. It uses no proxy from
+// the environment, whose address would be the one checked.
 func (f *Fetcher) client() *http.Client {
-	return &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	tr := &http.Transport{DialContext: f.Policy.dialer().DialContext, Proxy: nil, ForceAttemptHTTP2: true,
+		TLSHandshakeTimeout: 30 * time.Second, ResponseHeaderTimeout: time.Minute, MaxIdleConns: 1}
+	return &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 5 {
 			return errors.New("too many redirects")
 		}
@@ -73,11 +80,21 @@ func (f *Fetcher) download(ctx context.Context, rawURL string, w io.Writer) (str
 	if err != nil {
 		return "", invalidURL(rawURL, "it is not a valid URL")
 	}
-	resp, err := f.client().Do(req)
+	c := f.client()
+	defer c.CloseIdleConnections()
+	resp, err := c.Do(req)
 	if err != nil {
 		var be *bera.Error
 		if errors.As(err, &be) {
 			return "", be
+		}
+		var blocked *netguard.BlockedError
+		if errors.As(err, &blocked) {
+			var ue *url.Error
+			if errors.As(err, &ue) && ue.URL != rawURL {
+				return "", invalidURL(rawURL, "it redirects to "+quoteURL(ue.URL)+", which resolves to "+blocked.Addr.String()+", "+blocked.Kind+"; this server does not fetch from private networks")
+			}
+			return "", privateURL(rawURL, blocked)
 		}
 		return "", bera.Errorf(bera.EInvalid, "Couldn't download %s: %s", quoteURL(rawURL), errors.Unwrap(err))
 	}

@@ -31,7 +31,7 @@ func BenchmarkBuffer_Write(b *testing.B) {
 		}
 	}()
 	buf := logs.New(logs.Config{})
-	d, err := drain.New(drain.Config{URL: "syslog://" + ln.Addr().String(), AppID: "app1", Host: "app1", Log: buf})
+	d, err := drain.New(drain.Config{URL: "syslog://" + ln.Addr().String(), AppID: "app1", Host: "app1", Log: buf, AllowPrivate: true})
 	if err != nil {
 		b.Fatal(err)
 	}

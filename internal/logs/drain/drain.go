@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera/internal/logs"
+	"github.com/kingvon-ke/bera/internal/netguard"
 )
 
 // Defaults of Config.
@@ -50,8 +52,13 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// TLSConfig is used for syslog+tls:// (and https:// when HTTPClient is nil).
 	TLSConfig *tls.Config
-	// HTTPClient posts to HTTP drains; nil means a client with TLSConfig and a 30 s timeout.
+	// HTTPClient posts to HTTP drains; nil means a client with TLSConfig, a 30 s timeout,
+	// no proxy, and the address check of AllowPrivate.
 	HTTPClient *http.Client
+	// AllowPrivate lets the drain connect to loopback, private and link-local addresses.
+	// Without it every connection's address is checked when it is dialled (netguard), after
+	// DNS and redirects, so names that resolve to such addresses are refused too.
+	AllowPrivate bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger logs delivery failures; nil means slog.Default().
@@ -80,6 +87,9 @@ type Drain struct {
 	cfg Config
 	q   *queue
 	tr  transport
+	// refusedSaid is set once the app's stream was told the destination's address is
+	// refused; owned by Run's goroutine.
+	refusedSaid bool
 }
 
 var _ logs.Sink = (*Drain)(nil)
@@ -94,7 +104,7 @@ func New(cfg Config) (*Drain, error) {
 	var tr transport
 	switch u.Scheme {
 	case "syslog", "syslog+tls":
-		tr, err = newSyslog(u, cfg.TLSConfig)
+		tr, err = newSyslog(u, cfg.TLSConfig, cfg.AllowPrivate)
 	case "http", "https":
 		tr, err = newHTTP(u, cfg)
 	default:
@@ -174,6 +184,7 @@ func (d *Drain) deliver(ctx context.Context, lines []logs.Line) error {
 			return nil
 		}
 		d.cfg.Logger.Warn("drain delivery failed", "err", err, "retry_in", wait)
+		d.reportRefused(err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -194,6 +205,19 @@ func (d *Drain) reportDrops() {
 	d.cfg.Log.Write(d.cfg.AppID, "heroku", "logplex", fmt.Sprintf(
 		"Error L10 (output buffer overflow): %d messages dropped since %s.", n, since.UTC().Format(time.RFC3339)))
 	d.q.reported(n)
+}
+
+// reportRefused writes one line into the app's stream the first time the destination's
+// address is refused, so the app's owner learns why nothing arrives. Delivery keeps being
+// retried: the name may resolve to a public address later.
+func (d *Drain) reportRefused(err error) {
+	var be *netguard.BlockedError
+	if d.refusedSaid || d.cfg.Log == nil || !errors.As(err, &be) {
+		return
+	}
+	d.refusedSaid = true
+	d.cfg.Log.Write(d.cfg.AppID, "heroku", "logplex", fmt.Sprintf(
+		"Error: drain %s leads to %s, %s; this server does not deliver to private networks.", d.cfg.Host, be.Addr, be.Kind))
 }
 
 func newFrameID() string {

@@ -39,8 +39,16 @@ func MustRun(t *testing.T, d *drain.Drain) {
 	t.Cleanup(func() { cancel(); wg.Wait() })
 }
 
-// MustDrain returns a started drain registered on buf for app "app1".
+// MustDrain returns a started drain registered on buf for app "app1", allowed to deliver
+// to loopback (where the tests' servers are).
 func MustDrain(t *testing.T, buf *logs.Buffer, cfg drain.Config) *drain.Drain {
+	t.Helper()
+	cfg.AllowPrivate = true
+	return mustDrainAs(t, buf, cfg)
+}
+
+// mustDrainAs is MustDrain with cfg's AllowPrivate.
+func mustDrainAs(t *testing.T, buf *logs.Buffer, cfg drain.Config) *drain.Drain {
 	t.Helper()
 	cfg.AppID, cfg.Log = "app1", buf
 	if cfg.Host == "" {

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/netguard"
 )
 
 // userAgent is what Logplex sends to HTTPS drains.
@@ -27,8 +29,10 @@ func newHTTP(u *url.URL, cfg Config) (*httpTransport, error) {
 	}
 	client := cfg.HTTPClient
 	if client == nil {
+		// No proxy from the environment: its address, not the drain's, would be checked.
+		d := &netguard.Dialer{Timeout: dialTimeout, AllowPrivate: cfg.AllowPrivate}
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.TLSClientConfig = cfg.TLSConfig
+		tr.Proxy, tr.DialContext, tr.TLSClientConfig = nil, d.DialContext, cfg.TLSConfig
 		client = &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	}
 	return &httpTransport{url: u.String(), token: cfg.Token, client: client}, nil

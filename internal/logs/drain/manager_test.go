@@ -38,7 +38,7 @@ func testManager(t *testing.T, buf *logs.Buffer, cfg drain.ManagerConfig) {
 	if !strings.HasPrefix(tok, "d.") || len(tok) != 38 {
 		t.Errorf("token %q", tok)
 	}
-	if err := m.Add("drain1", drain.Config{URL: srv.URL, AppID: "app1", Host: tok}); err != nil {
+	if err := m.Add("drain1", drain.Config{URL: srv.URL, AppID: "app1", Host: tok, AllowPrivate: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Add("bad", drain.Config{URL: "gopher://x", AppID: "app1"}); err == nil {

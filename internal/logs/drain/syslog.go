@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/url"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/netguard"
 )
 
 // dialTimeout bounds one connection attempt to a syslog drain.
@@ -15,16 +17,17 @@ const dialTimeout = 10 * time.Second
 // syslogTransport writes octet-counted frames over one TCP or TLS connection, redialling
 // after an error.
 type syslogTransport struct {
-	addr string
-	tls  *tls.Config // nil for plain TCP
-	conn net.Conn    // owned by Run's goroutine
+	addr   string
+	tls    *tls.Config // nil for plain TCP
+	dialer *netguard.Dialer
+	conn   net.Conn // owned by Run's goroutine
 }
 
-func newSyslog(u *url.URL, cfg *tls.Config) (*syslogTransport, error) {
+func newSyslog(u *url.URL, cfg *tls.Config, allowPrivate bool) (*syslogTransport, error) {
 	if u.Port() == "" || u.Hostname() == "" {
 		return nil, fmt.Errorf("syslog drain url %q needs a host and a port", u.Redacted())
 	}
-	t := &syslogTransport{addr: u.Host}
+	t := &syslogTransport{addr: u.Host, dialer: &netguard.Dialer{Timeout: dialTimeout, AllowPrivate: allowPrivate}}
 	if u.Scheme == "syslog+tls" {
 		t.tls = &tls.Config{ServerName: u.Hostname()}
 		if cfg != nil {
@@ -56,17 +59,19 @@ func (t *syslogTransport) send(ctx context.Context, batch []byte, _ int, _ strin
 func (t *syslogTransport) dial(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	var err error
-	if t.tls != nil {
-		d := tls.Dialer{Config: t.tls}
-		t.conn, err = d.DialContext(ctx, "tcp", t.addr)
-	} else {
-		var d net.Dialer
-		t.conn, err = d.DialContext(ctx, "tcp", t.addr)
-	}
+	conn, err := t.dialer.DialContext(ctx, "tcp", t.addr)
 	if err != nil {
 		return fmt.Errorf("dial syslog drain %s: %w", t.addr, err)
 	}
+	if t.tls != nil {
+		tc := tls.Client(conn, t.tls)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return fmt.Errorf("dial syslog drain %s: %w", t.addr, err)
+		}
+		conn = tc
+	}
+	t.conn = conn
 	return nil
 }
 

@@ -1,8 +1,10 @@
 // Package sourcetest serves Git repositories over smart HTTP on 127.0.0.1, through the real
-// git-http-backend under net/http/cgi, standing in for GitHub in tests.
+// git-http-backend under net/http/cgi, standing in for GitHub in tests, and over the dumb
+// HTTP and git:// protocols.
 package sourcetest
 
 import (
+	"net"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
 )
@@ -23,6 +26,7 @@ type GitServer struct {
 	Root string
 	URL  string
 	work string
+	dumb string // the URL of a static file server on Root, once started
 }
 
 // Require skips the test (fails it when CI=true) when git or git-http-backend is missing.
@@ -102,4 +106,50 @@ func Unauthorized(tb testing.TB) string {
 	}))
 	tb.Cleanup(srv.Close)
 	return srv.URL + "/private.git"
+}
+
+// DumbURL is the URL of repository name on a static file server (http.FileServer) over
+// Root: git's "dumb" HTTP protocol, as a bare repository on static hosting is served. It
+// runs git update-server-info, so call it again after a commit.
+func (g *GitServer) DumbURL(tb testing.TB, name string) string {
+	tb.Helper()
+	MustGit(tb, filepath.Join(g.Root, name+".git"), "update-server-info")
+	if g.dumb == "" {
+		srv := httptest.NewServer(http.FileServer(http.Dir(g.Root)))
+		tb.Cleanup(srv.Close)
+		g.dumb = srv.URL
+	}
+	return g.dumb + "/" + name + ".git"
+}
+
+// Daemon serves Root over the git:// protocol (git daemon on 127.0.0.1) until the test
+// ends, and returns its base URL, git://127.0.0.1:PORT.
+func (g *GitServer) Daemon(tb testing.TB) string {
+	tb.Helper()
+	if _, err := os.Stat(filepath.Join(filepath.Dir(Backend), "git-daemon")); err != nil {
+		beratest.Missing(tb, "git daemon is needed: apt-get install git")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command("git", "daemon", "--export-all", "--reuseaddr", "--informative-errors",
+		"--base-path="+g.Root, "--listen=127.0.0.1", "--port="+port, g.Root)
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1")
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "git://" + addr
+		}
+		if time.Now().After(deadline) {
+			tb.Fatal("git daemon did not listen on " + addr)
+		}
+	}
 }
