@@ -126,7 +126,8 @@ func (g *GitServer) DumbURL(tb testing.TB, name string) string {
 // ends, and returns its base URL, git://127.0.0.1:PORT.
 func (g *GitServer) Daemon(tb testing.TB) string {
 	tb.Helper()
-	if _, err := os.Stat(filepath.Join(filepath.Dir(Backend), "git-daemon")); err != nil {
+	daemon := filepath.Join(filepath.Dir(Backend), "git-daemon")
+	if _, err := os.Stat(daemon); err != nil {
 		beratest.Missing(tb, "git daemon is needed: apt-get install git")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -136,7 +137,9 @@ func (g *GitServer) Daemon(tb testing.TB) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command("git", "daemon", "--export-all", "--reuseaddr", "--informative-errors",
+	// The daemon itself, not `git daemon`: killing that wrapper would orphan the daemon,
+	// which then holds the port and every file descriptor it inherited.
+	cmd := exec.Command(daemon, "--export-all", "--reuseaddr", "--informative-errors",
 		"--base-path="+g.Root, "--listen=127.0.0.1", "--port="+port, g.Root)
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1")
 	if err := cmd.Start(); err != nil {
