@@ -21,20 +21,23 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
 // User-facing build failures. Build wraps one of these (so bera.ErrorMessage gives the
-// sentence) and has already written details to Options.Output.
+// sentence) and has already written details to Options.Output. The sentences say what went
+// wrong, not that the build failed: whoever shows them frames them ("Build failed: …",
+// "Push rejected: …").
 var (
 	ErrNotDetected    = bera.Errorf(bera.EInvalid, "No default language could be detected for this app.")
 	ErrNotCompatible  = bera.Errorf(bera.EInvalid, "App not compatible with buildpack.")
 	ErrBuildpackFetch = bera.Errorf(bera.EInvalid, "A buildpack could not be fetched.")
-	ErrCompileFailed  = bera.Errorf(bera.EInvalid, "Build failed: compile failed.")
-	ErrReleaseFailed  = bera.Errorf(bera.EInvalid, "Build failed: the buildpack's bin/release failed.")
-	ErrProcfile       = bera.Errorf(bera.EInvalid, "Build failed: the Procfile is not valid.")
+	ErrCompileFailed  = bera.Errorf(bera.EInvalid, "The app failed to compile.")
+	ErrReleaseFailed  = bera.Errorf(bera.EInvalid, "The buildpack's bin/release failed.")
+	ErrProcfile       = bera.Errorf(bera.EInvalid, "The Procfile is not valid.")
 	ErrNoProcessTypes = bera.Errorf(bera.EInvalid, "No process types: add a Procfile such as \"web: ./bin/server\".")
-	ErrTimeout        = bera.Errorf(bera.EInvalid, "Build failed: timed out.")
-	ErrSlugTooLarge   = bera.Errorf(bera.ETooLarge, "Build failed: the compiled slug is too large.")
+	ErrTimeout        = bera.Errorf(bera.EInvalid, "The build timed out.")
+	ErrSlugTooLarge   = bera.Errorf(bera.ETooLarge, "The compiled slug is too large.")
 	// ErrNoWebProcess is not returned by Build: a slug without a web type is valid (a
 	// worker-only app). Callers that need one check Result.HasWeb and return this.
 	ErrNoWebProcess = bera.Errorf(bera.EInvalid, "No web process type: add \"web: <command>\" to the Procfile.")
@@ -217,9 +220,12 @@ func (b *builder) say(format string, args ...any) {
 // run performs the build steps in order.
 func (b *builder) run(ctx context.Context) (*Result, error) {
 	b.say("-----> Building on the %s stack", b.opts.Stack)
+	if err := b.checkLinks(); err != nil {
+		return nil, err
+	}
 	n, err := applySlugIgnore(b.opts.SourceDir)
 	if err != nil {
-		return nil, fmt.Errorf("build: %w", err)
+		return nil, b.treeError("build", err)
 	}
 	if n > 0 {
 		b.say("       Removed %d path(s) listed in .slugignore", n)
@@ -243,10 +249,27 @@ func (b *builder) run(ctx context.Context) (*Result, error) {
 	for _, p := range packs {
 		res.Buildpacks = append(res.Buildpacks, p.spec)
 	}
+	if err := b.checkLinks(); err != nil {
+		return nil, err
+	}
 	if err := b.packSlug(ctx, res); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// checkLinks refuses a source tree holding a link that leaves it (see package srctree): the
+// server never follows one, and slug.Extract would refuse the slug. It runs on the source
+// before the buildpacks and on the compiled app before packing.
+func (b *builder) checkLinks() error {
+	name, err := srctree.FindLeavingLink(b.opts.SourceDir)
+	if err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	if name == "" {
+		return nil
+	}
+	return b.treeError("build", &srctree.Error{Name: name, Err: srctree.ErrLeavesTree})
 }
 
 // writeEnvDir writes one file per config var into dir.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/buildpacks"
+	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
 // BuiltinName returns the built-in buildpack a spec names, if any: "go", "heroku/go",
@@ -109,34 +110,54 @@ func cloneBuildpack(ctx context.Context, spec, dir string, out io.Writer) error 
 	return nil
 }
 
-// copyTree copies the directory src to dst: directories, regular files and symlinks.
+// copyTree copies the directory src to dst: directories, regular files and symlinks (as
+// links, whatever they point to). It reads src through an os.Root, so nothing outside src is
+// ever read, even if src changes while it is copied.
 func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	r, err := os.OpenRoot(src)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return fs.WalkDir(r.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
+		target := filepath.Join(dst, filepath.FromSlash(p))
+		info, err := r.Lstat(p)
 		if err != nil {
 			return err
 		}
 		switch {
-		case d.IsDir():
+		case info.IsDir():
 			return os.MkdirAll(target, info.Mode().Perm()|0o700)
 		case info.Mode()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
+			link, err := r.Readlink(p)
 			if err != nil {
 				return err
 			}
 			return os.Symlink(link, target)
 		case info.Mode().IsRegular():
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(target, b, info.Mode().Perm())
+			return copyFileIn(r, p, target)
 		}
 		return nil
 	})
+}
+
+// copyFileIn copies the regular file name inside r to the host path target.
+func copyFileIn(r *os.Root, name, target string) error {
+	f, info, err := srctree.Open(r, name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, info.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, f)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

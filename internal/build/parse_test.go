@@ -182,3 +182,49 @@ func FuzzParseRelease(f *testing.F) {
 		}
 	})
 }
+
+// TestParseProcfileOverLimit: a Procfile over 1 MB is refused naming the limit, never cut
+// off (a cut could drop or change the last process type).
+func TestParseProcfileOverLimit(t *testing.T) {
+	in := "web: a\n" + strings.Repeat("# padding\n", 1<<20/10) + "worker: b\n"
+	got, err := build.ParseProcfile(strings.NewReader(in))
+	if bera.ErrorCode(err) != bera.EInvalid || bera.ErrorMessage(err) != "Procfile is larger than the limit of 1 MB." {
+		t.Fatalf("ParseProcfile(%d bytes) = %v, %v; want the limit named", len(in), got, err)
+	}
+	exact := "web: a\n" + strings.Repeat("#", 1<<20-len("web: a\n"))
+	if got, err := build.ParseProcfile(strings.NewReader(exact)); err != nil || got["web"] != "a" {
+		t.Fatalf("ParseProcfile(exactly 1 MB) = %v, %v; want it accepted", got, err)
+	}
+}
+
+func TestParseReleaseOverLimit(t *testing.T) {
+	in := "---\ndefault_process_types:\n  web: a\n" + strings.Repeat("# x\n", 1<<20/4)
+	if _, _, err := build.ParseRelease(in); err == nil || !strings.Contains(err.Error(), "more than 1 MB") {
+		t.Fatalf("ParseRelease(%d bytes) = %v, want it refused", len(in), err)
+	}
+}
+
+func TestSlugIgnore(t *testing.T) {
+	in := "# comment\n*.log\n/tmp/\ndocs/*.md\n!keep.log\n\n///\n"
+	for _, tt := range []struct {
+		rel   string
+		isDir bool
+		want  bool
+	}{
+		{"a.log", false, true}, {"sub/b.log", false, true}, {"tmp", true, true}, {"tmp", false, false},
+		{"docs/x.md", false, true}, {"other/docs/x.md", false, false}, {"keep.txt", false, false},
+	} {
+		if got := build.SlugIgnoreMatch(in, tt.rel, tt.isDir); got != tt.want {
+			t.Errorf("match(%q, dir=%v) = %v, want %v", tt.rel, tt.isDir, got, tt.want)
+		}
+	}
+}
+
+func FuzzSlugIgnore(f *testing.F) {
+	f.Add("*.log\n/tmp/\ndocs/*.md\n", "docs/a.md")
+	f.Add("[\n\\\n", "x")
+	f.Fuzz(func(t *testing.T, in, rel string) {
+		build.SlugIgnoreMatch(in, rel, false) // must not panic
+		build.SlugIgnoreMatch(in, rel, true)
+	})
+}

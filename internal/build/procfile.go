@@ -2,12 +2,14 @@ package build
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
 // maxProcfile caps the size of a Procfile; anything larger is surely not one.
@@ -21,10 +23,18 @@ var procfileType = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // ParseProcfile reads a Procfile: one "type: command" per line, types made of
 // [A-Za-z0-9_-]. Blank lines and lines starting with "#" are ignored. A malformed line, an
-// empty command or a type given twice is an error (code bera.EInvalid) naming the line.
+// empty command, a type given twice or a file over 1 MB is an error (code bera.EInvalid)
+// naming the line or the limit; nothing is silently cut off.
 func ParseProcfile(r io.Reader) (map[string]string, error) {
-	sc := bufio.NewScanner(io.LimitReader(r, maxProcfile))
-	sc.Buffer(make([]byte, 0, 4096), maxProcfile)
+	b, err := io.ReadAll(io.LimitReader(r, maxProcfile+1))
+	if err != nil {
+		return nil, bera.Errorf(bera.EInvalid, "Procfile could not be read.")
+	}
+	if len(b) > maxProcfile {
+		return nil, bera.Errorf(bera.EInvalid, "Procfile is larger than the limit of %s.", srctree.Size(maxProcfile))
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 4096), maxProcfile+1)
 	types := map[string]string{}
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())

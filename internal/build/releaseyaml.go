@@ -2,10 +2,13 @@ package build
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
 // releaseInfo is what a buildpack's bin/release reports.
@@ -24,11 +27,18 @@ type releaseInfo struct {
 //
 // Top-level keys other than these two are ignored, and so are their nested lines. Inline
 // empty values ("{}", "[]", "~", nothing) are accepted. Values may be single- or
-// double-quoted.
+// double-quoted. Output over 1 MB is refused, not cut off.
 func parseRelease(r io.Reader) (releaseInfo, error) {
 	info := releaseInfo{ProcessTypes: map[string]string{}}
-	sc := bufio.NewScanner(io.LimitReader(r, maxProcfile))
-	sc.Buffer(make([]byte, 0, 4096), maxProcfile)
+	b, err := io.ReadAll(io.LimitReader(r, maxProcfile+1))
+	if err != nil {
+		return info, err
+	}
+	if len(b) > maxProcfile {
+		return info, fmt.Errorf("bin/release printed more than %s", srctree.Size(maxProcfile))
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 4096), maxProcfile+1)
 	section := ""
 	for n := 1; sc.Scan(); n++ {
 		raw := strings.TrimRight(sc.Text(), " \t\r")

@@ -1,13 +1,15 @@
 package build
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
 // slugIgnore is the parsed .slugignore: .gitignore-like patterns without negation.
@@ -22,20 +24,28 @@ type ignorePattern struct {
 	dirOnly  bool // ended with "/"
 }
 
-// parseSlugIgnore reads dir/.slugignore; a missing file ignores nothing.
-func parseSlugIgnore(dir string) (*slugIgnore, error) {
-	f, err := os.Open(filepath.Join(dir, ".slugignore"))
-	if os.IsNotExist(err) {
+// maxSlugIgnore caps the size of a .slugignore.
+const maxSlugIgnore = 1 << 20
+
+// parseSlugIgnore reads .slugignore inside the tree r; a missing file ignores nothing. Errors
+// from reading it are *srctree.Error (a link leaving the tree, too large, …).
+func parseSlugIgnore(r *os.Root) (*slugIgnore, error) {
+	b, err := srctree.ReadFileIn(r, ".slugignore", maxSlugIgnore)
+	if errors.Is(err, fs.ErrNotExist) {
 		return &slugIgnore{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	return parseSlugIgnoreLines(b), nil
+}
+
+// parseSlugIgnoreLines parses the lines of a .slugignore. It accepts any input: lines it
+// cannot use are skipped.
+func parseSlugIgnoreLines(b []byte) *slugIgnore {
 	si := &slugIgnore{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "!") {
 			continue
 		}
@@ -48,7 +58,7 @@ func parseSlugIgnore(dir string) (*slugIgnore, error) {
 		p.glob = line
 		si.patterns = append(si.patterns, p)
 	}
-	return si, sc.Err()
+	return si
 }
 
 // match reports whether the relative slash path rel is ignored.
@@ -69,19 +79,24 @@ func (si *slugIgnore) match(rel string, isDir bool) bool {
 }
 
 // applySlugIgnore removes the files and directories under dir that .slugignore names and
-// returns how many it removed.
+// returns how many it removed. It works inside dir only (an os.Root): it never reads or
+// removes through a link.
 func applySlugIgnore(dir string) (int, error) {
-	si, err := parseSlugIgnore(dir)
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	si, err := parseSlugIgnore(r)
 	if err != nil || len(si.patterns) == 0 {
 		return 0, err
 	}
 	var doomed []string
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
+	err = fs.WalkDir(r.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == "." {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
-		if !si.match(filepath.ToSlash(rel), d.IsDir()) {
+		if !si.match(p, d.IsDir()) {
 			return nil
 		}
 		doomed = append(doomed, p)
@@ -94,7 +109,7 @@ func applySlugIgnore(dir string) (int, error) {
 		return 0, fmt.Errorf("apply .slugignore: %w", err)
 	}
 	for _, p := range doomed {
-		if err := os.RemoveAll(p); err != nil {
+		if err := r.RemoveAll(p); err != nil {
 			return 0, fmt.Errorf("apply .slugignore: %w", err)
 		}
 	}

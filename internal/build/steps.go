@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/buildpacks"
 	"github.com/kingvon-ke/bera/internal/slug"
+	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
 // buildpack is one buildpack taking part in a build.
@@ -84,10 +86,10 @@ func (b *builder) detectBuiltin(ctx context.Context) ([]*buildpack, error) {
 // detect runs p's bin/detect and records the name it prints.
 func (b *builder) detect(ctx context.Context, p *buildpack) (bool, error) {
 	prog := filepath.Join(p.dir, "bin", "detect")
-	if _, err := os.Stat(prog); err != nil {
-		return false, nil
+	if ok, err := b.packHas(p, "bin/detect"); !ok {
+		return false, err
 	}
-	var stdout bytes.Buffer
+	stdout := capBuffer{max: maxProcfile}
 	err := b.opts.Runner.Run(ctx, b.step("detect", prog, []string{b.opts.SourceDir}, p, &stdout, io.Discard))
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
@@ -109,7 +111,9 @@ const compileScript = `n=$1; shift; while [ "$n" -gt 0 ]; do . "$1"; shift; n=$(
 // compile runs p's bin/compile with the exports of earlier buildpacks sourced.
 func (b *builder) compile(ctx context.Context, p *buildpack) error {
 	prog := filepath.Join(p.dir, "bin", "compile")
-	if _, err := os.Stat(prog); err != nil {
+	if ok, err := b.packHas(p, "bin/compile"); err != nil {
+		return err
+	} else if !ok {
 		b.say(" !     Buildpack %s has no bin/compile", p.spec)
 		return fmt.Errorf("compile %s: %w", p.spec, ErrCompileFailed)
 	}
@@ -121,19 +125,20 @@ func (b *builder) compile(ctx context.Context, p *buildpack) error {
 		b.say(" !     Push rejected, failed to compile %s app.", p.name)
 		return fmt.Errorf("compile %s: %w: %w", p.spec, ErrCompileFailed, err)
 	}
-	if export := filepath.Join(p.dir, "export"); fileExists(export) {
-		b.exports = append(b.exports, export)
+	ok, err := b.packHas(p, "export")
+	if ok {
+		b.exports = append(b.exports, filepath.Join(p.dir, "export"))
 	}
-	return nil
+	return err
 }
 
 // release runs p's bin/release, if it has one, and parses what it prints.
 func (b *builder) release(ctx context.Context, p *buildpack) (releaseInfo, error) {
 	prog := filepath.Join(p.dir, "bin", "release")
-	if !fileExists(prog) {
-		return releaseInfo{ProcessTypes: map[string]string{}}, nil
+	if ok, err := b.packHas(p, "bin/release"); !ok {
+		return releaseInfo{ProcessTypes: map[string]string{}}, err
 	}
-	var stdout bytes.Buffer
+	stdout := capBuffer{max: maxProcfile}
 	if err := b.opts.Runner.Run(ctx, b.step("release", prog, []string{b.opts.SourceDir}, p, &stdout, b.out)); err != nil {
 		b.say(" !     bin/release of %s failed", p.spec)
 		return releaseInfo{}, fmt.Errorf("release %s: %w: %w", p.spec, ErrReleaseFailed, err)
@@ -171,17 +176,17 @@ func (b *builder) processTypes(ctx context.Context, last *buildpack) (*Result, e
 	return res, nil
 }
 
-// readProcfile parses the compiled app's Procfile; nil when there is none.
+// readProcfile parses the compiled app's Procfile; nil when there is none. It is read inside
+// the app's tree (package srctree): a Procfile that is a link leaving it fails the build.
 func (b *builder) readProcfile() (map[string]string, error) {
-	f, err := os.Open(filepath.Join(b.opts.SourceDir, "Procfile"))
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := srctree.ReadFile(b.opts.SourceDir, "Procfile", maxProcfile)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read Procfile: %w", err)
+		return nil, b.treeError("read Procfile", err)
 	}
-	defer f.Close()
-	types, err := ParseProcfile(f)
+	types, err := ParseProcfile(bytes.NewReader(data))
 	if err != nil {
 		b.say(" !     %s", bera.ErrorMessage(err))
 		return nil, fmt.Errorf("%w: %w", ErrProcfile, err)
@@ -270,8 +275,48 @@ func (b *builder) env() []string {
 	return env
 }
 
-// fileExists reports whether p exists.
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+// treeError says why a file in the app's tree could not be read and returns the build's
+// error, whose message is that sentence ("Procfile is a link that leaves the source tree.").
+// Other errors are internal and wrapped with op.
+func (b *builder) treeError(op string, err error) error {
+	var te *srctree.Error
+	if !errors.As(err, &te) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	b.say(" !     %s", te.Error())
+	return fmt.Errorf("%w: %w", bera.Errorf(bera.EInvalid, "%s", te.Error()), err)
+}
+
+// packHas reports whether buildpack p has the file name (a slash path under its directory),
+// looking inside the buildpack only: a link that leaves it is an error, never followed.
+func (b *builder) packHas(p *buildpack, name string) (bool, error) {
+	r, err := os.OpenRoot(p.dir)
+	if err != nil {
+		return false, fmt.Errorf("buildpack %s: %w", p.spec, err)
+	}
+	defer r.Close()
+	_, err = r.Stat(name)
+	switch {
+	case err == nil:
+		return true, nil
+	case srctree.Leaves(r.FS().(fs.ReadLinkFS), name):
+		b.say(" !     Buildpack %s: %s is a link that leaves the buildpack.", p.spec, name)
+		return false, bera.Errorf(bera.EInvalid, "Buildpack %s: %s is a link that leaves the buildpack.", p.spec, name)
+	}
+	return false, nil
+}
+
+// capBuffer keeps the first max+1 bytes written to it and drops the rest, so a buildpack
+// program's output cannot fill the server's memory; a parser of it sees it was over max.
+type capBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+// Write keeps what fits of p and reports all of it written.
+func (c *capBuffer) Write(p []byte) (int, error) {
+	if room := c.max + 1 - c.Len(); room > 0 {
+		c.Buffer.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
 }

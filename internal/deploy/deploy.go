@@ -154,8 +154,10 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 		return nil, err
 	}
 	defer os.RemoveAll(work)
-	fmt.Fprintf(out, "-----> Building on the %s stack\n", app.BuildStack)
-	aj := appJSON(src.Dir, out)
+	aj, err := appJSON(src.Dir, out)
+	if err != nil {
+		return nil, err
+	}
 	buildpacks := app.Buildpacks
 	if len(buildpacks) == 0 && aj != nil {
 		for _, bp := range aj.Buildpacks {
@@ -181,7 +183,6 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 	if _, ok := res.ProcessTypes["web"]; !ok {
 		return nil, bera.Errorf(bera.EInvalid, "No web process type: add a Procfile with a `web:` line (process types found: %s).", typeNames(res.ProcessTypes))
 	}
-	fmt.Fprintf(out, "-----> Discovering process types\n       Procfile declares types -> %s\n", typeNames(res.ProcessTypes))
 	if err := d.precheckFormation(ctx, app, res, aj); err != nil {
 		return nil, err
 	}
@@ -189,7 +190,6 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "-----> Compressing...\n       Done: %s\n", humanSize(res.SlugSize))
 	b.SlugID = sl.ID
 	releaseCmd, hasReleasePhase := res.ProcessTypes["release"]
 	rel := &bera.Release{AppID: app.ID, Description: "Deploy " + short(src.Commit), Status: bera.ReleaseSucceeded,

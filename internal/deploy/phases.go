@@ -1,16 +1,18 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
+	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
 // releasePhase runs the Procfile's release command once, before any dyno switches to rel.
@@ -149,20 +151,34 @@ func ownerOtherDynos(ctx context.Context, st Store, app *bera.App) (int, error) 
 	return n, nil
 }
 
-// appJSON reads app.json from the source, if any. A malformed file is reported and ignored,
-// as it does not stop a git push on Heroku either.
-func appJSON(dir string, out io.Writer) *build.AppJSON {
-	f, err := os.Open(filepath.Join(dir, "app.json"))
-	if err != nil {
-		return nil
+// maxAppJSON caps the app.json read from a source, as build.ParseAppJSON does.
+const maxAppJSON = 1 << 20
+
+// appJSON reads app.json from the source, if any, inside the source tree (package srctree).
+// A malformed file is reported and ignored, as it does not stop a git push on Heroku either;
+// an app.json the server must not read (a link leaving the tree, not a regular file) fails
+// the deploy with a one-line message.
+func appJSON(dir string, out io.Writer) (*build.AppJSON, error) {
+	b, err := srctree.ReadFile(dir, "app.json", maxAppJSON)
+	var te *srctree.Error
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case errors.As(err, &te) && errors.Is(err, srctree.ErrTooLarge):
+		fmt.Fprintf(out, " !     Ignoring %s\n", te.Error())
+		return nil, nil
+	case errors.As(err, &te):
+		fmt.Fprintf(out, " !     %s\n", te.Error())
+		return nil, fmt.Errorf("%w: %w", bera.Errorf(bera.EInvalid, "%s", te.Error()), err)
+	case err != nil:
+		return nil, fmt.Errorf("read app.json: %w", err)
 	}
-	defer f.Close()
-	aj, err := build.ParseAppJSON(f)
+	aj, err := build.ParseAppJSON(bytes.NewReader(b))
 	if err != nil {
 		fmt.Fprintf(out, " !     Ignoring app.json: %s\n", bera.ErrorMessage(err))
-		return nil
+		return nil, nil
 	}
-	return aj
+	return aj, nil
 }
 
 // indent prefixes release-phase output like build output.

@@ -2,20 +2,20 @@ package deploy
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/kingvon-ke/bera"
 )
 
-// buildError keeps a build's user-facing errors and wraps the rest.
+// buildError keeps a build's user-facing errors and wraps the rest. The message does not say
+// "Build failed": whoever shows it frames it ("Build failed: …", "Push rejected: …").
 func buildError(err error) error {
 	var be *bera.Error
 	if errors.As(err, &be) {
 		return err
 	}
-	return bera.Errorf(bera.EInvalid, "Build failed: %s", firstLine(err.Error()))
+	return bera.Errorf(bera.EInvalid, "%s", firstLine(err.Error()))
 }
 
 func firstLine(s string) string {
@@ -37,14 +37,4 @@ func short(sha string) string {
 		return sha[:8]
 	}
 	return sha
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1fM", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1fK", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%dB", n)
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/gitserver/pktline"
+	"github.com/kingvon-ke/bera/internal/slug"
+	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
 // gitError answers a git client: 401 asks for credentials, other errors are plain text.
@@ -194,9 +197,7 @@ func (s *Server) runHook(p *push, req HookRequest, out io.Writer) int {
 	}
 	defer os.RemoveAll(dir)
 	if err := s.export(ctx, p.repo, ref.New, req.Env, dir); err != nil {
-		s.log.Error("export pushed commit", "app", p.app.Name, "err", err)
-		fmt.Fprintln(out, "Internal error reading the pushed commit.")
-		return 1
+		return s.exportFailed(p, err, out)
 	}
 	if err := s.cfg.Deployer.Deploy(ctx, p.app, p.user, Source{Dir: dir, Commit: ref.New, Ref: ref.Ref}, out); err != nil {
 		fmt.Fprintf(out, "\n !     Push rejected: %s\n", bera.ErrorMessage(err))
@@ -227,8 +228,10 @@ func deployableRef(refs []RefUpdate) (RefUpdate, error) {
 	return found[0], nil
 }
 
-// export writes the tree of commit into dir with `git archive | tar -x`, reading the pushed
-// objects from the hook's quarantine.
+// export writes the tree of commit into dir, reading the pushed objects from the hook's
+// quarantine. The tree is hostile: `git archive` streams it to slug.Extract, which refuses
+// names leaving dir, links that resolve outside it (see package srctree) and special files,
+// so a push cannot plant anything outside dir nor a link the server could follow out.
 func (s *Server) export(ctx context.Context, repo, commit string, hookEnv map[string]string, dir string) error {
 	archive := exec.CommandContext(ctx, "git", "--git-dir", repo, "archive", "--format=tar", commit)
 	archive.Env = os.Environ()
@@ -237,25 +240,43 @@ func (s *Server) export(ctx context.Context, repo, commit string, hookEnv map[st
 			archive.Env = append(archive.Env, k+"="+v)
 		}
 	}
-	untar := exec.CommandContext(ctx, "tar", "-x", "--no-same-owner", "-C", dir)
 	pipe, err := archive.StdoutPipe()
 	if err != nil {
 		return err
 	}
-	untar.Stdin = pipe
 	var errs strings.Builder
-	archive.Stderr, untar.Stderr = &errs, &errs
+	archive.Stderr = &errs
 	if err := archive.Start(); err != nil {
 		return err
 	}
-	if err := untar.Run(); err != nil {
+	if err := slug.Extract(ctx, pipe, dir, slug.DefaultLimits); err != nil {
+		archive.Process.Kill()
 		archive.Wait()
-		return fmt.Errorf("untar: %v: %s", err, errs.String())
+		return fmt.Errorf("export %s: %w", commit, err)
 	}
+	io.Copy(io.Discard, pipe) // the padding after the archive's end, so git can exit
 	if err := archive.Wait(); err != nil {
 		return fmt.Errorf("git archive: %v: %s", err, errs.String())
 	}
 	return nil
+}
+
+// exportFailed tells the pusher why the pushed tree was refused (a link leaving it is named)
+// and returns the hook's exit code.
+func (s *Server) exportFailed(p *push, err error, out io.Writer) int {
+	var te *srctree.Error
+	switch {
+	case errors.As(err, &te):
+		fmt.Fprintf(out, "\n !     Push rejected: %s\n", te.Error())
+	case errors.Is(err, slug.ErrUnsafe):
+		fmt.Fprintln(out, "\n !     Push rejected: the pushed tree has an entry that cannot be checked out safely (a name leaving the tree or a special file).")
+	case errors.Is(err, slug.ErrTooLarge):
+		fmt.Fprintln(out, "\n !     Push rejected: the pushed tree is larger than this server accepts.")
+	default:
+		s.log.Error("export pushed commit", "app", p.app.Name, "err", err)
+		fmt.Fprintln(out, "Internal error reading the pushed commit.")
+	}
+	return 1
 }
 
 // ReadHookResponse copies a hook response to out and returns the exit code it ends with.

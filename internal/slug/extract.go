@@ -9,11 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
 // ErrUnsafe is wrapped by Extract's error when an archive tries to leave its directory or
@@ -34,9 +37,6 @@ type Limits struct {
 // DefaultLimits are generous for a slug (Heroku caps compressed slugs at 500 MB) but stop
 // a decompression bomb from filling the disk.
 var DefaultLimits = Limits{MaxBytes: 4 << 30, MaxEntries: 500_000}
-
-// maxLinkHops bounds symlink resolution, like the kernel's ELOOP limit.
-const maxLinkHops = 40
 
 // Extract unpacks the tarball read from r (gzip-compressed or plain) into dest, which must
 // not exist or be an empty directory. Entry names are taken as they are, so a slug made by
@@ -178,6 +178,8 @@ func (x *extractor) entry(tr *tar.Reader, hdr *tar.Header) error {
 		return x.hardLink(name, hdr)
 	case tar.TypeSymlink:
 		return x.queueSymlink(hdr)
+	case tar.TypeXGlobalHeader:
+		return nil // metadata for the whole archive (git archive's commit id), no file
 	}
 	return fmt.Errorf("entry type %q refused: %w", hdr.Typeflag, ErrUnsafe)
 }
@@ -255,8 +257,11 @@ func (x *extractor) hardLink(name string, hdr *tar.Header) error {
 // queueSymlink checks a symlink's target syntactically and defers its creation.
 func (x *extractor) queueSymlink(hdr *tar.Header) error {
 	t := hdr.Linkname
-	if t == "" || strings.ContainsRune(t, 0) || strings.HasPrefix(t, "/") {
+	if t == "" || strings.ContainsRune(t, 0) {
 		return fmt.Errorf("symlink to %q refused: %w", trim(t), ErrUnsafe)
+	}
+	if strings.HasPrefix(t, "/") {
+		return leavesTree(hdr.Name)
 	}
 	x.links = append(x.links, hdr)
 	return nil
@@ -274,12 +279,19 @@ func (x *extractor) makeLinks() error {
 			return fmt.Errorf("extract: %w", err)
 		}
 	}
+	fsys := os.DirFS(x.root).(fs.ReadLinkFS)
 	for _, hdr := range x.links {
-		if escapes(x.root, hdr.Name) {
-			return fmt.Errorf("extract %q: symlink resolves outside the tree: %w", trim(hdr.Name), ErrUnsafe)
+		if srctree.Leaves(fsys, hdr.Name) {
+			return fmt.Errorf("extract: %w", leavesTree(hdr.Name))
 		}
 	}
 	return nil
+}
+
+// leavesTree is the error for a symlink whose target leaves the tree: an *srctree.Error
+// naming it ("Procfile is a link that leaves the source tree.") that also wraps ErrUnsafe.
+func leavesTree(name string) error {
+	return fmt.Errorf("%w: %w", &srctree.Error{Name: trim(name), Err: srctree.ErrLeavesTree}, ErrUnsafe)
 }
 
 // replaceable makes name's parent directories and removes a non-directory already at name,
@@ -304,45 +316,6 @@ func (x *extractor) replaceable(name string) (string, error) {
 // path returns the host path of a clean relative name.
 func (x *extractor) path(name string) string {
 	return filepath.Join(x.root, filepath.FromSlash(name))
-}
-
-// escapes reports whether resolving the symlink at rel (a clean slash path inside root)
-// leaves root, following every symlink on the way as the kernel would with root as "/".
-// A target that loops or is absolute counts as escaping.
-func escapes(root, rel string) bool {
-	stack := strings.Split(rel, "/")
-	pending := []string{stack[len(stack)-1]}
-	stack = stack[:len(stack)-1]
-	for hops := 0; len(pending) > 0; {
-		c := pending[0]
-		pending = pending[1:]
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			if len(stack) == 0 {
-				return true
-			}
-			stack = stack[:len(stack)-1]
-			continue
-		}
-		stack = append(stack, c)
-		p := filepath.Join(append([]string{root}, stack...)...)
-		fi, err := os.Lstat(p)
-		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
-			continue
-		}
-		if hops++; hops > maxLinkHops {
-			return true
-		}
-		t, err := os.Readlink(p)
-		if err != nil || strings.HasPrefix(t, "/") {
-			return true
-		}
-		stack = stack[:len(stack)-1]
-		pending = append(strings.Split(t, "/"), pending...)
-	}
-	return false
 }
 
 // trim shortens a name from an archive for an error message.

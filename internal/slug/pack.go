@@ -8,7 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
+
+	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
 // Prefix is the directory every entry of a slug lives under, as in Heroku's slugs: a slug
@@ -18,20 +19,29 @@ const Prefix = "./app/"
 // Pack writes dir as a slug to w: a gzip-compressed tarball whose entries are named
 // "./app/<path>". It stores directories, regular files (mode bits 0777 only) and symlinks,
 // in lexical order; sockets, devices and FIFOs are skipped. Hard links are stored as copies.
+//
+// The tree is hostile (buildpacks wrote it): Pack reads it through an os.Root, so it never
+// follows a link. A symlink is stored as a link, its target never read, and a file swapped
+// for a link or a directory while Pack runs is either refused or read inside the tree.
 func Pack(ctx context.Context, w io.Writer, dir string) error {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("pack: %w", err)
+	}
+	defer r.Close()
 	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
 	if err != nil {
 		return fmt.Errorf("pack: %w", err)
 	}
 	tw := tar.NewWriter(zw)
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(r.FS(), ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return packEntry(tw, dir, path, d)
+		return packEntry(tw, r, name)
 	})
 	if err != nil {
 		return fmt.Errorf("pack %s: %w", dir, err)
@@ -45,60 +55,50 @@ func Pack(ctx context.Context, w io.Writer, dir string) error {
 	return nil
 }
 
-// packEntry writes the one entry at path (inside root) to tw.
-func packEntry(tw *tar.Writer, root, path string, d fs.DirEntry) error {
-	info, err := d.Info()
+// packEntry writes the one entry name (a slash path inside r) to tw.
+func packEntry(tw *tar.Writer, r *os.Root, name string) error {
+	info, err := r.Lstat(name)
 	if err != nil {
 		return err
 	}
-	rel, err := filepath.Rel(root, path)
-	if err != nil {
-		return err
-	}
-	name := Prefix + filepath.ToSlash(rel)
-	if rel == "." {
-		name = Prefix
-	}
-	hdr := &tar.Header{Name: name, Mode: int64(info.Mode().Perm()), ModTime: info.ModTime(), Format: tar.FormatPAX}
+	hdr := &tar.Header{Name: Prefix + name, Mode: int64(info.Mode().Perm()), ModTime: info.ModTime(), Format: tar.FormatPAX}
 	switch {
+	case name == ".":
+		hdr.Name, hdr.Typeflag = Prefix, tar.TypeDir
 	case info.IsDir():
+		hdr.Name += "/"
 		hdr.Typeflag = tar.TypeDir
-		if rel != "." {
-			hdr.Name += "/"
-		}
 	case info.Mode()&fs.ModeSymlink != 0:
 		hdr.Typeflag = tar.TypeSymlink
-		if hdr.Linkname, err = os.Readlink(path); err != nil {
+		if hdr.Linkname, err = r.Readlink(name); err != nil {
 			return err
 		}
 	case info.Mode().IsRegular():
-		hdr.Typeflag = tar.TypeReg
-		hdr.Size = info.Size()
+		return packFile(tw, r, name, hdr)
 	default:
 		return nil
 	}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	if hdr.Typeflag != tar.TypeReg {
-		return nil
-	}
-	return copyFile(tw, path, hdr.Size)
+	return tw.WriteHeader(hdr)
 }
 
-// copyFile copies exactly size bytes of the file at path to w.
-func copyFile(w io.Writer, path string, size int64) error {
-	f, err := os.Open(path)
+// packFile writes the regular file name with hdr, taking size and mode from the file it
+// opened (inside r), so what is stored is what was read.
+func packFile(tw *tar.Writer, r *os.Root, name string, hdr *tar.Header) error {
+	f, info, err := srctree.Open(r, name)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	n, err := io.Copy(w, io.LimitReader(f, size))
+	hdr.Typeflag, hdr.Size, hdr.Mode, hdr.ModTime = tar.TypeReg, info.Size(), int64(info.Mode().Perm()), info.ModTime()
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	n, err := io.Copy(tw, io.LimitReader(f, hdr.Size))
 	if err != nil {
 		return err
 	}
-	if n != size {
-		return fmt.Errorf("%s changed size while packing", path)
+	if n != hdr.Size {
+		return fmt.Errorf("%s changed size while packing", name)
 	}
 	return nil
 }
