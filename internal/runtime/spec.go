@@ -101,13 +101,13 @@ unset bera_profile
 if [ -f "$HOME/.profile" ]; then . "$HOME/.profile"; fi
 `
 
-// ShellArgs returns the argv that runs command the way a Procfile line runs: by /bin/sh -c,
-// after the profile scripts (see profileScript), with a trailing "exit $?" so the shell
-// stays the parent of the command. Under a pid namespace the shell is pid 1, which the
+// ShellArgs returns the argv that runs command the way a Procfile line runs on Heroku: by
+// bash -c (buildpacks' profile scripts may use bash), after the profile scripts (see
+// profileScript), with a trailing "exit $?" so the shell stays the parent of the command. Under a pid namespace the shell is pid 1, which the
 // kernel shields from SIGTERM; the command, its child, still gets the signal, dies, and the
 // shell exits with its status.
 func ShellArgs(command string) []string {
-	return []string{"/bin/sh", "-c", profileScript + command + "\nexit $?"}
+	return []string{"/bin/bash", "-c", profileScript + command + "\nexit $?"}
 }
 
 // ExitCode converts a wait status to a shell-style exit code: 128+n for signal n.

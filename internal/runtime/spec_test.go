@@ -101,3 +101,13 @@ func TestShellArgs(t *testing.T) {
 		}
 	})
 }
+
+// Buildpacks' profile scripts may use bash, as on Heroku.
+func TestShellArgsBash(t *testing.T) {
+	home := t.TempDir()
+	writeFile(t, filepath.Join(home, ".profile.d", "bashism.sh"), `if [[ -n "$HOME" ]]; then arr=(a b); export JOINED="${arr[*]}"; fi`+"\n", 0o644)
+	out, code := runShell(t, home, `echo "$JOINED"`)
+	if out != "a b\n" || code != 0 {
+		t.Errorf("got %q exit %d, want \"a b\\n\" exit 0", out, code)
+	}
+}
