@@ -1,8 +1,10 @@
 package e2e_test
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -16,13 +18,14 @@ import (
 
 // TestParity_HerokuSamples deploys apps written the way Heroku's sample apps are, unmodified,
 // to a server started as scripts/server starts it (a relative --data) on runc dynos: a Go
-// app whose Procfile runs the binary by name (web and release phase), a Node.js app with a
-// real npm dependency, and a Ruby app, which no built-in buildpack builds.
+// app whose Procfile runs the binary by name (web, release phase, one-off), a Node.js app
+// with a real npm dependency, a Python app whose web process is its dependency's console
+// script, and a Ruby app, which no built-in buildpack builds.
 func TestParity_HerokuSamples(t *testing.T) {
 	if err := runc.Available(); err != nil {
 		beratest.Missing(t, "runc dynos are not available: "+err.Error()+" (apt-get install runc; run as root)")
 	}
-	for _, cmd := range []string{"git", "go", "node", "npm"} {
+	for _, cmd := range []string{"git", "go", "node", "npm", "python3"} {
 		beratest.Require(t, cmd, "scripts/test installs the toolchains")
 	}
 	n := rand.IntN(9000) + 1000
@@ -101,6 +104,21 @@ func TestParity_HerokuSamples(t *testing.T) {
 			t.Errorf("GET /env = %d %q, want NODE_ENV=production and PATH with /app/node_modules/.bin and /app/bin", code, body)
 		}
 	})
+	t.Run("PythonDependency", func(t *testing.T) {
+		t.Parallel()
+		create(t, env, "pydep")
+		t.Cleanup(func() { scaleToZero(t, env, "pydep") })
+		dir := env.SampleApp(t, "python-dep", "pydep")
+		writeWheel(t, filepath.Join(dir, "vendor", "hello_dep-1.0-py3-none-any.whl"))
+		env.Commit(t, dir, "vendor the wheel")
+		out, err := env.Push(t, dir, "main")
+		if err != nil || !strings.Contains(out, "Released v2") {
+			t.Fatalf("push: %v\n%s\nserver:\n%s", err, out, env.Stderr.String())
+		}
+		// The console script pip installed is on PATH and finds its module, both by the
+		// Python buildpack's .profile.d script.
+		env.WaitBody(t, "pydep", "/", "hello from a python dependency (/app/.heroku/python/site-packages")
+	})
 	t.Run("RubyOnly", func(t *testing.T) {
 		t.Parallel()
 		create(t, env, "rubyist")
@@ -129,5 +147,60 @@ func create(t *testing.T, env *beratest.Env, name string) {
 	t.Helper()
 	if _, errOut, code := env.Bera(t, "", nil, "apps:create", name); code != 0 {
 		t.Fatalf("apps:create %s: %s", name, errOut)
+	}
+}
+
+// writeWheel writes a small pure-Python wheel to path: module hello_dep, whose main serves
+// "hello from a python dependency (PYTHONPATH)" on $PORT, and a hello-dep console script.
+func writeWheel(t *testing.T, path string) {
+	t.Helper()
+	files := [][2]string{
+		{"hello_dep/__init__.py", `import http.server, os, socketserver
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("hello from a python dependency (%s)\n" % os.environ.get("PYTHONPATH", "")).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main():
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    with socketserver.ThreadingTCPServer(("", int(os.environ["PORT"])), Handler) as srv:
+        print("listening", flush=True)
+        srv.serve_forever()
+`},
+		{"hello_dep-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: hello-dep\nVersion: 1.0\n"},
+		{"hello_dep-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: bera-e2e\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+		{"hello_dep-1.0.dist-info/entry_points.txt", "[console_scripts]\nhello-dep = hello_dep:main\n"},
+	}
+	record := ""
+	for _, f := range files {
+		record += f[0] + ",,\n"
+	}
+	files = append(files, [2]string{"hello_dep-1.0.dist-info/RECORD", record + "hello_dep-1.0.dist-info/RECORD,,\n"})
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, file := range files {
+		w, err := zw.Create(file[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, file[1])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
