@@ -39,6 +39,12 @@ func TestBuildRuntimeVersions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			switch tt.app {
+			case "node-hello":
+				need(t, "/usr/bin/npm", "apt-get install -y nodejs npm")
+			case "python-hello":
+				need(t, "/usr/bin/python3", "apt-get install -y python3")
+			}
 			dir := copyApp(t, tt.app)
 			if tt.file != "" {
 				if err := os.WriteFile(filepath.Join(dir, tt.file), []byte(tt.content), 0o644); err != nil {
