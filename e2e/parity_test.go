@@ -117,7 +117,7 @@ func TestParity_HerokuSamples(t *testing.T) {
 		}
 		// The console script pip installed is on PATH and finds its module, both by the
 		// Python buildpack's .profile.d script.
-		env.WaitBody(t, "pydep", "/", "hello from a python dependency (/app/.heroku/python/site-packages")
+		env.WaitBody(t, "pydep", "/", "hello from a python dependency (/app:/app/.heroku/python/site-packages)")
 	})
 	t.Run("RubyOnly", func(t *testing.T) {
 		t.Parallel()
