@@ -138,6 +138,9 @@ func adminFlags(fs *flag.FlagSet, cfg *serverConfig) {
 
 // openAdminStore opens the store of the server whose data dir (and database) cfg names.
 func openAdminStore(ctx context.Context, cfg *serverConfig) (*store.Store, error) {
+	if err := cfg.absPaths(); err != nil {
+		return nil, err
+	}
 	sealKey, err := loadSecretKey(cfg)
 	if err != nil {
 		return nil, err

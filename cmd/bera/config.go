@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -144,5 +145,25 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverConfig, error) {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, usageError("--tls-cert and --tls-key go together")
 	}
+	if err := c.absPaths(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// absPaths makes the path flags absolute, once, against the working directory at start:
+// the parts that use them (runc bundles above all) need absolute paths and must not
+// depend on a later working directory.
+func (c *serverConfig) absPaths() error {
+	for _, p := range []*string{&c.Data, &c.TLSCert, &c.TLSKey, &c.ACMECARoot} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("resolve %s: %w", *p, err)
+		}
+		*p = abs
+	}
+	return nil
 }

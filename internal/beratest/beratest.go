@@ -94,6 +94,9 @@ type Options struct {
 	DataDir string
 	// DatabaseURL reuses a PostgreSQL database (with DataDir, to test restarts).
 	DatabaseURL string
+	// RelativeData starts the server in a new working directory with `--data ./.bera`, as
+	// scripts/server does; Env.DataDir is still the absolute path. Not with DataDir.
+	RelativeData bool
 }
 
 // New starts a server with default options.
@@ -103,12 +106,20 @@ func New(t testing.TB) *Env { return NewWith(t, Options{}) }
 func NewWith(t testing.TB, o Options) *Env {
 	t.Helper()
 	e := &Env{Bin: Binary(t), DataDir: o.DataDir, Home: t.TempDir(), Stderr: &syncBuffer{}}
-	if e.DataDir == "" {
+	var workDir string
+	if o.RelativeData {
+		workDir = t.TempDir()
+		e.DataDir = filepath.Join(workDir, ".bera")
+	} else if e.DataDir == "" {
 		e.DataDir = t.TempDir()
+	}
+	dataFlag := e.DataDir
+	if o.RelativeData {
+		dataFlag = "./.bera"
 	}
 	api, router := FreeAddr(t), FreeAddr(t)
 	e.APIURL, e.RouterURL = "http://"+api, "http://"+router
-	args := append([]string{"server", "--data", e.DataDir, "--listen", api, "--router-listen", router, "--runtime", "process"}, o.Args...)
+	args := append([]string{"server", "--data", dataFlag, "--listen", api, "--router-listen", router, "--runtime", "process"}, o.Args...)
 	if e.DatabaseURL = o.DatabaseURL; e.DatabaseURL == "" {
 		e.DatabaseURL = database(t)
 	}
@@ -116,6 +127,7 @@ func NewWith(t testing.TB, o Options) *Env {
 		args = append(args, "--database-url", e.DatabaseURL)
 	}
 	e.cmd = exec.Command(e.Bin, args...)
+	e.cmd.Dir = workDir
 	e.cmd.Env = append(cleanEnv(), o.Env...)
 	e.cmd.Stdout, e.cmd.Stderr = e.Stderr, e.Stderr
 	if err := e.cmd.Start(); err != nil {

@@ -221,6 +221,7 @@ func TestBuildFailures(t *testing.T) {
 	}{
 		{"CompileError", "broken-compile", nil, build.ErrCompileFailed, "failed to compile Go app"},
 		{"NothingDetected", "broken-detect", nil, build.ErrNotDetected, "No default language could be detected for this app."},
+		{"RubyApp", "ruby-only", nil, build.ErrNotDetected, "No buildpack detected: this looks like a Ruby app (Gemfile)"},
 		{"NoProcessTypes", "broken-noprocess", nil, build.ErrNoProcessTypes, "No process types"},
 		{"WrongBuildpack", "go-hello", []string{"heroku/nodejs"}, build.ErrNotCompatible, "App not compatible with buildpack: heroku/nodejs"},
 		{"UnknownBuildpack", "go-hello", []string{"cobol"}, nil, ""},

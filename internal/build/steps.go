@@ -64,6 +64,13 @@ func (b *builder) selectBuildpacks(ctx context.Context) ([]*buildpack, error) {
 // detectBuiltin returns the first built-in buildpack whose bin/detect accepts the app.
 func (b *builder) detectBuiltin(ctx context.Context) ([]*buildpack, error) {
 	for _, name := range buildpacks.Names {
+		if name == "procfile" {
+			if lang, file := otherLanguage(b.opts.SourceDir); lang != "" {
+				b.say(" !     No buildpack detected: this looks like a %s app (%s), and Bera has no built-in %s buildpack.", lang, file, lang)
+				b.say("       HINT: Set a buildpack that builds %s apps with `bera buildpacks:set URL`, as on Heroku.", lang)
+				return nil, fmt.Errorf("detect %s app: %w", lang, ErrNotDetected)
+			}
+		}
 		p := &buildpack{spec: "heroku/" + name, dir: filepath.Join(b.work, "buildpacks", name)}
 		if err := MaterializeBuiltin(name, p.dir); err != nil {
 			return nil, err

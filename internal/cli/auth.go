@@ -2,15 +2,19 @@ package cli
 
 import (
 	"bufio"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/term"
 
 	"github.com/kingvon-ke/bera/internal/cli/netrc"
+	"github.com/kingvon-ke/bera/internal/client"
 )
 
 func authCommands() []*command {
@@ -95,7 +99,7 @@ func (s *session) obtainKey(u *url.URL) (email, key string, err error) {
 			return "", "", err
 		}
 		acct, err := c.Account(s.ctx)
-		if err != nil {
+		if err := checkBeraAccount(u, acct, err); err != nil {
 			return "", "", err
 		}
 		return acct.Email, key, nil
@@ -120,6 +124,32 @@ func (s *session) obtainKey(u *url.URL) (email, key string, err error) {
 		return "", "", fmt.Errorf("log in: the server returned no access token")
 	}
 	return email, auth.AccessToken.Token, nil
+}
+
+// checkBeraAccount returns err, the outcome of GET /account on the server at u, when the
+// server answered the way a Bera (or Heroku) API does; otherwise an error saying that u is
+// not one, so that nothing is saved for a wrong URL or port.
+func checkBeraAccount(u *url.URL, acct *client.Account, err error) error {
+	var apiErr *client.Error
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.ID == "":
+		// An error that is not {"id": …, "message": …}.
+		return notBera(u, "answered HTTP "+strconv.Itoa(apiErr.StatusCode))
+	case errors.As(err, &syntaxErr) || errors.As(err, &typeErr):
+		return notBera(u, "answered something other than JSON")
+	case err != nil:
+		return err
+	case acct.ID == "" || acct.Email == "":
+		return notBera(u, "answered without an account")
+	}
+	return nil
+}
+
+// notBera is the error for a server that does not speak the Bera API.
+func notBera(u *url.URL, what string) error {
+	return fmt.Errorf("%s is not a Bera API: GET /account %s; check --api-url or BERA_API_URL (see bera help)", u.Redacted(), what)
 }
 
 // promptCredentials asks for an email and a password on stderr. The password is not echoed

@@ -2,6 +2,11 @@ package cli_test
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -78,5 +83,41 @@ func TestRun_LocalErrors(t *testing.T) {
 		if strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "bera: ") || !strings.Contains(errOut, tt.want) {
 			t.Errorf("bera %q: stderr=%q, want one line with %q", tt.args, errOut, tt.want)
 		}
+	}
+}
+
+// bera login --api-key checks that the server is a Bera API before saving anything.
+func TestRun_LoginNotBera(t *testing.T) {
+	tests := []struct {
+		name, contentType, body string
+		status                  int
+		want                    string
+	}{
+		{"HTMLPage", "text/html", "<html><body>It works!</body></html>", 200, "GET /account answered something other than JSON"},
+		{"NotFound", "text/plain", "404 page not found", 404, "GET /account answered HTTP 404"},
+		{"OtherJSON", "application/json", `{"status":"ok"}`, 200, "GET /account answered without an account"},
+		{"Unauthorized", "text/plain", "Unauthorized", 401, "GET /account answered HTTP 401"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.contentType)
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			out, errOut, code := run(t, "login", "--api-url", srv.URL, "--api-key", "bera_key")
+			if code == cli.ExitOK || out != "" {
+				t.Errorf("exit %d, stdout %q; want a failure", code, out)
+			}
+			want := "bera: " + srv.URL + " is not a Bera API: " + tt.want
+			if strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, want) {
+				t.Errorf("stderr=%q, want one line with %q", errOut, want)
+			}
+			home, _ := os.UserHomeDir()
+			if _, err := os.Stat(filepath.Join(home, ".netrc")); err == nil {
+				t.Errorf("a .netrc was written for a server that is not Bera")
+			}
+		})
 	}
 }

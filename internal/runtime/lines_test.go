@@ -64,12 +64,3 @@ func TestAppUID(t *testing.T) {
 		t.Errorf("AppUID = %d, %d; want stable in 100000..159999", a, b)
 	}
 }
-
-func TestEnviron(t *testing.T) {
-	spec := runtime.DynoSpec{Name: "web.1", Env: map[string]string{"PORT": "1", "FOO": "bar"}}
-	got := strings.Join(runtime.Environ(spec, "/app", 5000), " ")
-	want := "DYNO=web.1 FOO=bar HOME=/app PATH=/usr/local/bin:/usr/bin:/bin PORT=5000"
-	if got != want {
-		t.Errorf("Environ = %q, want %q", got, want)
-	}
-}

@@ -65,15 +65,21 @@ func (s DynoSpec) UIDOrDefault() int {
 	return AppUID(s.AppID)
 }
 
+// DefaultPath is a dyno's PATH when the app sets none, after $HOME/bin: the stack's
+// directories, as on Heroku. Buildpacks add their own through .profile.d scripts.
+const DefaultPath = "/usr/local/bin:/usr/bin:/bin"
+
 // Environ returns the dyno's environment as KEY=value pairs, sorted: spec.Env plus PORT,
-// DYNO and HOME (which win), and PATH when the app sets none.
+// DYNO and HOME (which win), and PATH when the app sets none: home's bin directory, where
+// buildpacks install the app's programs (so a Procfile line "web: myapp" finds bin/myapp),
+// then DefaultPath.
 func Environ(s DynoSpec, home string, port int) []string {
 	env := maps.Clone(s.Env)
 	if env == nil {
 		env = map[string]string{}
 	}
 	if _, ok := env["PATH"]; !ok {
-		env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+		env["PATH"] = home + "/bin:" + DefaultPath
 	}
 	env["PORT"] = fmt.Sprint(port)
 	env["DYNO"] = s.Name
@@ -85,12 +91,23 @@ func Environ(s DynoSpec, home string, port int) []string {
 	return out
 }
 
-// ShellArgs returns the argv that runs command the way a Procfile line runs: by /bin/sh -c,
-// with a trailing "exit $?" so the shell stays the parent of the command. Under a pid
-// namespace the shell is pid 1, which the kernel shields from SIGTERM; the command, its
-// child, still gets the signal, dies, and the shell exits with its status.
+// profileScript starts every dyno's shell the way Heroku starts a dyno: it sources the
+// .profile.d/*.sh scripts that buildpacks leave in the slug (in name order, as the glob
+// sorts them), then $HOME/.profile when the app has one, before the command runs.
+const profileScript = `for bera_profile in "$HOME"/.profile.d/*.sh; do
+  if [ -f "$bera_profile" ]; then . "$bera_profile"; fi
+done
+unset bera_profile
+if [ -f "$HOME/.profile" ]; then . "$HOME/.profile"; fi
+`
+
+// ShellArgs returns the argv that runs command the way a Procfile line runs on Heroku: by
+// bash -c (buildpacks' profile scripts may use bash), after the profile scripts (see
+// profileScript), with a trailing "exit $?" so the shell stays the parent of the command. Under a pid namespace the shell is pid 1, which the
+// kernel shields from SIGTERM; the command, its child, still gets the signal, dies, and the
+// shell exits with its status.
 func ShellArgs(command string) []string {
-	return []string{"/bin/sh", "-c", command + "\nexit $?"}
+	return []string{"/bin/bash", "-c", profileScript + command + "\nexit $?"}
 }
 
 // ExitCode converts a wait status to a shell-style exit code: 128+n for signal n.

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -107,6 +108,9 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	if path == "" {
 		return errors.New("open sqlite: no database path")
 	}
+	if err := restrictSQLiteFiles(path); err != nil {
+		return err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -133,6 +137,23 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.dialect, s.r, s.w = dialectSQLite, r, w
+	return nil
+}
+
+// restrictSQLiteFiles makes the database file, created if missing, readable by its owner
+// only, and its -wal and -shm files if they exist (older servers left them 0644). SQLite
+// gives the files it creates the database file's mode.
+func restrictSQLiteFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+	}
 	return nil
 }
 

@@ -215,3 +215,32 @@ func mustCreateUser(tb testing.TB, st *store.Store, email string) *bera.User {
 	}
 	return u
 }
+
+// The database holds password hashes and sealed config vars: only its owner may read it.
+func TestSQLiteFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bera.db")
+	// A new database: the -wal and -shm files SQLite creates take the database's mode.
+	st := openSQLite(t, path, storetest.NewCipher(t), time.Now)
+	mustCreateUser(t, st, "mode@example.com")
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("%s: mode %o, want 600", filepath.Base(p), got)
+		}
+	}
+	t.Run("Existing", func(t *testing.T) {
+		// An older server's files, world-readable.
+		st.Close()
+		os.Chmod(path, 0o644)
+		os.Chmod(path+"-wal", 0o644)
+		openSQLite(t, path, storetest.NewCipher(t), time.Now)
+		for _, p := range []string{path, path + "-wal"} {
+			if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s after reopen: %v %v, want mode 600", filepath.Base(p), fi.Mode(), err)
+			}
+		}
+	})
+}

@@ -34,7 +34,7 @@ func TestIsolation(t *testing.T) {
 			"CapInh: 0000000000000000|CapPrm: 0000000000000000|CapEff: 0000000000000000|CapBnd: 0000000000000000|CapAmb: 0000000000000000|NoNewPrivs: 1|Seccomp: 2"},
 		{"StackReadOnly", "touch /usr/x 2>/dev/null || echo usr-ro; touch /etc/x 2>/dev/null || echo etc-ro; touch /x 2>/dev/null || echo root-ro", "usr-ro|etc-ro|root-ro"},
 		{"AppAndTmpWritable", "echo hi > /app/new && echo app-rw; echo hi > /tmp/new && echo tmp-rw; stat -c %a /tmp", "app-rw|tmp-rw|1777"},
-		{"NoHostProcesses", "[ $(ls /proc | grep -c '^[0-9]') -lt 10 ] && echo few; cat /proc/1/comm", "few|sh"},
+		{"NoHostProcesses", "[ $(ls /proc | grep -c '^[0-9]') -lt 10 ] && echo few; cat /proc/1/comm", "few|bash"},
 		{"OwnEtc", "cat /etc/shadow 2>/dev/null || echo no-shadow; grep -c . /etc/passwd", "no-shadow|3"},
 		{"NoHostDataDir", fmt.Sprintf("ls %s 2>/dev/null || echo no-data-dir", e.State), "no-data-dir"},
 		{"NoDevices", "ls /dev/sda /dev/vda /dev/mem 2>/dev/null | wc -l", "0"},

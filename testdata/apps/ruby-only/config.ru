@@ -1,0 +1,5 @@
+require "sinatra"
+
+get("/") { "hello from ruby" }
+
+run Sinatra::Application
