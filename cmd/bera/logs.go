@@ -33,7 +33,7 @@ type logWiring struct {
 }
 
 // newLogWiring keys session URLs with a key derived from the server's secret key.
-func newLogWiring(cfg *serverConfig, secretKey []byte, log *slog.Logger) (*logWiring, error) {
+func newLogWiring(cfg *serverConfig, secretKey []byte, st api.Store, log *slog.Logger) (*logWiring, error) {
 	mac := hmac.New(sha256.New, secretKey)
 	mac.Write([]byte("bera log sessions"))
 	w := &logWiring{allowPrivate: cfg.AllowPrivateDrains}
@@ -50,7 +50,7 @@ func newLogWiring(cfg *serverConfig, secretKey []byte, log *slog.Logger) (*logWi
 		w.log, mcfg.Registry = buf, buf
 	}
 	mcfg.Log = w.log
-	w.sessions = logs.NewSessions(logs.SessionsConfig{Key: mac.Sum(nil), Stream: w.log, Logger: log})
+	w.sessions = logs.NewSessions(logs.SessionsConfig{Key: mac.Sum(nil), Stream: w.log, Logger: log, Allowed: api.LogSessionAllowed(st)})
 	w.drains = drain.NewManager(mcfg)
 	return w, nil
 }
@@ -66,7 +66,7 @@ func (w *logWiring) run(ctx context.Context) error {
 
 // URL implements api.LogSessions.
 func (w *logWiring) URL(base, appID string, o api.LogSessionOptions) string {
-	q := w.sessions.Query(appID, logs.SessionOptions{Lines: o.Lines, Tail: o.Tail, Source: o.Source, Dyno: o.Dyno})
+	q := w.sessions.Query(appID, logs.SessionOptions{Lines: o.Lines, Tail: o.Tail, Source: o.Source, Dyno: o.Dyno, Holder: o.Holder})
 	return base + logSessionsPath + url.PathEscape(appID) + "?" + q
 }
 

@@ -50,7 +50,7 @@ func runServer(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	lw, err := newLogWiring(cfg, key, log)
+	lw, err := newLogWiring(cfg, key, st, log)
 	if err != nil {
 		return err
 	}

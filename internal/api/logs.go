@@ -1,7 +1,10 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/kingvon-ke/bera"
@@ -18,6 +21,9 @@ type LogSessionOptions struct {
 	Dyno, Source string
 	Lines        int
 	Tail         bool
+	// Holder names the caller's user and API key ("USER_ID/KEY_ID"); the session ends
+	// when LogSessionAllowed no longer allows it.
+	Holder string
 }
 
 type createLogSessionRequest struct {
@@ -45,7 +51,7 @@ func (s *Server) handleLogSessionCreate(w http.ResponseWriter, r *http.Request) 
 	if err := decode(r, &req, true); err != nil {
 		return err
 	}
-	opts := LogSessionOptions{Dyno: req.Dyno, Source: req.Source, Lines: 100, Tail: req.Tail}
+	opts := LogSessionOptions{Dyno: req.Dyno, Source: req.Source, Lines: 100, Tail: req.Tail, Holder: sessionHolder(r.Context())}
 	if req.Lines != nil {
 		if *req.Lines < 0 || *req.Lines > 1500 {
 			return bera.Errorf(bera.EInvalid, "lines must be between 0 and 1500.")
@@ -71,5 +77,36 @@ func (s *Server) handleLogSessionCreate(w http.ResponseWriter, r *http.Request) 
 func (s *Server) logf(r *http.Request, appID, msg string) {
 	if s.cfg.Log != nil {
 		s.cfg.Log(appID, msg+" by user "+bera.UserFrom(r.Context()).Email)
+	}
+}
+
+// sessionHolder names the caller of a log-session request: its user and API key.
+func sessionHolder(ctx context.Context) string {
+	h := bera.UserFrom(ctx).ID + "/"
+	if key, ok := ctx.Value(keyCtx{}).(*bera.APIKey); ok && key != nil {
+		h += key.ID
+	}
+	return h
+}
+
+// LogSessionAllowed returns the check a log session makes while it streams: its holder's
+// API key still exists and its user can still see the app (owner or collaborator). A store
+// failure other than not-found allows, so a database hiccup does not cut tails; the next
+// check asks again.
+func LogSessionAllowed(st Store) func(ctx context.Context, holder, appID string) bool {
+	return func(ctx context.Context, holder, appID string) bool {
+		userID, keyID, ok := strings.Cut(holder, "/")
+		if !ok || userID == "" || keyID == "" {
+			return false
+		}
+		keys, err := st.ListAPIKeys(ctx, userID)
+		if err != nil {
+			return bera.ErrorCode(err) != bera.ENotFound
+		}
+		if !slices.ContainsFunc(keys, func(k *bera.APIKey) bool { return k.ID == keyID }) {
+			return false
+		}
+		_, err = st.Role(ctx, appID, userID)
+		return bera.ErrorCode(err) != bera.ENotFound
 	}
 }

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -36,6 +37,9 @@ type SessionOptions struct {
 	// Source and Dyno filter the lines; see Filter.
 	Source string
 	Dyno   string
+	// Holder names who the session was issued to (opaque to this package, signed with the
+	// rest); SessionsConfig.Allowed is asked about it while the session streams.
+	Holder string
 }
 
 // Filter returns the line filter of the session.
@@ -67,6 +71,12 @@ type SessionsConfig struct {
 	Now func() time.Time
 	// Logger logs failed writes to clients; nil means slog.Default().
 	Logger *slog.Logger
+	// Allowed reports whether the session's holder may still read appID's log: it is asked
+	// when a session opens and every RecheckInterval while it tails, and a session whose
+	// holder lost access (a revoked key, a removed collaborator) ends. Nil allows always.
+	Allowed func(ctx context.Context, holder, appID string) bool
+	// RecheckInterval is how often a tailing session asks Allowed; 0 means 2 s.
+	RecheckInterval time.Duration
 }
 
 // Sessions issues signed log-session URLs (Heroku's logplex_url) and serves them: it is an
@@ -85,6 +95,9 @@ func NewSessions(cfg SessionsConfig) *Sessions {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.RecheckInterval <= 0 {
+		cfg.RecheckInterval = 2 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -115,6 +128,9 @@ func (s *Sessions) Query(appID string, opts SessionOptions) string {
 	if opts.Dyno != "" {
 		q.Set("dyno", opts.Dyno)
 	}
+	if opts.Holder != "" {
+		q.Set("holder", opts.Holder)
+	}
 	q.Set("exp", strconv.FormatInt(exp, 10))
 	q.Set("sig", s.sign(appID, opts, exp))
 	return q.Encode()
@@ -128,7 +144,7 @@ func (s *Sessions) Verify(appID string, q url.Values) (SessionOptions, error) {
 	if err1 != nil || err2 != nil {
 		return SessionOptions{}, ErrBadSession
 	}
-	opts := SessionOptions{Lines: lines, Tail: q.Get("tail") == "1", Source: q.Get("source"), Dyno: q.Get("dyno")}
+	opts := SessionOptions{Lines: lines, Tail: q.Get("tail") == "1", Source: q.Get("source"), Dyno: q.Get("dyno"), Holder: q.Get("holder")}
 	want := s.sign(appID, opts, exp)
 	if !hmac.Equal([]byte(want), []byte(q.Get("sig"))) || opts != opts.normalized() {
 		return SessionOptions{}, ErrBadSession
@@ -142,7 +158,7 @@ func (s *Sessions) Verify(appID string, q url.Values) (SessionOptions, error) {
 func (s *Sessions) sign(appID string, o SessionOptions, exp int64) string {
 	mac := hmac.New(sha256.New, s.cfg.Key)
 	// Length-prefixed fields, so no two different sessions share a message.
-	for _, f := range []string{"bera-log-session-v1", appID, strconv.Itoa(o.Lines), strconv.FormatBool(o.Tail), o.Source, o.Dyno, strconv.FormatInt(exp, 10)} {
+	for _, f := range []string{"bera-log-session-v1", appID, strconv.Itoa(o.Lines), strconv.FormatBool(o.Tail), o.Source, o.Dyno, strconv.FormatInt(exp, 10), o.Holder} {
 		mac.Write(strconv.AppendInt(nil, int64(len(f)), 10))
 		mac.Write([]byte{':'})
 		mac.Write([]byte(f))

@@ -29,6 +29,10 @@ func (s *Sessions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "forbidden", "This log session is invalid or has expired. Please try again.")
 		return
 	}
+	if !s.allowed(r.Context(), opts, appID) {
+		writeError(w, http.StatusForbidden, "forbidden", "The access this log session was issued for has ended.")
+		return
+	}
 	backlog, err := s.backlog(r.Context(), appID, opts, lastEventID(r))
 	if err != nil {
 		s.cfg.Logger.Error("read log backlog", "app", appID, "err", err)
@@ -61,6 +65,8 @@ func (s *Sessions) follow(ctx context.Context, enc *encoder, appID string, opts 
 	defer stop()
 	keepAlive := time.NewTicker(s.cfg.KeepAlive)
 	defer keepAlive.Stop()
+	recheck := time.NewTicker(s.cfg.RecheckInterval)
+	defer recheck.Stop()
 	for {
 		var err error
 		if cursor, err = s.catchUp(ctx, enc, appID, opts.Filter(), cursor); err != nil {
@@ -72,8 +78,20 @@ func (s *Sessions) follow(ctx context.Context, enc *encoder, appID string, opts 
 		case <-notify:
 		case <-keepAlive.C:
 			enc.keepAlive()
+		case <-recheck.C:
+			if !s.allowed(ctx, opts, appID) {
+				return errAccessEnded
+			}
 		}
 	}
+}
+
+// errAccessEnded ends a tail whose holder lost access to the app.
+var errAccessEnded = errors.New("log session holder lost access")
+
+// allowed asks SessionsConfig.Allowed whether the session's holder may read appID's log.
+func (s *Sessions) allowed(ctx context.Context, opts SessionOptions, appID string) bool {
+	return s.cfg.Allowed == nil || s.cfg.Allowed(ctx, opts.Holder, appID)
 }
 
 // catchUp sends every line after cursor and returns the new cursor. Lines evicted before

@@ -2,12 +2,14 @@ package logs_test
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -221,7 +223,7 @@ func TestSessions_Plain(t *testing.T) {
 
 func TestSessions_Forbidden(t *testing.T) {
 	env := newSessionEnv(t, 0)
-	good := env.sessions.NewURL("app1", logs.SessionOptions{Lines: 10, Dyno: "web.1"})
+	good := env.sessions.NewURL("app1", logs.SessionOptions{Lines: 10, Dyno: "web.1", Holder: "u1/k1"})
 	tamper := func(key, value string) string {
 		u, _ := url.Parse(good)
 		q := u.Query()
@@ -236,6 +238,7 @@ func TestSessions_Forbidden(t *testing.T) {
 	}{
 		{"ForgedSig", tamper("sig", "AAAA"), 0},
 		{"OtherDyno", tamper("dyno", "worker.1"), 0},
+		{"OtherHolder", tamper("holder", "u2/k2"), 0},
 		{"MoreLines", tamper("lines", "1500"), 0},
 		{"LaterExpiry", tamper("exp", "99999999999"), 0},
 		{"OtherApp", strings.Replace(good, "/app1?", "/app2?", 1), 0},
@@ -253,5 +256,58 @@ func TestSessions_Forbidden(t *testing.T) {
 	}
 	if got := get(t, good, true, "").StatusCode; got != http.StatusOK {
 		t.Errorf("good URL status=%d, want 200", got)
+	}
+}
+
+// TestSessions_AccessEnds tails a session whose holder then loses access to the app (a
+// revoked key, a removed collaborator): the stream ends at the next check, and the same URL
+// no longer opens.
+func TestSessions_AccessEnds(t *testing.T) {
+	buf := logs.New(logs.Config{})
+	var allowed atomic.Bool
+	allowed.Store(true)
+	var asked atomic.Value
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	sessions := logs.NewSessions(logs.SessionsConfig{
+		Key: []byte("0123456789abcdef0123456789abcdef"), BaseURL: srv.URL + "/log-sessions", Stream: buf,
+		RecheckInterval: 50 * time.Millisecond,
+		Allowed: func(_ context.Context, holder, appID string) bool {
+			asked.Store(holder + " " + appID)
+			return allowed.Load()
+		},
+	})
+	mux.Handle("GET /log-sessions/{app}", sessions)
+	u := sessions.NewURL("app1", logs.SessionOptions{Tail: true, Holder: "u1/k1"})
+
+	resp := get(t, u, false, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status=%d, want 200", resp.StatusCode)
+	}
+	r := bufio.NewReader(resp.Body)
+	buf.Write("app1", "app", "web.1", "before")
+	if line, err := r.ReadString('\n'); err != nil || !strings.HasSuffix(line, "app[web.1]: before\n") {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	if got := asked.Load(); got != "u1/k1 app1" {
+		t.Errorf("Allowed asked about %q, want the session's holder and app", got)
+	}
+	allowed.Store(false)
+	ended := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(r) // returns once the server ends the stream
+		ended <- err
+	}()
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Errorf("stream ended with %v, want a clean end", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the tail went on after access ended")
+	}
+	if got := get(t, u, false, "").StatusCode; got != http.StatusForbidden {
+		t.Errorf("reopened after access ended: status=%d, want 403", got)
 	}
 }
