@@ -44,7 +44,11 @@ func TestParity_HerokuSamples(t *testing.T) {
 	})
 
 	t.Run("DatabaseMode", func(t *testing.T) {
-		for _, name := range []string{"bera.db", "bera.db-wal", "bera.db-shm"} {
+		names := []string{"secret.key", "admin.key"}
+		if os.Getenv("BERA_TEST_DB") != "postgres" { // metadata in DATA/bera.db
+			names = append(names, "bera.db", "bera.db-wal", "bera.db-shm")
+		}
+		for _, name := range names {
 			fi, err := os.Stat(filepath.Join(dataDir, name))
 			if err != nil {
 				t.Fatal(err)
