@@ -48,7 +48,7 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request, userID string)
 	}
 	out := make([]appJSON, 0, len(page))
 	for _, a := range page {
-		out = append(out, s.toApp(a, r.Host))
+		out = append(out, s.toApp(a, r))
 	}
 	return writeJSON(w, status, out)
 }
@@ -100,7 +100,7 @@ func (s *Server) handleAppCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, s.toApp(app, r.Host))
+	return writeJSON(w, http.StatusCreated, s.toApp(app, r))
 }
 
 // createGeneratedApp retries generated names a few times in case one is taken.
@@ -120,7 +120,7 @@ func (s *Server) handleAppInfo(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	j := s.toApp(app, r.Host)
+	j := s.toApp(app, r)
 	// `certs:auto` reads acm from the app; lists leave it false to spare a query per app.
 	if ds, ok := s.store.(DomainStore); ok {
 		if j.ACM, err = ds.ACM(r.Context(), app.ID); err != nil {
@@ -170,7 +170,7 @@ func (s *Server) handleAppUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.toApp(app, r.Host))
+	return writeJSON(w, http.StatusOK, s.toApp(app, r))
 }
 
 func (s *Server) handleAppDelete(w http.ResponseWriter, r *http.Request) error {
@@ -184,5 +184,5 @@ func (s *Server) handleAppDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteApp(r.Context(), app.ID); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.toApp(app, r.Host))
+	return writeJSON(w, http.StatusOK, s.toApp(app, r))
 }

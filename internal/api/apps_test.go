@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -141,6 +142,10 @@ func TestApp_Create(t *testing.T) {
 		if app["web_url"] != "http://demo-app.localhost:8080/" {
 			t.Errorf("web_url = %v", app["web_url"])
 		}
+		// httptest requests reach example.com over plain HTTP; git_url says so.
+		if app["git_url"] != "http://example.com/demo-app.git" {
+			t.Errorf("git_url = %v, want the scheme and host the API was reached with", app["git_url"])
+		}
 		if bs := app["build_stack"].(map[string]any); bs["name"] != "heroku-24" {
 			t.Errorf("build_stack = %v", bs)
 		}
@@ -249,5 +254,23 @@ func TestOpenAPI(t *testing.T) {
 	h.json("GET", "/openapi.json", "", 200, &doc)
 	if doc.OpenAPI == "" || doc.Paths["/apps/{app}/config-vars"]["patch"] == nil {
 		t.Fatalf("openapi lacks PATCH config-vars: %v", doc.Paths["/apps/{app}/config-vars"])
+	}
+}
+
+// TestApp_GitURLOverTLS: an API reached over TLS gives an https git remote.
+func TestApp_GitURLOverTLS(t *testing.T) {
+	h := newHarness(t)
+	h.mustApp("tls-app")
+	r := httptest.NewRequest("GET", "https://api.example.com/apps/tls-app", nil)
+	r.Header.Set("Accept", "application/vnd.heroku+json; version=3")
+	r.Header.Set("Authorization", "Bearer "+h.key)
+	w := httptest.NewRecorder()
+	h.srv.ServeHTTP(w, r)
+	var app map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &app); err != nil || w.Code != http.StatusOK {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	if app["git_url"] != "https://api.example.com/tls-app.git" {
+		t.Errorf("git_url = %v", app["git_url"])
 	}
 }

@@ -64,12 +64,8 @@ func (s *Server) handleLogSessionCreate(w http.ResponseWriter, r *http.Request) 
 	if s.cfg.LogSessions == nil {
 		return bera.Errorf(bera.EUnavailable, "Logs are not available on this server.")
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
 	now := ts(s.cfg.Now())
-	return writeJSON(w, http.StatusCreated, logSessionJSON{ID: uuid.NewString(), LogplexURL: s.cfg.LogSessions.URL(scheme+"://"+r.Host, app.ID, opts),
+	return writeJSON(w, http.StatusCreated, logSessionJSON{ID: uuid.NewString(), LogplexURL: s.cfg.LogSessions.URL(requestBase(r), app.ID, opts),
 		CreatedAt: now, UpdatedAt: now})
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,13 +94,15 @@ type appJSON struct {
 	Buildpacks                   []string `json:"-"`
 }
 
-func (s *Server) toApp(a *bera.App, gitHost string) appJSON {
+// toApp shapes an app for r's caller: git_url uses the scheme and host the API was reached
+// with, since git is served on the same port (HTTP and TLS).
+func (s *Server) toApp(a *bera.App, r *http.Request) appJSON {
 	j := appJSON{
 		BuildStack:   idName{stableID("stack", a.BuildStack), a.BuildStack},
 		CreatedAt:    ts(a.CreatedAt),
 		CreateStatus: "complete",
 		Generation:   idName{stableID("generation", "cedar"), "cedar"},
-		GitURL:       "https://" + gitHost + "/" + a.Name + ".git",
+		GitURL:       requestBase(r) + "/" + a.Name + ".git",
 		ID:           a.ID,
 		Maintenance:  a.Maintenance,
 		Name:         a.Name,
@@ -212,4 +215,13 @@ func toCollaborator(c *bera.Collaborator, app *bera.App) collaboratorJSON {
 	return collaboratorJSON{ID: c.ID, App: idName{app.ID, app.Name},
 		User: collabUser{ID: c.UserID, Email: c.UserEmail}, Role: c.Role, Permissions: perms,
 		CreatedAt: ts(c.CreatedAt), UpdatedAt: ts(c.UpdatedAt)}
+}
+
+// requestBase is scheme://host of the request as the client reached the API: https when it
+// came over TLS, http otherwise.
+func requestBase(r *http.Request) string {
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
 }

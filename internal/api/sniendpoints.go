@@ -217,7 +217,7 @@ func (s *Server) setACM(w http.ResponseWriter, r *http.Request, on bool) error {
 	if err := ds.SetACM(r.Context(), app.ID, on); err != nil {
 		return err
 	}
-	j := s.toApp(app, r.Host)
+	j := s.toApp(app, r)
 	j.ACM = on
 	return writeJSON(w, http.StatusOK, j)
 }
