@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 )
 
 // serverConfig holds `bera server` settings. Every flag also reads BERA_<FLAG> (upper case,
@@ -38,6 +39,8 @@ type serverConfig struct {
 	PublicURL     string
 	SourceSchemes string
 	SourceHosts   string
+	// RouterHandover is how long a stopped server's router socket waits for the next one.
+	RouterHandover time.Duration
 }
 
 func (c *serverConfig) flags(fs *flag.FlagSet) {
@@ -65,6 +68,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base URL clients and GitHub reach the API at, for webhook and build output URLs (default http://LISTEN)")
 	fs.StringVar(&c.SourceSchemes, "source-schemes", "https,http,git", "URL schemes allowed for Git URL and tarball deploys (file and ssh never are)")
+	fs.DurationVar(&c.RouterHandover, "router-handover", 15*time.Second, "how long the router's socket stays open for the next server after a stop, so a restart refuses no connection (0: close at stop)")
 	fs.StringVar(&c.SourceHosts, "source-hosts", "", "hosts allowed for Git URL and tarball deploys, comma-separated, *.domain for subdomains (default any)")
 }
 
