@@ -94,6 +94,9 @@ type Options struct {
 	DataDir string
 	// DatabaseURL reuses a PostgreSQL database (with DataDir, to test restarts).
 	DatabaseURL string
+	// APIAddr and RouterAddr reuse a previous server's listen addresses (to test
+	// restarts); default free ports.
+	APIAddr, RouterAddr string
 }
 
 // New starts a server with default options.
@@ -106,7 +109,13 @@ func NewWith(t testing.TB, o Options) *Env {
 	if e.DataDir == "" {
 		e.DataDir = t.TempDir()
 	}
-	api, router := FreeAddr(t), FreeAddr(t)
+	api, router := o.APIAddr, o.RouterAddr
+	if api == "" {
+		api = FreeAddr(t)
+	}
+	if router == "" {
+		router = FreeAddr(t)
+	}
 	e.APIURL, e.RouterURL = "http://"+api, "http://"+router
 	args := append([]string{"server", "--data", e.DataDir, "--listen", api, "--router-listen", router, "--runtime", "process"}, o.Args...)
 	if e.DatabaseURL = o.DatabaseURL; e.DatabaseURL == "" {
