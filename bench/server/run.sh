@@ -12,6 +12,8 @@ SECS=${1:-10}
 CONNS=${2:-32}
 API_PORT=18090 ROUTER_PORT=18091 NGINX_PORT=18093
 HOST=hello.localhost
+# RUNTIME=process runs the dyno as a plain process on loopback (no veth, no lock needed).
+RUNTIME=${RUNTIME:-runc}
 DIR=$(mktemp -d)
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 1; }
 command -v nginx >/dev/null || { echo "nginx missing: apt-get install -y nginx-light" >&2; exit 1; }
@@ -31,7 +33,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 "$DIR/bera" server --data "$DIR/data" --listen 127.0.0.1:$API_PORT --router-listen 127.0.0.1:$ROUTER_PORT \
-	--runtime runc --runc-bridge berasrv0 --runc-subnet 10.79.0.0/24 --api-rate-limit 0 --router-handover 0 \
+	--runtime "$RUNTIME" --runc-bridge berasrv0 --runc-subnet 10.79.0.0/24 --api-rate-limit 0 --router-handover 0 \
 	2> "$DIR/server.log" & SERVER_PID=$!
 until [ -f "$DIR/data/admin.key" ]; do sleep 0.1; done
 export HOME="$DIR" BERA_API_URL=http://127.0.0.1:$API_PORT BERA_API_KEY="$(cat "$DIR/data/admin.key")" GIT_TERMINAL_PROMPT=0
@@ -42,7 +44,16 @@ cp -r testdata/apps/go-hello "$DIR/src"
 (cd "$DIR/src" && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@b commit -qm v1 &&
 	git push -q "http://127.0.0.1:$API_PORT/hello.git" main >/dev/null 2>&1)
 until curl -fsS -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$ROUTER_PORT/"; do sleep 0.2; done
-DYNO=$(sed -n 's/.*msg="dyno started".*addr=\([0-9.:]*\).*/\1/p' "$DIR/server.log" | tail -1)
+if [ "$RUNTIME" = process ]; then
+	PID=$(sed -n 's/.*msg="dyno started".*pid=\([0-9]*\).*/\1/p' "$DIR/server.log" | tail -1)
+	PORT=""
+	for p in $PID $(pgrep -P "$PID") $(pgrep -P "$(pgrep -d, -P "$PID")" 2>/dev/null); do
+		PORT=${PORT:-$(ss -ltnpH | awk -v p="pid=$p," 'index($0, p) { n = split($4, a, ":"); print a[n]; exit }')}
+	done
+	DYNO=127.0.0.1:$PORT
+else
+	DYNO=$(sed -n 's/.*msg="dyno started".*addr=\([0-9.:]*\).*/\1/p' "$DIR/server.log" | tail -1)
+fi
 [ -n "$DYNO" ] || { echo "no dyno address in the server log" >&2; exit 1; }
 sed -e "s#@DIR@#$DIR#g" -e "s#@NGINX_PORT@#$NGINX_PORT#g" -e "s#@BACKEND@#$DYNO#g" \
 	bench/router/nginx.conf.in > "$DIR/nginx.conf"

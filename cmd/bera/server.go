@@ -178,13 +178,16 @@ func runServer(ctx context.Context, args []string) error {
 	g.Go(func() error {
 		<-gctx.Done()
 		log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
 		// The router serves to the last: the API first, then the router's socket goes to
 		// a holder for the next server, and only then does the router stop accepting.
-		err := srv.Shutdown(sctx)
+		// Each gets 10 s for its requests in flight.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		err := srv.Shutdown(actx)
 		handOverRouter(routerLn, cfg, cfg.RouterHandover, log)
-		routerSrv.Shutdown(sctx)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		routerSrv.Shutdown(rctx)
 		rtr.Close()
 		return err
 	})
