@@ -88,14 +88,21 @@ func (f *Frontend) Serve(ln net.Listener) error {
 	}
 }
 
-// Shutdown stops accepting, closes idle connections, and waits for the requests in flight
-// (on both paths) until ctx ends.
+// newConnGrace is how long Shutdown leaves a connection that has not sent its first
+// request yet: a client that has just connected is about to send it, and closing its
+// connection then fails the request (it was never served, but it is not safe to retry).
+const newConnGrace = time.Second
+
+// Shutdown stops accepting, closes idle connections (new ones once they have had
+// newConnGrace for their first request), and waits for the requests in flight (on both
+// paths) until ctx ends.
 func (f *Frontend) Shutdown(ctx context.Context) error {
 	f.closed.Store(true)
 	f.closeListeners()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	for !f.closeIdle() {
+	graceEnd := time.Now().Add(newConnGrace)
+	for !f.closeIdle(time.Now().After(graceEnd)) {
 		select {
 		case <-ctx.Done():
 			f.Slow.Shutdown(ctx) //nolint:errcheck // ctx's error is returned
@@ -163,12 +170,13 @@ func (f *Frontend) remove(c *frontConn) {
 	delete(f.conns, c)
 }
 
-// closeIdle closes the connections waiting for a request and reports whether none is left.
-func (f *Frontend) closeIdle() bool {
+// closeIdle closes the connections waiting for another request, and with fresh the ones
+// waiting for their first, and reports whether none is left.
+func (f *Frontend) closeIdle(fresh bool) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for c := range f.conns {
-		if c.state.CompareAndSwap(connIdle, connClosing) {
+		if c.state.CompareAndSwap(connIdle, connClosing) || fresh && c.state.CompareAndSwap(connNew, connClosing) {
 			c.conn.Close()
 		}
 	}
