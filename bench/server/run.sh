@@ -2,7 +2,9 @@
 # Server benchmark: requests/s and latency of one runc dyno (testdata/apps/go-hello) deployed
 # on a real `bera server`, reached directly, through the server's router, and through a
 # private nginx (bench/router/nginx.conf.in) proxying to the same dyno address over the
-# same veth. Keep-alive, wrk -t2.
+# same veth. Keep-alive, wrk -t2. "router" is Bera's router alone (bench/router, with
+# its log line into an in-memory buffer) in front of the same dyno: the difference between
+# it and "bera" is what the rest of the server costs.
 # Usage: flock /tmp/bera-runc.lock bench/server/run.sh [seconds] [connections]   (repo root, as root)
 # Needs runc, wrk and nginx (Debian: apt-get install -y runc wrk nginx-light).
 # BERA_CPUPROFILE=FILE writes a CPU profile of the server over the whole run
@@ -10,7 +12,7 @@
 set -eu
 SECS=${1:-10}
 CONNS=${2:-32}
-API_PORT=18090 ROUTER_PORT=18091 NGINX_PORT=18093
+API_PORT=18090 ROUTER_PORT=18091 NGINX_PORT=18093 ALONE_PORT=18094
 HOST=hello.localhost
 # RUNTIME=process runs the dyno as a plain process on loopback (no veth, no lock needed).
 RUNTIME=${RUNTIME:-runc}
@@ -19,9 +21,11 @@ command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; e
 command -v nginx >/dev/null || { echo "nginx missing: apt-get install -y nginx-light" >&2; exit 1; }
 
 go build -o "$DIR/bera" ./cmd/bera
-SERVER_PID=""
+go build -o "$DIR/routerbench" ./bench/router
+SERVER_PID="" ALONE_PID=""
 cleanup() {
 	[ -f "$DIR/nginx.pid" ] && kill "$(cat "$DIR/nginx.pid")" 2>/dev/null || true
+	[ -n "$ALONE_PID" ] && kill "$ALONE_PID" 2>/dev/null || true
 	if [ -n "$SERVER_PID" ]; then
 		bera ps:scale web=0 -a hello >/dev/null 2>&1 || true
 		sleep 2
@@ -58,7 +62,10 @@ fi
 sed -e "s#@DIR@#$DIR#g" -e "s#@NGINX_PORT@#$NGINX_PORT#g" -e "s#@BACKEND@#$DYNO#g" \
 	bench/router/nginx.conf.in > "$DIR/nginx.conf"
 nginx -c "$DIR/nginx.conf" -e "$DIR/error.log"
-until curl -fsS -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$NGINX_PORT/"; do sleep 0.1; done
+"$DIR/routerbench" -mode router -log -listen 127.0.0.1:$ALONE_PORT -backend "$DYNO" -host $HOST 2>/dev/null & ALONE_PID=$!
+for port in $NGINX_PORT $ALONE_PORT; do
+	until curl -fsS -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$port/"; do sleep 0.1; done
+done
 
 # ms VALUE converts a wrk latency (718.00us, 2.10ms, 1.02s) to milliseconds.
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'; }
@@ -79,12 +86,13 @@ for round in $(seq "$ROUNDS"); do
 	bench direct "http://$DYNO/"
 	bench bera "http://127.0.0.1:$ROUTER_PORT/"
 	bench nginx "http://127.0.0.1:$NGINX_PORT/"
+	bench router "http://127.0.0.1:$ALONE_PORT/"
 	echo "round $round done, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 done
 echo "median of $ROUNDS rounds of ${SECS}s, $CONNS connections, wrk -t2, keep-alive; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| target | req/s | p50 ms | p99 ms | rounds with errors |"
 echo "| --- | ---: | ---: | ---: | ---: |"
-for name in direct bera nginx; do
+for name in direct bera nginx router; do
 	grep "^$name " "$DIR/rows" | awk -v name="$name" '
 		{ rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; if ($5 > 0) errs++ }
 		function median(a, n,   i, j, t) {
