@@ -75,7 +75,7 @@ func benchRestart(runtime string, n int) error {
 		fails += r.failed
 		gap = max(gap, r.gap)
 		if len(firstErrs) < 5 && r.firstErr != "" {
-			firstErrs = append(firstErrs, r.app+": "+r.firstErr)
+			firstErrs = append(firstErrs, fmt.Sprintf("%s (keep-alive %v): %s", r.app, r.keepAlive, r.firstErr))
 		}
 	}
 	fmt.Printf("| apps | requests | failed | longest gap between answers | SIGTERM→exit | dynos kept (same ids) |\n|---|---|---|---|---|---|\n")

@@ -35,7 +35,8 @@ type Frontend struct {
 	r      *Router
 	slowLn *handoffListener
 	once   sync.Once
-	closed atomic.Bool
+	closed atomic.Bool // Shutdown or Close began: no new Serve, accept errors are expected
+	killed atomic.Bool // Close began: connections still being accepted are dropped
 
 	mu    sync.Mutex // guards the following
 	lns   map[net.Listener]struct{}
@@ -102,7 +103,8 @@ func (f *Frontend) Shutdown(ctx context.Context) error {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	graceEnd := time.Now().Add(newConnGrace)
-	for !f.closeIdle(time.Now().After(graceEnd)) {
+	// Until every Serve has returned, one may still add a connection it had accepted.
+	for !f.closeIdle(time.Now().After(graceEnd)) || f.serving() {
 		select {
 		case <-ctx.Done():
 			f.Slow.Shutdown(ctx) //nolint:errcheck // ctx's error is returned
@@ -116,6 +118,7 @@ func (f *Frontend) Shutdown(ctx context.Context) error {
 
 // Close closes the listeners and every connection at once.
 func (f *Frontend) Close() error {
+	f.killed.Store(true)
 	f.closed.Store(true)
 	f.closeListeners()
 	f.mu.Lock()
@@ -152,11 +155,20 @@ func (f *Frontend) closeListeners() {
 	}
 }
 
-// add registers a connection, unless the front end is closed.
+// serving reports whether a Serve has not returned yet.
+func (f *Frontend) serving() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.lns) > 0
+}
+
+// add registers a connection, unless the front end was closed with Close. After Shutdown
+// began, a connection that was accepted meanwhile is still served (Shutdown waits for it):
+// its client has connected and sent its request, and closing it would fail that request.
 func (f *Frontend) add(c *frontConn) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed.Load() {
+	if f.killed.Load() {
 		return false
 	}
 	f.conns[c] = struct{}{}
