@@ -6,6 +6,9 @@
 //	go run ./bench/platformbench scale [-runtime process|runc] [-n 10]
 //	    time to scale web 0→N until every dyno is up, start latency p50/p99 per dyno, and
 //	    memory per dyno.
+//	go run ./bench/platformbench restart [-runtime runc] [-n 10] [-bin PATH]
+//	    N apps under constant GETs through the router while the server gets SIGTERM and
+//	    starts again: failed requests, the longest gap between answers, dynos adopted.
 package main
 
 import (
@@ -25,14 +28,18 @@ import (
 	"time"
 )
 
+// prebuilt is -bin: a bera binary to run instead of building ./cmd/bera.
+var prebuilt = new(string)
+
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: platformbench deploy|scale [flags]")
+		fmt.Fprintln(os.Stderr, "usage: platformbench deploy|scale|restart [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	rt := fs.String("runtime", "process", "dyno runtime: process or runc")
-	n := fs.Int("n", 10, "dynos to scale to (scale)")
+	n := fs.Int("n", 10, "dynos to scale to (scale), apps to deploy (restart)")
+	fs.StringVar(prebuilt, "bin", "", "a bera binary to run instead of building ./cmd/bera")
 	fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -40,6 +47,8 @@ func main() {
 		err = benchDeploy(*rt)
 	case "scale":
 		err = benchScale(*rt, *n)
+	case "restart":
+		err = benchRestart(*rt, *n)
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}
@@ -52,6 +61,7 @@ func main() {
 // server is a running bera server with a HOME for git and the CLI.
 type server struct {
 	dir, bin, api, router, key string
+	runtime                    string
 	cmd                        *exec.Cmd
 }
 
@@ -60,14 +70,13 @@ func start(runtime string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{dir: dir, bin: filepath.Join(dir, "bera"), api: freeAddr(), router: freeAddr()}
-	if out, err := exec.Command("go", "build", "-o", s.bin, "./cmd/bera").CombinedOutput(); err != nil {
+	s := &server{dir: dir, bin: filepath.Join(dir, "bera"), api: freeAddr(), router: freeAddr(), runtime: runtime}
+	if *prebuilt != "" {
+		s.bin = *prebuilt
+	} else if out, err := exec.Command("go", "build", "-o", s.bin, "./cmd/bera").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build: %v\n%s", err, out)
 	}
-	s.cmd = exec.Command(s.bin, "server", "--data", filepath.Join(dir, "data"), "--listen", s.api, "--router-listen", s.router,
-		"--runtime", runtime, "--runc-bridge", "berabench0", "--runc-subnet", "10.77.0.0/16", "--log-level", "error", "--api-rate-limit", "0")
-	s.cmd.Stderr = os.Stderr
-	if err := s.cmd.Start(); err != nil {
+	if err := s.launch(); err != nil {
 		return nil, err
 	}
 	for range 300 {
@@ -80,6 +89,14 @@ func start(runtime string) (*server, error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return nil, fmt.Errorf("server did not start")
+}
+
+// launch starts `bera server` on the server's data dir and ports.
+func (s *server) launch() error {
+	s.cmd = exec.Command(s.bin, "server", "--data", filepath.Join(s.dir, "data"), "--listen", s.api, "--router-listen", s.router,
+		"--runtime", s.runtime, "--runc-bridge", "berabench0", "--runc-subnet", "10.77.0.0/16", "--log-level", "error", "--api-rate-limit", "0")
+	s.cmd.Stderr = os.Stderr
+	return s.cmd.Start()
 }
 
 func (s *server) stop() {

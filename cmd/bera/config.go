@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kingvon-ke/bera"
 )
@@ -47,6 +48,8 @@ type serverConfig struct {
 	MaxDynosPerApp     int
 	MaxDynosPerAccount int
 	DynoSizes          dynoSizes
+	// RouterHandover is how long a stopped server's router socket waits for the next one.
+	RouterHandover time.Duration
 }
 
 // formationLimits are the formation limits the flags give.
@@ -100,6 +103,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxDynosPerApp, "max-dynos-per-app", bera.DefaultMaxDynosPerApp, "most dynos one app may run, all process types together")
 	fs.IntVar(&c.MaxDynosPerAccount, "max-dynos-per-account", 0, "most dynos the apps an account owns may run together (0: no cap)")
 	fs.Var(&c.DynoSizes, "dyno-sizes", "dyno sizes apps may use, comma-separated, e.g. eco,standard-1X,standard-2X (default all; must include standard-1X)")
+	fs.DurationVar(&c.RouterHandover, "router-handover", 15*time.Second, "how long the router's socket stays open for the next server after a stop, so a restart refuses no connection (0: close at stop)")
 	fs.StringVar(&c.SourceHosts, "source-hosts", "", "hosts allowed for Git URL and tarball deploys, comma-separated, *.domain for subdomains (default any)")
 }
 

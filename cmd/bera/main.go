@@ -26,6 +26,8 @@ func run(ctx context.Context, args []string) int {
 			return exitCode(runServer(ctx, args[1:]))
 		case "admin":
 			return exitCode(runAdmin(ctx, args[1:], os.Stdin, os.Stdout))
+		case "router-hold":
+			return runRouterHold(args[1:])
 		case "git-hook":
 			return runGitHook(args[1:], os.Stdin, os.Stdout)
 		}

@@ -20,6 +20,11 @@ type routeSync struct {
 	router *router.Router
 	domain string
 	log    *slog.Logger
+	// adopted, when set, closes once the reconciler has adopted the dynos a previous server
+	// left running; the first table waits for it, so that it routes to them.
+	adopted <-chan struct{}
+	// ready closes once the first table is in place.
+	ready chan struct{}
 }
 
 // app upserts one app's route; called by the reconciler when the app's dynos change.
@@ -40,10 +45,18 @@ func (s *routeSync) app(appID string) {
 
 // run rebuilds the whole table every second until ctx ends.
 func (s *routeSync) run(ctx context.Context) error {
+	select {
+	case <-s.adopted:
+	case <-ctx.Done():
+		return nil
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	for {
+	for first := true; ; first = false {
 		s.rebuild(ctx)
+		if first {
+			close(s.ready)
+		}
 		select {
 		case <-ctx.Done():
 			return nil

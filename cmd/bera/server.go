@@ -41,10 +41,22 @@ func runServer(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(cfg.LogLevel)
+	stopProfile, err := startCPUProfile()
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	key, err := loadSecretKey(cfg)
 	if err != nil {
 		return err
 	}
+	// The router's socket first: from here on, clients wait for this server instead of
+	// being refused while it starts.
+	routerLn, err := listenRouter(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer routerLn.Close()
 	st, err := openStore(ctx, cfg, key)
 	if err != nil {
 		return err
@@ -85,9 +97,10 @@ func runServer(ctx context.Context, args []string) error {
 	met := newMetricsWiring(cfg, st, rt, log)
 	met.appLog = lw.platform
 	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw, Metrics: met.m})
-	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log}
+	adopt := newAdoptWatch(st)
+	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log, adopted: adopt.adopted, ready: make(chan struct{})}
 	slugDirs := &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)}
-	rec := dyno.New(dyno.Config{Store: st, Runtime: rt, Logger: log, OnChange: met.onChange(routes.app), Drain: rtr.Drain,
+	rec := dyno.New(dyno.Config{Store: adopt, Runtime: rt, Logger: log, OnChange: met.onChange(routes.app), Drain: rtr.Drain,
 		Slugs: slugDirs,
 		Log:   lw.platform,
 	})
@@ -136,10 +149,6 @@ func runServer(ctx context.Context, args []string) error {
 		"domain", cfg.Domain, "runtime", runtimeName(rt))
 
 	routerSrv := rtr.NewFrontend(cfg.RouterListen)
-	routerLn, err := router.Listen(ctx, cfg.RouterListen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.RouterListen, err)
-	}
 	appsTLS, err := newAppTLS(cfg, st, log)
 	if err != nil {
 		return err
@@ -157,6 +166,11 @@ func runServer(ctx context.Context, args []string) error {
 	appsTLS.start(gctx, g, rtr, routerSrv)
 	g.Go(func() error { return runs.serve(gctx) })
 	g.Go(func() error {
+		// Serve once the table routes to the adopted dynos; connections wait until then.
+		select {
+		case <-routes.ready:
+		case <-gctx.Done():
+		}
 		if err := routerSrv.Serve(routerLn); !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
@@ -171,11 +185,18 @@ func runServer(ctx context.Context, args []string) error {
 	g.Go(func() error {
 		<-gctx.Done()
 		log.Info("shutting down")
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		// The router serves to the last: the API first, then the router's socket goes to
+		// a holder for the next server, and only then does the router stop accepting.
+		// Each gets 10 s for its requests in flight.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		routerSrv.Shutdown(sctx)
+		err := srv.Shutdown(actx)
+		handOverRouter(routerLn, cfg, cfg.RouterHandover, log)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		routerSrv.Shutdown(rctx)
 		rtr.Close()
-		return srv.Shutdown(sctx)
+		return err
 	})
 	return g.Wait()
 }

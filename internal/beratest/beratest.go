@@ -97,6 +97,9 @@ type Options struct {
 	// RelativeData starts the server in a new working directory with `--data ./.bera`, as
 	// scripts/server does; Env.DataDir is still the absolute path. Not with DataDir.
 	RelativeData bool
+	// APIAddr and RouterAddr reuse a previous server's listen addresses (to test
+	// restarts); default free ports.
+	APIAddr, RouterAddr string
 }
 
 // New starts a server with default options.
@@ -117,7 +120,13 @@ func NewWith(t testing.TB, o Options) *Env {
 	if o.RelativeData {
 		dataFlag = "./.bera"
 	}
-	api, router := FreeAddr(t), FreeAddr(t)
+	api, router := o.APIAddr, o.RouterAddr
+	if api == "" {
+		api = FreeAddr(t)
+	}
+	if router == "" {
+		router = FreeAddr(t)
+	}
 	e.APIURL, e.RouterURL = "http://"+api, "http://"+router
 	args := append([]string{"server", "--data", dataFlag, "--listen", api, "--router-listen", router, "--runtime", "process"}, o.Args...)
 	if e.DatabaseURL = o.DatabaseURL; e.DatabaseURL == "" {

@@ -35,7 +35,8 @@ type Frontend struct {
 	r      *Router
 	slowLn *handoffListener
 	once   sync.Once
-	closed atomic.Bool
+	closed atomic.Bool // Shutdown or Close began: no new Serve, accept errors are expected
+	killed atomic.Bool // Close began: connections still being accepted are dropped
 
 	mu    sync.Mutex // guards the following
 	lns   map[net.Listener]struct{}
@@ -88,14 +89,22 @@ func (f *Frontend) Serve(ln net.Listener) error {
 	}
 }
 
-// Shutdown stops accepting, closes idle connections, and waits for the requests in flight
-// (on both paths) until ctx ends.
+// newConnGrace is how long Shutdown leaves a connection that has not sent its first
+// request yet: a client that has just connected is about to send it, and closing its
+// connection then fails the request (it was never served, but it is not safe to retry).
+const newConnGrace = time.Second
+
+// Shutdown stops accepting, closes idle connections (new ones once they have had
+// newConnGrace for their first request), and waits for the requests in flight (on both
+// paths) until ctx ends.
 func (f *Frontend) Shutdown(ctx context.Context) error {
 	f.closed.Store(true)
 	f.closeListeners()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	for !f.closeIdle() {
+	graceEnd := time.Now().Add(newConnGrace)
+	// Until every Serve has returned, one may still add a connection it had accepted.
+	for !f.closeIdle(time.Now().After(graceEnd)) || f.serving() {
 		select {
 		case <-ctx.Done():
 			f.Slow.Shutdown(ctx) //nolint:errcheck // ctx's error is returned
@@ -109,6 +118,7 @@ func (f *Frontend) Shutdown(ctx context.Context) error {
 
 // Close closes the listeners and every connection at once.
 func (f *Frontend) Close() error {
+	f.killed.Store(true)
 	f.closed.Store(true)
 	f.closeListeners()
 	f.mu.Lock()
@@ -145,11 +155,20 @@ func (f *Frontend) closeListeners() {
 	}
 }
 
-// add registers a connection, unless the front end is closed.
+// serving reports whether a Serve has not returned yet.
+func (f *Frontend) serving() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.lns) > 0
+}
+
+// add registers a connection, unless the front end was closed with Close. After Shutdown
+// began, a connection that was accepted meanwhile is still served (Shutdown waits for it):
+// its client has connected and sent its request, and closing it would fail that request.
 func (f *Frontend) add(c *frontConn) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed.Load() {
+	if f.killed.Load() {
 		return false
 	}
 	f.conns[c] = struct{}{}
@@ -163,12 +182,13 @@ func (f *Frontend) remove(c *frontConn) {
 	delete(f.conns, c)
 }
 
-// closeIdle closes the connections waiting for a request and reports whether none is left.
-func (f *Frontend) closeIdle() bool {
+// closeIdle closes the connections waiting for another request, and with fresh the ones
+// waiting for their first, and reports whether none is left.
+func (f *Frontend) closeIdle(fresh bool) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for c := range f.conns {
-		if c.state.CompareAndSwap(connIdle, connClosing) {
+		if c.state.CompareAndSwap(connIdle, connClosing) || fresh && c.state.CompareAndSwap(connNew, connClosing) {
 			c.conn.Close()
 		}
 	}

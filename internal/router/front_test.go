@@ -557,3 +557,41 @@ func TestProxy_DateAddedWhenMissing(t *testing.T) {
 		})
 	}
 }
+
+// A client that connected just before Shutdown and sends its request right after is
+// served, not cut off as an idle connection; the connection closes after the response.
+func TestFrontend_ShutdownServesJustConnected(t *testing.T) {
+	backend := MustBackend(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "served") })
+	r := router.New(router.Config{})
+	tbl, _ := router.NewTable([]router.Route{route(backend)})
+	r.SetTable(tbl)
+	f := r.NewFrontend("")
+	ln, err := router.Listen(t.Context(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go f.Serve(ln)
+	t.Cleanup(func() { f.Close(); r.Close() })
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(50 * time.Millisecond) // accepted, no request yet
+	shut := make(chan error, 1)
+	go func() { shut <- f.Shutdown(context.Background()) }()
+	time.Sleep(100 * time.Millisecond)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: myapp.example.com\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: "GET"})
+	if err != nil {
+		t.Fatalf("request sent just after Shutdown began: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || string(body) != "served" {
+		t.Errorf("got %d %q, want 200 served", res.StatusCode, body)
+	}
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+}

@@ -17,7 +17,8 @@ import (
 
 // Client connection states, for Shutdown.
 const (
-	connIdle    int32 = iota // waiting for a request: Shutdown may close it
+	connNew     int32 = iota // accepted, its first request not there yet: Shutdown waits a little
+	connIdle                 // waiting for another request: Shutdown may close it
 	connActive               // serving a request
 	connClosing              // closed by Shutdown
 )
@@ -115,7 +116,7 @@ func (c *frontConn) readHead() (n int, ok bool) {
 			c.headStart = time.Time{}
 			return i + 4, true
 		}
-		if c.in.r == c.in.w && !c.state.CompareAndSwap(connActive, connIdle) && c.state.Load() != connIdle {
+		if c.in.r == c.in.w && !c.state.CompareAndSwap(connActive, connIdle) && c.state.Load() == connClosing {
 			return 0, false
 		}
 		if !c.in.room(maxFastHead) {
@@ -125,7 +126,8 @@ func (c *frontConn) readHead() (n int, ok bool) {
 			return 0, false
 		}
 		m, err := c.conn.Read(c.in.b[c.in.w:])
-		if m > 0 && !c.state.CompareAndSwap(connIdle, connActive) && c.state.Load() != connActive {
+		if m > 0 && !c.state.CompareAndSwap(connIdle, connActive) && !c.state.CompareAndSwap(connNew, connActive) &&
+			c.state.Load() != connActive {
 			return 0, false // Shutdown closed it
 		}
 		c.in.w += m

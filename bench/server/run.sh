@@ -1,0 +1,103 @@
+#!/bin/sh
+# Server benchmark: requests/s and latency of one runc dyno (testdata/apps/go-hello) deployed
+# on a real `bera server`, reached directly, through the server's router, and through a
+# private nginx (bench/router/nginx.conf.in) proxying to the same dyno address over the
+# same veth. Keep-alive, wrk -t2. "router" is Bera's router alone (bench/router, with
+# its log line into an in-memory buffer) in front of the same dyno: the difference between
+# it and "bera" is what the rest of the server costs.
+# Usage: flock /tmp/bera-runc.lock bench/server/run.sh [seconds] [connections]   (repo root, as root)
+# Needs runc, wrk and nginx (Debian: apt-get install -y runc wrk nginx-light).
+# BERA_CPUPROFILE=FILE writes a CPU profile of the server over the whole run
+# (go tool pprof -top FILE).
+set -eu
+SECS=${1:-10}
+CONNS=${2:-32}
+API_PORT=18090 ROUTER_PORT=18091 NGINX_PORT=18093 ALONE_PORT=18094
+HOST=hello.localhost
+# RUNTIME=process runs the dyno as a plain process on loopback (no veth, no lock needed).
+RUNTIME=${RUNTIME:-runc}
+DIR=$(mktemp -d)
+command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 1; }
+command -v nginx >/dev/null || { echo "nginx missing: apt-get install -y nginx-light" >&2; exit 1; }
+
+go build -o "$DIR/bera" ./cmd/bera
+go build -o "$DIR/routerbench" ./bench/router
+SERVER_PID="" ALONE_PID=""
+cleanup() {
+	[ -f "$DIR/nginx.pid" ] && kill "$(cat "$DIR/nginx.pid")" 2>/dev/null || true
+	[ -n "$ALONE_PID" ] && kill "$ALONE_PID" 2>/dev/null || true
+	if [ -n "$SERVER_PID" ]; then
+		bera ps:scale web=0 -a hello >/dev/null 2>&1 || true
+		sleep 2
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	rm -rf "$DIR"
+}
+trap cleanup EXIT INT TERM
+
+"$DIR/bera" server --data "$DIR/data" --listen 127.0.0.1:$API_PORT --router-listen 127.0.0.1:$ROUTER_PORT \
+	--runtime "$RUNTIME" --runc-bridge berasrv0 --runc-subnet 10.79.0.0/24 --api-rate-limit 0 --router-handover 0 \
+	2> "$DIR/server.log" & SERVER_PID=$!
+until [ -f "$DIR/data/admin.key" ]; do sleep 0.1; done
+export HOME="$DIR" BERA_API_URL=http://127.0.0.1:$API_PORT BERA_API_KEY="$(cat "$DIR/data/admin.key")" GIT_TERMINAL_PROMPT=0
+printf 'machine 127.0.0.1 login b password %s\n' "$BERA_API_KEY" > "$DIR/.netrc"
+bera() { "$DIR/bera" "$@"; }
+bera apps:create hello >/dev/null
+cp -r testdata/apps/go-hello "$DIR/src"
+(cd "$DIR/src" && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@b commit -qm v1 &&
+	git push -q "http://127.0.0.1:$API_PORT/hello.git" main >/dev/null 2>&1)
+until curl -fsS -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$ROUTER_PORT/"; do sleep 0.2; done
+if [ "$RUNTIME" = process ]; then
+	PID=$(sed -n 's/.*msg="dyno started".*pid=\([0-9]*\).*/\1/p' "$DIR/server.log" | tail -1)
+	PORT=""
+	for p in $PID $(pgrep -P "$PID") $(pgrep -P "$(pgrep -d, -P "$PID")" 2>/dev/null); do
+		PORT=${PORT:-$(ss -ltnpH | awk -v p="pid=$p," 'index($0, p) { n = split($4, a, ":"); print a[n]; exit }')}
+	done
+	DYNO=127.0.0.1:$PORT
+else
+	DYNO=$(sed -n 's/.*msg="dyno started".*addr=\([0-9.:]*\).*/\1/p' "$DIR/server.log" | tail -1)
+fi
+[ -n "$DYNO" ] || { echo "no dyno address in the server log" >&2; exit 1; }
+sed -e "s#@DIR@#$DIR#g" -e "s#@NGINX_PORT@#$NGINX_PORT#g" -e "s#@BACKEND@#$DYNO#g" \
+	bench/router/nginx.conf.in > "$DIR/nginx.conf"
+nginx -c "$DIR/nginx.conf" -e "$DIR/error.log"
+"$DIR/routerbench" -mode router -log -listen 127.0.0.1:$ALONE_PORT -backend "$DYNO" -host $HOST 2>/dev/null & ALONE_PID=$!
+for port in $NGINX_PORT $ALONE_PORT; do
+	until curl -fsS -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$port/"; do sleep 0.1; done
+done
+
+# ms VALUE converts a wrk latency (718.00us, 2.10ms, 1.02s) to milliseconds.
+ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'; }
+
+# bench NAME URL appends "NAME rps p50ms p99ms errors" to $DIR/rows.
+bench() {
+	wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Host: $HOST" "$2" > "$DIR/out"
+	rps=$(awk '/^Requests\/sec/ {print $2}' "$DIR/out")
+	p50=$(ms "$(awk '$1=="50%" {print $2}' "$DIR/out")")
+	p99=$(ms "$(awk '$1=="99%" {print $2}' "$DIR/out")")
+	errs=$(awk '/Non-2xx|Socket errors/ {n++} END {print n+0}' "$DIR/out")
+	echo "$1 $rps $p50 $p99 $errs" >> "$DIR/rows"
+}
+
+ROUNDS=${ROUNDS:-3}
+echo "dyno at $DYNO; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq "$ROUNDS"); do
+	bench direct "http://$DYNO/"
+	bench bera "http://127.0.0.1:$ROUTER_PORT/"
+	bench nginx "http://127.0.0.1:$NGINX_PORT/"
+	bench router "http://127.0.0.1:$ALONE_PORT/"
+	echo "round $round done, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+done
+echo "median of $ROUNDS rounds of ${SECS}s, $CONNS connections, wrk -t2, keep-alive; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| target | req/s | p50 ms | p99 ms | rounds with errors |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+for name in direct bera nginx router; do
+	grep "^$name " "$DIR/rows" | awk -v name="$name" '
+		{ rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; if ($5 > 0) errs++ }
+		function median(a, n,   i, j, t) {
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+			return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		END { printf "| %s | %.0f | %.2f | %.2f | %d |\n", name, median(rps, NR), median(p50, NR), median(p99, NR), errs }'
+done
