@@ -185,37 +185,11 @@ func (s *Server) checkFormationChange(ctx context.Context, app *bera.App, before
 	var err error
 	change := bera.FormationChange{Before: before, After: after}
 	if s.cfg.FormationLimits.MaxPerAccount > 0 {
-		if change.OwnerOtherDynos, err = ownerOtherDynos(ctx, s.store, app); err != nil {
+		if change.OwnerOtherDynos, err = s.store.OwnerDynos(ctx, app.OwnerID, app.ID); err != nil {
 			return err
 		}
 	}
 	return s.cfg.FormationLimits.CheckFormation(change)
-}
-
-// formationReader is what ownerOtherDynos reads.
-type formationReader interface {
-	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
-	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
-}
-
-// ownerOtherDynos counts the dynos in the formations of the other apps app's owner owns.
-func ownerOtherDynos(ctx context.Context, st formationReader, app *bera.App) (int, error) {
-	apps, err := st.ListApps(ctx, app.OwnerID)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, a := range apps {
-		if a.OwnerID != app.OwnerID || a.ID == app.ID {
-			continue
-		}
-		forms, err := st.ListFormation(ctx, a.ID)
-		if err != nil {
-			return 0, err
-		}
-		n += bera.TotalDynos(forms)
-	}
-	return n, nil
 }
 
 // scaleDescription is Heroku's "web@2:Standard-1X worker@0:Standard-1X".

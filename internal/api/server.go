@@ -41,6 +41,7 @@ type Store interface {
 	ListReleases(ctx context.Context, appID string) ([]*bera.Release, error)
 
 	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
+	OwnerDynos(ctx context.Context, ownerID, exceptAppID string) (int, error)
 	UpdateFormation(ctx context.Context, appID string, updates []bera.FormationUpdate) ([]*bera.Formation, error)
 
 	AppFeatures(ctx context.Context, appID string) ([]bera.AppFeature, error)

@@ -31,7 +31,8 @@ type Store interface {
 	SetProcessTypes(ctx context.Context, appID string, types map[string]string) error
 	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
 	UpdateFormation(ctx context.Context, appID string, updates []bera.FormationUpdate) ([]*bera.Formation, error)
-	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
+	// OwnerDynos counts the dynos of the apps ownerID owns but exceptAppID.
+	OwnerDynos(ctx context.Context, ownerID, exceptAppID string) (int, error)
 }
 
 // Converger is told when an app's release or formation changed, can wait until the app's

@@ -124,31 +124,11 @@ func (d *Deployer) checkFormation(ctx context.Context, app *bera.App, before []*
 	}
 	change := bera.FormationChange{Before: before, After: after}
 	if d.cfg.FormationLimits.MaxPerAccount > 0 {
-		if change.OwnerOtherDynos, err = ownerOtherDynos(ctx, d.cfg.Store, app); err != nil {
+		if change.OwnerOtherDynos, err = d.cfg.Store.OwnerDynos(ctx, app.OwnerID, app.ID); err != nil {
 			return err
 		}
 	}
 	return d.cfg.FormationLimits.CheckFormation(change)
-}
-
-// ownerOtherDynos counts the dynos in the formations of the other apps app's owner owns.
-func ownerOtherDynos(ctx context.Context, st Store, app *bera.App) (int, error) {
-	apps, err := st.ListApps(ctx, app.OwnerID)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, a := range apps {
-		if a.OwnerID != app.OwnerID || a.ID == app.ID {
-			continue
-		}
-		forms, err := st.ListFormation(ctx, a.ID)
-		if err != nil {
-			return 0, err
-		}
-		n += bera.TotalDynos(forms)
-	}
-	return n, nil
 }
 
 // maxAppJSON caps the app.json read from a source, as build.ParseAppJSON does.

@@ -178,3 +178,16 @@ func (s *Store) saveFormation(ctx context.Context, tx *sql.Tx, f *bera.Formation
 	}
 	return nil
 }
+
+// OwnerDynos counts the dynos in the formations of the apps ownerID owns, leaving out
+// exceptAppID (the app whose formation is being changed): what a per-account dyno limit
+// adds the changed app's new formation to.
+func (s *Store) OwnerDynos(ctx context.Context, ownerID, exceptAppID string) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(f.quantity), 0) FROM formations f JOIN apps a ON a.id = f.app_id
+		WHERE a.owner_id = ? AND a.id <> ?`), ownerID, exceptAppID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count owner dynos: %w", err)
+	}
+	return n, nil
+}

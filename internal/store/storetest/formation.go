@@ -122,3 +122,29 @@ func testAppFeatures(t *testing.T, st *store.Store) {
 	wantCode(t, st.SetAppFeature(ctx, app.ID, "warp-drive", true), bera.ENotFound, "Couldn't find that feature.")
 	wantCode(t, st.SetAppFeature(ctx, "missing", "preboot", true), bera.ENotFound, "Couldn't find that app.")
 }
+
+// testOwnerDynos: an owner's dynos are summed over the apps it owns, leaving out the app
+// being changed and apps it only collaborates on.
+func testOwnerDynos(t *testing.T, st *store.Store) {
+	ctx := t.Context()
+	owner, other := mustUser(t, st, "owner@example.com"), mustUser(t, st, "other@example.com")
+	a, b := mustApp(t, st, owner, "owned-a"), mustApp(t, st, owner, "owned-b")
+	shared := mustApp(t, st, other, "others-app")
+	_, err := st.AddCollaborator(ctx, shared.ID, owner.ID)
+	must(t, err)
+	for app, n := range map[*bera.App]int{a: 2, b: 3, shared: 7} {
+		must(t, st.SetProcessTypes(ctx, app.ID, map[string]string{"web": "w", "worker": "k"}))
+		_, err := st.UpdateFormation(ctx, app.ID, []bera.FormationUpdate{{Type: "worker", Quantity: ptr(n)}})
+		must(t, err)
+	}
+	for _, tt := range []struct {
+		except string
+		want   int
+	}{{a.ID, 1 + 3}, {b.ID, 1 + 2}, {"", 1 + 2 + 1 + 3}} {
+		got, err := st.OwnerDynos(ctx, owner.ID, tt.except)
+		must(t, err)
+		if got != tt.want {
+			t.Errorf("OwnerDynos(owner, except %q) = %d, want %d", tt.except, got, tt.want)
+		}
+	}
+}

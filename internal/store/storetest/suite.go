@@ -31,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"Releases", testReleases},
 		{"SetProcessTypes", testSetProcessTypes},
 		{"UpdateFormation", testUpdateFormation},
+		{"OwnerDynos", testOwnerDynos},
 		{"AppFeatures", testAppFeatures},
 		{"Builds", testBuilds},
 		{"Slugs", testSlugs},
