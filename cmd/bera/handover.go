@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/dyno"
 	"github.com/kingvon-ke/bera/internal/router"
 )
 
@@ -85,25 +83,4 @@ func runRouterHold(args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// adoptWatch is the reconciler's store; it closes adopted when the reconciler first lists
-// the apps, which it does right after adopting the runtime's dynos (dyno.Reconciler.Run).
-type adoptWatch struct {
-	dyno.Store
-	adopted chan struct{}
-	done    bool
-}
-
-func newAdoptWatch(s dyno.Store) *adoptWatch {
-	return &adoptWatch{Store: s, adopted: make(chan struct{})}
-}
-
-// ListApps implements dyno.Store. Only the reconciler's goroutine calls it.
-func (w *adoptWatch) ListApps(ctx context.Context, userID string) ([]*bera.App, error) {
-	if !w.done {
-		w.done = true
-		close(w.adopted)
-	}
-	return w.Store.ListApps(ctx, userID)
 }

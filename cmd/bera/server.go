@@ -97,10 +97,10 @@ func runServer(ctx context.Context, args []string) error {
 	met := newMetricsWiring(cfg, st, rt, log)
 	met.appLog = lw.platform
 	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw, Metrics: met.m})
-	adopt := newAdoptWatch(st)
-	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log, adopted: adopt.adopted, ready: make(chan struct{})}
+	adopted := make(chan struct{}) // closed once the reconciler adopted the running dynos
+	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log, adopted: adopted, ready: make(chan struct{})}
 	slugDirs := &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)}
-	rec := dyno.New(dyno.Config{Store: adopt, Runtime: rt, Logger: log, OnChange: met.onChange(routes.app), Drain: rtr.Drain,
+	rec := dyno.New(dyno.Config{Store: st, OnAdopted: func() { close(adopted) }, Runtime: rt, Logger: log, OnChange: met.onChange(routes.app), Drain: rtr.Drain,
 		Slugs: slugDirs,
 		Log:   lw.platform,
 	})

@@ -33,6 +33,9 @@ type Config struct {
 	Log func(appID, source, dyno, msg string)
 	// OnChange is called (from the reconciler's goroutine) when an app's dynos changed state.
 	OnChange func(appID string)
+	// OnAdopted, when set, is called once, after Run has adopted (or reaped) the dynos the
+	// runtime already ran, before the first pass: the router can route to them from then on.
+	OnAdopted func()
 	// Drain waits for in-flight requests to a web dyno's address to finish; it is called after
 	// the dyno left the router and before it is signalled. Optional.
 	Drain func(ctx context.Context, addr string) error
@@ -132,6 +135,9 @@ func (r *Reconciler) Converge(appID string) {
 // (a runtime that does not survive restarts stops them in its Close).
 func (r *Reconciler) Run(ctx context.Context) error {
 	r.adopt(ctx)
+	if r.cfg.OnAdopted != nil {
+		r.cfg.OnAdopted()
+	}
 	tick := time.NewTicker(r.cfg.Interval)
 	defer tick.Stop()
 	r.passAll(ctx)
