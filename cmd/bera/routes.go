@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
-	"github.com/kingvon-ke/bera"
 	"log/slog"
+	"sync"
 	"time"
+
+	"github.com/kingvon-ke/bera"
 
 	"github.com/kingvon-ke/bera/internal/dyno"
 	"github.com/kingvon-ke/bera/internal/router"
@@ -25,6 +27,11 @@ type routeSync struct {
 	adopted <-chan struct{}
 	// ready closes once the first table is in place.
 	ready chan struct{}
+	// mu orders table writes: each reads the reconciler's dynos and writes the router under
+	// it, so a full rebuild whose store reads began before a dyno stopped cannot put the
+	// dyno back after app() took it out (its pooled connections to a dead address would
+	// then hang requests until H12).
+	mu sync.Mutex
 }
 
 // app upserts one app's route; called by the reconciler when the app's dynos change.
@@ -38,6 +45,8 @@ func (s *routeSync) app(appID string) {
 	if err != nil {
 		s.log.Error("list domains for route", "app", app.Name, "err", err)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err := s.router.Upsert(s.route(app, custom[app.ID])); err != nil {
 		s.log.Error("update route", "app", app.Name, "err", err)
 	}
@@ -76,6 +85,8 @@ func (s *routeSync) rebuild(ctx context.Context) {
 		s.log.Error("list domains for routes", "err", err)
 		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	routes := make([]router.Route, 0, len(apps))
 	for _, app := range apps {
 		routes = append(routes, s.route(app, custom[app.ID]))
