@@ -20,6 +20,25 @@ import (
 // namespace under /run/netns (so `ip netns` and runc see it), a veth pair with the host
 // end on the bridge, eth0 inside with the dyno's address and a default route.
 
+// sharedNetNSDir makes /run/netns a shared mount of its own, as `ip netns add` does the
+// first time, so namespaces bound there show in every mount namespace that shares it.
+func sharedNetNSDir() error {
+	const dir = "/run/netns"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	err := unix.Mount("", dir, "none", unix.MS_SHARED|unix.MS_REC, "")
+	if errors.Is(err, unix.EINVAL) { // not a mount point yet
+		if err = unix.Mount(dir, dir, "none", unix.MS_BIND|unix.MS_REC, ""); err == nil {
+			err = unix.Mount("", dir, "none", unix.MS_SHARED|unix.MS_REC, "")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("make %s a shared mount: %w", dir, err)
+	}
+	return nil
+}
+
 // newNamedNetNS creates a network namespace bound at NetNSPath(name) and returns a handle
 // to it. The calling goroutine's thread enters the namespace to create it and returns to
 // its own; a thread that could not return is thrown away (it stays locked).

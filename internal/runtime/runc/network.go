@@ -87,6 +87,9 @@ func (n network) setup(ctx context.Context) error {
 	if err := ip(ctx, "link", "set", n.bridge, "up"); err != nil {
 		return err
 	}
+	if err := sharedNetNSDir(); err != nil {
+		return err
+	}
 	if err := os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1\n"), 0o644); err != nil {
 		return fmt.Errorf("enable ip forwarding: %w", err)
 	}
