@@ -2,7 +2,11 @@ module github.com/kingvon-ke/bera
 
 go 1.26.8
 
-require golang.org/x/crypto v0.59.0
+require (
+	github.com/vishvananda/netlink v1.3.1
+	github.com/vishvananda/netns v0.0.5
+	golang.org/x/crypto v0.59.0
+)
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect

@@ -49,11 +49,13 @@ func parseDynoID(id string) (releaseID, name string, ok bool) {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], strings.ReplaceAll(parts[1], "_", "."), true
 }
 
-// start launches a dyno for a.Desired and begins watching it.
+// start tracks a dyno for a.Desired as starting and has the runtime start it in the
+// background, at most Config.ParallelStarts at a time: the dynos of one scale start side by
+// side. launched carries on once the runtime answered.
 func (r *Reconciler) start(ctx context.Context, appID string, a Action, rel *bera.Release) {
 	d := a.Desired
 	t := &tracked{Actual: Actual{ID: dynoID(d.ReleaseID, a.Name), Name: a.Name, ReleaseID: d.ReleaseID, Size: d.Size, Command: d.Command, State: bera.DynoStarting},
-		AppID: appID, Type: d.Type, Version: rel.Version, StartedAt: r.cfg.Now(), UpdatedAt: r.cfg.Now(), replaces: a.Old}
+		AppID: appID, Type: d.Type, Version: rel.Version, StartedAt: r.cfg.Now(), UpdatedAt: r.cfg.Now(), replaces: a.Old, launching: true, boot: d.BootTimeout}
 	if a.Kind == Restart {
 		// The restarted dyno takes over what the crashed one was to replace, so the old
 		// release's dyno still stops once a new one is up.
@@ -61,34 +63,81 @@ func (r *Reconciler) start(ctx context.Context, appID string, a Action, rel *ber
 	}
 	r.put(t)
 	r.cfg.Log(appID, "heroku", a.Name, "Starting process with command `"+d.Command+"`")
-	status, err := r.launch(ctx, appID, t, rel)
-	if err != nil {
-		r.log.Error("start dyno", "app", appID, "dyno", a.Name, "err", err)
-		r.cfg.Log(appID, "heroku", a.Name, "Error R99 (Platform error) -> could not start the process")
+	spec := runtime.DynoSpec{ID: t.ID, App: appID, AppID: appID, Name: t.Name, Type: t.Type, Command: t.Command, Env: rel.Config}
+	size := t.Size
+	// Starts take their slots in the order of the plan (web.1 before web.2): each waits for
+	// the one before it to have its slot.
+	prev, mine := r.lastStart, make(chan struct{})
+	r.lastStart = mine
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		if !r.takeSlot(ctx, prev, mine) {
+			return
+		}
+		status, err := r.launch(ctx, spec, size, rel.SlugID)
+		<-r.slots
+		r.send(ctx, event{kind: evLaunched, appID: appID, id: spec.ID, status: status, err: err})
+	}()
+}
+
+// launched carries on with a dyno whose start returned: it watches a started dyno, or marks
+// one that failed crashed. A dyno that was stopped meanwhile is stopped now.
+func (r *Reconciler) launched(ctx context.Context, t *tracked, ev event) {
+	r.update(func() { t.launching = false })
+	if ev.err != nil {
+		r.log.Error("start dyno", "app", t.AppID, "dyno", t.Name, "err", ev.err)
+		r.cfg.Log(t.AppID, "heroku", t.Name, "Error R99 (Platform error) -> could not start the process")
+		if t.stopping {
+			r.remove(t)
+			return
+		}
 		r.crashed(t, 0)
 		return
 	}
-	r.update(func() { t.Addr = status.Addr })
-	r.wg.Add(2)
-	go r.watchExit(ctx, appID, t.ID)
-	boot := r.cfg.BootTimeout
-	if d.BootTimeout > 0 {
-		boot = d.BootTimeout
+	r.update(func() { t.Addr = ev.status.Addr })
+	r.wg.Add(1)
+	go r.watchExit(ctx, t.AppID, t.ID)
+	if t.stopping {
+		r.terminate(ctx, t)
+		return
 	}
-	go r.watchBoot(ctx, appID, t.ID, t.Type, status.Addr, boot)
+	boot := r.cfg.BootTimeout
+	if t.boot > 0 {
+		boot = t.boot
+	}
+	r.wg.Add(1)
+	go r.watchBoot(ctx, t.AppID, t.ID, t.Type, ev.status.Addr, boot)
 }
 
-func (r *Reconciler) launch(ctx context.Context, appID string, t *tracked, rel *bera.Release) (runtime.Status, error) {
-	dir, err := r.cfg.Slugs.Dir(ctx, rel.SlugID)
+// takeSlot waits for the previous start (prev) to have its slot, then for a slot of its own;
+// it closes mine either way. It is false when ctx ended first.
+func (r *Reconciler) takeSlot(ctx context.Context, prev <-chan struct{}, mine chan<- struct{}) bool {
+	defer close(mine)
+	select {
+	case <-prev:
+	case <-ctx.Done():
+		return false
+	}
+	select {
+	case r.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (r *Reconciler) launch(ctx context.Context, spec runtime.DynoSpec, sizeName, slugID string) (runtime.Status, error) {
+	dir, err := r.cfg.Slugs.Dir(ctx, slugID)
 	if err != nil {
 		return runtime.Status{}, fmt.Errorf("prepare slug: %w", err)
 	}
-	size, err := bera.LookupDynoSize(t.Size)
+	size, err := bera.LookupDynoSize(sizeName)
 	if err != nil {
 		size, _ = bera.LookupDynoSize(bera.DefaultDynoSize)
 	}
-	return r.cfg.Runtime.Start(ctx, runtime.DynoSpec{ID: t.ID, App: appID, AppID: appID, Name: t.Name,
-		Type: t.Type, Command: t.Command, Env: rel.Config, SlugDir: dir, Size: size})
+	spec.SlugDir, spec.Size = dir, size
+	return r.cfg.Runtime.Start(ctx, spec)
 }
 
 // watchExit reports when the dyno's process ends.
@@ -134,7 +183,8 @@ func (r *Reconciler) send(ctx context.Context, ev event) {
 	}
 }
 
-// stop removes a dyno from service at once (router first) and stops it in the background.
+// stop removes a dyno from service at once (router first) and stops it in the background;
+// a dyno still starting is stopped once its start returned (launched).
 func (r *Reconciler) stop(ctx context.Context, appID, id, why string) {
 	t := r.get(appID, id)
 	if t == nil || t.stopping {
@@ -145,8 +195,15 @@ func (r *Reconciler) stop(ctx context.Context, appID, id, why string) {
 	if t.State != bera.DynoCrashed {
 		r.cfg.Log(appID, "heroku", t.Name, why)
 	}
+	if !t.launching {
+		r.terminate(ctx, t)
+	}
+}
+
+// terminate drains and stops a stopping dyno in the background; evStopped reports the end.
+func (r *Reconciler) terminate(ctx context.Context, t *tracked) {
 	r.wg.Add(1)
-	addr := t.Addr
+	appID, id, name, addr := t.AppID, t.ID, t.Name, t.Addr
 	go func() {
 		defer r.wg.Done()
 		if r.cfg.Drain != nil && addr != "" {
@@ -156,7 +213,7 @@ func (r *Reconciler) stop(ctx context.Context, appID, id, why string) {
 		}
 		st, err := r.cfg.Runtime.Stop(context.WithoutCancel(ctx), id, r.cfg.StopGrace)
 		if err != nil && bera.ErrorCode(err) != bera.ENotFound {
-			r.log.Error("stop dyno", "app", appID, "dyno", t.Name, "err", err)
+			r.log.Error("stop dyno", "app", appID, "dyno", name, "err", err)
 		}
 		r.send(ctx, event{kind: evStopped, appID: appID, id: id, status: st})
 	}()
@@ -166,9 +223,17 @@ func (r *Reconciler) stop(ctx context.Context, appID, id, why string) {
 func (r *Reconciler) handle(ctx context.Context, ev event) {
 	t := r.get(ev.appID, ev.id)
 	if t == nil {
+		if ev.kind == evLaunched && ev.err == nil {
+			// Nothing tracks it (cannot happen: a start in progress is never forgotten);
+			// stop it rather than leave it running unseen.
+			r.wg.Add(1)
+			go func() { defer r.wg.Done(); r.cfg.Runtime.Stop(context.WithoutCancel(ctx), ev.id, 0) }()
+		}
 		return
 	}
 	switch ev.kind {
+	case evLaunched:
+		r.launched(ctx, t, ev)
 	case evUp:
 		if t.State == bera.DynoStarting && !t.stopping {
 			r.setState(t, bera.DynoUp)
@@ -194,7 +259,7 @@ func (r *Reconciler) handle(ctx context.Context, ev event) {
 		r.remove(t)
 	}
 	r.cfg.OnChange(ev.appID)
-	if ev.kind != evUp {
+	if ev.kind != evUp && (ev.kind != evLaunched || ev.err != nil) {
 		r.Converge(ev.appID)
 	}
 }

@@ -45,18 +45,24 @@ type Config struct {
 	StopGrace time.Duration
 	// Interval between full passes (default 2 s); Converge triggers one at once.
 	Interval time.Duration
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// ParallelStarts bounds how many dynos are being started in the runtime at once
+	// (default 6). A scale to N starts its dynos side by side, this many at a time.
+	ParallelStarts int
+	Logger         *slog.Logger
+	Now            func() time.Time
 }
 
 // Reconciler keeps every app's dynos matching its formation and current release. One
-// goroutine (Run) owns the tracked state; health checks and exit watchers report back to it
-// over a channel.
+// goroutine (Run) owns the tracked state; starts (run side by side, see ParallelStarts),
+// health checks and exit watchers report back to it over a channel.
 type Reconciler struct {
 	cfg    Config
 	log    *slog.Logger
 	kick   chan string
 	events chan event
+	slots  chan struct{} // one per start in progress (ParallelStarts)
+	// lastStart is closed once the latest start has its slot (owner goroutine only).
+	lastStart chan struct{}
 
 	mu   sync.RWMutex // guards apps (read by API goroutines)
 	apps map[string]map[string]*tracked
@@ -75,8 +81,10 @@ type tracked struct {
 	UpdatedAt  time.Time
 	crashes    int
 	stopping   bool
-	replaces   string // runtime id of the dyno to stop once this one is up
-	superseded bool   // a replacement is starting; Plan no longer sees this one
+	launching  bool          // Runtime.Start is in progress: a stop waits for it (evLaunched)
+	replaces   string        // runtime id of the dyno to stop once this one is up
+	superseded bool          // a replacement is starting; Plan no longer sees this one
+	boot       time.Duration // the release's boot timeout for web dynos, if it sets one
 }
 
 type eventKind int
@@ -86,6 +94,7 @@ const (
 	evExited
 	evBootTimeout
 	evStopped
+	evLaunched // Runtime.Start returned (status, or err)
 )
 
 type event struct {
@@ -94,6 +103,7 @@ type event struct {
 	appID  string
 	id     string
 	status runtime.Status
+	err    error // evLaunched: the start failed
 }
 
 // New returns a Reconciler; call Run to start it.
@@ -107,6 +117,9 @@ func New(cfg Config) *Reconciler {
 	if cfg.Interval == 0 {
 		cfg.Interval = 2 * time.Second
 	}
+	if cfg.ParallelStarts <= 0 {
+		cfg.ParallelStarts = 6
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -119,8 +132,10 @@ func New(cfg Config) *Reconciler {
 	if cfg.OnChange == nil {
 		cfg.OnChange = func(string) {}
 	}
-	return &Reconciler{cfg: cfg, log: cfg.Logger.With("component", "reconciler"),
-		kick: make(chan string, 64), events: make(chan event, 256), apps: map[string]map[string]*tracked{}}
+	started := make(chan struct{})
+	close(started)
+	return &Reconciler{cfg: cfg, lastStart: started, log: cfg.Logger.With("component", "reconciler"),
+		kick: make(chan string, 64), events: make(chan event, 256), slots: make(chan struct{}, cfg.ParallelStarts), apps: map[string]map[string]*tracked{}}
 }
 
 // Converge asks for a pass over appID soon. It never blocks.

@@ -87,6 +87,9 @@ func (n network) setup(ctx context.Context) error {
 	if err := ip(ctx, "link", "set", n.bridge, "up"); err != nil {
 		return err
 	}
+	if err := sharedNetNSDir(); err != nil {
+		return err
+	}
 	if err := os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1\n"), 0o644); err != nil {
 		return fmt.Errorf("enable ip forwarding: %w", err)
 	}
@@ -109,41 +112,21 @@ func vethNames(containerID string) (host, peer string) {
 	return "bv" + s + "h", "bv" + s + "c"
 }
 
-// attach creates the dyno's network namespace (named containerID) with eth0 at addr.
+// attach creates the dyno's network namespace (named containerID) with eth0 at addr, a
+// default route via the bridge, and the host end of its veth pair on the bridge.
 func (n network) attach(ctx context.Context, containerID string, addr netip.Addr) error {
 	host, peer := vethNames(containerID)
-	cidr := netip.PrefixFrom(addr, n.subnet.Bits()).String()
-	steps := [][]string{
-		{"netns", "add", containerID},
-		{"link", "add", host, "type", "veth", "peer", "name", peer},
-		{"link", "set", peer, "netns", containerID},
-		{"link", "set", host, "master", n.bridge, "up"},
-		{"-n", containerID, "link", "set", "lo", "up"},
-		{"-n", containerID, "link", "set", peer, "name", "eth0"},
-		{"-n", containerID, "addr", "add", cidr, "dev", "eth0"},
-		{"-n", containerID, "link", "set", "eth0", "up"},
-		{"-n", containerID, "route", "add", "default", "via", n.gateway().String()},
+	if err := n.attachNetlink(containerID, host, peer, addr); err != nil {
+		n.detach(context.WithoutCancel(ctx), containerID)
+		return err
 	}
-	for _, args := range steps {
-		if err := ip(ctx, args...); err != nil {
-			n.detach(context.WithoutCancel(ctx), containerID)
-			return err
-		}
-	}
-	// An address used by an earlier dyno may still have that dyno's MAC in the host's
-	// neighbour table; frames sent there would be dropped until it goes stale and is probed
-	// again (seconds), so forget it now.
-	ip(ctx, "neigh", "flush", "to", addr.String(), "dev", n.bridge)
 	return nil
 }
 
 // detach deletes the dyno's namespace and veth pair; missing ones are fine.
-func (n network) detach(ctx context.Context, containerID string) {
+func (n network) detach(_ context.Context, containerID string) {
 	host, _ := vethNames(containerID)
-	ip(ctx, "netns", "del", containerID)
-	if _, err := os.Stat("/sys/class/net/" + host); err == nil {
-		ip(ctx, "link", "del", host)
-	}
+	detachNetlink(containerID, host)
 }
 
 // NetNSPath is where `ip netns` keeps a named namespace.
