@@ -114,7 +114,11 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	deployer := deploy.New(deploy.Config{Store: releaseEvents{source.DeployStore{Store: st}, bus}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
+	toolCache, err := openToolCache(cfg, log)
+	if err != nil {
+		return err
+	}
+	deployer := deploy.New(deploy.Config{ToolCache: toolCache,Store: releaseEvents{source.DeployStore{Store: st}, bus}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
 		FormationLimits: cfg.formationLimits(),
 		FormationLock:   formationLock,
 		Runner:          buildRunner(rt, cfg, log),
@@ -147,6 +151,7 @@ func runServer(ctx context.Context, args []string) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rec.Run(gctx) })
+	g.Go(func() error { warmToolCache(gctx, toolCache, log); return nil })
 	g.Go(func() error { return srcs.run(gctx) })
 	g.Go(func() error { return lw.run(gctx) })
 	g.Go(func() error {
