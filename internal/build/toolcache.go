@@ -134,6 +134,12 @@ func (c *ToolCache) Warm(ctx context.Context, opts WarmOptions) error {
 		return fmt.Errorf("tool cache: %w", err)
 	}
 	defer unlock()
+	// Staging directories of a warm-up that was killed; only the lock's holder makes them.
+	if stale, _ := filepath.Glob(filepath.Join(c.dir, "go", ".warm-*")); len(stale) > 0 {
+		for _, d := range stale {
+			os.RemoveAll(d)
+		}
+	}
 	layer := c.layer(key)
 	if !isDir(layer) {
 		if err := c.build(ctx, layer, opts); err != nil {
