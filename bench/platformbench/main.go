@@ -36,11 +36,12 @@ func main() {
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	rt := fs.String("runtime", "process", "dyno runtime: process or runc")
 	n := fs.Int("n", 10, "dynos to scale to (scale)")
+	noMachine := fs.Bool("no-machine-cache", false, "deploy: run the server with --machine-cache off (the baseline)")
 	fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
 	case "deploy":
-		err = benchDeploy(*rt)
+		err = benchDeploy(*rt, *noMachine)
 	case "scale":
 		err = benchScale(*rt, *n)
 	default:
@@ -164,13 +165,18 @@ func (s *server) pushAppUntil200(app, dir, want string) (time.Duration, error) {
 	return 0, fmt.Errorf("no 200 with %q", want)
 }
 
-func benchDeploy(runtime string) error {
+func benchDeploy(runtime string, noMachine bool) error {
 	machine, err := os.MkdirTemp("", "platformbench-machine-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(machine)
-	s, err := start(runtime, "--machine-cache", machine)
+	flag := machine
+	if noMachine {
+		flag = "off"
+		os.WriteFile(filepath.Join(machine, "ready"), nil, 0o600) // nothing to wait for
+	}
+	s, err := start(runtime, "--machine-cache", flag)
 	if err != nil {
 		return err
 	}
@@ -223,6 +229,12 @@ func benchDeploy(runtime string) error {
 	}
 	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
 	fmt.Printf("| runtime | go-hello first push, machine cache warming | first push of an app, machine cache warm | warm redeploy | node-express first app | second app | plain go build cold | warm | load average |\n|---|---|---|---|---|---|---|---|---|\n")
+	if noMachine {
+		runtime += " (--machine-cache off)"
+	}
+	if noMachine {
+		runtime += " (--machine-cache off)"
+	}
 	fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", runtime, r(cold), r(first), r(warm), r(node1), r(node2), r(goCold), r(goWarm), loadAvg())
 	return nil
 }
