@@ -87,8 +87,8 @@ type Options struct {
 	WorkDir string
 	// Runner runs the buildpack programs; default ProcessRunner.
 	Runner Runner
-	// ToolCache, when set, is the machine's shared Go build cache: every step sees
-	// CACHE_DIR/go-build (the built-in Go buildpack's GOCACHE) as ToolCache's layer,
+	// ToolCache, when set, is the machine's shared Go build cache: the built-in Go
+	// buildpack's steps see CACHE_DIR/go-build (its GOCACHE) as ToolCache's layer,
 	// read-only, below the app's own layer in LayerDir (see Mount.Lower). Nil: the app's
 	// cache alone, as before.
 	ToolCache *ToolCache

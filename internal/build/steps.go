@@ -275,25 +275,27 @@ func (b *builder) step(name, prog string, args []string, p *buildpack, stdout, s
 		Mounts: append([]Mount{
 			{Path: b.opts.SourceDir, Writable: true}, {Path: b.cache, Writable: true},
 			{Path: b.envDir}, {Path: p.dir, Writable: true}, {Path: b.home, Writable: true},
-		}, b.layeredMounts(context.Background())...),
+		}, b.layeredMounts(p)...),
 	}
 }
 
-// layeredMounts are the directories layered over the ToolCache: the Go build cache.
-func (b *builder) layeredMounts(ctx context.Context) []Mount {
-	if b.opts.ToolCache == nil {
+// layeredMounts are the directories layered over the ToolCache for p's steps: the Go build
+// cache, for the built-in Go buildpack (the one whose GOCACHE is CACHE_DIR/go-build).
+func (b *builder) layeredMounts(p *buildpack) []Mount {
+	if b.opts.ToolCache == nil || !isBuiltinGo(p.spec) {
 		return nil
 	}
 	lower := b.goLower
 	if lower == "" {
-		lower = b.opts.ToolCache.GoCache(ctx, false)
+		lower = b.opts.ToolCache.GoCache(context.Background(), false)
 	}
 	return []Mount{{Path: filepath.Join(b.cache, "go-build"), Writable: true, Lower: lower, Upper: filepath.Join(b.layers, "go-build")}}
 }
 
 // isBuiltinGo reports whether spec names the built-in Go buildpack.
 func isBuiltinGo(spec string) bool {
-	return spec == "heroku/go" || spec == "go"
+	name, ok := BuiltinName(spec)
+	return ok && name == "go"
 }
 
 // env is the environment of every step: a fixed base, STACK, SOURCE_VERSION and BuildEnv.
