@@ -280,7 +280,7 @@ func (b *builder) step(name, prog string, args []string, p *buildpack, stdout, s
 }
 
 // layeredMounts are the directories layered over the ToolCache for p's steps: the Go build
-// cache, for the built-in Go buildpack (the one whose GOCACHE is CACHE_DIR/go-build).
+// cache, for the built-in buildpacks compiling Go (isBuiltinGo).
 func (b *builder) layeredMounts(p *buildpack) []Mount {
 	if b.opts.ToolCache == nil || !isBuiltinGo(p.spec) {
 		return nil
@@ -292,10 +292,12 @@ func (b *builder) layeredMounts(p *buildpack) []Mount {
 	return []Mount{{Path: filepath.Join(b.cache, "go-build"), Writable: true, Lower: lower, Upper: filepath.Join(b.layers, "go-build")}}
 }
 
-// isBuiltinGo reports whether spec names the built-in Go buildpack.
+// isBuiltinGo reports whether spec names a built-in buildpack compiling Go with GOCACHE at
+// CACHE_DIR/go-build and the flags the machine cache is warmed with: go, and static (its
+// small file server).
 func isBuiltinGo(spec string) bool {
 	name, ok := BuiltinName(spec)
-	return ok && name == "go"
+	return ok && (name == "go" || name == "static")
 }
 
 // env is the environment of every step: a fixed base, STACK, SOURCE_VERSION and BuildEnv.
