@@ -20,7 +20,7 @@ import (
 // app's build read-only, below the app's own layer (Options.ToolCache). Only Warm writes it;
 // app builds never do.
 //
-// On disk, under Dir (mode 0700, root only): go/KEY is a finished Go build cache for one
+// On disk, under Dir: go/KEY (go is mode 0700, root only) is a finished Go build cache for one
 // toolchain (KEY names the Go version, OS and architecture), created by an atomic rename and
 // never changed afterwards; ready says which layer is current; lock serialises warm-ups of
 // servers sharing the directory; empty is the lower layer used while nothing is warm.
@@ -43,17 +43,24 @@ func OpenToolCache(dir string) (*ToolCache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tool cache: %w", err)
 	}
-	for _, d := range []string{abs, filepath.Join(abs, "go"), filepath.Join(abs, "empty")} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("tool cache: %w", err)
+	}
+	// Layers hold directories of mode 01777: only root may reach them from the host (builds
+	// reach them through their overlay, which looks them up as root). dir itself may be any
+	// directory the operator chose, so it is left as it is.
+	for _, name := range []string{"go", "empty"} {
+		d := filepath.Join(abs, name)
+		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("tool cache: %w", err)
+		}
+		if fi, err := os.Lstat(d); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("tool cache: %s is not a directory", d)
+		}
+		if err := os.Chmod(d, 0o700); err != nil {
 			return nil, fmt.Errorf("tool cache: %w", err)
 		}
 	}
-	// Builds look up entries through the layers; the root stays closed to host users.
-	if err := os.Chmod(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("tool cache: %w", err)
-	}
-	os.Chmod(filepath.Join(abs, "go"), 0o755)
-	os.Chmod(filepath.Join(abs, "empty"), 0o755)
 	c := &ToolCache{dir: abs}
 	if key, err := goKey(); err == nil && isDir(c.layer(key)) {
 		c.ready = c.layer(key)
