@@ -149,18 +149,17 @@ func TestToolCache_HostileBuildCannotPoison(t *testing.T) {
 	before, _ := treeDigest(t, tc.Ready())
 	r, _ := newRunner(t, 0)
 	cacheA := filepath.Join(t.TempDir(), "app-a")
-	// App A's buildpack: the attack, then nothing to build.
-	pack := t.TempDir()
-	os.MkdirAll(filepath.Join(pack, "bin"), 0o755)
-	os.WriteFile(filepath.Join(pack, "bin", "detect"), []byte("#!/bin/sh\necho Evil\n"), 0o755)
-	os.WriteFile(filepath.Join(pack, "bin", "compile"), []byte("#!/bin/bash\nCACHE=$2 MACHINE="+tc.Dir()+"\n"+attackScript), 0o755)
-	os.WriteFile(filepath.Join(pack, "bin", "release"), []byte("#!/bin/sh\nprintf -- '---\\ndefault_process_types:\\n  web: sleep 1\\n'\n"), 0o755)
-	src := t.TempDir()
-	os.WriteFile(filepath.Join(src, "x"), []byte("x"), 0o644)
-	var out bytes.Buffer
-	if _, err := build.Build(t.Context(), build.Options{SourceDir: src, CacheDir: cacheA, Buildpacks: []string{pack},
-		Output: &out, WorkDir: t.TempDir(), Runner: r, ToolCache: tc}); err != nil {
-		t.Fatalf("Build: %v\n%s", err, out.String())
+	os.MkdirAll(cacheA, 0o700)
+	// App A's compile step as the builder makes it for the Go buildpack (the app's code runs
+	// in it: GOFLAGS=-toolexec, a hostile toolchain fetched by go.mod, …), running the attack.
+	var out syncBuffer
+	step := build.Step{Name: "compile", Path: "/bin/bash", Args: []string{"-c", attackScript}, Dir: cacheA,
+		Env:    []string{"PATH=/usr/bin:/bin", "HOME=" + cacheA, "CACHE=" + cacheA, "MACHINE=" + tc.Dir()},
+		Stdout: &out, Stderr: &out,
+		Mounts: []build.Mount{{Path: cacheA, Writable: true},
+			{Path: filepath.Join(cacheA, "go-build"), Writable: true, Lower: tc.GoCache(t.Context(), false), Upper: filepath.Join(cacheA+".layers", "go-build")}}}
+	if err := r.Run(t.Context(), step); err != nil {
+		t.Fatalf("attack step: %v\n%s", err, out.String())
 	}
 	log := out.String()
 	t.Logf("attack:\n%s", log)
