@@ -183,8 +183,15 @@ func benchDeploy(runtime string, noMachine bool) error {
 	apps := []string{"gocold", "gofirst", "node1", "node2"}
 	defer s.stop(apps...)
 	for _, app := range apps {
-		if out, err := s.bera("apps:create", app); err != nil {
-			return fmt.Errorf("apps:create: %v %s", err, out)
+		// admin.key appears before the API listens (a runc server sets up its network first).
+		for t0 := time.Now(); ; time.Sleep(200 * time.Millisecond) {
+			out, err := s.bera("apps:create", app)
+			if err == nil {
+				break
+			}
+			if time.Since(t0) > time.Minute {
+				return fmt.Errorf("apps:create: %v %s", err, out)
+			}
 		}
 	}
 	push := func(app, sample, want string) (string, time.Duration, error) {
