@@ -239,9 +239,6 @@ func benchDeploy(runtime string, noMachine bool) error {
 	if noMachine {
 		runtime += " (--machine-cache off)"
 	}
-	if noMachine {
-		runtime += " (--machine-cache off)"
-	}
 	fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", runtime, r(cold), r(first), r(warm), r(node1), r(node2), r(goCold), r(goWarm), loadAvg())
 	return nil
 }
