@@ -118,10 +118,11 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	deployer := deploy.New(deploy.Config{ToolCache: toolCache,Store: releaseEvents{source.DeployStore{Store: st}, bus}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
+	deployer := deploy.New(deploy.Config{Store: releaseEvents{source.DeployStore{Store: st}, bus}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
 		FormationLimits: cfg.formationLimits(),
 		FormationLock:   formationLock,
 		Runner:          buildRunner(rt, cfg, log),
+		ToolCache:       toolCache,
 		WebURL: func(app string) string {
 			return "http://" + app + "." + cfg.Domain + portSuffix(cfg.RouterListen, "80") + "/"
 		}})
