@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -89,4 +90,54 @@ func TestRunc_BuildSandbox(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dataDir, "runc", "builds", "*")); len(left) > 0 {
 		t.Errorf("build sandboxes left behind: %v", left)
 	}
+}
+
+// TestRunc_MachineCache pushes a Go app to a runc server sharing the tests' machine build
+// cache: its first build finds the standard library in the machine layer (the app's own
+// layer stays small).
+func TestRunc_MachineCache(t *testing.T) {
+	if err := runc.Available(); err != nil {
+		beratest.Missing(t, "runc dynos are not available: "+err.Error()+" (apt-get install runc; run as root)")
+	}
+	beratest.Require(t, "/usr/local/go/bin/go", "the Go toolchain in /usr/local/go")
+	n := rand.IntN(9000) + 1000
+	bridge, subnet := fmt.Sprintf("beras%d", n), fmt.Sprintf("10.103.%d.0/24", n%250)
+	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
+	env := beratest.NewWith(t, beratest.Options{Args: []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}})
+	dataDir := env.DataDir
+	t.Cleanup(func() { removeContainers(t, dataDir, bridge, subnet) })
+
+	env.Bera(t, "", nil, "apps:create", "layered")
+	dir := env.SampleApp(t, "go-hello", "layered")
+	if out, err := env.Push(t, dir, "main"); err != nil {
+		t.Fatalf("git push: %v\n%s\n%s", err, out, env.Stderr.String())
+	}
+	env.WaitBody(t, "layered", "/", "hello from go")
+	// The build waited for the server's warm-up, if it was still running.
+	machineFiles := countFiles(filepath.Join(beratest.MachineCache(), "go"))
+	layers, _ := filepath.Glob(filepath.Join(dataDir, "cache", "*.layers"))
+	if len(layers) != 1 {
+		t.Fatalf("app layers %v, want one", layers)
+	}
+	appFiles := countFiles(layers[0])
+	t.Logf("machine layer %d files, app layer %d files", machineFiles, appFiles)
+	if appFiles == 0 || appFiles*10 > machineFiles {
+		t.Errorf("app layer has %d files beside the machine layer's %d: std was compiled again", appFiles, machineFiles)
+	}
+	if _, errOut, code := env.Bera(t, "", nil, "ps:scale", "web=0", "-a", "layered"); code != 0 {
+		t.Fatalf("ps:scale web=0: %s", errOut)
+	}
+	waitFor(t, "no dyno left", func() bool { return noContainers(t, dataDir) })
+}
+
+// countFiles counts the regular files under dir.
+func countFiles(dir string) int {
+	n := 0
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return nil
+	})
+	return n
 }

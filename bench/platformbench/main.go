@@ -1,8 +1,11 @@
 // Command platformbench measures Bera end to end against a real `bera server`:
 //
 //	go run ./bench/platformbench deploy [-runtime process|runc]
-//	    push-to-first-200 of testdata/apps/go-hello, cold and with a warm build cache,
-//	    beside a plain `go build` of the same app, cold and warm.
+//	    push-to-first-200 on a fresh data dir and a fresh machine cache: testdata/apps/go-hello
+//	    pushed right after the server starts (machine cache still warming), a second Go app
+//	    once the machine cache is warm, that app's warm redeploy, and two apps of
+//	    testdata/apps/node-express (one npm dependency), the first and the second; beside it
+//	    a plain `go build` of the same app, cold and warm.
 //	go run ./bench/platformbench scale [-runtime process|runc] [-n 10]
 //	    time to scale web 0→N until every dyno is up, start latency p50/p99 per dyno, and
 //	    memory per dyno.
@@ -40,11 +43,12 @@ func main() {
 	rt := fs.String("runtime", "process", "dyno runtime: process or runc")
 	n := fs.Int("n", 10, "dynos to scale to (scale), apps to deploy (restart)")
 	fs.StringVar(prebuilt, "bin", "", "a bera binary to run instead of building ./cmd/bera")
+	noMachine := fs.Bool("no-machine-cache", false, "deploy: run the server with --machine-cache off (the baseline)")
 	fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
 	case "deploy":
-		err = benchDeploy(*rt)
+		err = benchDeploy(*rt, *noMachine)
 	case "scale":
 		err = benchScale(*rt, *n)
 	case "restart":
@@ -62,10 +66,11 @@ func main() {
 type server struct {
 	dir, bin, api, router, key string
 	runtime                    string
+	extra                      []string // more `bera server` flags
 	cmd                        *exec.Cmd
 }
 
-func start(runtime string) (*server, error) {
+func start(runtime string, extra ...string) (*server, error) {
 	dir, err := os.MkdirTemp("", "platformbench-")
 	if err != nil {
 		return nil, err
@@ -76,6 +81,7 @@ func start(runtime string) (*server, error) {
 	} else if out, err := exec.Command("go", "build", "-o", s.bin, "./cmd/bera").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build: %v\n%s", err, out)
 	}
+	s.extra = extra
 	if err := s.launch(); err != nil {
 		return nil, err
 	}
@@ -95,12 +101,18 @@ func start(runtime string) (*server, error) {
 func (s *server) launch() error {
 	s.cmd = exec.Command(s.bin, "server", "--data", filepath.Join(s.dir, "data"), "--listen", s.api, "--router-listen", s.router,
 		"--runtime", s.runtime, "--runc-bridge", "berabench0", "--runc-subnet", "10.77.0.0/16", "--log-level", "error", "--api-rate-limit", "0")
+	s.cmd.Args = append(s.cmd.Args, s.extra...)
 	s.cmd.Stderr = os.Stderr
 	return s.cmd.Start()
 }
 
-func (s *server) stop() {
-	s.bera("ps:scale", "web=0", "-a", "bench")
+func (s *server) stop(apps ...string) {
+	if len(apps) == 0 {
+		apps = []string{"bench"}
+	}
+	for _, app := range apps {
+		s.bera("ps:scale", "web=0", "-a", app)
+	}
 	time.Sleep(3 * time.Second)
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	s.cmd.Wait()
@@ -129,7 +141,12 @@ func (s *server) git(dir string, args ...string) error {
 
 // sampleRepo copies a sample app into a git repository with one commit.
 func (s *server) sampleRepo(name string) (string, error) {
-	dir := filepath.Join(s.dir, "src")
+	return s.sampleRepoAt(name, "src")
+}
+
+// sampleRepoAt copies a sample app into the repository s.dir/sub.
+func (s *server) sampleRepoAt(name, sub string) (string, error) {
+	dir := filepath.Join(s.dir, sub)
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "apps", name))); err != nil {
 		return "", err
 	}
@@ -143,13 +160,18 @@ func (s *server) sampleRepo(name string) (string, error) {
 
 // pushUntil200 pushes and polls the router until it answers 200 with want in the body.
 func (s *server) pushUntil200(dir, want string) (time.Duration, error) {
+	return s.pushAppUntil200("bench", dir, want)
+}
+
+// pushAppUntil200 pushes dir to app and polls app's host until it answers 200 with want.
+func (s *server) pushAppUntil200(app, dir, want string) (time.Duration, error) {
 	t0 := time.Now()
-	if err := s.git(dir, "push", "-q", "http://"+s.api+"/bench.git", "main"); err != nil {
+	if err := s.git(dir, "push", "-q", "http://"+s.api+"/"+app+".git", "main"); err != nil {
 		return 0, err
 	}
 	for time.Since(t0) < 5*time.Minute {
 		req, _ := http.NewRequest("GET", "http://"+s.router+"/", nil)
-		req.Host = "bench.localhost"
+		req.Host = app + ".localhost"
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -162,20 +184,52 @@ func (s *server) pushUntil200(dir, want string) (time.Duration, error) {
 	return 0, fmt.Errorf("no 200 with %q", want)
 }
 
-func benchDeploy(runtime string) error {
-	s, err := start(runtime)
+func benchDeploy(runtime string, noMachine bool) error {
+	machine, err := os.MkdirTemp("", "platformbench-machine-")
 	if err != nil {
 		return err
 	}
-	defer s.stop()
-	if out, err := s.bera("apps:create", "bench"); err != nil {
-		return fmt.Errorf("apps:create: %v %s", err, out)
+	defer os.RemoveAll(machine)
+	flag := machine
+	if noMachine {
+		flag = "off"
+		os.WriteFile(filepath.Join(machine, "ready"), nil, 0o600) // nothing to wait for
 	}
-	dir, err := s.sampleRepo("go-hello")
+	s, err := start(runtime, "--machine-cache", flag)
 	if err != nil {
 		return err
 	}
-	cold, err := s.pushUntil200(dir, "hello from go")
+	apps := []string{"gocold", "gofirst", "node1", "node2"}
+	defer s.stop(apps...)
+	for _, app := range apps {
+		// admin.key appears before the API listens (a runc server sets up its network first).
+		for t0 := time.Now(); ; time.Sleep(200 * time.Millisecond) {
+			out, err := s.bera("apps:create", app)
+			if err == nil {
+				break
+			}
+			if time.Since(t0) > time.Minute {
+				return fmt.Errorf("apps:create: %v %s", err, out)
+			}
+		}
+	}
+	push := func(app, sample, want string) (string, time.Duration, error) {
+		dir, err := s.sampleRepoAt(sample, "src-"+app)
+		if err != nil {
+			return "", 0, err
+		}
+		d, err := s.pushAppUntil200(app, dir, want)
+		return dir, d, err
+	}
+	// Pushed while the server warms its machine cache (it started a moment ago).
+	_, cold, err := push("gocold", "go-hello", "hello from go")
+	if err != nil {
+		return err
+	}
+	if err := waitFile(filepath.Join(machine, "ready"), 5*time.Minute); err != nil {
+		return err
+	}
+	dir, first, err := push("gofirst", "go-hello", "hello from go")
 	if err != nil {
 		return err
 	}
@@ -183,7 +237,15 @@ func benchDeploy(runtime string) error {
 	src, _ := os.ReadFile(main)
 	os.WriteFile(main, bytes.ReplaceAll(src, []byte("hello from go"), []byte("hello again from go")), 0o644)
 	s.git(dir, "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qam", "v2")
-	warm, err := s.pushUntil200(dir, "hello again from go")
+	warm, err := s.pushAppUntil200("gofirst", dir, "hello again from go")
+	if err != nil {
+		return err
+	}
+	_, node1, err := push("node1", "node-express", "")
+	if err != nil {
+		return err
+	}
+	_, node2, err := push("node2", "node-express", "")
 	if err != nil {
 		return err
 	}
@@ -191,10 +253,32 @@ func benchDeploy(runtime string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("| runtime | push-to-first-200 cold | warm | plain go build cold | warm |\n|---|---|---|---|---|\n")
-	fmt.Printf("| %s | %s | %s | %s | %s |\n", runtime, cold.Round(10*time.Millisecond), warm.Round(10*time.Millisecond),
-		goCold.Round(10*time.Millisecond), goWarm.Round(10*time.Millisecond))
+	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
+	fmt.Printf("| runtime | go-hello first push, machine cache warming | first push of an app, machine cache warm | warm redeploy | node-express first app | second app | plain go build cold | warm | load average |\n|---|---|---|---|---|---|---|---|---|\n")
+	if noMachine {
+		runtime += " (--machine-cache off)"
+	}
+	fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", runtime, r(cold), r(first), r(warm), r(node1), r(node2), r(goCold), r(goWarm), loadAvg())
 	return nil
+}
+
+// waitFile waits until path exists.
+func waitFile(path string, limit time.Duration) error {
+	for t0 := time.Now(); time.Since(t0) < limit; time.Sleep(100 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s did not appear", path)
+}
+
+// loadAvg is the 1-minute load average.
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // plainGoBuild builds the app with an empty GOCACHE, then again with it warm.

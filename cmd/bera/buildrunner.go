@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"log/slog"
+	"path/filepath"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/build"
 	"github.com/kingvon-ke/bera/internal/runtime"
@@ -36,4 +39,32 @@ func buildRunner(rt runtime.Runtime, cfg *serverConfig, log *slog.Logger) func(a
 		return nil
 	}
 	return buildrun.ForApp(r, int64(cfg.BuildMemory))
+}
+
+// openToolCache opens --machine-cache (default DATA/cache/machine); nil when "off".
+func openToolCache(cfg *serverConfig, log *slog.Logger) (*build.ToolCache, error) {
+	dir := cfg.MachineCache
+	switch dir {
+	case "off":
+		return nil, nil
+	case "":
+		dir = filepath.Join(cfg.Data, "cache", "machine")
+	}
+	return build.OpenToolCache(dir)
+}
+
+// warmToolCache fills the machine cache in the background; builds meanwhile wait for it or
+// build without it (build.ToolCache.GoCache).
+func warmToolCache(ctx context.Context, c *build.ToolCache, log *slog.Logger) {
+	if c == nil || c.Ready() != "" {
+		return
+	}
+	t0 := time.Now()
+	if err := c.Warm(ctx, build.WarmOptions{}); err != nil {
+		if ctx.Err() == nil {
+			log.Warn("machine build cache: warm-up failed; builds compile without it", "dir", c.Dir(), "err", err)
+		}
+		return
+	}
+	log.Info("machine build cache ready", "dir", c.Ready(), "took", time.Since(t0).Round(time.Millisecond))
 }

@@ -37,6 +37,7 @@ type serverConfig struct {
 	RuncBridge           string
 	RuncSubnet           string
 	BuildMemory          byteSize
+	MachineCache         string
 	ACMECA               string
 	ACMECARoot           string
 	ACMEEmail            string
@@ -93,6 +94,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.AllowPrivateSources, "allow-private-sources", false, "let Git URL and tarball deploys fetch from loopback and private addresses")
 	fs.StringVar(&c.RuncBridge, "runc-bridge", "bera0", "bridge the runc dynos attach to")
 	fs.StringVar(&c.RuncSubnet, "runc-subnet", "10.88.0.0/16", "subnet of the runc bridge (the bridge takes the first address)")
+	fs.StringVar(&c.MachineCache, "machine-cache", "", "shared, read-only-to-apps Go build cache warmed once per machine (default DATA/cache/machine; \"off\" disables it); servers may share one")
 	fs.Var(&c.BuildMemory, "build-memory", "memory limit of each build step in the runc sandbox, e.g. 2G or 512M")
 	fs.StringVar(&c.ACMECA, "acme-ca", "", "ACME directory URL for automatic certificates of custom domains (off when empty)")
 	fs.StringVar(&c.ACMECARoot, "acme-ca-root", "", "PEM file of roots to trust for --acme-ca (default: the system's)")

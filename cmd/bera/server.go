@@ -127,10 +127,15 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	toolCache, err := openToolCache(cfg, log)
+	if err != nil {
+		return err
+	}
 	deployer := deploy.New(deploy.Config{Store: releaseEvents{source.DeployStore{Store: st}, bus}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
 		FormationLimits: cfg.formationLimits(),
 		FormationLock:   formationLock,
 		Runner:          buildRunner(rt, cfg, log),
+		ToolCache:       toolCache,
 		WebURL: func(app string) string {
 			return "http://" + app + "." + cfg.Domain + portSuffix(cfg.RouterListen, "80") + "/"
 		}})
@@ -156,6 +161,7 @@ func runServer(ctx context.Context, args []string) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rec.Run(gctx) })
+	g.Go(func() error { warmToolCache(gctx, toolCache, log); return nil })
 	g.Go(func() error { return srcs.run(gctx) })
 	g.Go(func() error { return lw.run(gctx) })
 	g.Go(func() error {

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -102,6 +103,10 @@ type Options struct {
 	APIAddr, RouterAddr string
 }
 
+// MachineCache is the machine build cache (bera server --machine-cache) test servers and
+// tests share, so the standard library is compiled once per machine and Go version.
+func MachineCache() string { return filepath.Join(os.TempDir(), "bera-test-machine-cache") }
+
 // New starts a server with default options.
 func New(t testing.TB) *Env { return NewWith(t, Options{}) }
 
@@ -129,6 +134,10 @@ func NewWith(t testing.TB, o Options) *Env {
 	}
 	e.APIURL, e.RouterURL = "http://"+api, "http://"+router
 	args := append([]string{"server", "--data", dataFlag, "--listen", api, "--router-listen", router, "--runtime", "process"}, o.Args...)
+	if !slices.Contains(o.Args, "--machine-cache") {
+		// One machine cache for every test server: warmed once per machine, not per server.
+		args = append(args, "--machine-cache", MachineCache())
+	}
 	if e.DatabaseURL = o.DatabaseURL; e.DatabaseURL == "" {
 		e.DatabaseURL = database(t)
 	}

@@ -87,6 +87,15 @@ type Options struct {
 	WorkDir string
 	// Runner runs the buildpack programs; default ProcessRunner.
 	Runner Runner
+	// ToolCache, when set, is the machine's shared Go build cache: the built-in Go
+	// buildpack's steps see CACHE_DIR/go-build (its GOCACHE) as ToolCache's layer,
+	// read-only, below the app's own layer in LayerDir (see Mount.Lower). Nil: the app's
+	// cache alone, as before.
+	ToolCache *ToolCache
+	// LayerDir keeps the app's own layers over ToolCache between builds; it is never shown
+	// to a sandboxed step as a directory. Default: CacheDir + ".layers" (a fresh directory
+	// when CacheDir is empty).
+	LayerDir string
 }
 
 // Result is what a successful build produced.
@@ -150,7 +159,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("build: source directory %s: not a directory", o.SourceDir)
 	}
 	// Buildpacks cd around, so every directory they are given must be absolute.
-	for _, p := range []*string{&o.SourceDir, &o.CacheDir, &o.SlugPath, &o.WorkDir} {
+	for _, p := range []*string{&o.SourceDir, &o.CacheDir, &o.SlugPath, &o.WorkDir, &o.LayerDir} {
 		if *p == "" {
 			continue
 		}
@@ -159,6 +168,9 @@ func (o Options) withDefaults() (Options, error) {
 			return o, fmt.Errorf("build: %w", err)
 		}
 		*p = abs
+	}
+	if o.LayerDir == "" && o.CacheDir != "" {
+		o.LayerDir = o.CacheDir + ".layers"
 	}
 	if o.Stack == "" {
 		o.Stack = DefaultStack
@@ -186,7 +198,9 @@ type builder struct {
 	envDir  string
 	home    string
 	cache   string
+	layers  string
 	exports []string // export files of buildpacks that already compiled
+	goLower string   // ToolCache's layer once a step asked for it
 }
 
 // newBuilder makes the build's temporary directories.
@@ -199,6 +213,10 @@ func newBuilder(opts Options) (*builder, error) {
 		envDir: filepath.Join(work, "env"), home: filepath.Join(work, "home"), cache: opts.CacheDir}
 	if b.cache == "" {
 		b.cache = filepath.Join(work, "cache")
+	}
+	b.layers = opts.LayerDir
+	if b.layers == "" {
+		b.layers = filepath.Join(work, "layers")
 	}
 	for _, d := range []string{b.envDir, b.home, b.cache, filepath.Join(work, "buildpacks")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {

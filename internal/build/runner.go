@@ -3,8 +3,12 @@ package build
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -30,6 +34,12 @@ type Step struct {
 type Mount struct {
 	Path     string
 	Writable bool
+	// Lower, when set, makes Path a layered directory: Lower is a read-only layer the step
+	// must never change (the machine's shared Go build cache), Upper the step's own layer,
+	// where its writes go. A sandboxed runner mounts an overlay at Path (Upper is then never
+	// shown to the step as itself); ProcessRunner, which isolates nothing, seeds Path with a
+	// copy of Lower once and lets the step write Path (Upper unused).
+	Lower, Upper string
 }
 
 // Runner runs build steps. The default, ProcessRunner, runs them as plain child processes;
@@ -52,6 +62,13 @@ const waitDelay = 2 * time.Second
 
 // Run runs s.
 func (ProcessRunner) Run(ctx context.Context, s Step) error {
+	for _, m := range s.Mounts {
+		if m.Lower != "" {
+			if err := seedCopy(m.Lower, m.Path); err != nil {
+				return err
+			}
+		}
+	}
 	cmd := exec.CommandContext(ctx, s.Path, s.Args...)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = s.Dir, s.Env, s.Stdout, s.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -66,6 +83,60 @@ func (ProcessRunner) Run(ctx context.Context, s Step) error {
 	}
 	if errors.Is(err, exec.ErrWaitDelay) {
 		return nil
+	}
+	return err
+}
+
+// seedMarker marks a directory ProcessRunner has seeded from a lower layer.
+const seedMarker = ".bera-seeded"
+
+// seedCopy copies lower's regular files into dir (once: the marker names the lower layer),
+// keeping files dir already has. Copies, not hard links: a step writing a linked file in
+// place would change the lower layer.
+func seedCopy(lower, dir string) error {
+	marker := filepath.Join(dir, seedMarker)
+	if b, err := os.ReadFile(marker); err == nil && string(b) == lower {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	err := filepath.WalkDir(lower, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(lower, p)
+		dst := filepath.Join(dir, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(dst, 0o755)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		if _, err := os.Lstat(dst); err == nil {
+			return nil
+		}
+		return copyFile(p, dst)
+	})
+	if err != nil {
+		return fmt.Errorf("seed %s: %w", dir, err)
+	}
+	return os.WriteFile(marker, []byte(lower), 0o600)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
 	}
 	return err
 }

@@ -127,6 +127,13 @@ func (b *builder) compile(ctx context.Context, p *buildpack) error {
 	args := []string{"-c", compileScript, "bera-compile", fmt.Sprint(len(b.exports))}
 	args = append(args, b.exports...)
 	args = append(args, prog, b.opts.SourceDir, b.cache, b.envDir)
+	if b.opts.ToolCache != nil && b.goLower == "" && isBuiltinGo(p.spec) {
+		// Waits for a warm-up still compiling what this build would compile.
+		if b.opts.ToolCache.Ready() == "" {
+			b.say("-----> Waiting for this server's shared Go build cache to finish warming up")
+		}
+		b.goLower = b.opts.ToolCache.GoCache(ctx, true)
+	}
 	err := b.opts.Runner.Run(ctx, b.step("compile", "/bin/bash", args, p, b.out, b.out))
 	if err != nil {
 		b.say(" !     Push rejected, failed to compile %s app.", p.name)
@@ -265,11 +272,32 @@ func (b *builder) step(name, prog string, args []string, p *buildpack, stdout, s
 	return Step{
 		Name: name, Path: prog, Args: args, Dir: b.opts.SourceDir, Env: b.env(),
 		Stdout: stdout, Stderr: stderr,
-		Mounts: []Mount{
+		Mounts: append([]Mount{
 			{Path: b.opts.SourceDir, Writable: true}, {Path: b.cache, Writable: true},
 			{Path: b.envDir}, {Path: p.dir, Writable: true}, {Path: b.home, Writable: true},
-		},
+		}, b.layeredMounts(p)...),
 	}
+}
+
+// layeredMounts are the directories layered over the ToolCache for p's steps: the Go build
+// cache, for the built-in buildpacks compiling Go (isBuiltinGo).
+func (b *builder) layeredMounts(p *buildpack) []Mount {
+	if b.opts.ToolCache == nil || !isBuiltinGo(p.spec) {
+		return nil
+	}
+	lower := b.goLower
+	if lower == "" {
+		lower = b.opts.ToolCache.GoCache(context.Background(), false)
+	}
+	return []Mount{{Path: filepath.Join(b.cache, "go-build"), Writable: true, Lower: lower, Upper: filepath.Join(b.layers, "go-build")}}
+}
+
+// isBuiltinGo reports whether spec names a built-in buildpack compiling Go with GOCACHE at
+// CACHE_DIR/go-build and the flags the machine cache is warmed with: go, and static (its
+// small file server).
+func isBuiltinGo(spec string) bool {
+	name, ok := BuiltinName(spec)
+	return ok && (name == "go" || name == "static")
 }
 
 // env is the environment of every step: a fixed base, STACK, SOURCE_VERSION and BuildEnv.

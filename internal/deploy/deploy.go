@@ -64,6 +64,10 @@ type Config struct {
 	// Runner, when set, gives the runner of an app's buildpack steps (a sandbox running as
 	// the app's uid); nil runs them as plain processes (build.ProcessRunner).
 	Runner func(appID string) build.Runner
+	// ToolCache, when set, is the machine's shared Go build cache, shown read-only below
+	// each app's own cache layer (build.Options.ToolCache); the layer is kept in
+	// DATA/cache/APPID.layers.
+	ToolCache *build.ToolCache
 	// FormationLimits are the operator's caps on dynos and sizes; the formation a deploy
 	// would give (new process types, app.json's formation) is checked before the release.
 	FormationLimits bera.FormationLimits
@@ -176,7 +180,7 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 		SourceDir: src.Dir, CacheDir: filepath.Join(d.cfg.DataDir, "cache", app.ID), Buildpacks: buildpacks,
 		Env: config, BuildEnv: d.cfg.BuildEnv, Stack: app.BuildStack, SourceVersion: src.Commit, Output: out,
 		Timeout: d.cfg.Timeout, SlugPath: filepath.Join(work, "slug.tgz"), WorkDir: work,
-		Runner: d.buildRunner(app.ID),
+		Runner: d.buildRunner(app.ID), ToolCache: d.cfg.ToolCache,
 	})
 	if err != nil {
 		return nil, buildError(err)

@@ -96,6 +96,13 @@ func (r *Runner) Run(ctx context.Context, s build.Step) error {
 	id := "build-" + randomID()
 	dir := r.cfg.Runtime.SandboxDir(id)
 	defer os.RemoveAll(dir)
+	work, err := r.prepareLayers(id, s)
+	for _, w := range work {
+		defer os.RemoveAll(w)
+	}
+	if err != nil {
+		return fmt.Errorf("sandbox %s: %w", s.Name, err)
+	}
 	if err := r.prepare(dir, s); err != nil {
 		return fmt.Errorf("sandbox %s: %w", s.Name, err)
 	}
@@ -104,7 +111,7 @@ func (r *Runner) Run(ctx context.Context, s build.Step) error {
 		return fmt.Errorf("sandbox %s: %w", s.Name, err)
 	}
 	defer ns.Release()
-	if err := r.writeBundle(dir, s, ns); err != nil {
+	if err := r.writeBundle(dir, s, ns, work); err != nil {
 		return fmt.Errorf("sandbox %s: %w", s.Name, err)
 	}
 	return r.run(ctx, dir, s, ns.Name)
@@ -139,6 +146,9 @@ func (r *Runner) prepare(dir string, s build.Step) error {
 		}
 	}
 	for _, m := range s.Mounts {
+		if m.Lower != "" {
+			continue
+		}
 		if err := chownTree(m.Path, r.cfg.UID); err != nil {
 			return err
 		}
@@ -156,8 +166,8 @@ func chownTree(root string, uid int) error {
 	})
 }
 
-func (r *Runner) writeBundle(dir string, s build.Step, ns *runc.Namespace) error {
-	spec := Spec(Sandbox{Step: s, UID: r.cfg.UID, ContainerID: ns.Name, RootFS: filepath.Join(dir, "rootfs"),
+func (r *Runner) writeBundle(dir string, s build.Step, ns *runc.Namespace, work map[string]string) error {
+	spec := Spec(Sandbox{Step: s, UID: r.cfg.UID, ContainerID: ns.Name, RootFS: filepath.Join(dir, "rootfs"), OverlayWork: work,
 		EtcDir: filepath.Join(dir, "etc"), CACerts: r.cfg.Runtime.CACerts(), NetNS: ns.Path,
 		Memory: r.cfg.Memory, PIDs: r.cfg.PIDs, Seccomp: r.cfg.Runtime.Seccomp(), HostWithoutIPv6: r.cfg.Runtime.HostWithoutIPv6()})
 	b, err := json.Marshal(spec)

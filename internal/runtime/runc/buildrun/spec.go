@@ -35,6 +35,9 @@ type Sandbox struct {
 	Seccomp *specs.LinuxSeccomp
 	// HostWithoutIPv6: see runc.Bundle.HostWithoutIPv6.
 	HostWithoutIPv6 bool
+	// OverlayWork gives each layered Step mount (build.Mount.Lower set), by its Path, the
+	// overlay work directory of this step (beside its Upper, on the same file system).
+	OverlayWork map[string]string
 }
 
 // Spec returns the OCI runtime spec of a build step. It is pure.
@@ -93,6 +96,13 @@ func mounts(s Sandbox) []specs.Mount {
 	steps := slices.Clone(s.Step.Mounts)
 	slices.SortStableFunc(steps, func(a, b build.Mount) int { return len(a.Path) - len(b.Path) })
 	for _, sm := range steps {
+		if sm.Lower != "" {
+			// Mounted by runc as root: the lower layer is read-only to everyone through
+			// it, and the step never sees it (or Upper) as a directory of its own.
+			m = append(m, specs.Mount{Destination: sm.Path, Type: "overlay", Source: "overlay",
+				Options: []string{"lowerdir=" + sm.Lower, "upperdir=" + sm.Upper, "workdir=" + s.OverlayWork[sm.Path], "nosuid", "nodev"}})
+			continue
+		}
 		mode := "ro"
 		if sm.Writable {
 			mode = "rw"

@@ -49,3 +49,26 @@ func TestSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestSpec_LayeredMount: a layered mount is an overlay of the lower layer below the upper,
+// with the step's work directory, never a bind of either layer.
+func TestSpec_LayeredMount(t *testing.T) {
+	s := buildrun.Spec(buildrun.Sandbox{
+		Step: build.Step{Path: "/bin/true", Mounts: []build.Mount{{Path: "/c", Writable: true},
+			{Path: "/c/go-build", Writable: true, Lower: "/m/go/k", Upper: "/c.layers/go-build"}}},
+		UID: 40000, ContainerID: "b", OverlayWork: map[string]string{"/c/go-build": "/c.layers/.go-build.work-1"},
+	})
+	var got []string
+	for _, m := range s.Mounts {
+		if m.Destination == "/c/go-build" {
+			got = append([]string{m.Type, m.Source}, m.Options...)
+		}
+		if m.Source == "/m/go/k" || m.Source == "/c.layers/go-build" {
+			t.Errorf("a layer is bound directly: %+v", m)
+		}
+	}
+	want := []string{"overlay", "overlay", "lowerdir=/m/go/k", "upperdir=/c.layers/go-build", "workdir=/c.layers/.go-build.work-1", "nosuid", "nodev"}
+	if !slices.Equal(got, want) {
+		t.Errorf("layered mount = %v, want %v", got, want)
+	}
+}
