@@ -34,8 +34,14 @@ type routeSync struct {
 	mu sync.Mutex
 }
 
-// app upserts one app's route; called by the reconciler when the app's dynos change.
+// app upserts one app's route; called by the reconciler when the app's dynos change. The
+// route's dynos are replaced first, from memory, so a dyno that exited or is stopping leaves
+// the table before the store is read for the rest of the route.
 func (s *routeSync) app(appID string) {
+	s.mu.Lock()
+	up, crashed := s.rec.Backends(appID)
+	s.router.SetBackends(appID, backends(up), crashed) //nolint:errcheck // unknown apps get their route below
+	s.mu.Unlock()
 	app, err := s.store.App(context.Background(), appID)
 	if err != nil {
 		s.router.Remove(appID)

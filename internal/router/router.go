@@ -183,6 +183,21 @@ func (r *Router) RemoveBackend(appID, addr string) error {
 	})
 }
 
+// SetBackends replaces the dynos of an app's route, keeping its hosts and settings, so a
+// dyno that went away leaves the table at once, without waiting for a full route. It
+// returns ErrUnknownApp (wrapped) if the app has no route yet.
+func (r *Router) SetBackends(appID string, backends []Backend, crashed bool) error {
+	return r.update(func(routes map[string]Route) error {
+		rt, ok := routes[appID]
+		if !ok {
+			return fmt.Errorf("set backends: %w %s", ErrUnknownApp, appID)
+		}
+		rt.Backends, rt.Crashed = append([]Backend(nil), backends...), crashed
+		routes[appID] = rt
+		return nil
+	})
+}
+
 // Drain waits until no request is in flight to the backend at addr, which must have left the
 // table (RemoveBackend, Upsert, Remove or SetTable). It returns at once for an address it
 // does not know, and ctx's error (wrapped) if ctx ends first: use a context with a timeout.
