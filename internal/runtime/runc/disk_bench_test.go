@@ -5,13 +5,15 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/runtime/runtimetest"
 )
 
 // BenchmarkDisk measures what a dyno's disk adds to its start (copy the template, attach a
 // loop device, mount) and to its stop (unmount, remove the image).
 func BenchmarkDisk(b *testing.B) {
-	if os.Geteuid() != 0 {
-		b.Skip("needs root")
+	if err := Available(); err != nil {
+		runtimetest.Skip(b, "apt-get install -y runc e2fsprogs (and run as root): "+err.Error())
 	}
 	r := &Runtime{cfg: Config{Root: b.TempDir()}}
 	if _, err := r.diskTemplate(b.Context(), 2048); err != nil {
