@@ -37,7 +37,7 @@ type Env struct {
 	Home      string // a HOME for CLI runs (netrc, git config)
 	// DatabaseURL is the server's PostgreSQL database, "" on SQLite.
 	DatabaseURL string
-	Stderr      *syncBuffer
+	Stderr      *SyncBuffer
 	cmd         *exec.Cmd
 }
 
@@ -113,7 +113,7 @@ func New(t testing.TB) *Env { return NewWith(t, Options{}) }
 // NewWith starts `bera server` and stops it (SIGTERM, expecting a clean exit) at cleanup.
 func NewWith(t testing.TB, o Options) *Env {
 	t.Helper()
-	e := &Env{Bin: Binary(t), DataDir: o.DataDir, Home: t.TempDir(), Stderr: &syncBuffer{}}
+	e := &Env{Bin: Binary(t), DataDir: o.DataDir, Home: t.TempDir(), Stderr: &SyncBuffer{}}
 	var workDir string
 	if o.RelativeData {
 		workDir = t.TempDir()
@@ -233,19 +233,19 @@ func (e *Env) Bera(t testing.TB, dir string, env []string, args ...string) (stri
 	return stdout.String(), stderr.String(), code
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes (the server's output).
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for concurrent writes (the server's output, a logger shared with a test).
+type SyncBuffer struct {
 	mu sync.Mutex // guards b
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

@@ -1,35 +1,16 @@
 package drain_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/logs"
 	"github.com/kingvon-ke/bera/internal/logs/drain"
 )
-
-// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // countingListener accepts TCP connections on 127.0.0.1, counts and closes them.
 func countingListener(t *testing.T) (port string, accepted *atomic.Int32) {
@@ -60,7 +41,7 @@ func TestDrain_PrivateAddresses(t *testing.T) {
 				// A listener of its own: a drain of another test may still be connecting.
 				port, accepted := countingListener(t)
 				u := scheme + "://" + net.JoinHostPort(host, port) + "/"
-				var log syncBuffer
+				var log beratest.SyncBuffer
 				buf := logs.New(logs.Config{})
 				mustDrainAs(t, buf, drain.Config{URL: u, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 				buf.Write("app1", "app", "web.1", "seq 0")
