@@ -1,10 +1,8 @@
 package e2e_test
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
-	"github.com/kingvon-ke/bera/internal/runtime/runc"
 )
 
 // TestRunc_RestartInvisible restarts `bera server` (SIGTERM, wait for the exit, start
@@ -20,17 +17,8 @@ import (
 // succeeds, with a kept-alive connection and with a new connection per request, and the
 // new server adopts the very same dynos.
 func TestRunc_RestartInvisible(t *testing.T) {
-	if err := runc.Available(); err != nil {
-		beratest.Missing(t, "runc dynos are not available: "+err.Error()+" (apt-get install runc; run as root)")
-	}
-	beratest.Require(t, "python3", "apt-get install python3")
-	n := rand.IntN(9000) + 1000
-	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.102.%d.0/24", n%250)
-	args := []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}
-	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
-	env := beratest.NewWith(t, beratest.Options{Args: args})
+	env, args := runcServer(t, 106)
 	dataDir := env.DataDir
-	t.Cleanup(func() { removeContainers(t, dataDir, bridge, subnet) })
 
 	apps := []string{"steady1", "steady2", "steady3"}
 	for _, app := range apps {

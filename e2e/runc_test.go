@@ -87,21 +87,32 @@ func upDynos(t *testing.T, env *beratest.Env, app string) int {
 	return strings.Count(out, `"state": "up"`) + strings.Count(out, `"state":"up"`)
 }
 
-// TestRunc_ScaleCrashAdopt runs an app in runc dynos: scale 0→5→1→3, a dyno killed with
-// SIGKILL is restarted while the others serve, and a crash of the server itself loses no
-// dyno and duplicates none.
-func TestRunc_ScaleCrashAdopt(t *testing.T) {
+// runcServer starts a server with runc dynos on a bridge and a /24 of its own, picked at
+// random in 10.second.0.0/16 (each test passes its own second octet, so tests running side
+// by side never share addresses), and at cleanup stops whatever its dynos left. args start
+// the server again alike.
+func runcServer(t *testing.T, second int) (env *beratest.Env, args []string) {
+	t.Helper()
 	if err := runc.Available(); err != nil {
 		beratest.Missing(t, "runc dynos are not available: "+err.Error()+" (apt-get install runc; run as root)")
 	}
 	beratest.Require(t, "python3", "apt-get install python3")
 	n := rand.IntN(9000) + 1000
-	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.101.%d.0/24", n%250)
-	args := []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}
+	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.%d.%d.0/24", second, n%250)
+	args = []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}
 	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
-	env := beratest.NewWith(t, beratest.Options{Args: args})
+	env = beratest.NewWith(t, beratest.Options{Args: args})
 	dataDir := env.DataDir
 	t.Cleanup(func() { removeContainers(t, dataDir, bridge, subnet) })
+	return env, args
+}
+
+// TestRunc_ScaleCrashAdopt runs an app in runc dynos: scale 0→5→1→3, a dyno killed with
+// SIGKILL is restarted while the others serve, and a crash of the server itself loses no
+// dyno and duplicates none.
+func TestRunc_ScaleCrashAdopt(t *testing.T) {
+	env, args := runcServer(t, 101)
+	dataDir := env.DataDir
 
 	env.Bera(t, "", nil, "apps:create", "boxed")
 	dir := env.SampleApp(t, "procfile-hello", "boxed")
@@ -171,17 +182,8 @@ func TestRunc_ScaleCrashAdopt(t *testing.T) {
 // apps:destroy whose dynos the server had no time to stop) leaves containers nobody would
 // stop; the next server stops them at start.
 func TestRunc_DeletedAppReaped(t *testing.T) {
-	if err := runc.Available(); err != nil {
-		beratest.Missing(t, "runc dynos are not available: "+err.Error()+" (apt-get install runc; run as root)")
-	}
-	beratest.Require(t, "python3", "apt-get install python3")
-	n := rand.IntN(9000) + 1000
-	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.101.%d.0/24", n%250)
-	args := []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}
-	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
-	env := beratest.NewWith(t, beratest.Options{Args: args})
+	env, args := runcServer(t, 105)
 	dataDir := env.DataDir
-	t.Cleanup(func() { removeContainers(t, dataDir, bridge, subnet) })
 
 	env.Bera(t, "", nil, "apps:create", "doomed")
 	dir := env.SampleApp(t, "procfile-hello", "doomed")
