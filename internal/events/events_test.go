@@ -3,23 +3,38 @@ package events_test
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/kingvon-ke/bera/internal/events"
 )
 
+// subscribe subscribes to apps on b, closing the subscription when the test ends.
+func subscribe(t testing.TB, b events.Bus, apps ...string) events.Subscription {
+	t.Helper()
+	s, err := b.Subscribe(t.Context(), apps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func logLine(app, line string) events.Event {
+	return events.Event{AppID: app, Payload: events.Log{Dyno: "web.1", Line: line, Source: "app"}}
+}
+
 func TestBusDeliversInOrderPerApp(t *testing.T) {
 	b := events.NewInMem()
-	a := b.Subscribe([]string{"a"})
-	defer a.Close()
-	other := b.Subscribe([]string{"b"})
-	defer other.Close()
+	a := subscribe(t, b, "a")
+	other := subscribe(t, b, "b")
 	for i := range 10 {
-		b.Publish(events.Event{Type: events.TypeLog, AppID: "a", Data: map[string]any{"n": i}})
+		b.Publish(logLine("a", strconv.Itoa(i)))
 	}
 	for i := range 10 {
 		e := <-a.C()
-		if e.Data["n"] != i || e.Time.IsZero() {
+		if e.Payload != (events.Log{Dyno: "web.1", Line: strconv.Itoa(i), Source: "app"}) || e.Time.IsZero() || e.AppID != "a" {
 			t.Fatalf("event %d = %+v", i, e)
 		}
 	}
@@ -33,12 +48,16 @@ func TestBusDeliversInOrderPerApp(t *testing.T) {
 func TestBusDropsFullSubscriberWithoutBlocking(t *testing.T) {
 	b := events.NewInMem()
 	b.Buffer = 4
-	slow := b.Subscribe([]string{"a"})
-	fast := b.Subscribe([]string{"a"})
-	for i := range 100 {
-		b.Publish(events.Event{AppID: "a"})
+	slow := subscribe(t, b, "a")
+	fast := subscribe(t, b, "a")
+	for range 100 {
+		b.Publish(logLine("a", "x"))
 		<-fast.C()
-		_ = i
+	}
+	select {
+	case <-slow.Done():
+	default:
+		t.Fatal("Done of the dropped subscription is open")
 	}
 	n := 0
 	for range slow.C() {
@@ -55,57 +74,55 @@ func TestBusDropsFullSubscriberWithoutBlocking(t *testing.T) {
 		t.Fatalf("closed subscription still open, err %v", fast.Err())
 	}
 	slow.Close() // closing a dropped subscription is harmless
-}
-
-func TestParseStateLine(t *testing.T) {
-	tests := []struct {
-		source, msg, from, to string
-		ok                    bool
-	}{
-		{"heroku", "State changed from starting to up", "starting", "up", true},
-		{"app", "State changed from starting to up", "", "", false},
-		{"heroku", "State changed from starting", "", "", false},
-		{"heroku", "Starting process with command `x`", "", "", false},
-	}
-	for _, tt := range tests {
-		from, to, ok := events.ParseStateLine(tt.source, tt.msg)
-		if from != tt.from || to != tt.to || ok != tt.ok {
-			t.Errorf("ParseStateLine(%q, %q) = %q, %q, %v", tt.source, tt.msg, from, to, ok)
-		}
+	if !errors.Is(slow.Err(), events.ErrSlow) {
+		t.Fatalf("Close changed a dropped subscription's Err to %v", slow.Err())
 	}
 }
 
-func FuzzParseStateLine(f *testing.F) {
-	f.Add("heroku", "State changed from starting to up")
-	f.Fuzz(func(t *testing.T, source, msg string) {
-		from, to, ok := events.ParseStateLine(source, msg)
-		if ok && (from == "" || to == "" || msg != fmt.Sprintf("State changed from %s to %s", from, to)) {
-			t.Fatalf("%q -> %q %q", msg, from, to)
-		}
+// Publishers on several goroutines, subscribers of one or both apps closing while they
+// publish: each subscriber sees each publisher's events in the order published, and the
+// race detector sees no race.
+func TestBusConcurrentPublishersAndClose(t *testing.T) {
+	b := events.NewInMem()
+	const publishers, each = 4, 500
+	both := subscribe(t, b, "a", "b")
+	early := subscribe(t, b, "a")
+	var wg sync.WaitGroup
+	for p := range publishers {
+		wg.Go(func() {
+			for i := range each {
+				b.Publish(events.Event{AppID: []string{"a", "b"}[p%2], Payload: events.Log{Dyno: strconv.Itoa(p), Line: strconv.Itoa(i)}})
+			}
+		})
+	}
+	wg.Go(func() {
+		<-early.C()
+		early.Close()
 	})
-}
-
-func BenchmarkPublish(b *testing.B) {
-	bus := events.NewInMem()
-	bus.Buffer = 1 << 16
-	s := bus.Subscribe([]string{"a"})
-	go func() {
-		for range s.C() {
+	wg.Wait()
+	both.Close()
+	next := make([]int, publishers)
+	for e := range both.C() {
+		l := e.Payload.(events.Log)
+		p, _ := strconv.Atoi(l.Dyno)
+		if l.Line != strconv.Itoa(next[p]) {
+			t.Fatalf("publisher %d: got line %s, want %d", p, l.Line, next[p])
 		}
-	}()
-	e := events.Event{Type: events.TypeLog, AppID: "a"}
-	for b.Loop() {
-		bus.Publish(e)
+		next[p]++
 	}
-	if bus.Dropped() > 0 {
-		b.Fatal("the reading subscriber fell behind and was dropped")
+	for p, n := range next {
+		if n != each {
+			t.Errorf("publisher %d: %d events arrived, want %d", p, n, each)
+		}
 	}
-	s.Close()
+	if !errors.Is(early.Err(), events.ErrClosed) {
+		t.Errorf("early subscription: err %v, want ErrClosed", early.Err())
+	}
 }
 
 func TestSubscribed(t *testing.T) {
 	b := events.NewInMem()
-	s := b.Subscribe([]string{"a"})
+	s, _ := b.Subscribe(t.Context(), []string{"a"})
 	if !b.Subscribed("a") || b.Subscribed("b") {
 		t.Fatal("Subscribed wrong with one subscriber of a")
 	}
@@ -113,4 +130,32 @@ func TestSubscribed(t *testing.T) {
 	if b.Subscribed("a") {
 		t.Fatal("Subscribed after Close")
 	}
+}
+
+func TestDiscard(t *testing.T) {
+	events.Discard.Publish(logLine("a", "dropped")) // must not panic
+	if got := (events.Event{}).Type(); got != "" {
+		t.Errorf("Type of an event without payload = %q", got)
+	}
+}
+
+func BenchmarkPublish(b *testing.B) {
+	bus := events.NewInMem()
+	bus.Buffer = 1 << 16
+	s := subscribe(b, bus, "a")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range s.C() {
+		}
+	}()
+	e := logLine("a", fmt.Sprint("seq=", 123456))
+	for b.Loop() {
+		bus.Publish(e)
+	}
+	if bus.Dropped() > 0 {
+		b.Fatal("the reading subscriber fell behind and was dropped")
+	}
+	s.Close()
+	<-done
 }
