@@ -1,55 +1,54 @@
 package events_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/events/eventstest"
 )
 
-// subscribe subscribes to apps on b, closing the subscription when the test ends.
-func subscribe(t testing.TB, b events.Bus, apps ...string) events.Subscription {
-	t.Helper()
-	s, err := b.Subscribe(t.Context(), apps)
+func TestInMem(t *testing.T) {
+	eventstest.Run(t, func(*testing.T) events.Bus { return events.NewInMem() })
+}
+
+// wireBus is an InMem that sends every event through its JSON encoding first, as a bus
+// across servers does.
+type wireBus struct {
+	*events.InMem
+	t *testing.T
+}
+
+func (b wireBus) Publish(e events.Event) {
+	raw, err := json.Marshal(e)
 	if err != nil {
-		t.Fatal(err)
+		b.t.Errorf("encode %+v: %v", e, err)
+		return
 	}
-	t.Cleanup(s.Close)
-	return s
+	var got events.Event
+	if err := json.Unmarshal(raw, &got); err != nil {
+		b.t.Errorf("decode %s: %v", raw, err)
+		return
+	}
+	b.InMem.Publish(got)
+}
+
+// Events that cross their encoding behave as on the in-process bus.
+func TestInMemThroughEncoding(t *testing.T) {
+	eventstest.Run(t, func(t *testing.T) events.Bus { return wireBus{events.NewInMem(), t} })
 }
 
 func logLine(app, line string) events.Event {
 	return events.Event{AppID: app, Payload: events.Log{Dyno: "web.1", Line: line, Source: "app"}}
 }
 
-func TestBusDeliversInOrderPerApp(t *testing.T) {
-	b := events.NewInMem()
-	a := subscribe(t, b, "a")
-	other := subscribe(t, b, "b")
-	for i := range 10 {
-		b.Publish(logLine("a", strconv.Itoa(i)))
-	}
-	for i := range 10 {
-		e := <-a.C()
-		if e.Payload != (events.Log{Dyno: "web.1", Line: strconv.Itoa(i), Source: "app"}) || e.Time.IsZero() || e.AppID != "a" {
-			t.Fatalf("event %d = %+v", i, e)
-		}
-	}
-	select {
-	case e := <-other.C():
-		t.Fatalf("app b got app a's event %+v", e)
-	default:
-	}
-}
-
 func TestBusDropsFullSubscriberWithoutBlocking(t *testing.T) {
 	b := events.NewInMem()
 	b.Buffer = 4
-	slow := subscribe(t, b, "a")
-	fast := subscribe(t, b, "a")
+	slow := eventstest.Subscribe(t, b, "a")
+	fast := eventstest.Subscribe(t, b, "a")
 	for range 100 {
 		b.Publish(logLine("a", "x"))
 		<-fast.C()
@@ -79,47 +78,6 @@ func TestBusDropsFullSubscriberWithoutBlocking(t *testing.T) {
 	}
 }
 
-// Publishers on several goroutines, subscribers of one or both apps closing while they
-// publish: each subscriber sees each publisher's events in the order published, and the
-// race detector sees no race.
-func TestBusConcurrentPublishersAndClose(t *testing.T) {
-	b := events.NewInMem()
-	const publishers, each = 4, 500
-	both := subscribe(t, b, "a", "b")
-	early := subscribe(t, b, "a")
-	var wg sync.WaitGroup
-	for p := range publishers {
-		wg.Go(func() {
-			for i := range each {
-				b.Publish(events.Event{AppID: []string{"a", "b"}[p%2], Payload: events.Log{Dyno: strconv.Itoa(p), Line: strconv.Itoa(i)}})
-			}
-		})
-	}
-	wg.Go(func() {
-		<-early.C()
-		early.Close()
-	})
-	wg.Wait()
-	both.Close()
-	next := make([]int, publishers)
-	for e := range both.C() {
-		l := e.Payload.(events.Log)
-		p, _ := strconv.Atoi(l.Dyno)
-		if l.Line != strconv.Itoa(next[p]) {
-			t.Fatalf("publisher %d: got line %s, want %d", p, l.Line, next[p])
-		}
-		next[p]++
-	}
-	for p, n := range next {
-		if n != each {
-			t.Errorf("publisher %d: %d events arrived, want %d", p, n, each)
-		}
-	}
-	if !errors.Is(early.Err(), events.ErrClosed) {
-		t.Errorf("early subscription: err %v, want ErrClosed", early.Err())
-	}
-}
-
 func TestSubscribed(t *testing.T) {
 	b := events.NewInMem()
 	s, _ := b.Subscribe(t.Context(), []string{"a"})
@@ -142,7 +100,7 @@ func TestDiscard(t *testing.T) {
 func BenchmarkPublish(b *testing.B) {
 	bus := events.NewInMem()
 	bus.Buffer = 1 << 16
-	s := subscribe(b, bus, "a")
+	s := eventstest.Subscribe(b, bus, "a")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

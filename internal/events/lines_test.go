@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/events/eventstest"
 )
 
 func TestLinesSplitsWrites(t *testing.T) {
@@ -30,7 +31,7 @@ func TestLinesSplitsWrites(t *testing.T) {
 
 func collectLines(t *testing.T, writes []string) []string {
 	bus := events.NewInMem()
-	sub := subscribe(t, bus, "a")
+	sub := eventstest.Subscribe(t, bus, "a")
 	w := &events.Lines{Events: bus, AppID: "a"}
 	for _, s := range writes {
 		w.Write([]byte(s))

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/events/eventstest"
 	"github.com/kingvon-ke/bera/internal/logs"
 )
 
@@ -14,7 +15,7 @@ func TestLogTapPublishesLines(t *testing.T) {
 	bus := events.NewInMem()
 	tap := events.LogTap{Log: logs.New(logs.Config{}), Events: bus}
 	tap.Write("nobody", "app", "web.1", "unseen") // no subscriber: skipped
-	sub := subscribe(t, bus, "a")
+	sub := eventstest.Subscribe(t, bus, "a")
 	tap.Write("a", "app", "web.1", "hello")
 	tap.Write("a", "heroku", "web.1", "State changed from starting to up")
 	sub.Close()
@@ -38,7 +39,7 @@ func BenchmarkLogTap(b *testing.B) {
 			bus.Buffer = 1 << 16
 			buf := logs.New(logs.Config{})
 			if subscribed {
-				s := subscribe(b, bus, "a")
+				s := eventstest.Subscribe(b, bus, "a")
 				go func() {
 					for range s.C() {
 					}
