@@ -13,7 +13,7 @@ import (
 // releaseEvents is a deploy.Store that publishes every release it creates on the bus.
 type releaseEvents struct {
 	deploy.Store
-	bus events.Bus
+	bus events.Publisher
 }
 
 // CreateRelease implements deploy.Store.
@@ -21,20 +21,19 @@ func (s releaseEvents) CreateRelease(ctx context.Context, rel *bera.Release) err
 	if err := s.Store.CreateRelease(ctx, rel); err != nil {
 		return err
 	}
-	s.bus.Publish(events.Event{Type: events.TypeReleaseCreated, AppID: rel.AppID,
-		Data: map[string]any{"version": rel.Version, "description": rel.Description, "id": rel.ID}})
+	s.bus.Publish(events.NewReleaseCreated(rel))
 	return nil
 }
 
 // buildEvents is a gitserver.Deployer that also publishes the build output, line by line.
 type buildEvents struct {
 	gitserver.Deployer
-	bus events.Bus
+	bus events.Publisher
 }
 
 // Deploy implements gitserver.Deployer.
 func (d buildEvents) Deploy(ctx context.Context, app *bera.App, user *bera.User, src gitserver.Source, out io.Writer) error {
-	lines := &events.Lines{Bus: d.bus, AppID: app.ID, Type: events.TypeBuildOutput}
+	lines := &events.Lines{Events: d.bus, AppID: app.ID}
 	defer lines.Flush()
 	return d.Deployer.Deploy(ctx, app, user, src, io.MultiWriter(out, lines))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/deploy"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/oneoff"
 	"github.com/kingvon-ke/bera/internal/runtime"
 	"github.com/kingvon-ke/bera/internal/store"
@@ -26,7 +27,7 @@ type runWiring struct {
 }
 
 // newRunWiring listens on --rendezvous-listen with the API listener's certificate.
-func newRunWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, slugs *deploy.SlugDirs, lw *logWiring, tlsCfg *tls.Config, log *slog.Logger) (*runWiring, error) {
+func newRunWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, slugs *deploy.SlugDirs, lw *logWiring, bus events.Publisher, tlsCfg *tls.Config, log *slog.Logger) (*runWiring, error) {
 	ln, err := net.Listen("tcp", cfg.RendezvousListen)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.RendezvousListen, err)
@@ -38,7 +39,7 @@ func newRunWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, slugs 
 	rtls := tlsCfg.Clone()
 	rtls.NextProtos = nil
 	log.Info("rendezvous listening for heroku run", "addr", ln.Addr().String())
-	m := oneoff.New(oneoff.Config{Runtime: rt, Releases: st, Slugs: slugs, Log: lw.platform, Logger: log})
+	m := oneoff.New(oneoff.Config{Runtime: rt, Releases: st, Slugs: slugs, Log: lw.platform, Events: bus, Logger: log})
 	return &runWiring{m: m, ln: tls.NewListener(ln, rtls), host: host, port: port}, nil
 }
 

@@ -68,7 +68,7 @@ func runServer(ctx context.Context, args []string) error {
 	}
 	defer lw.drains.Close()
 	bus := events.NewInMem()
-	lw.log = events.LogTap{Log: lw.log, Bus: bus} // log lines and dyno states on /ws
+	lw.log = events.LogTap{Log: lw.log, Events: bus} // log lines on /ws
 	if err := lw.startDrains(ctx, st.ListLogDrains, log); err != nil {
 		return err
 	}
@@ -101,12 +101,13 @@ func runServer(ctx context.Context, args []string) error {
 	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log, adopted: adopted, ready: make(chan struct{})}
 	slugDirs := &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)}
 	rec := dyno.New(dyno.Config{Store: st, OnAdopted: func() { close(adopted) }, Runtime: rt, Logger: log, OnChange: met.onChange(routes.app), Drain: rtr.Drain,
-		Slugs: slugDirs,
-		Log:   lw.platform,
+		Slugs:  slugDirs,
+		Log:    lw.platform,
+		Events: bus,
 	})
 	routes.rec = rec
 	met.rec = rec
-	runs, err := newRunWiring(cfg, st, rt, slugDirs, lw, tlsCfg, log)
+	runs, err := newRunWiring(cfg, st, rt, slugDirs, lw, bus, tlsCfg, log)
 	if err != nil {
 		return err
 	}

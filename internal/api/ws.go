@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -25,13 +26,14 @@ const keySubprotocolPrefix = "bera.key."
 // wsWriteTimeout bounds one event write; a subscriber that stalls longer is disconnected.
 const wsWriteTimeout = 10 * time.Second
 
-// wsEvent is an event on the wire: the events.Event plus the app's name.
+// wsEvent is an event on the wire: the events.Event plus the app's name; Data is the
+// event's payload (events.Log, ...).
 type wsEvent struct {
 	Type  string         `json:"type"`
 	App   string         `json:"app"`
 	AppID string         `json:"app_id"`
 	Time  string         `json:"time"`
-	Data  map[string]any `json:"data,omitempty"`
+	Data  events.Payload `json:"data,omitempty"`
 }
 
 // handleEvents serves GET /ws?app=NAME[&app=NAME2]: a WebSocket of the apps' events as JSON
@@ -53,7 +55,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	for id := range names {
 		ids = append(ids, id)
 	}
-	sub := s.cfg.Events.Subscribe(ids)
+	sub, err := s.cfg.Events.Subscribe(r.Context(), ids)
+	if err != nil {
+		return fmt.Errorf("subscribe to events: %w", err)
+	}
 	defer sub.Close()
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{EventsSubprotocol}})
 	if err != nil {
@@ -123,7 +128,7 @@ func (s *Server) accessEnded(ctx context.Context, user *bera.User, key *bera.API
 }
 
 // dropWhenSlow disconnects the client as soon as the bus drops its subscription.
-func (s *Server) dropWhenSlow(ctx context.Context, c *websocket.Conn, sub *events.Subscription) {
+func (s *Server) dropWhenSlow(ctx context.Context, c *websocket.Conn, sub events.Subscription) {
 	select {
 	case <-ctx.Done():
 	case <-sub.Done():
@@ -135,7 +140,7 @@ func (s *Server) dropWhenSlow(ctx context.Context, c *websocket.Conn, sub *event
 }
 
 func writeEvent(ctx context.Context, c *websocket.Conn, e events.Event, app string) error {
-	b, err := json.Marshal(wsEvent{Type: e.Type, App: app, AppID: e.AppID, Time: ts(e.Time), Data: e.Data})
+	b, err := json.Marshal(wsEvent{Type: e.Type(), App: app, AppID: e.AppID, Time: ts(e.Time), Data: e.Payload})
 	if err != nil {
 		return err
 	}
@@ -198,22 +203,23 @@ func (s *Server) wsApps(r *http.Request) (map[string]string, error) {
 }
 
 // publish hands an event to the bus, if there is one; it never blocks.
-func (s *Server) publish(typ, appID string, data map[string]any) {
+func (s *Server) publish(e events.Event) {
 	if s.cfg.Events != nil {
-		s.cfg.Events.Publish(events.Event{Type: typ, AppID: appID, Time: s.cfg.Now(), Data: data})
+		e.Time = s.cfg.Now()
+		s.cfg.Events.Publish(e)
 	}
 }
 
 // publishRelease announces a new release of the app.
 func (s *Server) publishRelease(rel *bera.Release) {
 	if rel != nil {
-		s.publish(events.TypeReleaseCreated, rel.AppID, map[string]any{"version": rel.Version, "description": rel.Description, "id": rel.ID})
+		s.publish(events.NewReleaseCreated(rel))
 	}
 }
 
 // publishFormation announces the app's changed process types, one event each.
 func (s *Server) publishFormation(forms []*bera.Formation) {
 	for _, f := range forms {
-		s.publish(events.TypeFormationChanged, f.AppID, map[string]any{"type": f.Type, "quantity": f.Quantity, "size": f.Size})
+		s.publish(events.NewFormationChanged(f))
 	}
 }

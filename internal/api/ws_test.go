@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -95,7 +96,7 @@ func TestWS_ClosesWhenAccessEnds(t *testing.T) {
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
-			bus.Publish(events.Event{Type: events.TypeLog, AppID: id, Time: time.Now(), Data: map[string]any{"line": "secret log line"}})
+			bus.Publish(events.Event{AppID: id, Time: time.Now(), Payload: events.Log{Dyno: "web.1", Line: "secret log line", Source: "app"}})
 		}
 	}()
 	t.Cleanup(func() { close(stop); wg.Wait() })
@@ -119,6 +120,59 @@ func TestWS_ClosesWhenAccessEnds(t *testing.T) {
 		cancel()
 		if err == nil || resp == nil || (resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusNotFound) {
 			t.Errorf("re-dial after the access ended: %v (%v), want 401 or 404", err, resp)
+		}
+	}
+}
+
+// readMessage returns the next message on c, failing after 5 s.
+func readMessage(t *testing.T, c *websocket.Conn) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	_, b, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("read /ws: %v", err)
+	}
+	return string(b)
+}
+
+// The JSON of each event on /ws is byte for byte what it was when payloads were maps: the
+// API's own release event (a config change) and events other parts publish on the bus.
+func TestWS_EventBytes(t *testing.T) {
+	bus := events.NewInMem()
+	now := time.Date(2026, 12, 2, 3, 4, 5, 0, time.UTC)
+	h := newHarnessWith(t, func(c *api.Config) {
+		c.Events = bus
+		c.Now = func() time.Time { return now }
+	})
+	srv := httptest.NewServer(h.srv)
+	t.Cleanup(srv.Close)
+	h.mustApp("bytes-app")
+	id := h.appID("bytes-app")
+	c := wsDial(t, srv, "bytes-app", h.key)
+
+	h.json("PATCH", "/apps/bytes-app/config-vars", `{"FOO":"bar"}`, http.StatusOK, nil)
+	var rels []struct{ ID string }
+	h.json("GET", "/apps/bytes-app/releases", "", http.StatusOK, &rels)
+	head := `{"type":"%s","app":"bytes-app","app_id":"` + id + `","time":"2026-12-02T03:04:05Z","data":`
+	want := fmt.Sprintf(head+`{"description":"Set FOO config vars","id":"%s","version":%d}}`, "release.created", rels[len(rels)-1].ID, len(rels))
+	if got := readMessage(t, c); got != want {
+		t.Errorf("release event\n%s\nwant\n%s", got, want)
+	}
+
+	for _, tt := range []struct {
+		payload events.Payload
+		data    string
+	}{
+		{events.DynoState{Dyno: "web.1", From: "starting", To: "up"}, `{"dyno":"web.1","from":"starting","to":"up"}`},
+		{events.Log{Dyno: "web.1", Line: "<hi>", Source: "app"}, `{"dyno":"web.1","line":"\u003chi\u003e","source":"app"}`},
+		{events.BuildOutput{Line: "-----> Building"}, `{"line":"-----\u003e Building"}`},
+		{events.FormationChanged{Quantity: 2, Size: "standard-1X", Type: "web"}, `{"quantity":2,"size":"standard-1X","type":"web"}`},
+	} {
+		bus.Publish(events.Event{AppID: id, Time: now, Payload: tt.payload})
+		want := fmt.Sprintf(head, tt.payload.EventType()) + tt.data + "}"
+		if got := readMessage(t, c); got != want {
+			t.Errorf("%s event\n%s\nwant\n%s", tt.payload.EventType(), got, want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/runtime"
 )
 
@@ -306,6 +307,13 @@ func (r *Reconciler) setState(t *tracked, state string) {
 	t.State, t.UpdatedAt = state, r.cfg.Now()
 	r.mu.Unlock()
 	if from != state {
-		r.cfg.Log(t.AppID, "heroku", t.Name, "State changed from "+from+" to "+state)
+		r.stateChanged(t.AppID, t.Name, from, state)
 	}
+}
+
+// stateChanged writes a dyno's "State changed" platform line, as Heroku shows it, and
+// publishes the change.
+func (r *Reconciler) stateChanged(appID, name, from, to string) {
+	r.cfg.Log(appID, "heroku", name, "State changed from "+from+" to "+to)
+	r.cfg.Events.Publish(events.Event{AppID: appID, Time: r.cfg.Now(), Payload: events.DynoState{Dyno: name, From: from, To: to}})
 }

@@ -37,7 +37,7 @@ func (r *Reconciler) RunOnce(ctx context.Context, appID string, rel *bera.Releas
 	}
 	defer sess.Close()
 	sess.Stdin.Close()
-	r.cfg.Log(appID, "heroku", name, "State changed from starting to up")
+	r.stateChanged(appID, name, "starting", "up")
 	var mu sync.Mutex // out is shared by both streams
 	var wg sync.WaitGroup
 	for _, stream := range []io.Reader{sess.Stdout, sess.Stderr} {
@@ -53,7 +53,7 @@ func (r *Reconciler) RunOnce(ctx context.Context, appID string, rel *bera.Releas
 		return 0, fmt.Errorf("wait for %s: %w", name, err)
 	}
 	r.cfg.Log(appID, "heroku", name, fmt.Sprintf("Process exited with status %d", st.ExitCode))
-	r.cfg.Log(appID, "heroku", name, "State changed from up to complete")
+	r.stateChanged(appID, name, "up", "complete")
 	return st.ExitCode, nil
 }
 

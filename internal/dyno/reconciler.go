@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/runtime"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	Slugs   Slugs
 	// Log receives platform lines for an app's log stream (source "heroku", dyno "web.1").
 	Log func(appID, source, dyno, msg string)
+	// Events receives a DynoState event at each state change, next to the log line.
+	// Optional.
+	Events events.Publisher
 	// OnChange is called (from the reconciler's goroutine) when an app's dynos changed state.
 	OnChange func(appID string)
 	// OnAdopted, when set, is called once, after Run has adopted (or reaped) the dynos the
@@ -128,6 +132,9 @@ func New(cfg Config) *Reconciler {
 	}
 	if cfg.Log == nil {
 		cfg.Log = func(string, string, string, string) {}
+	}
+	if cfg.Events == nil {
+		cfg.Events = events.Discard
 	}
 	if cfg.OnChange == nil {
 		cfg.OnChange = func(string) {}

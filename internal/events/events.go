@@ -1,167 +1,116 @@
 // Package events carries live app events (build output, releases, dyno states, formation
 // changes, log lines) from the parts of the platform that cause them to /ws subscribers.
-// Publish never blocks: a subscriber whose buffer is full is dropped, not waited for
-// (wtf inmem/event.go).
+//
+// An Event is an envelope (app, time) around one typed Payload. Events cross a Bus, an
+// interface: InMem delivers them inside one process; a bus across servers (Redis,
+// PostgreSQL LISTEN/NOTIFY) sends them in their JSON encoding (Event.MarshalJSON) and
+// decodes them on the other side (Event.UnmarshalJSON).
 package events
 
 import (
-	"errors"
-	"sync"
 	"time"
+
+	"github.com/kingvon-ke/bera"
 )
 
-// Event types.
+// Event types: the "type" of an event on the wire.
 const (
-	TypeBuildOutput      = "build.output"      // Data: {"line": text}
-	TypeReleaseCreated   = "release.created"   // Data: {"version": n, "description": text}
-	TypeDynoState        = "dyno.state"        // Data: {"dyno": name, "from": state, "to": state}
-	TypeFormationChanged = "formation.changed" // Data: {"type": t, "quantity": n, "size": s}
-	TypeLog              = "log"               // Data: {"source": s, "dyno": d, "line": text}
+	TypeBuildOutput      = "build.output"
+	TypeReleaseCreated   = "release.created"
+	TypeDynoState        = "dyno.state"
+	TypeFormationChanged = "formation.changed"
+	TypeLog              = "log"
 )
 
 // Event is one thing that happened to an app.
 type Event struct {
-	Type  string         `json:"type"`
-	AppID string         `json:"app_id"`
-	Time  time.Time      `json:"time"`
-	Data  map[string]any `json:"data,omitempty"`
+	// AppID is the app the event belongs to; subscribers follow apps.
+	AppID string
+	// Time is when it happened; a bus stamps the time of publishing on an event without one.
+	Time time.Time
+	// Payload says what happened: one of the types of this package.
+	Payload Payload
 }
 
-// ErrSlow is a Subscription's Err after the bus dropped it for not keeping up.
-var ErrSlow = errors.New("subscriber too slow: events dropped")
-
-// ErrClosed is a Subscription's Err after Close.
-var ErrClosed = errors.New("subscription closed")
-
-// Bus delivers published events to the subscribers of the event's app.
-type Bus interface {
-	// Publish hands e to every subscriber of e.AppID without blocking.
-	Publish(e Event)
-	// Subscribe returns a subscription to the events of the given apps; the caller has
-	// already checked that it may see them. Close it when done.
-	Subscribe(appIDs []string) *Subscription
-}
-
-// DefaultBuffer is how many events a subscriber may fall behind before it is dropped.
-const DefaultBuffer = 4096
-
-// Subscription is one subscriber's stream of events.
-type Subscription struct {
-	bus  *InMem
-	apps []string
-	c    chan Event
-	once sync.Once
-	mu   sync.Mutex // guards err
-	err  error
-	done chan struct{}
-}
-
-// C returns the channel of events. It is closed when the subscription ends; Err says why.
-func (s *Subscription) C() <-chan Event { return s.c }
-
-// Err returns ErrSlow if the bus dropped the subscription, ErrClosed after Close, else nil.
-func (s *Subscription) Err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
-}
-
-// Done is closed as soon as the subscription ends, even with events still buffered in C.
-func (s *Subscription) Done() <-chan struct{} { return s.done }
-
-// Close ends the subscription.
-func (s *Subscription) Close() { s.bus.remove(s, ErrClosed) }
-
-// end closes the channel once, recording why. The bus lock is held.
-func (s *Subscription) end(err error) {
-	s.once.Do(func() {
-		s.mu.Lock()
-		s.err = err
-		s.mu.Unlock()
-		close(s.done)
-		close(s.c)
-	})
-}
-
-// InMem is the in-process Bus.
-type InMem struct {
-	// Buffer is each subscriber's channel size (default DefaultBuffer). Set before use.
-	Buffer int
-	// Now returns the time stamped on events published without one (default time.Now).
-	Now func() time.Time
-
-	mu    sync.Mutex // guards subs and dropped
-	subs  map[string]map[*Subscription]struct{}
-	drops int
-}
-
-// NewInMem returns an empty in-process bus.
-func NewInMem() *InMem {
-	return &InMem{Buffer: DefaultBuffer, Now: time.Now, subs: map[string]map[*Subscription]struct{}{}}
-}
-
-// Publish implements Bus.
-func (b *InMem) Publish(e Event) {
-	if e.Time.IsZero() {
-		e.Time = b.Now()
+// Type returns the event's wire type (TypeLog, ...), or "" without a payload.
+func (e Event) Type() string {
+	if e.Payload == nil {
+		return ""
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for s := range b.subs[e.AppID] {
-		select {
-		case s.c <- e:
-		default:
-			b.drops++
-			b.removeLocked(s, ErrSlow)
-		}
-	}
+	return e.Payload.EventType()
 }
 
-// Subscribe implements Bus.
-func (b *InMem) Subscribe(appIDs []string) *Subscription {
-	n := b.Buffer
-	if n <= 0 {
-		n = DefaultBuffer
-	}
-	s := &Subscription{bus: b, apps: appIDs, c: make(chan Event, n), done: make(chan struct{})}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, id := range appIDs {
-		if b.subs[id] == nil {
-			b.subs[id] = map[*Subscription]struct{}{}
-		}
-		b.subs[id][s] = struct{}{}
-	}
-	return s
+// Payload is what an event says happened. The set of payloads is closed: a remote bus must
+// be able to decode every one of them.
+//
+// On the wire a payload is the JSON object "data"; its fields are declared in the
+// alphabetical order of their JSON names, the order in which /ws has always sent them.
+type Payload interface {
+	// EventType returns the payload's event type (TypeLog, ...).
+	EventType() string
+	isPayload()
 }
 
-// Subscribed reports whether anyone follows the app's events, so that publishers can skip
-// building events nobody reads.
-func (b *InMem) Subscribed(appID string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.subs[appID]) > 0
+// BuildOutput is one line of a build's output.
+type BuildOutput struct {
+	Line string `json:"line"`
 }
 
-// Dropped returns how many subscribers were dropped for being slow.
-func (b *InMem) Dropped() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.drops
+// ReleaseCreated announces a new release of the app.
+type ReleaseCreated struct {
+	Description string `json:"description"`
+	ID          string `json:"id"`
+	Version     int    `json:"version"`
 }
 
-func (b *InMem) remove(s *Subscription, why error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.removeLocked(s, why)
+// DynoState says a dyno moved from one state to another (bera.DynoStarting, ...).
+type DynoState struct {
+	Dyno string `json:"dyno"`
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
-func (b *InMem) removeLocked(s *Subscription, why error) {
-	for _, id := range s.apps {
-		delete(b.subs[id], s)
-		if len(b.subs[id]) == 0 {
-			delete(b.subs, id)
-		}
-	}
-	s.end(why)
+// FormationChanged announces a process type's new quantity or size.
+type FormationChanged struct {
+	Quantity int    `json:"quantity"`
+	Size     string `json:"size"`
+	Type     string `json:"type"`
+}
+
+// Log is one line of the app's log stream.
+type Log struct {
+	Dyno   string `json:"dyno"`
+	Line   string `json:"line"`
+	Source string `json:"source"`
+}
+
+// EventType implements Payload.
+func (BuildOutput) EventType() string { return TypeBuildOutput }
+
+// EventType implements Payload.
+func (ReleaseCreated) EventType() string { return TypeReleaseCreated }
+
+// EventType implements Payload.
+func (DynoState) EventType() string { return TypeDynoState }
+
+// EventType implements Payload.
+func (FormationChanged) EventType() string { return TypeFormationChanged }
+
+// EventType implements Payload.
+func (Log) EventType() string { return TypeLog }
+
+func (BuildOutput) isPayload()      {}
+func (ReleaseCreated) isPayload()   {}
+func (DynoState) isPayload()        {}
+func (FormationChanged) isPayload() {}
+func (Log) isPayload()              {}
+
+// NewReleaseCreated returns the event announcing rel.
+func NewReleaseCreated(rel *bera.Release) Event {
+	return Event{AppID: rel.AppID, Payload: ReleaseCreated{Description: rel.Description, ID: rel.ID, Version: rel.Version}}
+}
+
+// NewFormationChanged returns the event announcing f's quantity and size.
+func NewFormationChanged(f *bera.Formation) Event {
+	return Event{AppID: f.AppID, Payload: FormationChanged{Quantity: f.Quantity, Size: f.Size, Type: f.Type}}
 }

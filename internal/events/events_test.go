@@ -1,44 +1,62 @@
 package events_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/events/eventstest"
 )
 
-func TestBusDeliversInOrderPerApp(t *testing.T) {
-	b := events.NewInMem()
-	a := b.Subscribe([]string{"a"})
-	defer a.Close()
-	other := b.Subscribe([]string{"b"})
-	defer other.Close()
-	for i := range 10 {
-		b.Publish(events.Event{Type: events.TypeLog, AppID: "a", Data: map[string]any{"n": i}})
+func TestInMem(t *testing.T) {
+	eventstest.Run(t, func(*testing.T) events.Bus { return events.NewInMem() })
+}
+
+// wireBus is an InMem that sends every event through its JSON encoding first, as a bus
+// across servers does.
+type wireBus struct {
+	*events.InMem
+	t *testing.T
+}
+
+func (b wireBus) Publish(e events.Event) {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		b.t.Errorf("encode %+v: %v", e, err)
+		return
 	}
-	for i := range 10 {
-		e := <-a.C()
-		if e.Data["n"] != i || e.Time.IsZero() {
-			t.Fatalf("event %d = %+v", i, e)
-		}
+	var got events.Event
+	if err := json.Unmarshal(raw, &got); err != nil {
+		b.t.Errorf("decode %s: %v", raw, err)
+		return
 	}
-	select {
-	case e := <-other.C():
-		t.Fatalf("app b got app a's event %+v", e)
-	default:
-	}
+	b.InMem.Publish(got)
+}
+
+// Events that cross their encoding behave as on the in-process bus.
+func TestInMemThroughEncoding(t *testing.T) {
+	eventstest.Run(t, func(t *testing.T) events.Bus { return wireBus{events.NewInMem(), t} })
+}
+
+func logLine(app, line string) events.Event {
+	return events.Event{AppID: app, Payload: events.Log{Dyno: "web.1", Line: line, Source: "app"}}
 }
 
 func TestBusDropsFullSubscriberWithoutBlocking(t *testing.T) {
 	b := events.NewInMem()
 	b.Buffer = 4
-	slow := b.Subscribe([]string{"a"})
-	fast := b.Subscribe([]string{"a"})
-	for i := range 100 {
-		b.Publish(events.Event{AppID: "a"})
+	slow := eventstest.Subscribe(t, b, "a")
+	fast := eventstest.Subscribe(t, b, "a")
+	for range 100 {
+		b.Publish(logLine("a", "x"))
 		<-fast.C()
-		_ = i
+	}
+	select {
+	case <-slow.Done():
+	default:
+		t.Fatal("Done of the dropped subscription is open")
 	}
 	n := 0
 	for range slow.C() {
@@ -55,57 +73,14 @@ func TestBusDropsFullSubscriberWithoutBlocking(t *testing.T) {
 		t.Fatalf("closed subscription still open, err %v", fast.Err())
 	}
 	slow.Close() // closing a dropped subscription is harmless
-}
-
-func TestParseStateLine(t *testing.T) {
-	tests := []struct {
-		source, msg, from, to string
-		ok                    bool
-	}{
-		{"heroku", "State changed from starting to up", "starting", "up", true},
-		{"app", "State changed from starting to up", "", "", false},
-		{"heroku", "State changed from starting", "", "", false},
-		{"heroku", "Starting process with command `x`", "", "", false},
+	if !errors.Is(slow.Err(), events.ErrSlow) {
+		t.Fatalf("Close changed a dropped subscription's Err to %v", slow.Err())
 	}
-	for _, tt := range tests {
-		from, to, ok := events.ParseStateLine(tt.source, tt.msg)
-		if from != tt.from || to != tt.to || ok != tt.ok {
-			t.Errorf("ParseStateLine(%q, %q) = %q, %q, %v", tt.source, tt.msg, from, to, ok)
-		}
-	}
-}
-
-func FuzzParseStateLine(f *testing.F) {
-	f.Add("heroku", "State changed from starting to up")
-	f.Fuzz(func(t *testing.T, source, msg string) {
-		from, to, ok := events.ParseStateLine(source, msg)
-		if ok && (from == "" || to == "" || msg != fmt.Sprintf("State changed from %s to %s", from, to)) {
-			t.Fatalf("%q -> %q %q", msg, from, to)
-		}
-	})
-}
-
-func BenchmarkPublish(b *testing.B) {
-	bus := events.NewInMem()
-	bus.Buffer = 1 << 16
-	s := bus.Subscribe([]string{"a"})
-	go func() {
-		for range s.C() {
-		}
-	}()
-	e := events.Event{Type: events.TypeLog, AppID: "a"}
-	for b.Loop() {
-		bus.Publish(e)
-	}
-	if bus.Dropped() > 0 {
-		b.Fatal("the reading subscriber fell behind and was dropped")
-	}
-	s.Close()
 }
 
 func TestSubscribed(t *testing.T) {
 	b := events.NewInMem()
-	s := b.Subscribe([]string{"a"})
+	s, _ := b.Subscribe(t.Context(), []string{"a"})
 	if !b.Subscribed("a") || b.Subscribed("b") {
 		t.Fatal("Subscribed wrong with one subscriber of a")
 	}
@@ -113,4 +88,32 @@ func TestSubscribed(t *testing.T) {
 	if b.Subscribed("a") {
 		t.Fatal("Subscribed after Close")
 	}
+}
+
+func TestDiscard(t *testing.T) {
+	events.Discard.Publish(logLine("a", "dropped")) // must not panic
+	if got := (events.Event{}).Type(); got != "" {
+		t.Errorf("Type of an event without payload = %q", got)
+	}
+}
+
+func BenchmarkPublish(b *testing.B) {
+	bus := events.NewInMem()
+	bus.Buffer = 1 << 16
+	s := eventstest.Subscribe(b, bus, "a")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range s.C() {
+		}
+	}()
+	e := logLine("a", fmt.Sprint("seq=", 123456))
+	for b.Loop() {
+		bus.Publish(e)
+	}
+	if bus.Dropped() > 0 {
+		b.Fatal("the reading subscriber fell behind and was dropped")
+	}
+	s.Close()
+	<-done
 }

@@ -5,13 +5,12 @@ import "bytes"
 // maxLine is the longest partial line Lines holds before publishing it anyway.
 const maxLine = 64 << 10
 
-// Lines is an io.Writer that publishes each complete line written to it as an event of
-// Type with Data {"line": text}, for build output. It never fails and never blocks.
+// Lines is an io.Writer that publishes each complete line written to it as a BuildOutput
+// event of the app. It never fails and never blocks.
 type Lines struct {
-	Bus   Bus
-	AppID string
-	Type  string
-	buf   []byte
+	Events Publisher
+	AppID  string
+	buf    []byte
 }
 
 // Write implements io.Writer.
@@ -41,5 +40,5 @@ func (l *Lines) Flush() {
 
 func (l *Lines) emit(line []byte) {
 	line = bytes.TrimRight(line, "\r")
-	l.Bus.Publish(Event{Type: l.Type, AppID: l.AppID, Data: map[string]any{"line": string(line)}})
+	l.Events.Publish(Event{AppID: l.AppID, Payload: BuildOutput{Line: string(line)}})
 }

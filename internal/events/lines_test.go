@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/events/eventstest"
 )
 
 func TestLinesSplitsWrites(t *testing.T) {
@@ -20,7 +21,7 @@ func TestLinesSplitsWrites(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := collectLines(tt.writes)
+			got := collectLines(t, tt.writes)
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
@@ -28,10 +29,10 @@ func TestLinesSplitsWrites(t *testing.T) {
 	}
 }
 
-func collectLines(writes []string) []string {
+func collectLines(t *testing.T, writes []string) []string {
 	bus := events.NewInMem()
-	sub := bus.Subscribe([]string{"a"})
-	w := &events.Lines{Bus: bus, AppID: "a", Type: events.TypeBuildOutput}
+	sub := eventstest.Subscribe(t, bus, "a")
+	w := &events.Lines{Events: bus, AppID: "a"}
 	for _, s := range writes {
 		w.Write([]byte(s))
 	}
@@ -39,7 +40,7 @@ func collectLines(writes []string) []string {
 	sub.Close()
 	var got []string
 	for e := range sub.C() {
-		got = append(got, e.Data["line"].(string))
+		got = append(got, e.Payload.(events.BuildOutput).Line)
 	}
 	return got
 }
@@ -50,7 +51,7 @@ func FuzzLines(f *testing.F) {
 		if cut < 0 || cut > len(s) || len(s) > maxFuzz {
 			return
 		}
-		got := strings.Join(collectLines([]string{s[:cut], s[cut:]}), "\n")
+		got := strings.Join(collectLines(t, []string{s[:cut], s[cut:]}), "\n")
 		want := strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\r\n", "\n")
 		if !strings.Contains(s, "\r") && got != want {
 			t.Fatalf("%q split at %d: got %q", s, cut, got)

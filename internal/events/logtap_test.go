@@ -4,24 +4,31 @@ import (
 	"testing"
 
 	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/events/eventstest"
 	"github.com/kingvon-ke/bera/internal/logs"
 )
 
-func TestLogTapPublishesLinesAndStates(t *testing.T) {
+// The tap publishes each line as a Log event, and only as that: a "State changed" line is
+// no longer taken for a dyno state (the reconciler publishes those itself, so an app cannot
+// fake one by printing the text).
+func TestLogTapPublishesLines(t *testing.T) {
 	bus := events.NewInMem()
-	tap := events.LogTap{Log: logs.New(logs.Config{}), Bus: bus}
+	tap := events.LogTap{Log: logs.New(logs.Config{}), Events: bus}
 	tap.Write("nobody", "app", "web.1", "unseen") // no subscriber: skipped
-	sub := bus.Subscribe([]string{"a"})
+	sub := eventstest.Subscribe(t, bus, "a")
 	tap.Write("a", "app", "web.1", "hello")
 	tap.Write("a", "heroku", "web.1", "State changed from starting to up")
 	sub.Close()
-	var got []string
+	var got []events.Payload
 	for e := range sub.C() {
-		got = append(got, e.Type)
+		got = append(got, e.Payload)
 	}
-	want := []string{events.TypeLog, events.TypeLog, events.TypeDynoState}
-	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
-		t.Fatalf("events %q, want %q", got, want)
+	want := []events.Payload{
+		events.Log{Dyno: "web.1", Line: "hello", Source: "app"},
+		events.Log{Dyno: "web.1", Line: "State changed from starting to up", Source: "heroku"},
+	}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("events %+v, want %+v", got, want)
 	}
 }
 
@@ -32,14 +39,13 @@ func BenchmarkLogTap(b *testing.B) {
 			bus.Buffer = 1 << 16
 			buf := logs.New(logs.Config{})
 			if subscribed {
-				s := bus.Subscribe([]string{"a"})
+				s := eventstest.Subscribe(b, bus, "a")
 				go func() {
 					for range s.C() {
 					}
 				}()
-				defer s.Close()
 			}
-			tap := events.LogTap{Log: buf, Bus: bus}
+			tap := events.LogTap{Log: buf, Events: bus}
 			for b.Loop() {
 				tap.Write("a", "app", "web.1", "seq=123456")
 			}

@@ -29,6 +29,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/runtime"
 )
 
@@ -50,6 +51,9 @@ type Config struct {
 	Slugs    Slugs
 	// Log receives platform lines for an app's log stream (source "heroku", dyno "run.N").
 	Log func(appID, source, dyno, msg string)
+	// Events receives a DynoState event at each state change, next to the log line.
+	// Optional.
+	Events events.Publisher
 	// AttachTTL is how long an attached dyno waits for its client (default 60 s).
 	AttachTTL time.Duration
 	// StopGrace is the time between SIGTERM and SIGKILL when a run is stopped (default 10 s).
@@ -116,6 +120,9 @@ func New(cfg Config) *Manager {
 	}
 	if cfg.Log == nil {
 		cfg.Log = func(string, string, string, string) {}
+	}
+	if cfg.Events == nil {
+		cfg.Events = events.Discard
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Manager{cfg: cfg, log: cfg.Logger.With("component", "oneoff"), ctx: ctx, cancel: cancel, runs: map[string]*run{}}
@@ -257,7 +264,7 @@ func (m *Manager) Stop(ctx context.Context, appID, name string) error {
 	case r == nil:
 		return bera.NotFound("dyno")
 	case pending:
-		m.cfg.Log(appID, "heroku", r.dyno.Name, "State changed from starting to complete")
+		m.stateChanged(r, "starting", "complete")
 		return nil
 	}
 	m.cfg.Log(appID, "heroku", r.dyno.Name, "Stopping all processes with SIGTERM")
@@ -293,7 +300,7 @@ func (m *Manager) expire(r *run) {
 	m.mu.Unlock()
 	if ok {
 		m.cfg.Log(r.dyno.AppID, "heroku", r.dyno.Name, "Error R13 (Attach error) -> Failed to attach to process")
-		m.cfg.Log(r.dyno.AppID, "heroku", r.dyno.Name, "State changed from starting to complete")
+		m.stateChanged(r, "starting", "complete")
 	}
 }
 
@@ -307,6 +314,13 @@ func (m *Manager) setState(r *run, state string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r.dyno.State, r.dyno.UpdatedAt = state, m.cfg.Now()
+}
+
+// stateChanged writes a one-off dyno's "State changed" platform line, as Heroku shows it,
+// and publishes the change.
+func (m *Manager) stateChanged(r *run, from, to string) {
+	m.cfg.Log(r.dyno.AppID, "heroku", r.dyno.Name, "State changed from "+from+" to "+to)
+	m.cfg.Events.Publish(events.Event{AppID: r.dyno.AppID, Time: m.cfg.Now(), Payload: events.DynoState{Dyno: r.dyno.Name, From: from, To: to}})
 }
 
 func byUser(email string) string {

@@ -189,7 +189,7 @@ func (m *Manager) watch(r *run) {
 // up marks a started dyno up.
 func (m *Manager) up(r *run) {
 	m.setState(r, bera.DynoUp)
-	m.cfg.Log(r.dyno.AppID, "heroku", r.dyno.Name, "State changed from starting to up")
+	m.stateChanged(r, "starting", "up")
 }
 
 // finish logs the exit, forgets the dyno in the runtime and here.
@@ -197,7 +197,7 @@ func (m *Manager) finish(r *run, st runtime.Status) {
 	m.cfg.Runtime.Stop(context.Background(), r.spec.ID, 0)
 	m.remove(r)
 	m.cfg.Log(r.dyno.AppID, "heroku", r.dyno.Name, fmt.Sprintf("Process exited with status %d", st.ExitCode))
-	m.cfg.Log(r.dyno.AppID, "heroku", r.dyno.Name, "State changed from up to complete")
+	m.stateChanged(r, "up", "complete")
 	m.log.Info("one-off dyno finished", "app", r.dyno.AppID, "dyno", r.dyno.Name, "status", st.ExitCode)
 }
 
