@@ -147,13 +147,30 @@ func (s *Service) writeCurrent(ctx context.Context, app *bera.App, ch Change) (*
 	if err != nil {
 		return nil, err
 	}
-	return s.cfg.Store.WriteRelease(ctx, newRelease(app, ch, bera.ReleaseSucceeded, f))
+	return s.write(ctx, app, ch, bera.ReleaseSucceeded, f)
+}
+
+// write writes the release ch describes with status and f.
+func (s *Service) write(ctx context.Context, app *bera.App, ch Change, status string, f *bera.ReleaseFormation) (*bera.Release, error) {
+	nr := bera.NewRelease{AppID: app.ID, Description: ch.Description, Status: status, SlugID: ch.SlugID,
+		Config: ch.Config, ConfigChanges: ch.ConfigChanges, AddonPlanNames: ch.AddonPlanNames, Formation: f}
+	if ch.User != nil {
+		nr.UserID = ch.User.ID
+	}
+	rel, err := s.cfg.Store.WriteRelease(ctx, nr)
+	if err != nil {
+		return nil, err
+	}
+	if ch.User != nil {
+		rel.UserEmail = ch.User.Email
+	}
+	return rel, nil
 }
 
 // createWithPhase writes a pending release, runs the release phase and makes the release
 // current with its formation, or marks it failed.
 func (s *Service) createWithPhase(ctx context.Context, app *bera.App, ch Change) (*bera.Release, error) {
-	rel, err := s.cfg.Store.WriteRelease(ctx, newRelease(app, ch, bera.ReleasePending, nil))
+	rel, err := s.write(ctx, app, ch, bera.ReleasePending, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -190,16 +207,6 @@ func (s *Service) fail(ctx context.Context, rel *bera.Release, err error) error 
 		return serr
 	}
 	return err
-}
-
-// newRelease is the store's form of ch.
-func newRelease(app *bera.App, ch Change, status string, f *bera.ReleaseFormation) bera.NewRelease {
-	nr := bera.NewRelease{AppID: app.ID, Description: ch.Description, Status: status, SlugID: ch.SlugID,
-		Config: ch.Config, ConfigChanges: ch.ConfigChanges, AddonPlanNames: ch.AddonPlanNames, Formation: f}
-	if ch.User != nil {
-		nr.UserID = ch.User.ID
-	}
-	return nr
 }
 
 // publish announces a new release of the app.
