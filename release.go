@@ -34,6 +34,38 @@ type Release struct {
 	UpdatedAt time.Time
 }
 
+// NewRelease is a release to create together with what it changes: the app's config and,
+// for a release that is current at once, its formation. The store writes all of it in one
+// transaction, so no reader sees the release without its config or process types.
+type NewRelease struct {
+	AppID       string
+	Description string
+	// Status is succeeded (the default) or pending (a release phase runs first).
+	Status string
+	UserID string
+	// SlugID is the release's slug ("" for none); nil takes the current release's slug, as
+	// config and add-on changes do.
+	SlugID *string
+	// Config, when not nil, replaces the app's config (a rollback); otherwise ConfigChanges
+	// are applied to the current config. The result is the release's snapshot and becomes
+	// the app's config.
+	Config        map[string]string
+	ConfigChanges []ConfigChange
+	// AddonPlanNames are the plans attached with the release; nil takes the current
+	// release's.
+	AddonPlanNames []string
+	// Formation, when not nil, is written with the release. Give it only with a release that
+	// is current at once; a pending one changes the formation when it succeeds.
+	Formation *ReleaseFormation
+}
+
+// ReleaseFormation is what a release does to the app's formation: ProcessTypes become its
+// types (see WithProcessTypes), then Updates are applied (quantities and sizes of new types).
+type ReleaseFormation struct {
+	ProcessTypes map[string]string
+	Updates      []FormationUpdate
+}
+
 // ConfigChange is one change to the config vars: Value nil removes Key.
 type ConfigChange struct {
 	Key   string

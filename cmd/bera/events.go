@@ -5,25 +5,9 @@ import (
 	"io"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/deploy"
 	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/gitserver"
 )
-
-// releaseEvents is a deploy.Store that publishes every release it creates on the bus.
-type releaseEvents struct {
-	deploy.Store
-	bus events.Publisher
-}
-
-// CreateRelease implements deploy.Store.
-func (s releaseEvents) CreateRelease(ctx context.Context, rel *bera.Release) error {
-	if err := s.Store.CreateRelease(ctx, rel); err != nil {
-		return err
-	}
-	s.bus.Publish(events.NewReleaseCreated(rel))
-	return nil
-}
 
 // buildEvents is a gitserver.Deployer that also publishes the build output, line by line.
 type buildEvents struct {

@@ -23,6 +23,7 @@ import (
 	"github.com/kingvon-ke/bera/internal/dyno"
 	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/pki"
+	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/router"
 	"github.com/kingvon-ke/bera/internal/secret"
 	"github.com/kingvon-ke/bera/internal/slug/slugfs"
@@ -115,6 +116,8 @@ func runServer(ctx context.Context, args []string) error {
 	srcs := &sourceWiring{}
 	// API scaling and deploys check the formation limits in turn.
 	formationLock := &sync.Mutex{}
+	releases := release.New(release.Config{Store: st, Events: bus, Converger: rec, Log: lw.api,
+		FormationLimits: cfg.formationLimits(), FormationLock: formationLock})
 	apiServer := api.NewServer(api.Config{
 		Store: st, Dynos: runs.dynos(rec), Runs: runs, LogSessions: lw, Log: lw.api, Drains: lw, AllowPrivateDrains: cfg.AllowPrivateDrains, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks, Logger: log, Domain: cfg.Domain, WebScheme: "http",
 		WebURLSuffix: portSuffix(cfg.RouterListen, "80"), RequestBudget: budget(cfg.APIRateLimit),
@@ -123,6 +126,7 @@ func runServer(ctx context.Context, args []string) error {
 		Events:          bus,
 		FormationLimits: cfg.formationLimits(),
 		FormationLock:   formationLock,
+		Releases:        releases,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -132,7 +136,7 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	deployer := deploy.New(deploy.Config{Store: releaseEvents{source.DeployStore{Store: st}, bus}, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
+	deployer := deploy.New(deploy.Config{Store: source.DeployStore{Store: st}, Releases: releases, Slugs: slugs, DataDir: cfg.Data, Converger: rec, Logger: log, Log: lw.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
 		FormationLimits: cfg.formationLimits(),
 		FormationLock:   formationLock,
 		Runner:          buildRunner(rt, cfg, log),

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/release"
 )
 
 func (s *Server) handleConfigInfo(w http.ResponseWriter, r *http.Request) error {
@@ -50,14 +51,12 @@ func (s *Server) handleConfigUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err := checkConfigSize(current, changes); err != nil {
 		return err
 	}
-	vars, rel, err := s.store.UpdateConfigVars(r.Context(), app.ID, bera.UserFrom(r.Context()).ID, changes)
+	rel, err := s.releases.Create(r.Context(), app, release.Change{Description: bera.ConfigDescription(changes),
+		User: bera.UserFrom(r.Context()), ConfigChanges: changes})
 	if err != nil {
 		return err
 	}
-	s.publishRelease(rel)
-	s.logf(r, app.ID, bera.ConfigDescription(changes))
-	s.cfg.Dynos.Converge(app.ID)
-	return writeJSON(w, http.StatusOK, vars)
+	return writeJSON(w, http.StatusOK, rel.Config)
 }
 
 // configChanges validates names and values (bera.ValidateConfigVar) and orders the changes by key.

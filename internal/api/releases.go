@@ -2,12 +2,12 @@ package api
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/release"
 )
 
 var releaseKeys = map[string]func(*bera.Release) string{
@@ -101,41 +101,24 @@ func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) e
 	if target.Status != bera.ReleaseSucceeded {
 		return bera.Errorf(bera.EInvalid, "Release v%d has status %s and cannot be rolled back to.", target.Version, target.Status)
 	}
-	// The old slug's process types become the formation's again: check that against the
-	// formation limits before anything is written.
-	var types map[string]string
-	s.formationMu.Lock()
-	defer s.formationMu.Unlock()
+	ch := release.Change{Description: fmt.Sprintf("Rollback to v%d", target.Version), User: bera.UserFrom(r.Context()),
+		SlugID: &target.SlugID, Config: target.Config, AddonPlanNames: target.AddonPlanNames}
 	if target.SlugID != "" {
+		// The old slug's process types become the formation's again, within the limits.
 		sl, err := s.store.Slug(r.Context(), target.SlugID)
 		if err != nil {
 			return err
 		}
-		// The release phase is not a formation type, as on deploy.
-		types = maps.Clone(sl.ProcessTypes)
-		delete(types, "release")
-		current, err := s.store.ListFormation(r.Context(), app.ID)
-		if err != nil {
-			return err
-		}
-		if err := s.checkFormationChange(r.Context(), app, current, bera.WithProcessTypes(current, types)); err != nil {
-			return err
+		// A slug without process types empties the formation, rather than leaving it.
+		ch.ProcessTypes = sl.ProcessTypes
+		if ch.ProcessTypes == nil {
+			ch.ProcessTypes = map[string]string{}
 		}
 	}
-	rel := &bera.Release{AppID: app.ID, Description: fmt.Sprintf("Rollback to v%d", target.Version),
-		Status: bera.ReleaseSucceeded, SlugID: target.SlugID, Config: target.Config,
-		UserID: bera.UserFrom(r.Context()).ID, AddonPlanNames: target.AddonPlanNames}
-	if err := s.store.CreateRelease(r.Context(), rel); err != nil {
+	rel, err := s.releases.Create(r.Context(), app, ch)
+	if err != nil {
 		return err
 	}
-	if target.SlugID != "" {
-		if err := s.store.SetProcessTypes(r.Context(), app.ID, types); err != nil {
-			return err
-		}
-	}
-	s.logf(r, app.ID, rel.Description)
-	s.publishRelease(rel)
-	s.cfg.Dynos.Converge(app.ID)
 	rel, err = s.store.Release(r.Context(), app.ID, rel.ID)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/release"
 )
 
 // Store is what the API reads and writes. *store.Store satisfies it.
@@ -35,8 +36,6 @@ type Store interface {
 	RemoveCollaborator(ctx context.Context, appID, userID string) error
 
 	ConfigVars(ctx context.Context, appID string) (map[string]string, error)
-	UpdateConfigVars(ctx context.Context, appID, userID string, changes []bera.ConfigChange) (map[string]string, *bera.Release, error)
-	CreateRelease(ctx context.Context, rel *bera.Release) error
 	Release(ctx context.Context, appID, idOrVersion string) (*bera.Release, error)
 	ListReleases(ctx context.Context, appID string) ([]*bera.Release, error)
 
@@ -47,7 +46,9 @@ type Store interface {
 	AppFeatures(ctx context.Context, appID string) ([]bera.AppFeature, error)
 	SetAppFeature(ctx context.Context, appID, name string, enabled bool) error
 
-	SetProcessTypes(ctx context.Context, appID string, types map[string]string) error
+	// WriteRelease and the others of release.Store back the server's own release.Service
+	// when Config.Releases is nil.
+	release.Store
 	Slug(ctx context.Context, id string) (*bera.Slug, error)
 
 	CreateLogDrain(ctx context.Context, d *bera.LogDrain) error
@@ -116,6 +117,10 @@ type Config struct {
 	// FormationLock, when set, is held while a formation change is checked and written; give
 	// the deployer the same one so API scaling and deploys take turns. Nil: the server's own.
 	FormationLock sync.Locker
+	// Releases creates the releases of config changes and rollbacks; share it with the
+	// deployer. Nil: the server's own, over Store, Events, Dynos, Log and the formation
+	// limits and lock.
+	Releases *release.Service
 }
 
 // Server is the API's http.Handler.
@@ -131,6 +136,7 @@ type Server struct {
 	// formationMu serialises formation changes, so limits are checked against the
 	// formation they change (Config.FormationLock, or the server's own).
 	formationMu sync.Locker
+	releases    *release.Service
 }
 
 // NewServer returns a Server with its routes registered.
@@ -173,6 +179,11 @@ func NewServer(cfg Config) *Server {
 	s.formationMu = cfg.FormationLock
 	if s.formationMu == nil {
 		s.formationMu = &sync.Mutex{}
+	}
+	s.releases = cfg.Releases
+	if s.releases == nil {
+		s.releases = release.New(release.Config{Store: cfg.Store, Events: cfg.Events, Converger: s.cfg.Dynos, Log: cfg.Log,
+			FormationLimits: cfg.FormationLimits, FormationLock: s.formationMu, Now: cfg.Now})
 	}
 	s.registerRoutes()
 	s.handler = s.recoverPanics(s.withRequestID(s.accessLog(s.mux)))

@@ -210,13 +210,6 @@ func (s *Server) publish(e events.Event) {
 	}
 }
 
-// publishRelease announces a new release of the app.
-func (s *Server) publishRelease(rel *bera.Release) {
-	if rel != nil {
-		s.publish(events.NewReleaseCreated(rel))
-	}
-}
-
 // publishFormation announces the app's changed process types, one event each.
 func (s *Server) publishFormation(forms []*bera.Formation) {
 	for _, f := range forms {

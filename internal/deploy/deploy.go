@@ -1,6 +1,6 @@
 // Package deploy turns a source tree into a running release: it records a build, runs the
-// buildpacks, stores the slug, creates release vN with the current config, updates the
-// formation's process types and asks the dyno reconciler to converge. git pushes (package
+// buildpacks, stores the slug and has the release service (package release) create release
+// vN with the slug's process types, after the Procfile's release phase if there is one. git pushes (package
 // gitserver), Git URL deploys and tarball builds all enter here.
 package deploy
 
@@ -17,6 +17,7 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
 	"github.com/kingvon-ke/bera/internal/gitserver"
+	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/slug"
 )
 
@@ -26,13 +27,9 @@ type Store interface {
 	CreateBuild(ctx context.Context, b *bera.Build) error
 	UpdateBuild(ctx context.Context, b *bera.Build) error
 	CreateSlug(ctx context.Context, sl *bera.Slug) error
-	CreateRelease(ctx context.Context, rel *bera.Release) error
-	SetReleaseStatus(ctx context.Context, releaseID, status string) error
-	SetProcessTypes(ctx context.Context, appID string, types map[string]string) error
-	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
-	UpdateFormation(ctx context.Context, appID string, updates []bera.FormationUpdate) ([]*bera.Formation, error)
-	// OwnerDynos counts the dynos of the apps ownerID owns but exceptAppID.
-	OwnerDynos(ctx context.Context, ownerID, exceptAppID string) (int, error)
+	// WriteRelease and the others of release.Store back the deployer's own release.Service
+	// when Config.Releases is nil.
+	release.Store
 }
 
 // Converger is told when an app's release or formation changed, can wait until the app's
@@ -68,11 +65,16 @@ type Config struct {
 	// each app's own cache layer (build.Options.ToolCache); the layer is kept in
 	// DATA/cache/APPID.layers.
 	ToolCache *build.ToolCache
+	// Releases creates the deploys' releases (share it with the API's); nil: the
+	// deployer's own, over Store, Converger, Log and the formation limits and lock below.
+	Releases *release.Service
 	// FormationLimits are the operator's caps on dynos and sizes; the formation a deploy
 	// would give (new process types, app.json's formation) is checked before the release.
+	// Used by the deployer's own release.Service only.
 	FormationLimits bera.FormationLimits
 	// FormationLock, when set, is held while the formation is re-checked and written; share
-	// it with the API's so scaling and deploys take turns. Nil: the deployer's own.
+	// it with the API's so scaling and deploys take turns. Nil: the deployer's own. Used by
+	// the deployer's own release.Service only.
 	FormationLock sync.Locker
 	// WebURL returns an app's URL for the closing message.
 	WebURL func(app string) string
@@ -81,8 +83,9 @@ type Config struct {
 
 // Deployer runs deploys.
 type Deployer struct {
-	cfg Config
-	log *slog.Logger
+	cfg      Config
+	log      *slog.Logger
+	releases *release.Service
 }
 
 var _ gitserver.Deployer = (*Deployer)(nil)
@@ -95,10 +98,15 @@ func New(cfg Config) *Deployer {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 15 * time.Minute
 	}
-	if cfg.FormationLock == nil {
-		cfg.FormationLock = &sync.Mutex{}
+	d := &Deployer{cfg: cfg, log: cfg.Logger.With("component", "deploy"), releases: cfg.Releases}
+	if d.releases == nil {
+		rc := release.Config{Store: cfg.Store, Log: cfg.Log, FormationLimits: cfg.FormationLimits, FormationLock: cfg.FormationLock}
+		if cfg.Converger != nil {
+			rc.Converger = cfg.Converger
+		}
+		d.releases = release.New(rc)
 	}
-	return &Deployer{cfg: cfg, log: cfg.Logger.With("component", "deploy")}
+	return d
 }
 
 // Deploy builds src for app and releases it. Build output goes to out as it happens. On any
@@ -188,7 +196,9 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 	if _, ok := res.ProcessTypes["web"]; !ok {
 		return nil, bera.Errorf(bera.EInvalid, "No web process type: add a Procfile with a `web:` line (process types found: %s).", typeNames(res.ProcessTypes))
 	}
-	if err := d.precheckFormation(ctx, app, res, aj); err != nil {
+	ch := d.releaseChange(app, user, src, res, aj, out)
+	// A deploy the limits refuse changes nothing: not even a slug is stored.
+	if err := d.releases.Check(ctx, app, ch); err != nil {
 		return nil, err
 	}
 	sl, err := d.storeSlug(ctx, app, src, res)
@@ -196,26 +206,10 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 		return nil, err
 	}
 	b.SlugID = sl.ID
-	releaseCmd, hasReleasePhase := res.ProcessTypes["release"]
-	rel := &bera.Release{AppID: app.ID, Description: "Deploy " + short(src.Commit), Status: bera.ReleaseSucceeded,
-		SlugID: sl.ID, Config: config, UserID: user.ID, UserEmail: user.Email}
-	if hasReleasePhase && d.cfg.Converger != nil {
-		rel.Status = bera.ReleasePending
-	}
-	if err := d.cfg.Store.CreateRelease(ctx, rel); err != nil {
+	ch.SlugID = &sl.ID
+	rel, err := d.releases.Create(ctx, app, ch)
+	if err != nil {
 		return nil, err
-	}
-	if rel.Status == bera.ReleasePending {
-		if err := d.releasePhase(ctx, app, rel, releaseCmd, out); err != nil {
-			return nil, err
-		}
-	}
-	if err := d.setFormation(ctx, app, res, aj, out); err != nil {
-		return nil, err
-	}
-	if d.cfg.Log != nil {
-		d.cfg.Log(app.ID, fmt.Sprintf("Deploy %s by user %s", short(src.Commit), user.Email))
-		d.cfg.Log(app.ID, fmt.Sprintf("Release v%d created by user %s", rel.Version, user.Email))
 	}
 	fmt.Fprintf(out, "-----> Launching...\n       Released v%d\n", rel.Version)
 	return rel, nil
@@ -250,7 +244,6 @@ func (d *Deployer) verify(ctx context.Context, app *bera.App, rel *bera.Release,
 		fmt.Fprintf(out, "       %s deployed to Bera\n", url)
 		return nil
 	}
-	d.cfg.Converger.Converge(app.ID)
 	fmt.Fprintf(out, "       %s deployed to Bera\n\nVerifying deploy... ", url)
 	if err := d.cfg.Converger.WaitRelease(ctx, app.ID, rel.ID); err != nil {
 		fmt.Fprintf(out, "failed: %s\n", bera.ErrorMessage(err))

@@ -12,22 +12,35 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
+	"github.com/kingvon-ke/bera/internal/gitserver"
+	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
+// releaseChange is the release a build makes: its slug (set once stored) and process
+// types, app.json's formation for new types, and the Procfile's release phase. The config is
+// the app's when the release is written. If the limits refuse app.json's formation when the
+// release is written (the app or account was scaled since the deploy's first check), the
+// quantities are left out with a warning rather than going over a limit.
+func (d *Deployer) releaseChange(app *bera.App, user *bera.User, src gitserver.Source, res *build.Result, aj *build.AppJSON, out io.Writer) release.Change {
+	ch := release.Change{Description: "Deploy " + short(src.Commit), User: user, ProcessTypes: res.ProcessTypes,
+		NewTypeFormation: appJSONFormation(aj),
+		OnFormationRefused: func(err error) {
+			fmt.Fprintf(out, " !     Not applying app.json's formation: %s\n", bera.ErrorMessage(err))
+		}}
+	if command, ok := res.ProcessTypes["release"]; ok && d.cfg.Converger != nil {
+		ch.ReleasePhase = func(ctx context.Context, rel *bera.Release) error {
+			return d.releasePhase(ctx, app, rel, command, out)
+		}
+	}
+	return ch
+}
+
 // releasePhase runs the Procfile's release command once, before any dyno switches to rel.
-// On success rel becomes succeeded (and so current); on failure it is marked failed and the
-// previous release keeps serving.
+// An error (the release service then marks rel failed) leaves the previous release serving.
 func (d *Deployer) releasePhase(ctx context.Context, app *bera.App, rel *bera.Release, command string, out io.Writer) error {
 	fmt.Fprintf(out, "-----> Running release command...\n")
 	code, err := d.cfg.Converger.RunOnce(ctx, app.ID, rel, fmt.Sprintf("release.%d", rel.Version), command, indent{out})
-	status := bera.ReleaseSucceeded
-	if err != nil || code != 0 {
-		status = bera.ReleaseFailed
-	}
-	if serr := d.cfg.Store.SetReleaseStatus(context.WithoutCancel(ctx), rel.ID, status); serr != nil {
-		return serr
-	}
 	if err != nil {
 		return err
 	}
@@ -37,59 +50,15 @@ func (d *Deployer) releasePhase(ctx context.Context, app *bera.App, rel *bera.Re
 	return nil
 }
 
-// setFormation makes the slug's process types the app's formation (the release phase is not
-// a formation type). Types that are new get their quantity and size from app.json. The
-// limits were checked before the release; they are checked again here, under the formation
-// lock, in case the app or account was scaled meanwhile: app.json's quantities are then left
-// out (with a warning) rather than going over a limit.
-func (d *Deployer) setFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON, out io.Writer) error {
-	d.cfg.FormationLock.Lock()
-	defer d.cfg.FormationLock.Unlock()
-	types := processTypes(res)
-	before, err := d.cfg.Store.ListFormation(ctx, app.ID)
-	if err != nil {
-		return err
-	}
-	updates := appJSONFormation(before, types, aj)
-	if err := d.checkFormation(ctx, app, before, types, updates); err != nil {
-		if bera.ErrorCode(err) != bera.EInvalid {
-			return err
-		}
-		fmt.Fprintf(out, " !     Not applying app.json's formation: %s\n", bera.ErrorMessage(err))
-		updates = nil
-	}
-	if err := d.cfg.Store.SetProcessTypes(ctx, app.ID, types); err != nil {
-		return err
-	}
-	if len(updates) == 0 {
-		return nil
-	}
-	_, err = d.cfg.Store.UpdateFormation(ctx, app.ID, updates)
-	return err
-}
-
-// processTypes are the slug's formation types: its process types but the release phase.
-func processTypes(res *build.Result) map[string]string {
-	types := maps.Clone(res.ProcessTypes)
-	delete(types, "release")
-	return types
-}
-
-// appJSONFormation returns app.json's quantities and sizes for the types that are new.
-func appJSONFormation(before []*bera.Formation, types map[string]string, aj *build.AppJSON) []bera.FormationUpdate {
+// appJSONFormation returns app.json's quantities and sizes, by type; the release service
+// applies those of types that are new.
+func appJSONFormation(aj *build.AppJSON) []bera.FormationUpdate {
 	if aj == nil {
 		return nil
-	}
-	existed := map[string]bool{}
-	for _, f := range before {
-		existed[f.Type] = true
 	}
 	var updates []bera.FormationUpdate
 	for _, typ := range slices.Sorted(maps.Keys(aj.Formation)) {
 		f := aj.Formation[typ]
-		if _, ok := types[typ]; !ok || existed[typ] {
-			continue
-		}
 		q := f.Quantity
 		u := bera.FormationUpdate{Type: typ, Quantity: &q}
 		// A size this server does not know (Heroku's retired "free", "hobby") is ignored, as
@@ -100,35 +69,6 @@ func appJSONFormation(before []*bera.Formation, types map[string]string, aj *bui
 		updates = append(updates, u)
 	}
 	return updates
-}
-
-// precheckFormation refuses a deploy whose formation would break the operator's limits. It
-// runs before the release is created, so a refused deploy changes nothing.
-func (d *Deployer) precheckFormation(ctx context.Context, app *bera.App, res *build.Result, aj *build.AppJSON) error {
-	d.cfg.FormationLock.Lock()
-	defer d.cfg.FormationLock.Unlock()
-	types := processTypes(res)
-	before, err := d.cfg.Store.ListFormation(ctx, app.ID)
-	if err != nil {
-		return err
-	}
-	return d.checkFormation(ctx, app, before, types, appJSONFormation(before, types, aj))
-}
-
-// checkFormation checks the formation the app would have after SetProcessTypes with types
-// and then updates (app.json's quantities and sizes) against the operator's limits.
-func (d *Deployer) checkFormation(ctx context.Context, app *bera.App, before []*bera.Formation, types map[string]string, updates []bera.FormationUpdate) error {
-	after, err := bera.ApplyFormationUpdates(bera.WithProcessTypes(before, types), updates)
-	if err != nil {
-		return err
-	}
-	change := bera.FormationChange{Before: before, After: after}
-	if d.cfg.FormationLimits.MaxPerAccount > 0 {
-		if change.OwnerOtherDynos, err = d.cfg.Store.OwnerDynos(ctx, app.OwnerID, app.ID); err != nil {
-			return err
-		}
-	}
-	return d.cfg.FormationLimits.CheckFormation(change)
 }
 
 // maxAppJSON caps the app.json read from a source, as build.ParseAppJSON does.

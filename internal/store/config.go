@@ -32,33 +32,17 @@ func (s *Store) configVars(ctx context.Context, db querier, appID string) (map[s
 }
 
 // UpdateConfigVars applies changes to the current config and, in the same transaction,
-// creates the next release (version = max+1, status succeeded, SlugID of the current release,
-// Config = the new config, Description = bera.ConfigDescription(changes), UserID = userID).
-// Returns the new full config and the release. With no effective change it still creates a
-// release (Heroku does). ENotFound "app".
+// creates the next release (version = max+1, status succeeded, SlugID and add-on plans of the
+// current release, Config = the new config, Description = bera.ConfigDescription(changes),
+// UserID = userID). Returns the new full config and the release. With no effective change it
+// still creates a release (Heroku does). ENotFound "app".
 func (s *Store) UpdateConfigVars(ctx context.Context, appID, userID string, changes []bera.ConfigChange) (map[string]string, *bera.Release, error) {
-	var cfg map[string]string
-	rel := &bera.Release{AppID: appID, Description: bera.ConfigDescription(changes),
-		Status: bera.ReleaseSucceeded, UserID: userID}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.lockApp(ctx, tx, appID); err != nil {
-			return err
-		}
-		var err error
-		if cfg, err = s.configVars(ctx, tx, appID); err != nil {
-			return err
-		}
-		applyConfigChanges(cfg, changes)
-		if rel.SlugID, err = s.currentSlugID(ctx, tx, appID); err != nil {
-			return err
-		}
-		rel.Config = maps.Clone(cfg)
-		return s.writeRelease(ctx, tx, rel)
-	})
+	rel, err := s.WriteRelease(ctx, bera.NewRelease{AppID: appID, Description: bera.ConfigDescription(changes),
+		UserID: userID, ConfigChanges: changes})
 	if err != nil {
 		return nil, nil, err
 	}
-	return cfg, rel, nil
+	return maps.Clone(rel.Config), rel, nil
 }
 
 func applyConfigChanges(cfg map[string]string, changes []bera.ConfigChange) {

@@ -70,17 +70,6 @@ func (s *Store) insertRelease(ctx context.Context, tx *sql.Tx, rel *bera.Release
 	return nil
 }
 
-// currentSlugID returns the slug of the app's newest succeeded release, or "".
-func (s *Store) currentSlugID(ctx context.Context, tx *sql.Tx, appID string) (string, error) {
-	var slugID string
-	err := tx.QueryRowContext(ctx, s.q(`SELECT slug_id FROM releases WHERE app_id = ? AND status = 'succeeded'
-		ORDER BY version DESC LIMIT 1`), appID).Scan(&slugID)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("get current slug: %w", err)
-	}
-	return slugID, nil
-}
-
 // Release returns a release by ID or by version number given as a string ("3").
 // ENotFound "release".
 func (s *Store) Release(ctx context.Context, appID, idOrVersion string) (*bera.Release, error) {
