@@ -172,7 +172,7 @@ func (x *extractor) entry(tr *tar.Reader, hdr *tar.Header) error {
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		return x.dir(name, hdr)
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg: // archive/tar reports the legacy TypeRegA as TypeReg
 		return x.file(tr, name, hdr)
 	case tar.TypeLink:
 		return x.hardLink(name, hdr)
