@@ -51,6 +51,9 @@ type serverConfig struct {
 	DynoSizes          dynoSizes
 	// RouterHandover is how long a stopped server's router socket waits for the next one.
 	RouterHandover time.Duration
+	// RouterFastPath lets --router-listen serve plain requests on the router's byte-level
+	// HTTP/1.1 path (internal/router/fastpath); off, net/http serves them all.
+	RouterFastPath bool
 }
 
 // formationLimits are the formation limits the flags give.
@@ -105,6 +108,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxDynosPerApp, "max-dynos-per-app", bera.DefaultMaxDynosPerApp, "most dynos one app may run, all process types together")
 	fs.IntVar(&c.MaxDynosPerAccount, "max-dynos-per-account", 0, "most dynos the apps an account owns may run together (0: no cap)")
 	fs.Var(&c.DynoSizes, "dyno-sizes", "dyno sizes apps may use, comma-separated, e.g. eco,standard-1X,standard-2X (default all; must include standard-1X)")
+	fs.BoolVar(&c.RouterFastPath, "router-fast-path", true, "serve bodyless HTTP/1.1 requests on --router-listen with the router's byte-level fast path (false: every request through net/http, as HTTPS)")
 	fs.DurationVar(&c.RouterHandover, "router-handover", 15*time.Second, "how long the router's socket stays open for the next server after a stop, so a restart refuses no connection (0: close at stop)")
 	fs.StringVar(&c.SourceHosts, "source-hosts", "", "hosts allowed for Git URL and tarball deploys, comma-separated, *.domain for subdomains (default any)")
 }

@@ -97,7 +97,7 @@ func runServer(ctx context.Context, args []string) error {
 	}
 	met := newMetricsWiring(cfg, st, rt, log)
 	met.appLog = lw.platform
-	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw, Metrics: met.m})
+	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw, Metrics: met.m, DisableFastPath: !cfg.RouterFastPath})
 	adopted := make(chan struct{}) // closed once the reconciler adopted the running dynos
 	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log, adopted: adopted, ready: make(chan struct{})}
 	slugDirs := &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)}

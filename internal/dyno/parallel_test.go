@@ -23,9 +23,9 @@ import (
 // that counts how many Starts run at once.
 type slowStarts struct {
 	runtime.Runtime
-	delay            time.Duration
-	inFlight, most   atomic.Int32
-	started, stopped atomic.Int32
+	delay          time.Duration
+	inFlight, most atomic.Int32
+	started        atomic.Int32
 }
 
 func (s *slowStarts) Start(ctx context.Context, spec runtime.DynoSpec) (runtime.Status, error) {

@@ -69,9 +69,8 @@ func (m *Manager) ServeAttach(w http.ResponseWriter, r *http.Request, appID, nam
 	defer cancel()
 	var input sync.WaitGroup
 	input.Go(func() {
-		if err := pumpWebSocketInput(ctx, c, p); err != nil {
-			cancel()
-		}
+		pumpWebSocketInput(ctx, c, p)
+		cancel()
 	})
 	writeControl(ctx, c, Control{Type: "up", Dyno: p.Name})
 	var stderr *streamWriter
@@ -89,22 +88,23 @@ func (m *Manager) ServeAttach(w http.ResponseWriter, r *http.Request, appID, nam
 	return nil
 }
 
-// pumpWebSocketInput feeds client messages to the dyno until the client closes.
-func pumpWebSocketInput(ctx context.Context, c *websocket.Conn, p *Process) error {
+// pumpWebSocketInput feeds client messages to the dyno until the client closes, sends a
+// message that is not a control, or the dyno's stdin fails.
+func pumpWebSocketInput(ctx context.Context, c *websocket.Conn, p *Process) {
 	for {
 		typ, data, err := c.Read(ctx)
 		if err != nil {
-			return err
+			return
 		}
 		if typ == websocket.MessageBinary {
 			if _, err := p.Stdin.Write(data); err != nil {
-				return err
+				return
 			}
 			continue
 		}
 		ctl, err := ParseControl(data)
 		if err != nil {
-			return err
+			return
 		}
 		if ctl.Type == "resize" {
 			p.Resize(ctl.Rows, ctl.Cols)

@@ -10,16 +10,18 @@
 //
 // Two servers share one Router:
 //
-//   - Frontend (front.go, frontconn.go, h1.go) serves plain HTTP/1.1. Its fast path relays
-//     bodyless requests to known apps byte for byte, over the router's own keep-alive
-//     connections to dynos (pool.go), on the connection's goroutine: no request objects, no
-//     per-request allocation without a log sink. Anything else is handed, with its
-//     connection, to a net/http server for the same Router.
+//   - Frontend (frontend.go) serves plain HTTP/1.1. Its fast path, package fastpath, relays
+//     bodyless requests to known apps byte for byte, over its own keep-alive connections to
+//     dynos, on the connection's goroutine: no request objects, no per-request allocation
+//     without a log sink. Anything else is handed, with its connection, to a net/http server
+//     for the same Router. Config.DisableFastPath (bera server --router-fast-path=false)
+//     turns the fast path off.
 //   - The net/http path (ServeHTTP, proxy.go) is one httputil.ReverseProxy over an
 //     http.Transport. It serves HTTPS and HTTP/2 (see NewServer, with a TLSConfig), request
 //     bodies, WebSocket upgrades, error pages and whatever the fast path turns down.
 //
-// Both paths forward the same headers and emit the same codes and log lines; the tests run
-// against both (TestStdServer), and FuzzFrontend checks that a dyno only ever sees requests
-// net/http reads from the same bytes.
+// The fast path sees the Router through fastpath.Routes (fastroutes.go). Both paths
+// forward the same headers and emit the same codes and log lines: TestContract runs the
+// proxy contract tests against both, and FuzzFrontend checks that a dyno only ever sees
+// requests net/http reads from the same bytes.
 package router

@@ -21,39 +21,6 @@ import (
 	"github.com/kingvon-ke/bera/internal/router"
 )
 
-// TestStdServer runs the router's behaviour tests against the net/http server that serves
-// HTTPS (Router.NewServer) instead of the plain-HTTP Frontend, so both paths keep the same
-// headers, framing, error codes and log lines.
-func TestStdServer(t *testing.T) {
-	for name, test := range map[string]func(*testing.T){
-		"ForwardedHeaders":     TestProxy_ForwardedHeaders,
-		"RequestID":            TestProxy_RequestID,
-		"HopByHop":             TestProxy_HopByHop,
-		"WebSocketUpgrade":     TestProxy_WebSocketUpgrade,
-		"StreamingFlush":       TestProxy_StreamingFlush,
-		"Framing":              TestProxy_Framing,
-		"RouterLineAndMetrics": TestProxy_RouterLineAndMetrics,
-		"Route":                TestErrors_Route,
-		"UnknownHost":          TestErrors_UnknownHost,
-		"H13":                  TestErrors_H13ClosedWithoutResponse,
-		"H12":                  TestErrors_H12Timeout,
-		"H15":                  TestErrors_H15Idle,
-		"H21":                  TestErrors_H21AllRefused,
-		"BodyTooLarge":         TestErrors_BodyTooLarge,
-		"H27":                  TestErrors_H27ClientGone,
-		"EvenOverThree":        TestBalance_EvenOverThree,
-		"RetryOnClosedPort":    TestBalance_RetryOnClosedPort,
-		"HeadTimeout":          TestFrontend_HeadTimeout,
-		"SameRequests":         TestFrontend_SameRequestsAsNetHTTP,
-		"Pipelined":            TestFrontend_Pipelined,
-		"HeaderSizes":          TestFrontend_HeaderSizes,
-		"EarlyHints":           TestProxy_EarlyHintsPassedOn,
-		"Date":                 TestProxy_DateAddedWhenMissing,
-	} {
-		t.Run(name, test)
-	}
-}
-
 // rawConn is a client connection that speaks bytes, for what http.Client will not send.
 type rawConn struct {
 	net.Conn

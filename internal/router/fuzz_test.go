@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kingvon-ke/bera/internal/router"
+	"github.com/kingvon-ke/bera/internal/router/fastpath"
 )
 
 func FuzzNormalizeHost(f *testing.F) {
@@ -21,6 +22,10 @@ func FuzzNormalizeHost(f *testing.F) {
 		}
 		if strings.Contains(got, ":") && !strings.HasPrefix(got, "[") {
 			t.Errorf("NormalizeHost(%q)=%q kept a port", host, got)
+		}
+		// The fast path's key for the hosts it takes is the slow path's.
+		if fast, ok := fastpath.AppendNormalizedHost(nil, []byte(host)); ok && string(fast) != got {
+			t.Errorf("host %q: fast path key %q, NormalizeHost %q", host, fast, got)
 		}
 	})
 }

@@ -65,30 +65,24 @@ type frontServer struct {
 // Client returns a client for the front server.
 func (f *frontServer) Client() *http.Client { return f.client }
 
-// stdFront reports whether tb runs under TestStdServer, which runs tests against the
-// net/http server (the HTTPS listener's) instead of the Frontend.
-func stdFront(tb testing.TB) bool { return strings.Contains(tb.Name(), "StdServer/") }
+// netHTTP reports whether tb runs in TestContract's NetHTTP mode, where the Frontend runs
+// with Config.DisableFastPath.
+func netHTTP(tb testing.TB) bool { return strings.Contains(tb.Name(), "/NetHTTP/") }
 
 // MustRouter starts a router with cfg (Sink and Metrics are set to a collector) serving
-// routes, and its Frontend on loopback in front of it (or, under TestStdServer, the
-// net/http server).
+// routes, and its Frontend on loopback in front of it (without its fast path in
+// TestContract's NetHTTP mode).
 func MustRouter(tb testing.TB, cfg router.Config, routes ...router.Route) *env {
 	tb.Helper()
 	s := newSink()
 	cfg.Sink, cfg.Metrics = s, s
+	cfg.DisableFastPath = cfg.DisableFastPath || netHTTP(tb)
 	r := router.New(cfg)
 	tbl, err := router.NewTable(routes)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	r.SetTable(tbl)
-	if stdFront(tb) {
-		srv := httptest.NewUnstartedServer(r)
-		srv.Config = r.NewServer("")
-		srv.Start()
-		tb.Cleanup(func() { srv.Close(); r.Close() })
-		return &env{router: r, front: &frontServer{URL: srv.URL, Listener: srv.Listener, client: srv.Client()}, sink: s}
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

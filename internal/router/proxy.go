@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/router/fastpath"
 )
 
 // newProxy returns the one reverse proxy all requests go through.
@@ -91,7 +92,7 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			st.gotResponse(res)
 			return res, nil
 		}
-		if !isDialError(err) {
+		if !fastpath.IsDialError(err) {
 			return nil, err
 		}
 		tried = append(tried, u)
@@ -145,12 +146,6 @@ func (st *state) gotResponse(res *http.Response) {
 		return
 	}
 	res.Body = &respBody{rc: res.Body, st: st}
-}
-
-// isDialError reports whether err happened while connecting, before any byte was sent.
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // dialRecorder wraps d to record the connect time in the requesting state. A connection

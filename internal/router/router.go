@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/router/fastpath"
 )
 
 // Config configures a Router. Zero fields take the defaults listed.
@@ -42,6 +44,9 @@ type Config struct {
 	Attempts int
 	// Via is added to the Via header of requests to dynos. Default "1.1 bera".
 	Via string
+	// DisableFastPath makes the Frontend hand every connection to its net/http server
+	// instead of serving plain requests itself (package fastpath). Default false: on.
+	DisableFastPath bool
 }
 
 // withDefaults returns c with zero fields set to their defaults.
@@ -116,7 +121,7 @@ func (r *Router) Close() error {
 	r.transport.CloseIdleConnections()
 	for _, e := range r.table.Load().apps {
 		for _, u := range e.ups {
-			u.pool.close()
+			u.fast.conns.Close()
 		}
 	}
 	return nil
@@ -296,7 +301,7 @@ func newTransport(d *net.Dialer, cfg Config) *http.Transport {
 		DialContext:           dialRecorder(d),
 		MaxIdleConns:          0,
 		MaxIdleConnsPerHost:   cfg.MaxIdleConnsPerBackend,
-		IdleConnTimeout:       idleConnTimeout,
+		IdleConnTimeout:       fastpath.IdleConnTimeout,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
 		WriteBufferSize:       32 << 10,

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/router/fastpath"
 )
 
 // ServeHTTP routes one request: it looks the Host up in the current table, answers for the
@@ -111,7 +113,7 @@ func (st *state) classify(err error) Code {
 		return H12
 	case errors.Is(cause, errIdleTimeout):
 		return H15
-	case errors.Is(err, errNoBackend) || isDialError(err):
+	case errors.Is(err, errNoBackend) || fastpath.IsDialError(err):
 		return connectCode(err, st.entry.route.Crashed)
 	case st.body != nil && st.body.started.Load() && !st.body.eof.Load():
 		return H18

@@ -13,12 +13,14 @@ type Upstream struct {
 	retired  atomic.Bool
 	idleOnce sync.Once
 	idle     chan struct{} // closed once retired with nothing in flight
-	pool     connPool      // keep-alive connections of the fast path
+	fast     fastBackend   // u as the fast path sees it, with its keep-alive connections
 }
 
 // newUpstream returns the state of a backend that has just joined.
 func newUpstream(b Backend) *Upstream {
-	return &Upstream{Backend: b, idle: make(chan struct{})}
+	u := &Upstream{Backend: b, idle: make(chan struct{})}
+	u.fast.u = u
+	return u
 }
 
 // InFlight returns the number of requests being proxied to the backend right now.
@@ -54,7 +56,7 @@ func (u *Upstream) retire() {
 func (u *Upstream) markIdle() {
 	u.idleOnce.Do(func() {
 		close(u.idle)
-		u.pool.close()
+		u.fast.conns.Close()
 	})
 }
 

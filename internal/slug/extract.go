@@ -12,9 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/kingvon-ke/bera/internal/srctree"
 )
@@ -47,23 +45,29 @@ var DefaultLimits = Limits{MaxBytes: 4 << 30, MaxEntries: 500_000}
 // resolves outside dest, hard links to anything but a regular file already extracted,
 // and device, FIFO and other special entries. It strips setuid, setgid and sticky bits,
 // ignores owners, never writes through a symlink (symlinks are created last), and stops
-// with an error wrapping ErrTooLarge when limits are exceeded. On error it removes
+// with an error wrapping ErrTooLarge when limits are exceeded. Every write goes through an
+// os.Root of dest, so even a bug here cannot create anything outside it. On error it removes
 // everything it created under dest.
 func Extract(ctx context.Context, r io.Reader, dest string, limits Limits) (err error) {
 	limits = limits.withDefaults()
 	if err := prepareDest(dest); err != nil {
 		return err
 	}
+	root, err := os.OpenRoot(dest)
+	if err != nil {
+		return fmt.Errorf("extract: %w", err)
+	}
+	defer root.Close()
 	defer func() {
 		if err != nil {
-			clearDir(dest)
+			clearDir(root)
 		}
 	}()
 	tr, err := tarReader(r)
 	if err != nil {
 		return err
 	}
-	x := &extractor{root: dest, limits: limits}
+	x := &extractor{root: root, limits: limits}
 	if err := x.readAll(ctx, tr); err != nil {
 		return err
 	}
@@ -103,11 +107,11 @@ func prepareDest(dest string) error {
 	return nil
 }
 
-// clearDir removes dir's children, keeping dir.
-func clearDir(dir string) {
-	entries, _ := os.ReadDir(dir)
+// clearDir removes the root's children, keeping the root.
+func clearDir(root *os.Root) {
+	entries, _ := fs.ReadDir(root.FS(), ".")
 	for _, e := range entries {
-		os.RemoveAll(filepath.Join(dir, e.Name()))
+		root.RemoveAll(e.Name())
 	}
 }
 
@@ -130,7 +134,7 @@ func tarReader(r io.Reader) (*tar.Reader, error) {
 
 // extractor holds the state of one Extract call.
 type extractor struct {
-	root    string
+	root    *os.Root // dest: every name below is relative to it
 	limits  Limits
 	entries int
 	bytes   int64
@@ -172,7 +176,7 @@ func (x *extractor) entry(tr *tar.Reader, hdr *tar.Header) error {
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		return x.dir(name, hdr)
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg: // archive/tar reports the legacy TypeRegA as TypeReg
 		return x.file(tr, name, hdr)
 	case tar.TypeLink:
 		return x.hardLink(name, hdr)
@@ -203,11 +207,10 @@ func cleanName(name string) (string, error) {
 
 // dir creates a directory, keeping it writable by its owner so extraction can fill it.
 func (x *extractor) dir(name string, hdr *tar.Header) error {
-	p := x.path(name)
-	if err := os.MkdirAll(p, 0o755); err != nil {
+	if err := x.root.MkdirAll(name, 0o755); err != nil {
 		return err
 	}
-	return os.Chmod(p, os.FileMode(hdr.Mode)&0o777|0o700)
+	return x.root.Chmod(name, os.FileMode(hdr.Mode)&0o777|0o700)
 }
 
 // file writes a regular file, replacing any earlier entry of the same name.
@@ -216,25 +219,25 @@ func (x *extractor) file(tr *tar.Reader, name string, hdr *tar.Header) error {
 		return fmt.Errorf("more than %d bytes: %w", x.limits.MaxBytes, ErrTooLarge)
 	}
 	x.bytes += hdr.Size
-	p, err := x.replaceable(name)
-	if err != nil {
+	if err := x.replaceable(name); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY|syscall.O_NOFOLLOW, os.FileMode(hdr.Mode)&0o777)
+	mode := os.FileMode(hdr.Mode) & 0o777
+	f, err := x.root.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
 	if err != nil {
 		return err
 	}
 	_, err = io.Copy(f, tr)
+	if err == nil {
+		err = f.Chmod(mode) // the umask applied at creation
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	if err := os.Chmod(p, os.FileMode(hdr.Mode)&0o777); err != nil {
-		return err
-	}
-	return os.Chtimes(p, hdr.ModTime, hdr.ModTime)
+	return x.root.Chtimes(name, hdr.ModTime, hdr.ModTime)
 }
 
 // hardLink links name to an already extracted regular file inside the tree.
@@ -243,15 +246,14 @@ func (x *extractor) hardLink(name string, hdr *tar.Header) error {
 	if err != nil || target == "." {
 		return fmt.Errorf("hard link target refused: %w", ErrUnsafe)
 	}
-	fi, err := os.Lstat(x.path(target))
+	fi, err := x.root.Lstat(target)
 	if err != nil || !fi.Mode().IsRegular() {
 		return fmt.Errorf("hard link to a missing or non-regular file: %w", ErrUnsafe)
 	}
-	p, err := x.replaceable(name)
-	if err != nil {
+	if err := x.replaceable(name); err != nil {
 		return err
 	}
-	return os.Link(x.path(target), p)
+	return x.root.Link(target, name)
 }
 
 // queueSymlink checks a symlink's target syntactically and defers its creation.
@@ -267,19 +269,22 @@ func (x *extractor) queueSymlink(hdr *tar.Header) error {
 	return nil
 }
 
-// makeLinks creates the queued symlinks, then checks that each resolves inside the tree
-// as it finally stands.
+// makeLinks creates the queued symlinks, refusing one whose directory resolves outside the
+// tree through a link made before it, then checks that each resolves inside the tree as it
+// finally stands.
 func (x *extractor) makeLinks() error {
+	fsys := x.root.FS().(fs.ReadLinkFS)
 	for _, hdr := range x.links {
-		p, err := x.replaceable(hdr.Name)
-		if err != nil {
+		if srctree.Leaves(fsys, path.Dir(hdr.Name)) {
+			return fmt.Errorf("extract: %w", leavesTree(hdr.Name))
+		}
+		if err := x.replaceable(hdr.Name); err != nil {
 			return fmt.Errorf("extract %q: %w", trim(hdr.Name), err)
 		}
-		if err := os.Symlink(hdr.Linkname, p); err != nil {
+		if err := x.root.Symlink(hdr.Linkname, hdr.Name); err != nil {
 			return fmt.Errorf("extract: %w", err)
 		}
 	}
-	fsys := os.DirFS(x.root).(fs.ReadLinkFS)
 	for _, hdr := range x.links {
 		if srctree.Leaves(fsys, hdr.Name) {
 			return fmt.Errorf("extract: %w", leavesTree(hdr.Name))
@@ -295,27 +300,21 @@ func leavesTree(name string) error {
 }
 
 // replaceable makes name's parent directories and removes a non-directory already at name,
-// returning the host path to create.
-func (x *extractor) replaceable(name string) (string, error) {
-	p := x.path(name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return "", err
+// so that name can be created.
+func (x *extractor) replaceable(name string) error {
+	if err := x.root.MkdirAll(path.Dir(name), 0o755); err != nil {
+		return err
 	}
-	fi, err := os.Lstat(p)
+	fi, err := x.root.Lstat(name)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return p, nil
+		return nil
 	case err != nil:
-		return "", err
+		return err
 	case fi.IsDir():
-		return "", fmt.Errorf("a directory already has this name: %w", ErrUnsafe)
+		return fmt.Errorf("a directory already has this name: %w", ErrUnsafe)
 	}
-	return p, os.Remove(p)
-}
-
-// path returns the host path of a clean relative name.
-func (x *extractor) path(name string) string {
-	return filepath.Join(x.root, filepath.FromSlash(name))
+	return x.root.Remove(name)
 }
 
 // trim shortens a name from an archive for an error message.

@@ -92,6 +92,8 @@ func TestPackExtractRoundTrip(t *testing.T) {
 	}
 }
 
+// TestExtractRefuses feeds hostile archives to Extract, with an empty directory "outside"
+// beside dest as bait: each is refused, leaves dest empty, and writes nothing outside dest.
 func TestExtractRefuses(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -115,7 +117,24 @@ func TestExtractRefuses(t *testing.T) {
 			{name: "l", link: ".", typ: tar.TypeSymlink},
 			{name: "l/f", body: "x"},
 		}, slug.Limits{}, nil},
+		{"FileThroughSymlinkOut", []entry{
+			{name: "l", link: "../outside", typ: tar.TypeSymlink},
+			{name: "l/f", body: "x"},
+		}, slug.Limits{}, slug.ErrUnsafe},
+		{"SymlinkThroughSymlinkOut", []entry{
+			{name: "d", link: "../outside", typ: tar.TypeSymlink},
+			{name: "d/x", link: "y", typ: tar.TypeSymlink},
+		}, slug.Limits{}, slug.ErrUnsafe},
+		{"SymlinkThroughSymlinkChainOut", []entry{
+			{name: "a/b", link: "..", typ: tar.TypeSymlink},
+			{name: "a/up", link: "b/..", typ: tar.TypeSymlink},
+			{name: "a/up/outside/x", link: "y", typ: tar.TypeSymlink},
+		}, slug.Limits{}, slug.ErrUnsafe},
 		{"HardLinkOut", []entry{{name: "h", link: "../etc/passwd", typ: tar.TypeLink}}, slug.Limits{}, slug.ErrUnsafe},
+		{"HardLinkThroughSymlink", []entry{
+			{name: "l", link: "../outside", typ: tar.TypeSymlink},
+			{name: "h", link: "l/f", typ: tar.TypeLink},
+		}, slug.Limits{}, slug.ErrUnsafe},
 		{"HardLinkAbsolute", []entry{{name: "h", link: "/etc/passwd", typ: tar.TypeLink}}, slug.Limits{}, slug.ErrUnsafe},
 		{"HardLinkMissing", []entry{{name: "h", link: "nope", typ: tar.TypeLink}}, slug.Limits{}, slug.ErrUnsafe},
 		{"CharDevice", []entry{{name: "null", typ: tar.TypeChar}}, slug.Limits{}, slug.ErrUnsafe},
@@ -125,7 +144,11 @@ func TestExtractRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dest := t.TempDir()
+			parent := t.TempDir()
+			dest, outside := filepath.Join(parent, "dest"), filepath.Join(parent, "outside")
+			if err := os.Mkdir(outside, 0o755); err != nil {
+				t.Fatal(err)
+			}
 			err := slug.Extract(t.Context(), bytes.NewReader(makeTar(t, tt.entries...)), dest, tt.limits)
 			if tt.want == nil {
 				if err == nil {
@@ -136,6 +159,12 @@ func TestExtractRefuses(t *testing.T) {
 			}
 			if left, _ := os.ReadDir(dest); len(left) != 0 {
 				t.Errorf("Extract left %d entries behind after failing", len(left))
+			}
+			if got, _ := os.ReadDir(outside); len(got) != 0 {
+				t.Errorf("Extract wrote %s outside dest", got[0].Name())
+			}
+			if got, _ := os.ReadDir(parent); len(got) != 2 {
+				t.Errorf("Extract created %d entries beside dest", len(got)-2)
 			}
 		})
 	}
@@ -168,6 +197,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add(makeTar(f, entry{name: "app/a", body: "x"}, entry{name: "app/l", link: "a", typ: tar.TypeSymlink}))
 	f.Add(makeTar(f, entry{name: "d/s", link: "..", typ: tar.TypeSymlink}, entry{name: "d/t", link: "s/../x", typ: tar.TypeSymlink}))
 	f.Add(makeTar(f, entry{name: "a", body: "x"}, entry{name: "h", link: "a", typ: tar.TypeLink}))
+	f.Add(makeTar(f, entry{name: "d", link: "..", typ: tar.TypeSymlink}, entry{name: "d/x", link: "y", typ: tar.TypeSymlink}))
 	f.Add([]byte("not a tarball"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		parent := t.TempDir()

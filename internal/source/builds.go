@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/google/uuid"
 
@@ -59,13 +58,13 @@ func (s *Service) StartBuild(ctx context.Context, app *bera.App, user *bera.User
 	}
 	s.mu.Lock()
 	s.live[id] = l
-	s.busy[app.ID]++
-	lock := s.appLockLocked(app.ID)
+	queue := s.appBuildsLocked(app.ID)
+	queue.n++
 	s.mu.Unlock()
 	preset := *b
 	s.wg.Go(func() {
-		lock.Lock()
-		defer lock.Unlock()
+		queue.mu.Lock()
+		defer queue.mu.Unlock()
 		s.run(app, user, req, &preset, l)
 	})
 	return b, nil
@@ -103,13 +102,14 @@ func (s *Service) resolve(ctx context.Context, app *bera.App, req BuildRequest) 
 	return req, nil
 }
 
-func (s *Service) appLockLocked(appID string) *sync.Mutex {
-	m := s.appLock[appID]
-	if m == nil {
-		m = &sync.Mutex{}
-		s.appLock[appID] = m
+// appBuildsLocked returns the queue of appID's builds, making one if it has none.
+func (s *Service) appBuildsLocked(appID string) *appBuilds {
+	q := s.apps[appID]
+	if q == nil {
+		q = &appBuilds{}
+		s.apps[appID] = q
 	}
-	return m
+	return q
 }
 
 // run fetches and deploys one build, then records how it ended.
@@ -172,12 +172,15 @@ func (s *Service) fail(b *bera.Build, out io.Writer, err error) {
 }
 
 // finish forgets a build before waking its readers, so a reader that saw the end also sees
-// the app as free for the next build.
+// the app as free for the next build. The app's last build forgets the app's queue: none
+// is waiting on it, and a later build makes a new one.
 func (s *Service) finish(appID, buildID string, l *liveLog) {
 	s.mu.Lock()
 	delete(s.live, buildID)
-	if s.busy[appID]--; s.busy[appID] <= 0 {
-		delete(s.busy, appID)
+	if q := s.apps[appID]; q != nil {
+		if q.n--; q.n <= 0 {
+			delete(s.apps, appID)
+		}
 	}
 	s.mu.Unlock()
 	l.finish()

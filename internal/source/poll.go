@@ -35,7 +35,7 @@ func (s *Service) PollOnce(ctx context.Context) []*bera.Build {
 	var started []*bera.Build
 	for _, src := range srcs {
 		s.mu.Lock()
-		busy := s.busy[src.AppID] > 0
+		busy := s.apps[src.AppID] != nil
 		s.mu.Unlock()
 		if src.GitHubRepo != "" || busy {
 			continue

@@ -66,10 +66,16 @@ type Service struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu      sync.Mutex // guards the following
-	live    map[string]*liveLog
-	appLock map[string]*sync.Mutex
-	busy    map[string]int // builds queued or running, by app id
+	mu   sync.Mutex // guards the following
+	live map[string]*liveLog
+	apps map[string]*appBuilds // apps with builds queued or running, by app id
+}
+
+// appBuilds runs one app's builds one at a time. It lives in Service.apps while n > 0, so
+// the map holds only apps with builds.
+type appBuilds struct {
+	mu sync.Mutex // held by the running build
+	n  int        // builds queued or running; guarded by Service.mu
 }
 
 // New returns a Service.
@@ -85,7 +91,7 @@ func New(cfg Config) *Service {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{cfg: cfg, log: cfg.Logger.With("component", "source"), ctx: ctx, cancel: cancel,
-		live: map[string]*liveLog{}, appLock: map[string]*sync.Mutex{}, busy: map[string]int{}}
+		live: map[string]*liveLog{}, apps: map[string]*appBuilds{}}
 }
 
 // Close cancels running builds and waits for them to end (they are marked failed).

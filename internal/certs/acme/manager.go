@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/caddyserver/certmagic"
-	"go.uber.org/zap"
 
 	"github.com/kingvon-ke/bera/internal/certs"
 )
@@ -59,7 +58,8 @@ type Config struct {
 	// in the last third of their lifetime, or when the CA's renewal info says so). Default
 	// 10 minutes.
 	RenewCheckInterval time.Duration
-	Logger             *slog.Logger
+	// Logger receives the Manager's lines and certmagic's, with component=acme. Default: none.
+	Logger *slog.Logger
 }
 
 // Manager keeps certificates for the custom domains of apps with ACM on.
@@ -87,13 +87,14 @@ func New(cfg Config) (*Manager, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	m := &Manager{cfg: cfg, log: cfg.Logger.With("component", "acme"), managed: map[string]bool{}, wake: make(chan struct{}, 1)}
+	zl := ZapLogger(m.log)
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
 		GetConfigForCert:   func(certmagic.Certificate) (*certmagic.Config, error) { return m.magic, nil },
 		RenewCheckInterval: cfg.RenewCheckInterval,
-		Logger:             zap.NewNop(),
+		Logger:             zl,
 	})
 	m.magic = certmagic.New(m.cache, certmagic.Config{
-		Storage: NewStorage(cfg.Store), OnEvent: m.onEvent, Logger: zap.NewNop(),
+		Storage: NewStorage(cfg.Store), OnEvent: m.onEvent, Logger: zl,
 	})
 	host, port, err := net.SplitHostPort(cfg.HTTPAddr)
 	if err != nil {
@@ -102,7 +103,7 @@ func New(cfg Config) (*Manager, error) {
 	p, _ := strconv.Atoi(port)
 	m.issuer = certmagic.NewACMEIssuer(m.magic, certmagic.ACMEIssuer{
 		CA: cfg.CA, TrustedRoots: cfg.Roots, Email: cfg.Email, Agreed: true,
-		DisableTLSALPNChallenge: true, ListenHost: host, AltHTTPPort: p, Logger: zap.NewNop(),
+		DisableTLSALPNChallenge: true, ListenHost: host, AltHTTPPort: p, Logger: zl,
 	})
 	m.magic.Issuers = []certmagic.Issuer{m.issuer}
 	return m, nil

@@ -2,13 +2,16 @@ package acme_test
 
 import (
 	"crypto/tls"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/certs"
 	"github.com/kingvon-ke/bera/internal/certs/acme"
 	"github.com/kingvon-ke/bera/internal/certs/pebbletest"
@@ -18,7 +21,8 @@ import (
 
 // TestManager_ObtainAndRenew gets a certificate from Pebble for a domain of an app with ACM
 // on, answering HTTP-01 through HTTPChallengeHandler, records "cert issued", and renews it
-// ahead of expiry (Pebble issues 30-second certificates here).
+// ahead of expiry (Pebble issues 30-second certificates here). certmagic's own lines reach
+// the Manager's logger.
 func TestManager_ObtainAndRenew(t *testing.T) {
 	pb := pebbletest.New(t)
 	pb.ValiditySeconds = 30
@@ -29,8 +33,9 @@ func TestManager_ObtainAndRenew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var logs beratest.SyncBuffer
 	m, err := acme.New(acme.Config{Store: st, CA: pb.DirURL, Roots: pb.Roots(t), HTTPAddr: ln.Addr().String(),
-		Interval: 100 * time.Millisecond, RenewCheckInterval: time.Second})
+		Interval: 100 * time.Millisecond, RenewCheckInterval: time.Second, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +57,9 @@ func TestManager_ObtainAndRenew(t *testing.T) {
 	second := waitCert(t, m, "renew.example.test", first)
 	if !second.Leaf.NotAfter.After(first.Leaf.NotAfter) {
 		t.Errorf("renewed certificate expires %v, first %v", second.Leaf.NotAfter, first.Leaf.NotAfter)
+	}
+	if want := `msg="certificate obtained successfully" component=acme`; !strings.Contains(logs.String(), want) {
+		t.Errorf("log has no %s line from certmagic:\n%s", want, logs.String())
 	}
 }
 

@@ -1,4 +1,4 @@
-package router
+package fastpath
 
 import (
 	"errors"
@@ -7,14 +7,15 @@ import (
 	"time"
 )
 
-// The front end's keep-alive connections to dynos (front.go). The slow path uses
-// http.Transport's own pool instead.
+// The fast path's keep-alive connections to dynos. The slow path uses http.Transport's own
+// pool instead.
 
 // maxResponseHeaderBytes bounds what a dyno may send before its response body.
 const maxResponseHeaderBytes = 1 << 20
 
-// idleConnTimeout is how long a keep-alive connection to a dyno may sit unused.
-const idleConnTimeout = 90 * time.Second
+// IdleConnTimeout is how long a keep-alive connection to a dyno may sit unused, on both
+// paths.
+const IdleConnTimeout = 90 * time.Second
 
 // backendBufSize is the read buffer of a connection to a dyno; it grows for a larger head.
 const backendBufSize = 16 << 10
@@ -22,8 +23,9 @@ const backendBufSize = 16 << 10
 // errHeaderTooLarge is returned for a dyno's response headers over maxResponseHeaderBytes.
 var errHeaderTooLarge = errors.New("response headers too large")
 
-// connPool keeps idle keep-alive connections to one backend, most recently used last.
-type connPool struct {
+// Pool keeps idle keep-alive connections to one dyno, most recently used last. The zero
+// value is an empty pool.
+type Pool struct {
 	mu     sync.Mutex // guards the following
 	idle   []*backendConn
 	closed bool
@@ -110,14 +112,14 @@ func (c *backendConn) read() error {
 const staleCheckAfter = time.Second
 
 // get returns an idle connection that is still open, or nil.
-func (p *connPool) get() *backendConn {
+func (p *Pool) get() *backendConn {
 	for {
 		c := p.pop()
 		if c == nil {
 			return nil
 		}
 		idle := time.Since(c.idleSince)
-		if idle < staleCheckAfter || idle < idleConnTimeout && alive(c.conn) {
+		if idle < staleCheckAfter || idle < IdleConnTimeout && alive(c.conn) {
 			return c
 		}
 		c.conn.Close()
@@ -125,7 +127,7 @@ func (p *connPool) get() *backendConn {
 }
 
 // pop takes the most recently used idle connection, or returns nil.
-func (p *connPool) pop() *backendConn {
+func (p *Pool) pop() *backendConn {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := len(p.idle)
@@ -138,7 +140,7 @@ func (p *connPool) pop() *backendConn {
 }
 
 // put returns c to the pool, or closes it if the pool is full or closed.
-func (p *connPool) put(c *backendConn, max int) {
+func (p *Pool) put(c *backendConn, max int) {
 	c.idleSince = time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -149,8 +151,8 @@ func (p *connPool) put(c *backendConn, max int) {
 	p.idle = append(p.idle, c)
 }
 
-// close closes every idle connection and refuses new ones.
-func (p *connPool) close() {
+// Close closes every idle connection and refuses new ones.
+func (p *Pool) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true

@@ -1,4 +1,4 @@
-package router
+package fastpath
 
 import (
 	"bytes"
@@ -17,8 +17,8 @@ import (
 
 // relay sends the response head and body to the client. It reports whether the client
 // connection is still usable.
-func (c *frontConn) relay(x *exchange, u *Upstream, bc *backendConn) bool {
-	x.status = c.res.status
+func (c *frontConn) relay(x *Exchange, u Backend, bc *backendConn) bool {
+	x.Status = c.res.status
 	closeClient := c.req.close || c.res.framing == bodyClose
 	c.out = c.appendResponseHead(c.out[:0], x, closeClient)
 	bc.r += c.resN
@@ -38,19 +38,19 @@ func (c *frontConn) relay(x *exchange, u *Upstream, bc *backendConn) bool {
 	}
 	switch {
 	case err == nil && !c.res.close && bc.r == bc.w:
-		u.pool.put(bc, c.r.cfg.MaxIdleConnsPerBackend)
+		u.Conns().put(bc, c.cfg.MaxIdleConnsPerBackend)
 	default:
 		bc.conn.Close()
 	}
 	switch {
 	case errors.Is(err, errClientGone):
-		x.code = H27
+		x.Code = codeH27
 		return false
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		x.code = H15
+		x.Code = codeH15
 		return false
 	case err != nil:
-		x.code = H13
+		x.Code = codeH13
 		return false
 	}
 	return !closeClient
@@ -82,7 +82,7 @@ func (c *frontConn) appendFields(b []byte, fields []field) []byte {
 
 // appendResponseHead appends the response head for the client: the dyno's status and
 // fields without hop-by-hop ones, the request id, and the framing of the relayed body.
-func (c *frontConn) appendResponseHead(b []byte, x *exchange, closeClient bool) []byte {
+func (c *frontConn) appendResponseHead(b []byte, x *Exchange, closeClient bool) []byte {
 	b = append(b, "HTTP/1.1 "...)
 	b = strconv.AppendInt(b, int64(c.res.status), 10)
 	b = append(b, ' ')
@@ -95,7 +95,7 @@ func (c *frontConn) appendResponseHead(b []byte, x *exchange, closeClient bool) 
 		b = append(b, "\r\n"...)
 	}
 	b = append(b, "X-Request-Id: "...)
-	b = append(b, x.reqID...)
+	b = append(b, x.RequestID...)
 	b = append(b, "\r\n"...)
 	if c.res.framing == bodyChunked {
 		b = append(b, "Transfer-Encoding: chunked\r\n"...)
@@ -117,7 +117,7 @@ func (c *frontConn) dropped(name []byte) bool {
 }
 
 // relayLength relays a body of n bytes.
-func (c *frontConn) relayLength(x *exchange, bc *backendConn, n int64) error {
+func (c *frontConn) relayLength(x *Exchange, bc *backendConn, n int64) error {
 	for n > 0 {
 		if bc.r == bc.w {
 			if err := c.fillBody(bc); err != nil {
@@ -133,13 +133,13 @@ func (c *frontConn) relayLength(x *exchange, bc *backendConn, n int64) error {
 		}
 		bc.r += len(chunk)
 		n -= int64(len(chunk))
-		x.bytes += int64(len(chunk))
+		x.Bytes += int64(len(chunk))
 	}
 	return nil
 }
 
 // relayUntilClose relays a body that ends when the dyno closes the connection.
-func (c *frontConn) relayUntilClose(x *exchange, bc *backendConn) error {
+func (c *frontConn) relayUntilClose(x *Exchange, bc *backendConn) error {
 	for {
 		if bc.r == bc.w {
 			err := c.fillBody(bc)
@@ -155,7 +155,7 @@ func (c *frontConn) relayUntilClose(x *exchange, bc *backendConn) error {
 			return err
 		}
 		bc.r += len(chunk)
-		x.bytes += int64(len(chunk))
+		x.Bytes += int64(len(chunk))
 	}
 }
 
@@ -163,7 +163,7 @@ func (c *frontConn) relayUntilClose(x *exchange, bc *backendConn) error {
 const maxChunkLine = 4 << 10
 
 // relayChunked relays a chunked body chunk by chunk, trailers included.
-func (c *frontConn) relayChunked(x *exchange, bc *backendConn) error {
+func (c *frontConn) relayChunked(x *Exchange, bc *backendConn) error {
 	for {
 		line, err := c.chunkLine(bc)
 		if err != nil {
@@ -239,7 +239,7 @@ func (c *frontConn) fillBody(bc *backendConn) error {
 	if err := c.flush(); err != nil {
 		return err
 	}
-	err := bc.fill(time.Now().Add(c.r.cfg.IdleTimeout), len(bc.b))
+	err := bc.fill(time.Now().Add(c.cfg.IdleTimeout), len(bc.b))
 	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		return errors.Join(errDynoBody, err)
 	}
@@ -278,7 +278,7 @@ func (c *frontConn) flush() error {
 
 // write writes p to the client within Config.IdleTimeout.
 func (c *frontConn) write(p []byte) error {
-	if err := c.wd.set(c.conn.SetWriteDeadline, time.Now().Add(c.r.cfg.IdleTimeout)); err != nil {
+	if err := c.wd.set(c.conn.SetWriteDeadline, time.Now().Add(c.cfg.IdleTimeout)); err != nil {
 		return errors.Join(errClientGone, err)
 	}
 	if _, err := c.conn.Write(p); err != nil {
@@ -288,8 +288,8 @@ func (c *frontConn) write(p []byte) error {
 }
 
 // writePage answers with a router page, and reports whether the connection stays usable.
-func (c *frontConn) writePage(x *exchange, status int, page []byte) bool {
-	x.status = status
+func (c *frontConn) writePage(x *Exchange, status int, page []byte) bool {
+	x.Status = status
 	b := append(c.out[:0], "HTTP/1.1 "...)
 	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, ' ')
@@ -297,7 +297,7 @@ func (c *frontConn) writePage(x *exchange, status int, page []byte) bool {
 	b = append(b, "\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-cache, no-store\r\nContent-Length: "...)
 	b = strconv.AppendInt(b, int64(len(page)), 10)
 	b = append(b, "\r\nX-Request-Id: "...)
-	b = append(b, x.reqID...)
+	b = append(b, x.RequestID...)
 	if c.req.close {
 		b = append(b, "\r\nConnection: close"...)
 	}

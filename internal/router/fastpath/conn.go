@@ -1,10 +1,9 @@
-package router
+package fastpath
 
 import (
 	"bytes"
 	"errors"
 	"net"
-	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,7 +12,7 @@ import (
 
 // The front end's per-connection loop. One request at a time: read its head, parse it
 // (h1.go), write it with the router's headers to a pooled dyno connection and read the
-// response head (frontdyno.go), relay head and body (frontrelay.go), report it (finish).
+// response head (dyno.go), relay head and body (relay.go), report it (Routes.Report).
 
 // Client connection states, for Shutdown.
 const (
@@ -25,7 +24,7 @@ const (
 
 // Buffer sizes of a client connection. The read buffer grows for a bigger head up to
 // maxFastHead; a head bigger than that goes to the slow path (whose limit is
-// Config.MaxHeaderBytes).
+// router.Config.MaxHeaderBytes).
 const (
 	frontBufSize = 4 << 10
 	maxFastHead  = 64 << 10
@@ -41,10 +40,10 @@ var (
 	errDynoBody   = errors.New("reading the response body from the dyno failed")
 )
 
-// frontConn is one client connection of a Frontend.
+// frontConn is one client connection of a Server.
 type frontConn struct {
-	f     *Frontend
-	r     *Router
+	f     *Server
+	cfg   *Config
 	conn  net.Conn
 	state atomic.Int32
 
@@ -60,17 +59,18 @@ type frontConn struct {
 	fwd   []byte // the request as sent to the dyno
 	out   []byte // the response being assembled for the client
 	drop  [][]byte
-	tried []*Upstream
+	tried []Backend
 	id    [36]byte
+	x     Exchange // the request's progress, for Routes.Report
 	// headStart is when the first bytes of a request head not yet whole arrived.
 	headStart time.Time
-	e         *entry // the request's route, found by fast
-	resN      int    // length of the response head in the dyno connection's buffer
+	rt        Route // the request's route, found by fast
+	resN      int   // length of the response head in the dyno connection's buffer
 }
 
 // newFrontConn prepares the state of a client connection.
-func newFrontConn(f *Frontend, conn net.Conn) *frontConn {
-	c := &frontConn{f: f, r: f.r, conn: conn, in: rbuf{b: make([]byte, frontBufSize)}}
+func newFrontConn(f *Server, conn net.Conn) *frontConn {
+	c := &frontConn{f: f, cfg: &f.cfg, conn: conn, in: rbuf{b: make([]byte, frontBufSize)}}
 	c.clientIP, c.port = "", "80"
 	if a, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
 		c.clientIP = a.IP.String()
@@ -143,12 +143,12 @@ func (c *frontConn) readHead() (n int, ok bool) {
 func (c *frontConn) headDeadline() time.Time {
 	now := time.Now()
 	if c.in.r == c.in.w {
-		return now.Add(c.r.cfg.IdleTimeout)
+		return now.Add(c.cfg.IdleTimeout)
 	}
 	if c.headStart.IsZero() {
 		c.headStart = now
 	}
-	return c.headStart.Add(c.r.cfg.ResponseTimeout)
+	return c.headStart.Add(c.cfg.ResponseTimeout)
 }
 
 // release gives back the buffers a big request or response grew, once the connection is
@@ -179,54 +179,39 @@ func (c *frontConn) fast(n int) bool {
 		return false
 	}
 	var ok bool
-	if c.host, ok = appendNormalizedHost(c.host[:0], c.req.host); !ok {
+	if c.host, ok = AppendNormalizedHost(c.host[:0], c.req.host); !ok {
 		return false
 	}
-	if c.f.Divert != nil && c.f.Divert(c.host) {
-		return false
-	}
-	e := c.r.table.Load().lookupBytes(c.host)
 	// Unknown hosts, maintenance, crashed or missing dynos: the slow path renders the page.
-	c.e = e
-	return e != nil && !e.route.Maintenance && len(e.ups) > 0
-}
-
-// exchange is one request's progress, for its log line.
-type exchange struct {
-	e       *entry
-	start   time.Time
-	rtStart time.Time
-	connect time.Duration
-	dyno    string
-	code    Code
-	status  int
-	bytes   int64
-	reqID   []byte
+	c.rt = c.cfg.Routes.Lookup(c.host)
+	return c.rt != nil
 }
 
 // proxy serves the parsed request of head length n and reports whether the connection
 // stays open for another.
 func (c *frontConn) proxy(n int) bool {
-	x := exchange{start: time.Now(), e: c.e}
-	x.reqID = c.requestID()
-	c.buildRequest(&x)
-	keep := c.roundTrip(&x) && !c.req.close
-	c.finish(&x)
+	c.x = Exchange{Start: time.Now(), Method: c.req.method, Target: c.req.target, Host: c.host, ClientIP: c.clientIP}
+	x := &c.x
+	x.RequestID = c.requestID()
+	c.buildRequest(x)
+	keep := c.roundTrip(x) && !c.req.close
+	c.cfg.Routes.Report(c.rt, x)
+	c.rt = nil
 	return keep
 }
 
 // requestID returns the client's valid X-Request-Id or a new one.
 func (c *frontConn) requestID() []byte {
-	if id := c.req.requestID; validRequestID(string(id)) {
+	if id := c.req.requestID; ValidRequestID(string(id)) {
 		return id
 	}
-	appendUUID(c.id[:0])
+	AppendUUID(c.id[:0])
 	return c.id[:]
 }
 
 // buildRequest writes the request as the dyno gets it into c.fwd: the client's fields
 // except hop-by-hop and untrusted ones, then the router's.
-func (c *frontConn) buildRequest(x *exchange) {
+func (c *frontConn) buildRequest(x *Exchange) {
 	b := append(c.fwd[:0], c.req.method...)
 	b = append(b, ' ')
 	b = append(b, c.req.target...)
@@ -242,11 +227,11 @@ func (c *frontConn) buildRequest(x *exchange) {
 	b = append(b, "\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: "...)
 	b = append(b, c.port...)
 	b = append(b, "\r\nX-Request-Id: "...)
-	b = append(b, x.reqID...)
+	b = append(b, x.RequestID...)
 	b = append(b, "\r\nX-Request-Start: "...)
-	b = strconv.AppendInt(b, x.start.UnixMilli(), 10)
+	b = strconv.AppendInt(b, x.Start.UnixMilli(), 10)
 	b = append(b, "\r\nVia: "...)
-	b = append(b, c.r.cfg.Via...)
+	b = append(b, c.cfg.Via...)
 	c.fwd = append(b, "\r\n\r\n"...)
 }
 
@@ -256,53 +241,4 @@ func appendField(b, name, value []byte) []byte {
 	b = append(b, ": "...)
 	b = append(b, value...)
 	return append(b, "\r\n"...)
-}
-
-// finish reports the request to the log sink and metrics.
-func (c *frontConn) finish(x *exchange) {
-	sink, met := c.r.cfg.Sink, c.r.cfg.Metrics
-	if sink == nil && met == nil {
-		return
-	}
-	end := time.Now()
-	e := Entry{
-		AppID:     x.e.route.AppID,
-		Code:      x.code,
-		Method:    methodString(c.req.method),
-		Path:      string(c.req.target),
-		Host:      string(c.host),
-		RequestID: string(x.reqID),
-		Fwd:       c.clientIP,
-		Dyno:      x.dyno,
-		Status:    x.status,
-		Bytes:     x.bytes,
-		Protocol:  "http",
-	}
-	switch {
-	case x.code == H27:
-		e.Status = 499
-	case x.code != "":
-		e.Status = x.code.Status()
-	}
-	if x.dyno != "" {
-		e.Connect = x.connect
-		e.Service = max(end.Sub(x.rtStart)-x.connect, 0)
-	}
-	if sink != nil {
-		sink.RouterLine(e.AppID, e.Line())
-	}
-	if met != nil {
-		met.Observe(&e)
-	}
-}
-
-// methodString returns m as a string, without allocating for the common methods.
-func methodString(m []byte) string {
-	for _, s := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
-		http.MethodDelete, http.MethodOptions, http.MethodPatch} {
-		if string(m) == s {
-			return s
-		}
-	}
-	return string(m)
 }

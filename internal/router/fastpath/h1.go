@@ -1,4 +1,4 @@
-package router
+package fastpath
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"strconv"
 )
 
-// Byte-level HTTP/1.1 head parsing for the front end (front.go). The request parser is
+// Byte-level HTTP/1.1 head parsing for the fast path. The request parser is
 // strict on purpose: it accepts only the plain shape nearly every client sends, and anything
 // else is handed whole to net/http (the slow path), which then decides with its own rules.
 // So a request never means one thing here and another thing to the standard library.
@@ -197,10 +197,10 @@ func oneOf(name []byte, names []string) bool {
 	return false
 }
 
-// appendNormalizedHost appends the table key for a Host header value (see NormalizeHost)
-// to dst. It reports false when the value is not a plain name with an optional numeric
-// port; the slow path then decides.
-func appendNormalizedHost(dst, host []byte) ([]byte, bool) {
+// AppendNormalizedHost appends the router's table key for a Host header value (what
+// router.NormalizeHost returns) to dst. It reports false when the value is not a plain name
+// with an optional numeric port; the slow path then decides.
+func AppendNormalizedHost(dst, host []byte) ([]byte, bool) {
 	if i := bytes.LastIndexByte(host, ':'); i >= 0 {
 		port := host[i+1:]
 		if len(port) == 0 || len(port) > 5 {

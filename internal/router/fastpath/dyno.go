@@ -1,4 +1,4 @@
-package router
+package fastpath
 
 import (
 	"errors"
@@ -13,59 +13,63 @@ import (
 
 // roundTrip sends the request to a dyno, retrying other dynos only while connecting fails,
 // and relays the response. It reports whether the client connection is still usable.
-func (c *frontConn) roundTrip(x *exchange) bool {
+func (c *frontConn) roundTrip(x *Exchange) bool {
 	c.tried = c.tried[:0]
-	err := errNoBackend
-	for range c.r.cfg.Attempts {
-		u := c.r.pick(x.e, c.tried)
+	var err error
+	for range c.cfg.Attempts {
+		u := c.cfg.Routes.Pick(c.rt, c.tried)
 		if u == nil {
 			break
 		}
-		x.dyno, x.rtStart, x.connect = u.Dyno, time.Now(), 0
-		bc, herr := c.send(x, u)
+		var addr string
+		x.Dyno, addr = u.Target()
+		x.RTStart, x.Connect = time.Now(), 0
+		bc, herr := c.send(x, u, addr)
 		if herr == nil {
 			ok := c.relay(x, u, bc)
-			u.release()
+			u.Release()
 			return ok
 		}
-		u.release()
-		if err = herr; !isDialError(err) {
+		u.Release()
+		if err = herr; !IsDialError(err) {
 			break
 		}
 		c.tried = append(c.tried, u)
 	}
-	x.code = c.classify(x, err)
-	if x.code == H27 {
+	x.Code = c.classify(err)
+	if x.Code == codeH27 {
 		return false
 	}
-	return c.writePage(x, x.code.Status(), codes[x.code].page)
+	status, page := c.cfg.Routes.Page(x.Code)
+	return c.writePage(x, status, page)
 }
 
-// classify maps an error before the response head to an H-code.
-func (c *frontConn) classify(x *exchange, err error) Code {
+// classify maps an error before the response head to an H-code; nil means no dyno was
+// there to try.
+func (c *frontConn) classify(err error) string {
 	switch {
 	case errors.Is(err, errClientGone):
-		return H27
-	case errors.Is(err, errNoBackend) || isDialError(err):
-		return connectCode(err, x.e.route.Crashed)
+		return codeH27
+	case err == nil || IsDialError(err):
+		return c.cfg.Routes.Unreachable(c.rt, err)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return H12
+		return codeH12
 	}
-	return H13
+	return codeH13
 }
 
 // send writes the request to u over a pooled or new connection and reads the response head
 // into c.res. A reused connection that the dyno had already closed is replaced by a new one
 // when nothing at all was read from it and the method is safe to repeat, as http.Transport
 // does.
-func (c *frontConn) send(x *exchange, u *Upstream) (*backendConn, error) {
+func (c *frontConn) send(x *Exchange, u Backend, addr string) (*backendConn, error) {
 	for {
-		bc, reused := u.pool.get(), true
+		bc, reused := u.Conns().get(), true
 		if bc == nil {
 			reused = false
 			dialStart := time.Now()
-			conn, err := c.r.dialer.Dial("tcp", u.Addr)
-			x.connect = time.Since(dialStart)
+			conn, err := c.cfg.Dialer.Dial("tcp", addr)
+			x.Connect = time.Since(dialStart)
 			if err != nil {
 				return nil, err
 			}
@@ -102,9 +106,9 @@ const clientWatchDelay = time.Second
 // readResponseHead reads the dyno's response head into c.res, skipping informational
 // responses, within Config.ResponseTimeout of the request's start. From clientWatchDelay on
 // it also watches the client, and gives up with errClientGone when the client hangs up.
-func (c *frontConn) readResponseHead(x *exchange, bc *backendConn) (err error) {
-	deadline := x.start.Add(c.r.cfg.ResponseTimeout)
-	watchAt := x.start.Add(clientWatchDelay)
+func (c *frontConn) readResponseHead(x *Exchange, bc *backendConn) (err error) {
+	deadline := x.Start.Add(c.cfg.ResponseTimeout)
+	watchAt := x.Start.Add(clientWatchDelay)
 	var w *clientWatch
 	defer func() {
 		if w != nil && c.unwatch(w) {

@@ -1,4 +1,4 @@
-package router
+package fastpath
 
 import (
 	"context"
@@ -14,25 +14,15 @@ import (
 // errTooManyFiles is the accept error that is worth waiting out.
 var errTooManyFiles = syscall.EMFILE
 
-// Frontend serves the router over plain HTTP/1.1 (--router-listen). Its fast path handles
-// the requests nearly all traffic is made of, GETs and other bodyless requests to a known
-// app with up dynos, byte for byte on the connection's goroutine without net/http's request
-// objects. Everything else (bodies, upgrades, HTTP/1.0, error pages, unusual syntax) is
-// handed, with its connection and the bytes already read, to Slow: a net/http server for
-// the same Router, which keeps the connection from then on.
-//
-// Both paths forward the same headers, keep the same log line and error codes, and are
-// tested against each other.
-type Frontend struct {
-	// Slow serves the requests the fast path hands over. NewFrontend sets it to
-	// Router.NewServer; wrap its Handler to add behaviour (ACME challenges, redirects).
-	Slow *http.Server
-	// Divert, when set, is asked with each request's normalized host (valid only during
-	// the call): true hands the request to Slow. Requests for ACME HTTP-01 challenges
-	// always go there.
-	Divert func(host []byte) bool
-
-	r      *Router
+// Server serves plain HTTP/1.1 connections: the requests nearly all traffic is made of,
+// GETs and other bodyless requests that Routes has a route for, byte for byte on the
+// connection's goroutine without net/http's request objects. Everything else (bodies,
+// upgrades, HTTP/1.0, error pages, unusual syntax) is handed, with its connection and the
+// bytes already read, to a net/http server (the slow path), which keeps the connection
+// from then on.
+type Server struct {
+	slow   *http.Server
+	cfg    Config
 	slowLn *handoffListener
 	once   sync.Once
 	closed atomic.Bool // Shutdown or Close began: no new Serve, accept errors are expected
@@ -43,11 +33,12 @@ type Frontend struct {
 	conns map[*frontConn]struct{}
 }
 
-// NewFrontend returns the plain-HTTP front end of r; addr is only reported by Slow.
-func (r *Router) NewFrontend(addr string) *Frontend {
-	return &Frontend{
-		Slow:   r.NewServer(addr),
-		r:      r,
+// New returns a Server for cfg (see Config for the defaults) that hands what it does not
+// serve to slow.
+func New(cfg Config, slow *http.Server) *Server {
+	return &Server{
+		slow:   slow,
+		cfg:    cfg.withDefaults(),
 		slowLn: newHandoffListener(),
 		lns:    map[net.Listener]struct{}{},
 		conns:  map[*frontConn]struct{}{},
@@ -56,8 +47,8 @@ func (r *Router) NewFrontend(addr string) *Frontend {
 
 // Serve accepts connections on ln until Shutdown or Close, after which it returns
 // http.ErrServerClosed.
-func (f *Frontend) Serve(ln net.Listener) error {
-	f.once.Do(func() { go f.Slow.Serve(f.slowLn) }) //nolint:errcheck // ends with Shutdown
+func (f *Server) Serve(ln net.Listener) error {
+	f.once.Do(func() { go f.slow.Serve(f.slowLn) }) //nolint:errcheck // ends with Shutdown
 	if !f.track(ln) {
 		ln.Close()
 		return http.ErrServerClosed
@@ -73,7 +64,7 @@ func (f *Frontend) Serve(ln net.Listener) error {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				f.r.logger.Warn("accept", "err", err, "retry_in", backoff)
+				f.cfg.Logger.Warn("accept", "err", err, "retry_in", backoff)
 				time.Sleep(backoff)
 				continue
 			}
@@ -97,7 +88,7 @@ const newConnGrace = time.Second
 // Shutdown stops accepting, closes idle connections (new ones once they have had
 // newConnGrace for their first request), and waits for the requests in flight (on both
 // paths) until ctx ends.
-func (f *Frontend) Shutdown(ctx context.Context) error {
+func (f *Server) Shutdown(ctx context.Context) error {
 	f.closed.Store(true)
 	f.closeListeners()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -107,17 +98,17 @@ func (f *Frontend) Shutdown(ctx context.Context) error {
 	for !f.closeIdle(time.Now().After(graceEnd)) || f.serving() {
 		select {
 		case <-ctx.Done():
-			f.Slow.Shutdown(ctx) //nolint:errcheck // ctx's error is returned
+			f.slow.Shutdown(ctx) //nolint:errcheck // ctx's error is returned
 			return ctx.Err()
 		case <-tick.C:
 		}
 	}
 	f.slowLn.Close()
-	return f.Slow.Shutdown(ctx)
+	return f.slow.Shutdown(ctx)
 }
 
 // Close closes the listeners and every connection at once.
-func (f *Frontend) Close() error {
+func (f *Server) Close() error {
 	f.killed.Store(true)
 	f.closed.Store(true)
 	f.closeListeners()
@@ -127,11 +118,11 @@ func (f *Frontend) Close() error {
 	}
 	f.mu.Unlock()
 	f.slowLn.Close()
-	return f.Slow.Close()
+	return f.slow.Close()
 }
 
 // track registers a listener, unless the front end is closed.
-func (f *Frontend) track(ln net.Listener) bool {
+func (f *Server) track(ln net.Listener) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed.Load() {
@@ -141,13 +132,13 @@ func (f *Frontend) track(ln net.Listener) bool {
 	return true
 }
 
-func (f *Frontend) untrack(ln net.Listener) {
+func (f *Server) untrack(ln net.Listener) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.lns, ln)
 }
 
-func (f *Frontend) closeListeners() {
+func (f *Server) closeListeners() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for ln := range f.lns {
@@ -156,7 +147,7 @@ func (f *Frontend) closeListeners() {
 }
 
 // serving reports whether a Serve has not returned yet.
-func (f *Frontend) serving() bool {
+func (f *Server) serving() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.lns) > 0
@@ -165,7 +156,7 @@ func (f *Frontend) serving() bool {
 // add registers a connection, unless the front end was closed with Close. After Shutdown
 // began, a connection that was accepted meanwhile is still served (Shutdown waits for it):
 // its client has connected and sent its request, and closing it would fail that request.
-func (f *Frontend) add(c *frontConn) bool {
+func (f *Server) add(c *frontConn) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.killed.Load() {
@@ -176,7 +167,7 @@ func (f *Frontend) add(c *frontConn) bool {
 }
 
 // remove forgets a connection that closed or was handed over.
-func (f *Frontend) remove(c *frontConn) {
+func (f *Server) remove(c *frontConn) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.conns, c)
@@ -184,7 +175,7 @@ func (f *Frontend) remove(c *frontConn) {
 
 // closeIdle closes the connections waiting for another request, and with fresh the ones
 // waiting for their first, and reports whether none is left.
-func (f *Frontend) closeIdle(fresh bool) bool {
+func (f *Server) closeIdle(fresh bool) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for c := range f.conns {
@@ -196,7 +187,7 @@ func (f *Frontend) closeIdle(fresh bool) bool {
 }
 
 // handoff gives conn, whose first bytes were already read into pre, to the slow path.
-func (f *Frontend) handoff(conn net.Conn, pre []byte) {
+func (f *Server) handoff(conn net.Conn, pre []byte) {
 	pc := &prefixConn{Conn: conn, pre: append([]byte(nil), pre...)}
 	select {
 	case f.slowLn.conns <- pc:
@@ -265,12 +256,4 @@ func (c *prefixConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return nil
-}
-
-// Listen returns a TCP listener for the Frontend. Its connections get no TCP keep-alive
-// probes, which saves two system calls per accepted connection: Config.IdleTimeout already
-// ends connections that stay silent.
-func Listen(ctx context.Context, addr string) (net.Listener, error) {
-	lc := net.ListenConfig{KeepAlive: -1}
-	return lc.Listen(ctx, "tcp", addr)
 }
