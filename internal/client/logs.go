@@ -12,7 +12,7 @@ import (
 // CreateLogSession asks for a logplex_url that streams the app's logs.
 func (c *Client) CreateLogSession(ctx context.Context, app string, req wire.LogSessionCreate) (*wire.LogSession, error) {
 	var s wire.LogSession
-	return &s, c.Do(ctx, http.MethodPost, appPath(app, "log-sessions"), req, &s)
+	return &s, c.call(ctx, http.MethodPost, appPath(app, "log-sessions"), req, &s)
 }
 
 // OpenLogs opens a logplex_url as plain text lines (no SSE). The URL carries its own
@@ -39,17 +39,17 @@ func (c *Client) OpenLogs(ctx context.Context, logplexURL string) (io.ReadCloser
 // LogDrains lists an app's drains.
 func (c *Client) LogDrains(ctx context.Context, app string) ([]wire.LogDrain, error) {
 	var ds []wire.LogDrain
-	return ds, c.Do(ctx, http.MethodGet, appPath(app, "log-drains"), nil, &ds)
+	return ds, c.call(ctx, http.MethodGet, appPath(app, "log-drains"), nil, &ds)
 }
 
 // AddLogDrain adds a drain by URL.
 func (c *Client) AddLogDrain(ctx context.Context, app, drainURL string) (*wire.LogDrain, error) {
 	var d wire.LogDrain
-	return &d, c.Do(ctx, http.MethodPost, appPath(app, "log-drains"), wire.LogDrainCreate{URL: drainURL}, &d)
+	return &d, c.call(ctx, http.MethodPost, appPath(app, "log-drains"), wire.LogDrainCreate{URL: drainURL}, &d)
 }
 
 // RemoveLogDrain removes a drain by URL, token or id.
 func (c *Client) RemoveLogDrain(ctx context.Context, app, drain string) (*wire.LogDrain, error) {
 	var d wire.LogDrain
-	return &d, c.Do(ctx, http.MethodDelete, appPath(app, "log-drains", drain), nil, &d)
+	return &d, c.call(ctx, http.MethodDelete, appPath(app, "log-drains", drain), nil, &d)
 }

@@ -14,5 +14,5 @@ import (
 func (c *Client) Metrics(ctx context.Context, app string, since, until time.Time) (*wire.Metrics, error) {
 	q := url.Values{"since": {since.UTC().Format(time.RFC3339)}, "until": {until.UTC().Format(time.RFC3339)}}
 	var m wire.Metrics
-	return &m, c.Do(ctx, http.MethodGet, appPath(app, "metrics")+"?"+q.Encode(), nil, &m)
+	return &m, c.call(ctx, http.MethodGet, appPath(app, "metrics")+"?"+q.Encode(), nil, &m)
 }

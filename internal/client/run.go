@@ -18,7 +18,7 @@ import (
 // CreateDyno starts a one-off dyno (detached), or prepares one to attach to (Attach).
 func (c *Client) CreateDyno(ctx context.Context, app string, req wire.DynoCreate) (*wire.Dyno, error) {
 	var d wire.Dyno
-	return &d, c.Do(ctx, http.MethodPost, appPath(app, "dynos"), req, &d)
+	return &d, c.call(ctx, http.MethodPost, appPath(app, "dynos"), req, &d)
 }
 
 // Attachment is a WebSocket connection to an attached one-off dyno (the protocol of

@@ -11,13 +11,13 @@ import (
 // CreateBuild starts a build; it returns at once with the pending build.
 func (c *Client) CreateBuild(ctx context.Context, app string, in wire.BuildCreate) (*wire.Build, error) {
 	var b wire.Build
-	return &b, c.Do(ctx, http.MethodPost, appPath(app, "builds"), in, &b)
+	return &b, c.call(ctx, http.MethodPost, appPath(app, "builds"), in, &b)
 }
 
 // Build returns one build of an app.
 func (c *Client) Build(ctx context.Context, app, id string) (*wire.Build, error) {
 	var b wire.Build
-	return &b, c.Do(ctx, http.MethodGet, appPath(app, "builds", id), nil, &b)
+	return &b, c.call(ctx, http.MethodGet, appPath(app, "builds", id), nil, &b)
 }
 
 // OpenBuildOutput streams a build's output_stream_url until the build ends.
@@ -28,11 +28,11 @@ func (c *Client) OpenBuildOutput(ctx context.Context, outputStreamURL string) (i
 // AppSource returns an app's source settings.
 func (c *Client) AppSource(ctx context.Context, app string) (*wire.AppSource, error) {
 	var s wire.AppSource
-	return &s, c.Do(ctx, http.MethodGet, appPath(app, "source"), nil, &s)
+	return &s, c.call(ctx, http.MethodGet, appPath(app, "source"), nil, &s)
 }
 
 // UpdateAppSource changes an app's source settings.
 func (c *Client) UpdateAppSource(ctx context.Context, app string, in wire.AppSourceUpdate) (*wire.AppSource, error) {
 	var s wire.AppSource
-	return &s, c.Do(ctx, http.MethodPatch, appPath(app, "source"), in, &s)
+	return &s, c.call(ctx, http.MethodPatch, appPath(app, "source"), in, &s)
 }
