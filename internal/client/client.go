@@ -1,5 +1,7 @@
-// Package client is a small typed client of Bera's Heroku-compatible Platform API v3. The
-// bera CLI and the end-to-end tests use it; besides the standard library it uses only a WebSocket package (for one-off dynos).
+// Package client is a small typed client of Bera's Heroku-compatible Platform API v3: one
+// method per endpoint, sending and returning the shapes of package wire. The bera CLI and
+// the end-to-end tests use it; besides the standard library and wire it uses only a
+// WebSocket package (for one-off dynos and events).
 package client
 
 import (
