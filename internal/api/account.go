@@ -6,6 +6,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/secret"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
@@ -38,43 +39,20 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, toAccount(u))
 }
 
-type authorizationJSON struct {
-	ID          string       `json:"id"`
-	Description string       `json:"description"`
-	Scope       []string     `json:"scope"`
-	AccessToken *accessToken `json:"access_token"`
-	User        idEmail      `json:"user"`
-	CreatedAt   string       `json:"created_at"`
-	UpdatedAt   string       `json:"updated_at"`
-}
-
-type accessToken struct {
-	ID        string  `json:"id"`
-	Token     string  `json:"token,omitempty"`
-	ExpiresIn *int64  `json:"expires_in"`
-	ExpiresAt *string `json:"expires_at"`
-}
-
-func toAuthorization(k *bera.APIKey, u *bera.User, token string, now time.Time) authorizationJSON {
-	at := &accessToken{ID: k.ID, Token: token, ExpiresAt: tsPtr(k.ExpiresAt)}
+func toAuthorization(k *bera.APIKey, u *bera.User, token string, now time.Time) wire.Authorization {
+	at := wire.AccessToken{ID: k.ID, Token: token, ExpiresAt: tsPtr(k.ExpiresAt)}
 	if k.ExpiresAt != nil {
 		secs := int64(k.ExpiresAt.Sub(now).Seconds())
 		at.ExpiresIn = &secs
 	}
-	return authorizationJSON{ID: k.ID, Description: k.Description, Scope: []string{"global"},
-		AccessToken: at, User: idEmail{u.ID, u.Email}, CreatedAt: ts(k.CreatedAt), UpdatedAt: ts(k.CreatedAt)}
-}
-
-type createAuthorizationRequest struct {
-	Description string   `json:"description"`
-	ExpiresIn   *int64   `json:"expires_in"`
-	Scope       []string `json:"scope"`
+	return wire.Authorization{ID: k.ID, Description: k.Description, Scope: []string{"global"},
+		AccessToken: at, User: wire.IDEmail{ID: u.ID, Email: u.Email}, CreatedAt: ts(k.CreatedAt), UpdatedAt: ts(k.CreatedAt)}
 }
 
 // handleAuthorizationCreate makes a new API key for the caller: `heroku login -i` and
 // `bera login` send Basic email:password here.
 func (s *Server) handleAuthorizationCreate(w http.ResponseWriter, r *http.Request) error {
-	var req createAuthorizationRequest
+	var req wire.AuthorizationCreate
 	if err := decode(r, &req, true); err != nil {
 		return err
 	}
@@ -107,7 +85,7 @@ func (s *Server) handleAuthorizationList(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	out := make([]authorizationJSON, 0, len(keys))
+	out := make([]wire.Authorization, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, toAuthorization(k, u, "", s.cfg.Now()))
 	}

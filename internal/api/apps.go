@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 var appKeys = map[string]func(*bera.App) string{
@@ -46,7 +47,7 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request, userID string)
 	if err != nil {
 		return err
 	}
-	out := make([]appJSON, 0, len(page))
+	out := make([]wire.App, 0, len(page))
 	for _, a := range page {
 		out = append(out, s.toApp(a, r))
 	}
@@ -65,15 +66,9 @@ func (s *Server) handleUserAppList(w http.ResponseWriter, r *http.Request) error
 	return s.listApps(w, r, u.ID)
 }
 
-type createAppRequest struct {
-	Name   *string `json:"name"`
-	Region *string `json:"region"`
-	Stack  *string `json:"stack"`
-}
-
 // handleAppCreate creates an app with v1 "Initial release". Without a name it generates one.
 func (s *Server) handleAppCreate(w http.ResponseWriter, r *http.Request) error {
-	var req createAppRequest
+	var req wire.AppCreate
 	if err := decode(r, &req, true); err != nil {
 		return err
 	}
@@ -130,20 +125,12 @@ func (s *Server) handleAppInfo(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, j)
 }
 
-type updateAppRequest struct {
-	Name        *string `json:"name"`
-	Maintenance *bool   `json:"maintenance"`
-	BuildStack  *string `json:"build_stack"`
-	// BootTimeout (seconds, Bera extension) is how long web dynos have to bind $PORT.
-	BootTimeout *int `json:"boot_timeout"`
-}
-
 func (s *Server) handleAppUpdate(w http.ResponseWriter, r *http.Request) error {
 	app, role, err := s.appFor(r)
 	if err != nil {
 		return err
 	}
-	var req updateAppRequest
+	var req wire.AppUpdate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}

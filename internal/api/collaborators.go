@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func (s *Server) handleCollaboratorList(w http.ResponseWriter, r *http.Request) error {
@@ -16,16 +17,11 @@ func (s *Server) handleCollaboratorList(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	out := make([]collaboratorJSON, 0, len(cs))
+	out := make([]wire.Collaborator, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, toCollaborator(c, app))
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-type createCollaboratorRequest struct {
-	User   string `json:"user"`
-	Silent bool   `json:"silent"`
 }
 
 // handleCollaboratorCreate gives an existing user access to the app. Only the owner manages
@@ -38,7 +34,7 @@ func (s *Server) handleCollaboratorCreate(w http.ResponseWriter, r *http.Request
 	if err := ownerOnly(role, "add collaborators"); err != nil {
 		return err
 	}
-	var req createCollaboratorRequest
+	var req wire.CollaboratorCreate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/release"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func (s *Server) handleConfigInfo(w http.ResponseWriter, r *http.Request) error {
@@ -33,7 +34,7 @@ func (s *Server) handleConfigUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var body map[string]*string
+	var body wire.ConfigVarsUpdate
 	if err := decode(r, &body, false); err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func (s *Server) handleConfigUpdate(w http.ResponseWriter, r *http.Request) erro
 }
 
 // configChanges validates names and values (bera.ValidateConfigVar) and orders the changes by key.
-func configChanges(body map[string]*string) ([]bera.ConfigChange, error) {
+func configChanges(body wire.ConfigVarsUpdate) ([]bera.ConfigChange, error) {
 	if len(body) == 0 {
 		return nil, bera.Errorf(bera.EInvalid, "No config vars given.")
 	}

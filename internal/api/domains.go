@@ -6,6 +6,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/certs"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 // DomainStore keeps custom domains, manual certificates and the ACM switch. It is an
@@ -35,35 +36,21 @@ func (s *Server) domains() (DomainStore, error) {
 	return ds, nil
 }
 
-type domainJSON struct {
-	ID              string  `json:"id"`
-	Hostname        string  `json:"hostname"`
-	Kind            string  `json:"kind"`
-	CNAME           *string `json:"cname"`
-	Status          string  `json:"status"`
-	ACMStatus       *string `json:"acm_status"`
-	ACMStatusReason *string `json:"acm_status_reason"`
-	SNIEndpoint     *idName `json:"sni_endpoint"`
-	App             idName  `json:"app"`
-	CreatedAt       string  `json:"created_at"`
-	UpdatedAt       string  `json:"updated_at"`
-}
-
 // ownDomain is the app's APP.DOMAIN hostname as Heroku's kind "heroku" domain.
-func (s *Server) ownDomain(app *bera.App) domainJSON {
+func (s *Server) ownDomain(app *bera.App) wire.Domain {
 	host := app.Name + "." + s.cfg.Domain
-	return domainJSON{ID: stableID("domain", host), Hostname: host, Kind: certs.KindHeroku, Status: certs.StatusNone,
-		App: idName{app.ID, app.Name}, CreatedAt: ts(app.CreatedAt), UpdatedAt: ts(app.UpdatedAt)}
+	return wire.Domain{ID: stableID("domain", host), Hostname: host, Kind: certs.KindHeroku, Status: certs.StatusNone,
+		App: appRef(app), CreatedAt: ts(app.CreatedAt), UpdatedAt: ts(app.UpdatedAt)}
 }
 
 // toDomain shapes a custom domain; its CNAME target is the app's own hostname.
-func (s *Server) toDomain(app *bera.App, d *certs.Domain, eps map[string]string) domainJSON {
+func (s *Server) toDomain(app *bera.App, d *certs.Domain, eps map[string]string) wire.Domain {
 	cname := app.Name + "." + s.cfg.Domain
-	j := domainJSON{ID: d.ID, Hostname: d.Hostname, Kind: d.Kind, CNAME: &cname, Status: d.Status,
+	j := wire.Domain{ID: d.ID, Hostname: d.Hostname, Kind: d.Kind, CNAME: &cname, Status: d.Status,
 		ACMStatus: optString(d.ACMStatus), ACMStatusReason: optString(d.ACMStatusReason),
-		App: idName{app.ID, app.Name}, CreatedAt: ts(d.CreatedAt), UpdatedAt: ts(d.UpdatedAt)}
+		App: appRef(app), CreatedAt: ts(d.CreatedAt), UpdatedAt: ts(d.UpdatedAt)}
 	if d.EndpointID != "" {
-		j.SNIEndpoint = &idName{d.EndpointID, eps[d.EndpointID]}
+		j.SNIEndpoint = &wire.IDName{ID: d.EndpointID, Name: eps[d.EndpointID]}
 	}
 	return j
 }
@@ -82,8 +69,8 @@ func endpointNames(ctx context.Context, ds DomainStore, appID string) (map[strin
 }
 
 // appDomains returns the app's own hostname followed by its custom domains.
-func (s *Server) appDomains(ctx context.Context, app *bera.App) ([]domainJSON, error) {
-	out := []domainJSON{s.ownDomain(app)}
+func (s *Server) appDomains(ctx context.Context, app *bera.App) ([]wire.Domain, error) {
+	out := []wire.Domain{s.ownDomain(app)}
 	ds, ok := s.store.(DomainStore)
 	if !ok {
 		return out, nil
@@ -106,8 +93,8 @@ func (s *Server) appDomains(ctx context.Context, app *bera.App) ([]domainJSON, e
 // (the range parser does not take values with dots, such as hostnames).
 var domainRangeFields = []string{"id"}
 
-var domainRangeKeys = map[string]func(domainJSON) string{
-	"id": func(d domainJSON) string { return d.ID },
+var domainRangeKeys = map[string]func(wire.Domain) string{
+	"id": func(d wire.Domain) string { return d.ID },
 }
 
 // handleDomainList lists the app's domains, paginated by Range on id.
@@ -145,11 +132,6 @@ func (s *Server) handleDomainInfo(w http.ResponseWriter, r *http.Request) error 
 	return bera.NotFound("domain")
 }
 
-type createDomainRequest struct {
-	Hostname    string  `json:"hostname"`
-	SNIEndpoint *string `json:"sni_endpoint"`
-}
-
 func (s *Server) handleDomainCreate(w http.ResponseWriter, r *http.Request) error {
 	app, _, err := s.appFor(r)
 	if err != nil {
@@ -159,7 +141,7 @@ func (s *Server) handleDomainCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var req createDomainRequest
+	var req wire.DomainCreate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}

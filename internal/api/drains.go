@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/netguard"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 // Drains runs log drains. The store keeps them; Drains delivers to them.
@@ -16,18 +17,8 @@ type Drains interface {
 	Remove(id string)
 }
 
-type drainJSON struct {
-	ID        string  `json:"id"`
-	URL       string  `json:"url"`
-	Token     string  `json:"token"`
-	Addon     *idName `json:"addon"`
-	App       idName  `json:"app"`
-	CreatedAt string  `json:"created_at"`
-	UpdatedAt string  `json:"updated_at"`
-}
-
-func toDrain(d *bera.LogDrain, app *bera.App) drainJSON {
-	return drainJSON{ID: d.ID, URL: d.URL, Token: d.Token, App: idName{app.ID, app.Name},
+func toDrain(d *bera.LogDrain, app *bera.App) wire.LogDrain {
+	return wire.LogDrain{ID: d.ID, URL: d.URL, Token: d.Token, App: appRef(app),
 		CreatedAt: ts(d.CreatedAt), UpdatedAt: ts(d.UpdatedAt)}
 }
 
@@ -40,15 +31,11 @@ func (s *Server) handleDrainList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]drainJSON, 0, len(ds))
+	out := make([]wire.LogDrain, 0, len(ds))
 	for _, d := range ds {
 		out = append(out, toDrain(d, app))
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-type createDrainRequest struct {
-	URL string `json:"url"`
 }
 
 // handleDrainCreate adds a syslog://, syslog+tls:// or https:// drain (`drains:add URL`).
@@ -57,7 +44,7 @@ func (s *Server) handleDrainCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var req createDrainRequest
+	var req wire.LogDrainCreate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}

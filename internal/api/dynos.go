@@ -4,30 +4,13 @@ import (
 	"net/http"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
-type dynoJSON struct {
-	ID        string  `json:"id"`
-	Name      string  `json:"name"`
-	Type      string  `json:"type"`
-	State     string  `json:"state"`
-	Command   string  `json:"command"`
-	Size      string  `json:"size"`
-	AttachURL *string `json:"attach_url"`
-	Release   struct {
-		ID      string `json:"id"`
-		Version int    `json:"version"`
-	} `json:"release"`
-	App       idName `json:"app"`
-	CreatedAt string `json:"created_at"`
-	UpdatedAt string `json:"updated_at"`
-}
-
-func toDyno(d bera.Dyno, app *bera.App) dynoJSON {
-	j := dynoJSON{ID: d.ID, Name: d.Name, Type: d.Type, State: d.State, Command: d.Command, Size: d.Size,
-		AttachURL: optString(d.AttachURL), App: idName{app.ID, app.Name}, CreatedAt: ts(d.CreatedAt), UpdatedAt: ts(d.UpdatedAt)}
-	j.Release.ID, j.Release.Version = d.ReleaseID, d.ReleaseVersion
-	return j
+func toDyno(d bera.Dyno, app *bera.App) wire.Dyno {
+	return wire.Dyno{ID: d.ID, Name: d.Name, Type: d.Type, State: d.State, Command: d.Command, Size: d.Size,
+		AttachURL: optString(d.AttachURL), Release: wire.DynoRelease{ID: d.ReleaseID, Version: d.ReleaseVersion}, App: appRef(app),
+		CreatedAt: ts(d.CreatedAt), UpdatedAt: ts(d.UpdatedAt)}
 }
 
 func (s *Server) handleDynoList(w http.ResponseWriter, r *http.Request) error {
@@ -36,7 +19,7 @@ func (s *Server) handleDynoList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ds := s.cfg.Dynos.Dynos(app.ID)
-	out := make([]dynoJSON, 0, len(ds))
+	out := make([]wire.Dyno, 0, len(ds))
 	for _, d := range ds {
 		out = append(out, toDyno(d, app))
 	}

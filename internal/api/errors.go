@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 // handlerFunc is an HTTP handler that returns its error; adapt writes it.
@@ -43,13 +44,6 @@ var codeStatus = map[string]int{
 	bera.EUnavailable:  http.StatusServiceUnavailable,
 }
 
-type errorResponse struct {
-	ID        string `json:"id"`
-	Message   string `json:"message"`
-	Resource  string `json:"resource,omitempty"`
-	RequestID string `json:"request_id,omitempty"`
-}
-
 func (s *Server) adapt(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
@@ -61,7 +55,7 @@ func (s *Server) adapt(h handlerFunc) http.Handler {
 // writeError writes err as a Heroku-shaped error body. Internal errors are logged here, once,
 // and reach the client only as a generic message with the request id.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	resp := errorResponse{RequestID: bera.RequestIDFrom(r.Context())}
+	resp := wire.ErrorBody{RequestID: bera.RequestIDFrom(r.Context())}
 	var he *httpError
 	var status int
 	if errors.As(err, &he) {

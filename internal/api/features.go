@@ -4,23 +4,11 @@ import (
 	"net/http"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
-type featureJSON struct {
-	ID            string  `json:"id"`
-	Name          string  `json:"name"`
-	Description   string  `json:"description"`
-	DocURL        string  `json:"doc_url"`
-	Enabled       bool    `json:"enabled"`
-	State         string  `json:"state"`
-	DisplayName   string  `json:"display_name"`
-	FeedbackEmail *string `json:"feedback_email"`
-	CreatedAt     string  `json:"created_at"`
-	UpdatedAt     string  `json:"updated_at"`
-}
-
-func toFeature(f bera.AppFeature, app *bera.App) featureJSON {
-	return featureJSON{ID: stableID("feature", f.Name), Name: f.Name, Description: f.Description,
+func toFeature(f bera.AppFeature, app *bera.App) wire.Feature {
+	return wire.Feature{ID: stableID("feature", f.Name), Name: f.Name, Description: f.Description,
 		DocURL: "/docs#features", Enabled: f.Enabled, State: "general", DisplayName: f.Name,
 		CreatedAt: ts(app.CreatedAt), UpdatedAt: ts(app.UpdatedAt)}
 }
@@ -49,7 +37,7 @@ func (s *Server) handleFeatureList(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	out := make([]featureJSON, 0, len(fs))
+	out := make([]wire.Feature, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, toFeature(f, app))
 	}
@@ -81,10 +69,6 @@ func (s *Server) handleFeatureInfo(w http.ResponseWriter, r *http.Request) error
 	return writeJSON(w, http.StatusOK, toFeature(f, app))
 }
 
-type updateFeatureRequest struct {
-	Enabled *bool `json:"enabled"`
-}
-
 func (s *Server) handleFeatureUpdate(w http.ResponseWriter, r *http.Request) error {
 	app, _, err := s.appFor(r)
 	if err != nil {
@@ -94,7 +78,7 @@ func (s *Server) handleFeatureUpdate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	var req updateFeatureRequest
+	var req wire.FeatureUpdate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}

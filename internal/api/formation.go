@@ -1,15 +1,14 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 // maxQuantityInput bounds the numbers parseQuantity accepts, so sums cannot overflow; the
@@ -28,8 +27,8 @@ func (s *Server) handleFormationList(w http.ResponseWriter, r *http.Request) err
 	return writeJSON(w, http.StatusOK, formationsJSON(forms, app))
 }
 
-func formationsJSON(forms []*bera.Formation, app *bera.App) []formationJSON {
-	out := make([]formationJSON, 0, len(forms))
+func formationsJSON(forms []*bera.Formation, app *bera.App) []wire.Formation {
+	out := make([]wire.Formation, 0, len(forms))
 	for _, f := range forms {
 		out = append(out, toFormation(f, app))
 	}
@@ -53,15 +52,10 @@ func (s *Server) handleFormationInfo(w http.ResponseWriter, r *http.Request) err
 	return &bera.Error{Code: bera.ENotFound, Resource: "formation", Message: "Couldn't find that process type (" + r.PathValue("type") + ")."}
 }
 
-// formationUpdate is one update as clients send it: quantity as a number or a string that may
-// be relative ("2", "+1", "-1"), as `heroku ps:scale` sends it.
-type formationUpdate struct {
-	Type     string          `json:"type"`
-	Quantity json.RawMessage `json:"quantity"`
-	Size     *string         `json:"size"`
-}
-
-func (u formationUpdate) toDomain() (bera.FormationUpdate, error) {
+// formationUpdate checks one update as clients send it, quantity as a number or a string
+// that may be relative ("2", "+1", "-1", as `heroku ps:scale` sends it), and turns it into
+// the domain's.
+func formationUpdate(u wire.FormationUpdate) (bera.FormationUpdate, error) {
 	if err := bera.ValidateProcessType(u.Type); err != nil {
 		return bera.FormationUpdate{}, err
 	}
@@ -73,10 +67,10 @@ func (u formationUpdate) toDomain() (bera.FormationUpdate, error) {
 		}
 		out.Size = size.Name
 	}
-	if len(u.Quantity) == 0 || bytes.Equal(u.Quantity, []byte("null")) {
+	if u.Quantity == nil {
 		return out, nil
 	}
-	q, rel, err := parseQuantity(u.Quantity)
+	q, rel, err := parseQuantity(*u.Quantity)
 	if err != nil {
 		return out, err
 	}
@@ -84,15 +78,10 @@ func (u formationUpdate) toDomain() (bera.FormationUpdate, error) {
 	return out, nil
 }
 
-func parseQuantity(raw json.RawMessage) (int, bool, error) {
+// parseQuantity parses an absolute ("2") or relative ("+1", "-1") quantity.
+func parseQuantity(q wire.Quantity) (int, bool, error) {
 	bad := bera.Errorf(bera.EInvalid, "Quantity must be a whole number such as 2, or a relative change such as \"+1\" or \"-1\".")
-	s := string(raw)
-	if strings.HasPrefix(s, `"`) {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return 0, false, bad
-		}
-	}
-	s = strings.TrimSpace(s)
+	s := strings.TrimSpace(string(q))
 	relative := strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-")
 	n, err := strconv.Atoi(s)
 	if err != nil || n > maxQuantityInput || n < -maxQuantityInput || (!relative && n < 0) {
@@ -101,16 +90,12 @@ func parseQuantity(raw json.RawMessage) (int, bool, error) {
 	return n, relative, nil
 }
 
-type batchFormationRequest struct {
-	Updates []formationUpdate `json:"updates"`
-}
-
 func (s *Server) handleFormationBatch(w http.ResponseWriter, r *http.Request) error {
 	app, _, err := s.appFor(r)
 	if err != nil {
 		return err
 	}
-	var req batchFormationRequest
+	var req wire.FormationBatchUpdate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}
@@ -125,22 +110,22 @@ func (s *Server) handleFormationUpdate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	var req formationUpdate
+	var req wire.FormationUpdate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}
 	req.Type = r.PathValue("type")
-	return s.updateFormation(w, r, app, []formationUpdate{req}, req.Type)
+	return s.updateFormation(w, r, app, []wire.FormationUpdate{req}, req.Type)
 }
 
 // updateFormation applies updates and answers with the whole formation, or with the one type
 // when single is set. The operator's limits are checked on the formation the updates would
 // give; formation changes through the API take turns so two requests cannot both pass the
 // check and together go over a limit.
-func (s *Server) updateFormation(w http.ResponseWriter, r *http.Request, app *bera.App, updates []formationUpdate, single string) error {
+func (s *Server) updateFormation(w http.ResponseWriter, r *http.Request, app *bera.App, updates []wire.FormationUpdate, single string) error {
 	domain := make([]bera.FormationUpdate, 0, len(updates))
 	for _, u := range updates {
-		d, err := u.toDomain()
+		d, err := formationUpdate(u)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/kingvon-ke/bera/internal/api"
 )
 
 func jsonDecode(s string, v any) error { return json.Unmarshal([]byte(s), v) }
@@ -13,14 +15,18 @@ func jsonDecode(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 // input. No input may produce a 5xx or a non-JSON error.
 func FuzzRequestDecoding(f *testing.F) {
 	for _, s := range []string{`{"name":"x-y"}`, `{"A":null}`, `{"updates":[{"quantity":"+1","type":"web"}]}`,
-		`{"release":"1"}`, `{"user":"a@b.c"}`, `{"maintenance":true}`, `[`, `{"A":1e999}`, "\x00", `{"updates":[{"quantity":"-0"}]}`} {
+		`{"release":"1"}`, `{"user":"a@b.c"}`, `{"maintenance":true}`, `[`, `{"A":1e999}`, "\x00", `{"updates":[{"quantity":"-0"}]}`,
+		`{"quantity":2,"size":"eco"}`, `{"hostname":"www.example.com","sni_endpoint":null}`, `{"certificate_chain":"x","private_key":"y"}`,
+		`{"url":"syslog+tls://logs.example.com:6514"}`, `{"lines":10,"tail":true,"dyno":"web.1"}`, `{"description":"x","expires_in":60}`} {
 		f.Add(s, "version ..; max=2, order=desc")
 	}
-	h := newHarness(f)
+	h := newHarnessWith(f, func(c *api.Config) { c.LogSessions = shapeSessions{} })
 	h.mustApp("fuzz-app")
 	targets := [][2]string{{"POST", "/apps"}, {"PATCH", "/apps/fuzz-app"}, {"PATCH", "/apps/fuzz-app/config-vars"},
 		{"PATCH", "/apps/fuzz-app/formation"}, {"POST", "/apps/fuzz-app/releases"}, {"POST", "/apps/fuzz-app/collaborators"},
-		{"PATCH", "/apps/fuzz-app/features/preboot"}, {"PUT", "/apps/fuzz-app/buildpack-installations"}, {"GET", "/apps/fuzz-app/releases"}}
+		{"PATCH", "/apps/fuzz-app/features/preboot"}, {"PUT", "/apps/fuzz-app/buildpack-installations"}, {"GET", "/apps/fuzz-app/releases"},
+		{"PATCH", "/apps/fuzz-app/formation/web"}, {"POST", "/apps/fuzz-app/domains"}, {"POST", "/apps/fuzz-app/sni-endpoints"},
+		{"POST", "/apps/fuzz-app/log-drains"}, {"POST", "/apps/fuzz-app/log-sessions"}, {"POST", "/oauth/authorizations"}}
 	f.Fuzz(func(t *testing.T, body, rng string) {
 		h := h.with(t)
 		for _, tg := range targets {

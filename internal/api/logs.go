@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 // LogSessions issues log-session URLs: signed, short-lived, readable without the API key.
@@ -26,20 +27,6 @@ type LogSessionOptions struct {
 	Holder string
 }
 
-type createLogSessionRequest struct {
-	Dyno   string `json:"dyno"`
-	Lines  *int   `json:"lines"`
-	Source string `json:"source"`
-	Tail   bool   `json:"tail"`
-}
-
-type logSessionJSON struct {
-	ID         string `json:"id"`
-	LogplexURL string `json:"logplex_url"`
-	CreatedAt  string `json:"created_at"`
-	UpdatedAt  string `json:"updated_at"`
-}
-
 // handleLogSessionCreate answers `heroku logs` and `bera logs`: a URL that streams the app's
 // log lines (SSE or plain text).
 func (s *Server) handleLogSessionCreate(w http.ResponseWriter, r *http.Request) error {
@@ -47,7 +34,7 @@ func (s *Server) handleLogSessionCreate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	var req createLogSessionRequest
+	var req wire.LogSessionCreate
 	if err := decode(r, &req, true); err != nil {
 		return err
 	}
@@ -65,7 +52,7 @@ func (s *Server) handleLogSessionCreate(w http.ResponseWriter, r *http.Request) 
 		return bera.Errorf(bera.EUnavailable, "Logs are not available on this server.")
 	}
 	now := ts(s.cfg.Now())
-	return writeJSON(w, http.StatusCreated, logSessionJSON{ID: uuid.NewString(), LogplexURL: s.cfg.LogSessions.URL(requestBase(r), app.ID, opts),
+	return writeJSON(w, http.StatusCreated, wire.LogSession{ID: uuid.NewString(), LogplexURL: s.cfg.LogSessions.URL(requestBase(r), app.ID, opts),
 		CreatedAt: now, UpdatedAt: now})
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 // Metrics serves measurements of apps. Nil answers /metrics and /apps/{app}/metrics with 503.
@@ -34,39 +35,6 @@ type MetricPoint struct {
 // maxMetricsWindow is how far back rollups go.
 const maxMetricsWindow = 24 * time.Hour
 
-type metricsResponse struct {
-	App         idName            `json:"app"`
-	Since       string            `json:"since"`
-	Until       string            `json:"until"`
-	StepSeconds int               `json:"step_seconds"`
-	Points      []metricPointJSON `json:"points"`
-}
-
-type metricPointJSON struct {
-	Time           string           `json:"time"`
-	Requests       int              `json:"requests"`
-	Status         map[string]int   `json:"status"`
-	ThroughputRPS  float64          `json:"throughput_rps"`
-	ResponseTimeMS *percentilesJSON `json:"response_time_ms"`
-	BytesOut       uint64           `json:"bytes_out"`
-	Dynos          int              `json:"dynos"`
-	Restarts       int              `json:"restarts"`
-	CPULoad        float64          `json:"cpu_load"`
-	MemoryRSS      meanMaxJSON      `json:"memory_rss_bytes"`
-	MemorySwapMax  uint64           `json:"memory_swap_max_bytes"`
-}
-
-type percentilesJSON struct {
-	P50 float64 `json:"p50"`
-	P95 float64 `json:"p95"`
-	P99 float64 `json:"p99"`
-}
-
-type meanMaxJSON struct {
-	Mean uint64 `json:"mean"`
-	Max  uint64 `json:"max"`
-}
-
 // handleMetricsRollups answers `bera metrics`: one point a minute (zeros where nothing
 // happened) between ?since and ?until (RFC 3339; default the last hour, at most 24 h).
 func (s *Server) handleMetricsRollups(w http.ResponseWriter, r *http.Request) error {
@@ -82,7 +50,7 @@ func (s *Server) handleMetricsRollups(w http.ResponseWriter, r *http.Request) er
 		return bera.Errorf(bera.EUnavailable, "Metrics are not available on this server.")
 	}
 	pts := s.cfg.Metrics.Rollups(app.ID, since, until)
-	return writeJSON(w, http.StatusOK, metricsResponse{App: idName{app.ID, app.Name}, Since: ts(since), Until: ts(until),
+	return writeJSON(w, http.StatusOK, wire.Metrics{App: appRef(app), Since: ts(since), Until: ts(until),
 		StepSeconds: 60, Points: fillMinutes(pts, since, until)})
 }
 
@@ -108,12 +76,12 @@ func (s *Server) metricsWindow(r *http.Request) (since, until time.Time, err err
 }
 
 // fillMinutes returns one point for every minute in [since, until).
-func fillMinutes(pts []MetricPoint, since, until time.Time) []metricPointJSON {
+func fillMinutes(pts []MetricPoint, since, until time.Time) []wire.MetricPoint {
 	byMinute := make(map[time.Time]MetricPoint, len(pts))
 	for _, p := range pts {
 		byMinute[p.Time.UTC().Truncate(time.Minute)] = p
 	}
-	out := make([]metricPointJSON, 0, int(until.Sub(since)/time.Minute))
+	out := make([]wire.MetricPoint, 0, int(until.Sub(since)/time.Minute))
 	for m := since; m.Before(until); m = m.Add(time.Minute) {
 		p := byMinute[m]
 		p.Time = m
@@ -122,15 +90,15 @@ func fillMinutes(pts []MetricPoint, since, until time.Time) []metricPointJSON {
 	return out
 }
 
-func toMetricPoint(p MetricPoint) metricPointJSON {
-	j := metricPointJSON{Time: ts(p.Time), Requests: p.Requests, Status: map[string]int{}, ThroughputRPS: float64(p.Requests) / 60,
+func toMetricPoint(p MetricPoint) wire.MetricPoint {
+	j := wire.MetricPoint{Time: ts(p.Time), Requests: p.Requests, Status: map[string]int{}, ThroughputRPS: float64(p.Requests) / 60,
 		BytesOut: p.BytesOut, Dynos: p.Dynos, Restarts: p.Restarts, CPULoad: p.CPU,
-		MemoryRSS: meanMaxJSON{Mean: p.RSSMean, Max: p.RSSMax}, MemorySwapMax: p.SwapMax}
+		MemoryRSS: wire.MeanMax{Mean: p.RSSMean, Max: p.RSSMax}, MemorySwapMax: p.SwapMax}
 	for i, n := range p.Status {
 		j.Status[string(rune('1'+i))+"xx"] = n
 	}
 	if p.Requests > 0 {
-		j.ResponseTimeMS = &percentilesJSON{P50: ms(p.P50), P95: ms(p.P95), P99: ms(p.P99)}
+		j.ResponseTimeMS = &wire.Percentiles{P50: ms(p.P50), P95: ms(p.P95), P99: ms(p.P99)}
 	}
 	return j
 }

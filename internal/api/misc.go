@@ -4,33 +4,8 @@ import (
 	"net/http"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
-
-type buildJSON struct {
-	ID              string          `json:"id"`
-	App             idOnly          `json:"app"`
-	Status          string          `json:"status"`
-	SourceBlob      sourceBlobJSON  `json:"source_blob"`
-	Buildpacks      []buildpackJSON `json:"buildpacks"`
-	OutputStreamURL *string         `json:"output_stream_url"`
-	Release         *idOnly         `json:"release"`
-	Slug            *idOnly         `json:"slug"`
-	Stack           string          `json:"stack"`
-	User            idEmail         `json:"user"`
-	CreatedAt       string          `json:"created_at"`
-	UpdatedAt       string          `json:"updated_at"`
-}
-
-type sourceBlobJSON struct {
-	URL      string  `json:"url"`
-	Version  *string `json:"version"`
-	Checksum *string `json:"checksum"`
-}
-
-type buildpackJSON struct {
-	URL  string `json:"url"`
-	Name string `json:"name"`
-}
 
 func optString(s string) *string {
 	if s == "" {
@@ -39,21 +14,21 @@ func optString(s string) *string {
 	return &s
 }
 
-func optID(s string) *idOnly {
+func optID(s string) *wire.IDOnly {
 	if s == "" {
 		return nil
 	}
-	return &idOnly{s}
+	return &wire.IDOnly{ID: s}
 }
 
-func toBuild(b *bera.Build) buildJSON {
-	j := buildJSON{ID: b.ID, App: idOnly{b.AppID}, Status: b.Status,
-		SourceBlob:      sourceBlobJSON{URL: b.SourceURL, Version: optString(b.SourceVersion)},
-		Buildpacks:      []buildpackJSON{},
+func toBuild(b *bera.Build) wire.Build {
+	j := wire.Build{ID: b.ID, App: wire.IDOnly{ID: b.AppID}, Status: b.Status,
+		SourceBlob:      wire.SourceBlob{URL: b.SourceURL, Version: optString(b.SourceVersion)},
+		Buildpacks:      []wire.Buildpack{},
 		OutputStreamURL: optString(b.OutputStreamURL), Release: optID(b.ReleaseID), Slug: optID(b.SlugID),
-		Stack: b.Stack, User: idEmail{b.UserID, b.UserEmail}, CreatedAt: ts(b.CreatedAt), UpdatedAt: ts(b.UpdatedAt)}
+		Stack: b.Stack, User: wire.IDEmail{ID: b.UserID, Email: b.UserEmail}, CreatedAt: ts(b.CreatedAt), UpdatedAt: ts(b.UpdatedAt)}
 	for _, bp := range b.Buildpacks {
-		j.Buildpacks = append(j.Buildpacks, buildpackJSON{URL: bp, Name: bp})
+		j.Buildpacks = append(j.Buildpacks, wire.Buildpack{URL: bp, Name: bp})
 	}
 	return j
 }
@@ -67,7 +42,7 @@ func (s *Server) handleBuildList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]buildJSON, 0, len(builds))
+	out := make([]wire.Build, 0, len(builds))
 	for _, b := range builds {
 		out = append(out, toBuild(b))
 	}
@@ -86,15 +61,10 @@ func (s *Server) handleBuildInfo(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, toBuild(b))
 }
 
-type buildpackInstallationJSON struct {
-	Ordinal   int           `json:"ordinal"`
-	Buildpack buildpackJSON `json:"buildpack"`
-}
-
-func buildpacksJSON(bps []string) []buildpackInstallationJSON {
-	out := make([]buildpackInstallationJSON, 0, len(bps))
+func buildpacksJSON(bps []string) []wire.BuildpackInstallation {
+	out := make([]wire.BuildpackInstallation, 0, len(bps))
 	for i, bp := range bps {
-		out = append(out, buildpackInstallationJSON{Ordinal: i, Buildpack: buildpackJSON{URL: bp, Name: bp}})
+		out = append(out, wire.BuildpackInstallation{Ordinal: i, Buildpack: wire.Buildpack{URL: bp, Name: bp}})
 	}
 	return out
 }
@@ -107,18 +77,12 @@ func (s *Server) handleBuildpackList(w http.ResponseWriter, r *http.Request) err
 	return writeJSON(w, http.StatusOK, buildpacksJSON(app.Buildpacks))
 }
 
-type updateBuildpacksRequest struct {
-	Updates []struct {
-		Buildpack string `json:"buildpack"`
-	} `json:"updates"`
-}
-
 func (s *Server) handleBuildpackUpdate(w http.ResponseWriter, r *http.Request) error {
 	app, _, err := s.appFor(r)
 	if err != nil {
 		return err
 	}
-	var req updateBuildpacksRequest
+	var req wire.BuildpackInstallationsUpdate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}
@@ -159,13 +123,15 @@ func (s *Server) handleEmptyList(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, []any{})
 }
 
+// catalogTime is the created_at and updated_at of catalog objects (stacks, regions).
+const catalogTime = "2026-01-01T00:00:00Z"
+
 func (s *Server) handleStackList(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, []map[string]any{{"id": stableID("stack", bera.DefaultStack), "name": bera.DefaultStack,
-		"state": "public", "default": true, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}})
+	return writeJSON(w, http.StatusOK, []wire.Stack{{ID: stableID("stack", bera.DefaultStack), Name: bera.DefaultStack,
+		State: "public", Default: true, CreatedAt: catalogTime, UpdatedAt: catalogTime}})
 }
 
 func (s *Server) handleRegionList(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, []map[string]any{{"id": stableID("region", bera.DefaultRegion), "name": bera.DefaultRegion,
-		"description": "This machine", "country": "", "locale": "", "private_capable": false,
-		"created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}})
+	return writeJSON(w, http.StatusOK, []wire.Region{{ID: stableID("region", bera.DefaultRegion), Name: bera.DefaultRegion,
+		Description: "This machine", CreatedAt: catalogTime, UpdatedAt: catalogTime}})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/release"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 var releaseKeys = map[string]func(*bera.Release) string{
@@ -31,7 +32,7 @@ func (s *Server) handleReleaseList(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	out := make([]releaseJSON, 0, len(page))
+	out := make([]wire.Release, 0, len(page))
 	for _, rel := range page {
 		out = append(out, toRelease(rel, app))
 	}
@@ -76,10 +77,6 @@ func (s *Server) handleReleaseConfig(w http.ResponseWriter, r *http.Request) err
 	return writeJSON(w, http.StatusOK, vars)
 }
 
-type rollbackRequest struct {
-	Release string `json:"release"`
-}
-
 // handleReleaseRollback creates vN+1 with the slug and config of an earlier release, with no
 // build: `heroku rollback` and `bera releases:rollback`.
 func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) error {
@@ -87,7 +84,7 @@ func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	var req rollbackRequest
+	var req wire.ReleaseRollback
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 // Runs runs one-off dynos (`heroku run`, `bera run`).
@@ -37,15 +38,6 @@ type RunOptions struct {
 // AttachSecretHeader carries the secret of attach_url on the WebSocket attach request.
 const AttachSecretHeader = "Bera-Attach-Secret"
 
-type createDynoRequest struct {
-	Attach     bool                       `json:"attach"`
-	Command    string                     `json:"command"`
-	Env        map[string]json.RawMessage `json:"env"`
-	ForceNoTTY *bool                      `json:"force_no_tty"`
-	Size       string                     `json:"size"`
-	Type       string                     `json:"type"`
-}
-
 // handleDynoCreate runs a one-off dyno: POST /apps/{app}/dynos (`heroku run`,
 // `heroku run:detached`, `bera run`).
 func (s *Server) handleDynoCreate(w http.ResponseWriter, r *http.Request) error {
@@ -53,7 +45,7 @@ func (s *Server) handleDynoCreate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var req createDynoRequest
+	var req wire.DynoCreate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}

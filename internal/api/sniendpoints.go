@@ -6,42 +6,19 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/certs"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
-type sniEndpointJSON struct {
-	ID               string      `json:"id"`
-	Name             string      `json:"name"`
-	DisplayName      *string     `json:"display_name"`
-	CertificateChain string      `json:"certificate_chain"`
-	Domains          []string    `json:"domains"`
-	App              idName      `json:"app"`
-	SSLCert          sslCertJSON `json:"ssl_cert"`
-	CreatedAt        string      `json:"created_at"`
-	UpdatedAt        string      `json:"updated_at"`
-}
-
-type sslCertJSON struct {
-	CASigned    bool     `json:"ca_signed?"`
-	CertDomains []string `json:"cert_domains"`
-	ExpiresAt   string   `json:"expires_at"`
-	Issuer      string   `json:"issuer"`
-	SelfSigned  bool     `json:"self_signed?"`
-	StartsAt    string   `json:"starts_at"`
-	Subject     string   `json:"subject"`
-	ID          string   `json:"id"`
-	ACM         bool     `json:"acm"`
-}
-
 // toEndpoint shapes a manual certificate; domains are the app's custom domains it covers.
-func toEndpoint(app *bera.App, ep *certs.Endpoint, domains []*certs.Domain) sniEndpointJSON {
-	j := sniEndpointJSON{ID: ep.ID, Name: ep.Name, CertificateChain: ep.CertificateChain, Domains: []string{},
-		App: idName{app.ID, app.Name}, CreatedAt: ts(ep.CreatedAt), UpdatedAt: ts(ep.UpdatedAt)}
+func toEndpoint(app *bera.App, ep *certs.Endpoint, domains []*certs.Domain) wire.SNIEndpoint {
+	j := wire.SNIEndpoint{ID: ep.ID, Name: ep.Name, CertificateChain: ep.CertificateChain, Domains: []string{},
+		App: appRef(app), CreatedAt: ts(ep.CreatedAt), UpdatedAt: ts(ep.UpdatedAt)}
 	cert, err := certs.ParseKeyPair(ep.CertificateChain, ep.PrivateKey)
 	if err != nil {
 		return j
 	}
 	info := certs.Describe(cert)
-	j.SSLCert = sslCertJSON{CASigned: info.Trusted, CertDomains: info.Domains, ExpiresAt: ts(info.NotAfter),
+	j.SSLCert = wire.SSLCert{CASigned: info.Trusted, CertDomains: info.Domains, ExpiresAt: ts(info.NotAfter),
 		Issuer: info.Issuer, SelfSigned: info.SelfSigned, StartsAt: ts(info.NotBefore), Subject: info.Subject,
 		ID: stableID("ssl-cert", ep.ID+ts(ep.UpdatedAt))}
 	for _, d := range domains {
@@ -52,16 +29,10 @@ func toEndpoint(app *bera.App, ep *certs.Endpoint, domains []*certs.Domain) sniE
 	return j
 }
 
-type sniEndpointRequest struct {
-	CertificateChain string `json:"certificate_chain"`
-	PrivateKey       string `json:"private_key"`
-	Name             string `json:"name"`
-}
-
 // checkEndpoint parses the request's pair and checks its names, so bad certificates, and
 // certificates for names the app does not own (the platform's domain, other apps' custom
 // domains), are refused before they are stored.
-func (s *Server) checkEndpoint(ctx context.Context, ds DomainStore, app *bera.App, req *sniEndpointRequest) error {
+func (s *Server) checkEndpoint(ctx context.Context, ds DomainStore, app *bera.App, req *wire.SNIEndpointCreate) error {
 	cert, err := certs.ParseKeyPair(req.CertificateChain, req.PrivateKey)
 	if err != nil {
 		return err
@@ -80,7 +51,7 @@ func (s *Server) handleSNIEndpointList(w http.ResponseWriter, r *http.Request) e
 	}
 	ds, ok := s.store.(DomainStore)
 	if !ok {
-		return writeJSON(w, http.StatusOK, []sniEndpointJSON{})
+		return writeJSON(w, http.StatusOK, []wire.SNIEndpoint{})
 	}
 	eps, err := ds.ListEndpoints(r.Context(), app.ID)
 	if err != nil {
@@ -90,7 +61,7 @@ func (s *Server) handleSNIEndpointList(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	out := make([]sniEndpointJSON, 0, len(eps))
+	out := make([]wire.SNIEndpoint, 0, len(eps))
 	for _, ep := range eps {
 		out = append(out, toEndpoint(app, ep, domains))
 	}
@@ -130,7 +101,7 @@ func (s *Server) handleSNIEndpointCreate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	var req sniEndpointRequest
+	var req wire.SNIEndpointCreate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}
@@ -154,7 +125,7 @@ func (s *Server) handleSNIEndpointUpdate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	var req sniEndpointRequest
+	var req wire.SNIEndpointCreate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}

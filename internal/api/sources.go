@@ -9,6 +9,7 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/source"
 	"github.com/kingvon-ke/bera/internal/source/github"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 // Sources runs deploys from Git URLs, tarballs and GitHub webhooks. *source.Service
@@ -29,21 +30,9 @@ func (s *Server) sources() (Sources, error) {
 	return s.cfg.Sources, nil
 }
 
-type createBuildRequest struct {
-	SourceBlob *struct {
-		URL      string `json:"url"`
-		Version  string `json:"version"`
-		Checksum string `json:"checksum"`
-	} `json:"source_blob"`
-	Git *struct {
-		URL string `json:"url"`
-		Ref string `json:"ref"`
-	} `json:"git"`
-}
-
 // buildRequest maps Heroku's source_blob (a tarball; a URL ending in .git or a git:// URL is
 // cloned) or Bera's {"git": {url, ref}}; an empty body builds the app's configured repository.
-func (req createBuildRequest) buildRequest() source.BuildRequest {
+func buildRequest(req wire.BuildCreate) source.BuildRequest {
 	if b := req.SourceBlob; b != nil {
 		if strings.HasSuffix(b.URL, ".git") || strings.HasPrefix(strings.ToLower(b.URL), "git://") {
 			return source.BuildRequest{Kind: source.KindGit, URL: b.URL, Ref: b.Version}
@@ -62,7 +51,7 @@ func (s *Server) handleBuildCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var req createBuildRequest
+	var req wire.BuildCreate
 	if err := decode(r, &req, true); err != nil {
 		return err
 	}
@@ -70,7 +59,7 @@ func (s *Server) handleBuildCreate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	b, err := srcs.StartBuild(r.Context(), app, bera.UserFrom(r.Context()), req.buildRequest())
+	b, err := srcs.StartBuild(r.Context(), app, bera.UserFrom(r.Context()), buildRequest(req))
 	if err != nil {
 		return err
 	}
@@ -107,20 +96,8 @@ func (s *Server) handleBuildOutput(w http.ResponseWriter, r *http.Request) error
 	}
 }
 
-type appSourceJSON struct {
-	RepoURL       string  `json:"repo_url"`
-	Branch        string  `json:"branch"`
-	AutoDeploy    bool    `json:"auto_deploy"`
-	WaitForCI     bool    `json:"wait_for_ci"`
-	GitHubRepo    *string `json:"github_repo"`
-	WebhookURL    *string `json:"webhook_url"`
-	WebhookSecret *string `json:"webhook_secret"`
-	LastCommit    *string `json:"last_commit"`
-	PendingCommit *string `json:"pending_commit"`
-}
-
-func toAppSource(src *bera.AppSource, webhookURL string) appSourceJSON {
-	j := appSourceJSON{RepoURL: src.RepoURL, Branch: src.Branch, AutoDeploy: src.AutoDeploy, WaitForCI: src.WaitForCI,
+func toAppSource(src *bera.AppSource, webhookURL string) wire.AppSource {
+	j := wire.AppSource{RepoURL: src.RepoURL, Branch: src.Branch, AutoDeploy: src.AutoDeploy, WaitForCI: src.WaitForCI,
 		GitHubRepo: optString(src.GitHubRepo), WebhookSecret: optString(src.WebhookSecret),
 		LastCommit: optString(src.LastCommit), PendingCommit: optString(src.PendingCommit)}
 	if src.GitHubRepo != "" {
@@ -145,21 +122,12 @@ func (s *Server) handleAppSourceInfo(w http.ResponseWriter, r *http.Request) err
 	return writeJSON(w, http.StatusOK, toAppSource(src, srcs.WebhookURL()))
 }
 
-type updateAppSourceRequest struct {
-	RepoURL      *string `json:"repo_url"`
-	Branch       *string `json:"branch"`
-	AutoDeploy   *bool   `json:"auto_deploy"`
-	WaitForCI    *bool   `json:"wait_for_ci"`
-	GitHubRepo   *string `json:"github_repo"`
-	RotateSecret bool    `json:"rotate_secret"`
-}
-
 func (s *Server) handleAppSourceUpdate(w http.ResponseWriter, r *http.Request) error {
 	srcs, err := s.sources()
 	if err != nil {
 		return err
 	}
-	var req updateAppSourceRequest
+	var req wire.AppSourceUpdate
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}

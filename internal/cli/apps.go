@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func appsCommands() []*command {
@@ -57,7 +57,7 @@ func runApps(s *session) error {
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(apps, func(a, b client.App) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(apps, func(a, b wire.App) int { return strings.Compare(a.Name, b.Name) })
 	if s.opts.Bool("json") {
 		return printJSON(s.stdout, nonNil(apps))
 	}
@@ -70,7 +70,7 @@ func runApps(s *session) error {
 }
 
 // printAppList prints the user's own apps, then those shared with them and their owners.
-func printAppList(s *session, email string, apps []client.App) {
+func printAppList(s *session, email string, apps []wire.App) {
 	var own []string
 	var shared [][]string
 	for _, a := range apps {
@@ -112,9 +112,9 @@ func runAppsCreate(s *session) error {
 	if err != nil {
 		return err
 	}
-	var in client.AppCreate
+	var in wire.AppCreate
 	if len(s.args) == 1 {
-		in.Name = s.args[0]
+		in.Name = &s.args[0]
 	}
 	a, err := c.CreateApp(s.ctx, in)
 	if err != nil {
@@ -187,7 +187,7 @@ func runAppsInfo(s *session) error {
 }
 
 // appInfoPairs lays out apps:info.
-func appInfoPairs(a *client.App, collabs []client.Collaborator, dynos []client.Dyno, remote string) []kv {
+func appInfoPairs(a *wire.App, collabs []wire.Collaborator, dynos []wire.Dyno, remote string) []kv {
 	var emails []string
 	for _, co := range collabs {
 		if co.User.Email != a.Owner.Email {
@@ -230,7 +230,7 @@ func runAppsRename(s *session) error {
 		return err
 	}
 	newName := s.args[0]
-	a, err := c.UpdateApp(s.ctx, app, client.AppUpdate{Name: &newName})
+	a, err := c.UpdateApp(s.ctx, app, wire.AppUpdate{Name: &newName})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kingvon-ke/bera/internal/cli/netrc"
 	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func authCommands() []*command {
@@ -129,7 +130,7 @@ func (s *session) obtainKey(u *url.URL) (email, key string, err error) {
 // checkBeraAccount returns err, the outcome of GET /account on the server at u, when the
 // server answered the way a Bera (or Heroku) API does; otherwise an error saying that u is
 // not one, so that nothing is saved for a wrong URL or port.
-func checkBeraAccount(u *url.URL, acct *client.Account, err error) error {
+func checkBeraAccount(u *url.URL, acct *wire.Account, err error) error {
 	var apiErr *client.Error
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func buildpacksCommands() []*command {
@@ -43,7 +43,7 @@ func buildpacksCommands() []*command {
 	}}
 }
 
-func buildpackURLs(bps []client.Buildpack) []string {
+func buildpackURLs(bps []wire.BuildpackInstallation) []string {
 	out := make([]string, 0, len(bps))
 	for _, b := range bps {
 		out = append(out, b.Buildpack.URL)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 // Tests of the pure helpers: flag parsing, KEY=VALUE and ps:scale arguments, git remotes.
@@ -92,14 +92,15 @@ func TestParseConfigPairs(t *testing.T) {
 func TestParseScaleArgs(t *testing.T) {
 	tests := []struct {
 		args []string
-		want []client.FormationUpdate
+		want []wire.FormationUpdate
 		err  bool
 	}{
-		{args: []string{"web=2", "worker+1", "web=1:standard-2X"}, want: []client.FormationUpdate{
-			{Type: "web", Quantity: "2"}, {Type: "worker", Quantity: "+1"}, {Type: "web", Quantity: "1", Size: "standard-2X"}}},
-		{args: []string{"my-worker-1", "clock_2=0:eco"}, want: []client.FormationUpdate{
-			{Type: "my-worker", Quantity: "-1"}, {Type: "clock_2", Quantity: "0", Size: "eco"}}},
-		{args: []string{}, want: []client.FormationUpdate{}},
+		{args: []string{"web=2", "worker+1", "web=1:standard-2X"}, want: []wire.FormationUpdate{
+			{Type: "web", Quantity: new(wire.Quantity("2"))}, {Type: "worker", Quantity: new(wire.Quantity("+1"))},
+			{Type: "web", Quantity: new(wire.Quantity("1")), Size: new("standard-2X")}}},
+		{args: []string{"my-worker-1", "clock_2=0:eco"}, want: []wire.FormationUpdate{
+			{Type: "my-worker", Quantity: new(wire.Quantity("-1"))}, {Type: "clock_2", Quantity: new(wire.Quantity("0")), Size: new("eco")}}},
+		{args: []string{}, want: []wire.FormationUpdate{}},
 		{args: []string{"web"}, err: true},
 		{args: []string{"web=x"}, err: true},
 		{args: []string{"web=+1"}, err: true},

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func deployCommands() []*command {
@@ -48,21 +49,21 @@ func runDeploy(s *session) error {
 	if err != nil {
 		return err
 	}
-	var in client.BuildCreate
+	var in wire.BuildCreate
 	switch {
 	case s.opts.Has("tarball"):
 		if s.opts.Has("repo") {
 			return usagef("--tarball and --repo do not go together")
 		}
-		in.SourceBlob = &client.BuildSource{URL: s.opts.String("tarball"), Version: s.opts.String("ref")}
+		in.SourceBlob = &wire.BuildSource{URL: s.opts.String("tarball"), Version: s.opts.String("ref")}
 	default:
-		in.Git = &client.GitSource{URL: s.opts.String("repo"), Ref: s.opts.String("ref")}
+		in.Git = &wire.GitSource{URL: s.opts.String("repo"), Ref: s.opts.String("ref")}
 	}
 	return s.build(c, app, in)
 }
 
 // build starts a build, streams its output and fails when the build failed.
-func (s *session) build(c *client.Client, app string, in client.BuildCreate) error {
+func (s *session) build(c *client.Client, app string, in wire.BuildCreate) error {
 	b, err := c.CreateBuild(s.ctx, app, in)
 	if err != nil {
 		return err
@@ -96,7 +97,7 @@ func runAppsSource(s *session) error {
 	if err != nil {
 		return err
 	}
-	var src *client.AppSource
+	var src *wire.AppSource
 	if changed {
 		src, err = c.UpdateAppSource(s.ctx, app, upd)
 	} else {
@@ -113,8 +114,8 @@ func runAppsSource(s *session) error {
 }
 
 // sourceUpdate reads the apps:source flags; changed is false when none was given.
-func (s *session) sourceUpdate() (client.AppSourceUpdate, bool, error) {
-	var upd client.AppSourceUpdate
+func (s *session) sourceUpdate() (wire.AppSourceUpdate, bool, error) {
+	var upd wire.AppSourceUpdate
 	str := func(flag string) *string {
 		if !s.opts.Has(flag) {
 			return nil
@@ -149,7 +150,7 @@ func onOffFlag(v *string) (*bool, error) {
 	return nil, usagef("expected on or off, got %q", *v)
 }
 
-func printSource(w io.Writer, app string, src *client.AppSource) {
+func printSource(w io.Writer, app string, src *wire.AppSource) {
 	header(w, app+" Source")
 	deref := func(p *string) string {
 		if p == nil {
@@ -180,14 +181,14 @@ func (s *session) connectRepo(c *client.Client, app string) error {
 		return nil
 	}
 	repo, branch := s.opts.String("repo"), s.opts.String("branch")
-	upd := client.AppSourceUpdate{RepoURL: &repo}
+	upd := wire.AppSourceUpdate{RepoURL: &repo}
 	if branch != "" {
 		upd.Branch = &branch
 	}
 	if _, err := c.UpdateAppSource(s.ctx, app, upd); err != nil {
 		return err
 	}
-	if err := s.build(c, app, client.BuildCreate{Git: &client.GitSource{}}); err != nil {
+	if err := s.build(c, app, wire.BuildCreate{Git: &wire.GitSource{}}); err != nil {
 		return errors.Join(fmt.Errorf("the app %s was created, but its first deploy failed", app), err)
 	}
 	return nil

@@ -4,44 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
-
-// domain is the API's domain object (Heroku's shape).
-type domain struct {
-	ID              string         `json:"id"`
-	Hostname        string         `json:"hostname"`
-	Kind            string         `json:"kind"`
-	CNAME           *string        `json:"cname"`
-	Status          string         `json:"status"`
-	ACMStatus       *string        `json:"acm_status"`
-	ACMStatusReason *string        `json:"acm_status_reason"`
-	SNIEndpoint     *client.IDName `json:"sni_endpoint"`
-	App             client.IDName  `json:"app"`
-	CreatedAt       string         `json:"created_at"`
-	UpdatedAt       string         `json:"updated_at"`
-}
-
-// sniEndpoint is the API's sni-endpoint object (a manual certificate).
-type sniEndpoint struct {
-	ID      string   `json:"id"`
-	Name    string   `json:"name"`
-	Domains []string `json:"domains"`
-	SSLCert struct {
-		CertDomains []string `json:"cert_domains"`
-		ExpiresAt   string   `json:"expires_at"`
-		Issuer      string   `json:"issuer"`
-		SelfSigned  bool     `json:"self_signed?"`
-		CASigned    bool     `json:"ca_signed?"`
-		Subject     string   `json:"subject"`
-	} `json:"ssl_cert"`
-}
 
 var waitFlag = Flag{Name: "wait", Usage: "wait until the domain is ready (and its automatic certificate issued)"}
 
@@ -72,24 +41,12 @@ func domainsCommands() []*command {
 	}}
 }
 
-func domainsPath(app string, rest ...string) string {
-	p := "/apps/" + url.PathEscape(app)
-	for _, r := range rest {
-		p += "/" + url.PathEscape(r)
-	}
-	return p
-}
-
-func listDomains(ctx context.Context, c *client.Client, app string) ([]domain, error) {
-	return client.List[domain](ctx, c, domainsPath(app, "domains"), "id ..; max=1000;")
-}
-
 func runDomains(s *session) error {
 	c, app, err := s.clientApp()
 	if err != nil {
 		return err
 	}
-	ds, err := listDomains(s.ctx, c, app)
+	ds, err := c.Domains(s.ctx, app)
 	if err != nil {
 		return err
 	}
@@ -120,7 +77,7 @@ func deref(p *string) string {
 	return *p
 }
 
-func endpointName(e *client.IDName) string {
+func endpointName(e *wire.IDName) string {
 	if e == nil {
 		return ""
 	}
@@ -132,12 +89,12 @@ func runDomainsAdd(s *session) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"hostname": s.args[0], "sni_endpoint": nil}
+	in := wire.DomainCreate{Hostname: s.args[0]}
 	if cert := s.opts.String("cert"); cert != "" {
-		body["sni_endpoint"] = cert
+		in.SNIEndpoint = &cert
 	}
-	var d domain
-	if err := c.Do(s.ctx, http.MethodPost, domainsPath(app, "domains"), body, &d); err != nil {
+	d, err := c.AddDomain(s.ctx, app, in)
+	if err != nil {
 		return err
 	}
 	if s.opts.Bool("json") {
@@ -156,7 +113,7 @@ func runDomainsRemove(s *session) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Do(s.ctx, http.MethodDelete, domainsPath(app, "domains", s.args[0]), nil, nil); err != nil {
+	if err := c.RemoveDomain(s.ctx, app, s.args[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.stdout, "Removing %s from %s... done\n", s.args[0], app)
@@ -168,8 +125,8 @@ func runDomainsInfo(s *session) error {
 	if err != nil {
 		return err
 	}
-	var d domain
-	if err := c.Do(s.ctx, http.MethodGet, domainsPath(app, "domains", s.args[0]), nil, &d); err != nil {
+	d, err := c.Domain(s.ctx, app, s.args[0])
+	if err != nil {
 		return err
 	}
 	if s.opts.Bool("json") {
@@ -204,7 +161,7 @@ func waitDomain(s *session, c *client.Client, app, host string) error {
 	defer cancel()
 	fmt.Fprintf(s.stderr, "Waiting for %s...", orAll(host))
 	for {
-		ds, err := listDomains(ctx, c, app)
+		ds, err := c.Domains(ctx, app)
 		if err != nil {
 			return err
 		}
@@ -232,7 +189,7 @@ func orAll(host string) string {
 }
 
 // domainsReady reports whether the custom domains named by host ("" = all) are ready.
-func domainsReady(ds []domain, host string) (bool, error) {
+func domainsReady(ds []wire.Domain, host string) (bool, error) {
 	found := false
 	for _, d := range ds {
 		if d.Kind == "heroku" || (host != "" && d.Hostname != host && d.ID != host) {
@@ -291,8 +248,8 @@ func runCerts(s *session) error {
 	if err != nil {
 		return err
 	}
-	var eps []sniEndpoint
-	if err := c.Do(s.ctx, http.MethodGet, domainsPath(app, "sni-endpoints"), nil, &eps); err != nil {
+	eps, err := c.SNIEndpoints(s.ctx, app)
+	if err != nil {
 		return err
 	}
 	if s.opts.Bool("json") {
@@ -324,9 +281,9 @@ func runCertsAdd(s *session) error {
 	if err != nil {
 		return fmt.Errorf("read key: %w", err)
 	}
-	body := map[string]string{"certificate_chain": string(chain), "private_key": string(key), "name": s.opts.String("name")}
-	var ep sniEndpoint
-	if err := c.Do(s.ctx, http.MethodPost, domainsPath(app, "sni-endpoints"), body, &ep); err != nil {
+	in := wire.SNIEndpointCreate{CertificateChain: string(chain), Name: s.opts.String("name"), PrivateKey: string(key)}
+	ep, err := c.AddSNIEndpoint(s.ctx, app, in)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(s.stdout, "Adding SSL certificate to %s... done\n", app)
@@ -339,7 +296,7 @@ func runCertsRemove(s *session) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Do(s.ctx, http.MethodDelete, domainsPath(app, "sni-endpoints", s.args[0]), nil, nil); err != nil {
+	if err := c.RemoveSNIEndpoint(s.ctx, app, s.args[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.stdout, "Removing SSL certificate %s from %s... done\n", s.args[0], app)
@@ -351,7 +308,7 @@ func runCertsAuto(s *session) error {
 	if err != nil {
 		return err
 	}
-	ds, err := listDomains(s.ctx, c, app)
+	ds, err := c.Domains(s.ctx, app)
 	if err != nil {
 		return err
 	}
@@ -379,11 +336,11 @@ func runCertsAutoSet(s *session, on bool) error {
 	if err != nil {
 		return err
 	}
-	method, verb := http.MethodPost, "Enabling"
+	verb := "Enabling"
 	if !on {
-		method, verb = http.MethodDelete, "Disabling"
+		verb = "Disabling"
 	}
-	if err := c.Do(s.ctx, method, domainsPath(app, "acm"), nil, nil); err != nil {
+	if err := c.SetACM(s.ctx, app, on); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.stdout, "%s Automatic Certificate Management for %s... done\n", verb, app)

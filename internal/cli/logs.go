@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func logsCommands() []*command {
@@ -40,7 +40,7 @@ func runLogs(s *session) error {
 	if err != nil {
 		return err
 	}
-	sess, err := c.CreateLogSession(s.ctx, app, client.LogSessionCreate{Lines: n, Tail: s.opts.Bool("tail"),
+	sess, err := c.CreateLogSession(s.ctx, app, wire.LogSessionCreate{Lines: &n, Tail: s.opts.Bool("tail"),
 		Source: s.opts.String("source"), Dyno: s.opts.String("dyno")})
 	if err != nil {
 		return err

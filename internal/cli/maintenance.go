@@ -3,7 +3,7 @@ package cli
 import (
 	"fmt"
 
-	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func maintenanceCommands() []*command {
@@ -42,7 +42,7 @@ func setMaintenance(s *session, on bool) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.UpdateApp(s.ctx, app, client.AppUpdate{Maintenance: &on}); err != nil {
+	if _, err := c.UpdateApp(s.ctx, app, wire.AppUpdate{Maintenance: &on}); err != nil {
 		return err
 	}
 	verb := "Disabling"

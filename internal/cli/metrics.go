@@ -2,10 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"net/http"
-	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func metricsCommands() []*command {
@@ -22,33 +22,6 @@ func metricsCommands() []*command {
 	}}
 }
 
-// metricsReply is GET /apps/{app}/metrics.
-type metricsReply struct {
-	App struct {
-		Name string `json:"name"`
-	} `json:"app"`
-	Points []metricPoint `json:"points"`
-}
-
-type metricPoint struct {
-	Time           string         `json:"time"`
-	Requests       int            `json:"requests"`
-	Status         map[string]int `json:"status"`
-	ThroughputRPS  float64        `json:"throughput_rps"`
-	ResponseTimeMS *struct {
-		P50 float64 `json:"p50"`
-		P95 float64 `json:"p95"`
-		P99 float64 `json:"p99"`
-	} `json:"response_time_ms"`
-	Dynos     int     `json:"dynos"`
-	Restarts  int     `json:"restarts"`
-	CPULoad   float64 `json:"cpu_load"`
-	MemoryRSS struct {
-		Mean int64 `json:"mean"`
-	} `json:"memory_rss_bytes"`
-	MemorySwapMax int64 `json:"memory_swap_max_bytes"`
-}
-
 func runMetrics(s *session) error {
 	n, err := s.opts.Int("minutes", 15)
 	if err != nil || n < 1 || n > 1440 {
@@ -59,9 +32,8 @@ func runMetrics(s *session) error {
 		return err
 	}
 	until := s.now().UTC().Truncate(time.Minute).Add(time.Minute)
-	q := url.Values{"since": {until.Add(-time.Duration(n) * time.Minute).Format(time.RFC3339)}, "until": {until.Format(time.RFC3339)}}
-	var reply metricsReply
-	if err := c.Do(s.ctx, http.MethodGet, "/apps/"+url.PathEscape(app)+"/metrics?"+q.Encode(), nil, &reply); err != nil {
+	reply, err := c.Metrics(s.ctx, app, until.Add(-time.Duration(n)*time.Minute), until)
+	if err != nil {
 		return err
 	}
 	if s.opts.Bool("json") {
@@ -77,7 +49,7 @@ func runMetrics(s *session) error {
 	return nil
 }
 
-func metricRow(p metricPoint) []string {
+func metricRow(p wire.MetricPoint) []string {
 	hhmm := p.Time
 	if t, err := time.Parse(time.RFC3339, p.Time); err == nil {
 		hhmm = t.UTC().Format("15:04")
@@ -86,7 +58,7 @@ func metricRow(p metricPoint) []string {
 	if rt := p.ResponseTimeMS; rt != nil {
 		p50, p95, p99 = msText(rt.P50), msText(rt.P95), msText(rt.P99)
 	}
-	rss, swap := p.MemoryRSS.Mean, p.MemorySwapMax
+	rss, swap := int64(p.MemoryRSS.Mean), int64(p.MemorySwapMax)
 	return []string{hhmm, strconv.Itoa(p.Requests), strconv.FormatFloat(p.ThroughputRPS, 'f', 2, 64),
 		strconv.Itoa(p.Status["2xx"]), strconv.Itoa(p.Status["3xx"]), strconv.Itoa(p.Status["4xx"]), strconv.Itoa(p.Status["5xx"]),
 		p50, p95, p99, strconv.Itoa(p.Dynos), strconv.FormatFloat(p.CPULoad, 'f', 2, 64), humanSize(&rss), humanSize(&swap),

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func TestMetricRow(t *testing.T) {
@@ -16,7 +18,7 @@ func TestMetricRow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var p metricPoint
+			var p wire.MetricPoint
 			if err := json.Unmarshal([]byte(tt.in), &p); err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func psCommands() []*command {
@@ -78,13 +79,13 @@ func runPsType(s *session) error {
 	if len(s.args) == 0 {
 		return showFormation(s, c, app)
 	}
-	var updates []client.FormationUpdate
+	var updates []wire.FormationUpdate
 	for _, a := range s.args {
 		typ, size, ok := strings.Cut(a, "=")
 		if !ok || typ == "" || size == "" {
 			return usagef("%q is not TYPE=SIZE, such as web=standard-2X", a)
 		}
-		updates = append(updates, client.FormationUpdate{Type: typ, Size: size})
+		updates = append(updates, wire.FormationUpdate{Type: typ, Size: &size})
 	}
 	fs, err := c.UpdateFormation(s.ctx, app, updates)
 	if err != nil {
@@ -120,11 +121,11 @@ func runPs(s *session) error {
 }
 
 // filterDynos keeps the dynos of the given types (all when types is empty).
-func filterDynos(dynos []client.Dyno, types []string) []client.Dyno {
+func filterDynos(dynos []wire.Dyno, types []string) []wire.Dyno {
 	if len(types) == 0 {
 		return dynos
 	}
-	var out []client.Dyno
+	var out []wire.Dyno
 	for _, d := range dynos {
 		for _, t := range types {
 			if d.Type == t {
@@ -136,9 +137,9 @@ func filterDynos(dynos []client.Dyno, types []string) []client.Dyno {
 }
 
 // printDynos groups dynos by type and command, like the Heroku CLI's ps.
-func printDynos(s *session, dynos []client.Dyno) {
+func printDynos(s *session, dynos []wire.Dyno) {
 	var groups []string
-	byGroup := map[string][]client.Dyno{}
+	byGroup := map[string][]wire.Dyno{}
 	for _, d := range dynos {
 		g := fmt.Sprintf("=== %s (%s): %s", d.Type, d.Size, d.Command)
 		if d.Type == "run" {
@@ -211,8 +212,8 @@ var scaleRE = regexp.MustCompile(`^([A-Za-z0-9_-]+)(=|\+|-)(\d+)(?::([A-Za-z0-9_
 
 // parseScaleArgs parses ps:scale arguments (web=2, worker+1, web-1, web=1:standard-2X) into
 // formation updates with string quantities: "2", "+1", "-1".
-func parseScaleArgs(args []string) ([]client.FormationUpdate, error) {
-	updates := make([]client.FormationUpdate, 0, len(args))
+func parseScaleArgs(args []string) ([]wire.FormationUpdate, error) {
+	updates := make([]wire.FormationUpdate, 0, len(args))
 	for _, a := range args {
 		m := scaleRE.FindStringSubmatch(a)
 		if m == nil {
@@ -222,7 +223,11 @@ func parseScaleArgs(args []string) ([]client.FormationUpdate, error) {
 		if m[2] != "=" {
 			q = m[2] + q
 		}
-		updates = append(updates, client.FormationUpdate{Type: m[1], Quantity: q, Size: m[4]})
+		u := wire.FormationUpdate{Type: m[1], Quantity: new(wire.Quantity(q))}
+		if m[4] != "" {
+			u.Size = &m[4]
+		}
+		updates = append(updates, u)
 	}
 	return updates, nil
 }
@@ -244,7 +249,7 @@ func runPsBootTimeout(s *session) error {
 	if err != nil {
 		return err
 	}
-	var a *client.App
+	var a *wire.App
 	if len(s.args) == 0 {
 		a, err = c.App(s.ctx, app)
 	} else {
@@ -252,7 +257,7 @@ func runPsBootTimeout(s *session) error {
 		if perr != nil {
 			return usagef("%q is not a number of seconds", s.args[0])
 		}
-		a, err = c.UpdateApp(s.ctx, app, client.AppUpdate{BootTimeout: &secs})
+		a, err = c.UpdateApp(s.ctx, app, wire.AppUpdate{BootTimeout: &secs})
 	}
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func releasesCommands() []*command {
@@ -46,7 +47,7 @@ func runReleasesRollback(s *session) error {
 		if err != nil {
 			return err
 		}
-		var eligible []client.Release
+		var eligible []wire.Release
 		for _, r := range rs {
 			if r.EligibleForRollback {
 				eligible = append(eligible, r)
@@ -97,7 +98,7 @@ func runReleases(s *session) error {
 }
 
 // currentVersion is the version of the current release (the newest when none is marked).
-func currentVersion(rs []client.Release) int {
+func currentVersion(rs []wire.Release) int {
 	for _, r := range rs {
 		if r.Current {
 			return r.Version
@@ -108,7 +109,7 @@ func currentVersion(rs []client.Release) int {
 
 // releaseDescription adds the status of releases that did not succeed, as the Heroku CLI
 // does.
-func releaseDescription(r client.Release) string {
+func releaseDescription(r wire.Release) string {
 	switch r.Status {
 	case "pending":
 		return r.Description + " (release command executing)"
@@ -156,7 +157,7 @@ func runReleasesInfo(s *session) error {
 }
 
 // findRelease returns the release named by the argument (v3 or 3), or the newest.
-func (s *session) findRelease(c *client.Client, app string) (*client.Release, error) {
+func (s *session) findRelease(c *client.Client, app string) (*wire.Release, error) {
 	if len(s.args) == 1 {
 		v, err := parseVersion(s.args[0])
 		if err != nil {

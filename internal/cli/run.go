@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kingvon-ke/bera/internal/client"
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 func runCommands() []*command {
@@ -49,18 +50,27 @@ func (e exitStatus) Error() string { return fmt.Sprintf("the command exited with
 // CommandExitStatus is the status bera exits with (see Run).
 func (e exitStatus) CommandExitStatus() int { return int(e) }
 
-// dynoRequest builds the POST /apps/{app}/dynos body from the command line.
-func (s *session) dynoRequest(attach bool) (client.DynoCreate, error) {
+// dynoRequest builds the POST /apps/{app}/dynos body from the command line. An attached
+// dyno gets a TTY only when tty, the local terminal, is not nil; it then gets the
+// terminal's TERM and size too.
+func (s *session) dynoRequest(attach bool, tty *os.File) (wire.DynoCreate, error) {
 	env, err := parseRunEnv(s.opts.String("env"))
 	if err != nil {
-		return client.DynoCreate{}, err
+		return wire.DynoCreate{}, err
 	}
-	return client.DynoCreate{Attach: attach, Command: joinCommand(s.args), Env: env,
-		Size: s.opts.String("size"), Type: s.opts.String("type")}, nil
+	req := wire.DynoCreate{Attach: attach, Command: joinCommand(s.args), Size: s.opts.String("size"), Type: s.opts.String("type")}
+	if attach && tty == nil {
+		req.ForceNoTTY = new(true)
+	}
+	if tty != nil {
+		env = termEnv(env, tty, s.getenv("TERM"))
+	}
+	req.Env = wire.EnvStrings(env)
+	return req, nil
 }
 
 func runDetached(s *session) error {
-	req, err := s.dynoRequest(false)
+	req, err := s.dynoRequest(false, nil)
 	if err != nil {
 		return err
 	}
@@ -81,15 +91,15 @@ func runRun(s *session) error {
 	if s.opts.Bool("detached") {
 		return runDetached(s)
 	}
-	req, err := s.dynoRequest(true)
-	if err != nil {
-		return err
-	}
 	in, tty := s.stdin.(*os.File)
 	tty = tty && !s.opts.Bool("no-tty") && term.IsTerminal(int(in.Fd()))
-	req.ForceNoTTY = !tty
+	var ttyFile *os.File
 	if tty {
-		req.Env = termEnv(req.Env, in, s.getenv("TERM"))
+		ttyFile = in
+	}
+	req, err := s.dynoRequest(true, ttyFile)
+	if err != nil {
+		return err
 	}
 	c, app, err := s.clientApp()
 	if err != nil {

@@ -1,5 +1,7 @@
-// Package client is a small typed client of Bera's Heroku-compatible Platform API v3. The
-// bera CLI and the end-to-end tests use it; besides the standard library it uses only a WebSocket package (for one-off dynos).
+// Package client is a small typed client of Bera's Heroku-compatible Platform API v3: one
+// method per endpoint, sending and returning the shapes of package wire. The bera CLI and
+// the end-to-end tests use it; besides the standard library and wire it uses only a
+// WebSocket package (for one-off dynos and events).
 package client
 
 import (
@@ -123,9 +125,9 @@ type request struct {
 	basicPass    string
 }
 
-// Do sends method path with body encoded as JSON (nil for none) and decodes a 2xx JSON
+// call sends method path with body encoded as JSON (nil for none) and decodes a 2xx JSON
 // response into out (nil to discard). API errors are returned as *Error.
-func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+func (c *Client) call(ctx context.Context, method, path string, body, out any) error {
 	_, _, err := c.do(ctx, request{method: method, path: path, body: body}, out)
 	return err
 }
@@ -204,9 +206,9 @@ func newRequestID() string {
 // maxPages bounds pagination so a server that always sends Next-Range cannot loop forever.
 const maxPages = 1000
 
-// Page GETs path with the Range header rng and decodes one page into out (a pointer to a
+// page GETs path with the Range header rng and decodes one page into out (a pointer to a
 // slice). It returns the Next-Range header when the status is 206, "" otherwise.
-func (c *Client) Page(ctx context.Context, path, rng string, out any) (next string, err error) {
+func (c *Client) page(ctx context.Context, path, rng string, out any) (next string, err error) {
 	status, h, err := c.do(ctx, request{method: http.MethodGet, path: path, rangeHdr: rng}, out)
 	if err != nil {
 		return "", err
@@ -217,13 +219,13 @@ func (c *Client) Page(ctx context.Context, path, rng string, out any) (next stri
 	return h.Get("Next-Range"), nil
 }
 
-// List GETs every page of path, starting with the Range header rng (may be empty) and
+// listAll GETs every page of path, starting with the Range header rng (may be empty) and
 // following Next-Range while the status is 206.
-func List[T any](ctx context.Context, c *Client, path, rng string) ([]T, error) {
+func listAll[T any](ctx context.Context, c *Client, path, rng string) ([]T, error) {
 	var all []T
 	for range maxPages {
 		var page []T
-		next, err := c.Page(ctx, path, rng, &page)
+		next, err := c.page(ctx, path, rng, &page)
 		if err != nil {
 			return nil, err
 		}

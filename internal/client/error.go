@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
 // Error is an error response of the API, decoded from its Heroku-shaped body
@@ -24,11 +26,7 @@ func (e *Error) Error() string { return e.Message }
 // ("GET /apps/x") for the message used when the body is not Heroku-shaped.
 func DecodeError(status int, requestID string, body []byte, what string) *Error {
 	e := &Error{StatusCode: status, RequestID: requestID}
-	var b struct {
-		ID       string `json:"id"`
-		Message  string `json:"message"`
-		Resource string `json:"resource"`
-	}
+	var b wire.ErrorBody
 	if json.Unmarshal(body, &b) == nil {
 		e.ID, e.Message, e.Resource = b.ID, oneLine(b.Message), b.Resource
 	}

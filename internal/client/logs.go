@@ -5,26 +5,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
-// LogSessionCreate is the body of POST /apps/{app}/log-sessions; zero fields are left out.
-type LogSessionCreate struct {
-	Dyno   string `json:"dyno,omitempty"`
-	Lines  int    `json:"lines,omitempty"`
-	Source string `json:"source,omitempty"`
-	Tail   bool   `json:"tail,omitempty"`
-}
-
-// LogSession is a created log session.
-type LogSession struct {
-	ID         string `json:"id"`
-	LogplexURL string `json:"logplex_url"`
-}
-
 // CreateLogSession asks for a logplex_url that streams the app's logs.
-func (c *Client) CreateLogSession(ctx context.Context, app string, req LogSessionCreate) (*LogSession, error) {
-	var s LogSession
-	return &s, c.Do(ctx, http.MethodPost, appPath(app, "log-sessions"), req, &s)
+func (c *Client) CreateLogSession(ctx context.Context, app string, req wire.LogSessionCreate) (*wire.LogSession, error) {
+	var s wire.LogSession
+	return &s, c.call(ctx, http.MethodPost, appPath(app, "log-sessions"), req, &s)
 }
 
 // OpenLogs opens a logplex_url as plain text lines (no SSE). The URL carries its own
@@ -48,28 +36,20 @@ func (c *Client) OpenLogs(ctx context.Context, logplexURL string) (io.ReadCloser
 	return resp.Body, nil
 }
 
-// LogDrain is an app's log drain.
-type LogDrain struct {
-	ID        string `json:"id"`
-	URL       string `json:"url"`
-	Token     string `json:"token"`
-	CreatedAt string `json:"created_at"`
-}
-
 // LogDrains lists an app's drains.
-func (c *Client) LogDrains(ctx context.Context, app string) ([]LogDrain, error) {
-	var ds []LogDrain
-	return ds, c.Do(ctx, http.MethodGet, appPath(app, "log-drains"), nil, &ds)
+func (c *Client) LogDrains(ctx context.Context, app string) ([]wire.LogDrain, error) {
+	var ds []wire.LogDrain
+	return ds, c.call(ctx, http.MethodGet, appPath(app, "log-drains"), nil, &ds)
 }
 
 // AddLogDrain adds a drain by URL.
-func (c *Client) AddLogDrain(ctx context.Context, app, drainURL string) (*LogDrain, error) {
-	var d LogDrain
-	return &d, c.Do(ctx, http.MethodPost, appPath(app, "log-drains"), map[string]string{"url": drainURL}, &d)
+func (c *Client) AddLogDrain(ctx context.Context, app, drainURL string) (*wire.LogDrain, error) {
+	var d wire.LogDrain
+	return &d, c.call(ctx, http.MethodPost, appPath(app, "log-drains"), wire.LogDrainCreate{URL: drainURL}, &d)
 }
 
 // RemoveLogDrain removes a drain by URL, token or id.
-func (c *Client) RemoveLogDrain(ctx context.Context, app, drain string) (*LogDrain, error) {
-	var d LogDrain
-	return &d, c.Do(ctx, http.MethodDelete, appPath(app, "log-drains", drain), nil, &d)
+func (c *Client) RemoveLogDrain(ctx context.Context, app, drain string) (*wire.LogDrain, error) {
+	var d wire.LogDrain
+	return &d, c.call(ctx, http.MethodDelete, appPath(app, "log-drains", drain), nil, &d)
 }

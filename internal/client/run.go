@@ -11,22 +11,14 @@ import (
 	"strings"
 
 	"github.com/coder/websocket"
+
+	"github.com/kingvon-ke/bera/internal/wire"
 )
 
-// DynoCreate is the body of POST /apps/{app}/dynos: a one-off dyno.
-type DynoCreate struct {
-	Attach     bool              `json:"attach"`
-	Command    string            `json:"command"`
-	Env        map[string]string `json:"env,omitempty"`
-	ForceNoTTY bool              `json:"force_no_tty,omitempty"`
-	Size       string            `json:"size,omitempty"`
-	Type       string            `json:"type,omitempty"`
-}
-
 // CreateDyno starts a one-off dyno (detached), or prepares one to attach to (Attach).
-func (c *Client) CreateDyno(ctx context.Context, app string, req DynoCreate) (*Dyno, error) {
-	var d Dyno
-	return &d, c.Do(ctx, http.MethodPost, appPath(app, "dynos"), req, &d)
+func (c *Client) CreateDyno(ctx context.Context, app string, req wire.DynoCreate) (*wire.Dyno, error) {
+	var d wire.Dyno
+	return &d, c.call(ctx, http.MethodPost, appPath(app, "dynos"), req, &d)
 }
 
 // Attachment is a WebSocket connection to an attached one-off dyno (the protocol of
@@ -50,7 +42,7 @@ var ErrDetached = errors.New("the connection to the dyno ended before its comman
 
 // Attach connects to the attached one-off dyno d, created by CreateDyno with Attach, over a
 // WebSocket on the API (GET /apps/{app}/dynos/{dyno}/attach).
-func (c *Client) Attach(ctx context.Context, app string, d *Dyno) (*Attachment, error) {
+func (c *Client) Attach(ctx context.Context, app string, d *wire.Dyno) (*Attachment, error) {
 	if d.AttachURL == nil {
 		return nil, errors.New("the dyno has no attach_url")
 	}
