@@ -2,6 +2,7 @@ package dyno_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -161,6 +162,21 @@ type countingStore struct {
 	dyno.Store
 	mu    sync.Mutex
 	calls map[string]int
+	fails int // how many more ListCurrent calls fail, as with the database down
+}
+
+// failNext makes the next n ListCurrent calls fail.
+func (c *countingStore) failNext(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fails = n
+}
+
+func (c *countingStore) failing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fails--
+	return c.fails >= 0
 }
 
 func (c *countingStore) count(what string) {
@@ -189,6 +205,9 @@ func (c *countingStore) ListCurrent(ctx context.Context, appID string) ([]*bera.
 		c.count("ListCurrent")
 	} else {
 		c.count("ListCurrent app")
+	}
+	if c.failing() {
+		return nil, errors.New("database is down")
 	}
 	return c.Store.ListCurrent(ctx, appID)
 }

@@ -312,3 +312,27 @@ func TestReconciler_StoreReadsPerPass(t *testing.T) {
 		}
 	})
 }
+
+// A pass whose store read fails is tried again 2 s later, not at the next resync.
+func TestReconciler_RetriesFailedReads(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t)
+		s.release(nil)
+		s.run(dyno.Config{})
+		s.at(5 * time.Second)
+		s.reads.take()
+		s.reads.failNext(2)
+		s.scale("web", 2) // read at 5 s, again at 7 s and 9 s
+		s.at(8 * time.Second)
+		if got := s.startTimes("web.2"); len(got) != 0 {
+			t.Errorf("web.2 started at %v while the store failed", got)
+		}
+		s.at(10 * time.Second)
+		if got, want := s.startTimes("web.2"), seconds(9); !slices.Equal(got, want) {
+			t.Errorf("web.2 started at %v, want %v (two failed reads, 2 s apart)", got, want)
+		}
+		if got := s.reads.take(); got != "ListCurrent app=3" {
+			t.Errorf("reads: %s, want the scale's and two retries", got)
+		}
+	})
+}
