@@ -264,3 +264,14 @@ func ParseDynoSizes(list string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Current is what should run for one app: its current release on its formation.
+type Current struct {
+	AppID string
+	// BootTimeout is the app's boot timeout in seconds; 0 means DefaultBootTimeout.
+	BootTimeout int
+	// Release is the app's current release: the newest succeeded one.
+	Release *Release
+	// Formation is the app's formation, ordered by type.
+	Formation []*Formation
+}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
 )
@@ -27,13 +28,13 @@ func TestBoot_R10(t *testing.T) {
 	if out, err := env.Push(t, dir, "main"); err != nil {
 		t.Fatalf("push: %v\n%s", err, out)
 	}
-	waitFor(t, "R10 and a crashed web dyno", func() bool {
+	beratest.Eventually(t, time.Minute, "R10 and a crashed web dyno", func() bool {
 		logs, _, _ := env.Bera(t, "", nil, "logs", "-a", "sleepy", "-s", "heroku")
 		ps, _, _ := env.Bera(t, "", nil, "ps", "-a", "sleepy")
 		return strings.Contains(logs, "heroku[web.1]: Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 2 seconds of launch") &&
 			strings.Contains(ps, "crashed")
 	})
-	waitFor(t, "H10 from the router", func() bool {
+	beratest.Eventually(t, time.Minute, "H10 from the router", func() bool {
 		code, body := env.Get(t, "sleepy", "/")
 		return code == 503 && strings.Contains(body, "Application error")
 	})

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/runtime/runc"
@@ -83,10 +84,8 @@ func TestRunc_BuildSandbox(t *testing.T) {
 	if want := "Build exceeded its memory limit of 256 MiB"; !regexp.MustCompile(regexp.QuoteMeta(want)).MatchString(out) {
 		t.Errorf("push output lacks %q:\n%s", want, out)
 	}
-	if _, errOut, code := env.Bera(t, "", nil, "ps:scale", "web=0", "-a", "sandboxed"); code != 0 {
-		t.Fatalf("ps:scale web=0: %s", errOut)
-	}
-	waitFor(t, "no dyno left", func() bool { return noContainers(t, dataDir) })
+	env.MustBera(t, "ps:scale", "web=0", "-a", "sandboxed")
+	beratest.Eventually(t, time.Minute, "no dyno left", func() bool { return noContainers(t, dataDir) })
 	if left, _ := filepath.Glob(filepath.Join(dataDir, "runc", "builds", "*")); len(left) > 0 {
 		t.Errorf("build sandboxes left behind: %v", left)
 	}
@@ -124,10 +123,8 @@ func TestRunc_MachineCache(t *testing.T) {
 	if appFiles == 0 || appFiles*10 > machineFiles {
 		t.Errorf("app layer has %d files beside the machine layer's %d: std was compiled again", appFiles, machineFiles)
 	}
-	if _, errOut, code := env.Bera(t, "", nil, "ps:scale", "web=0", "-a", "layered"); code != 0 {
-		t.Fatalf("ps:scale web=0: %s", errOut)
-	}
-	waitFor(t, "no dyno left", func() bool { return noContainers(t, dataDir) })
+	env.MustBera(t, "ps:scale", "web=0", "-a", "layered")
+	beratest.Eventually(t, time.Minute, "no dyno left", func() bool { return noContainers(t, dataDir) })
 }
 
 // countFiles counts the regular files under dir.

@@ -16,9 +16,7 @@ func TestDeploy_PushChangeRollback(t *testing.T) {
 	beratest.Require(t, "git", "apt-get install git")
 	beratest.Require(t, "python3", "apt-get install python3")
 	env := beratest.New(t)
-	if _, errOut, code := env.Bera(t, "", nil, "apps:create", "pyapp"); code != 0 {
-		t.Fatalf("apps:create: %s", errOut)
-	}
+	env.MustBera(t, "apps:create", "pyapp")
 	dir := env.SampleApp(t, "procfile-hello", "pyapp")
 	out, err := env.Push(t, dir, "main")
 	if err != nil {
@@ -40,9 +38,7 @@ func TestDeploy_PushChangeRollback(t *testing.T) {
 
 	// ps:restart and ps:stop cycle web.1; the router keeps answering from the new one.
 	for _, args := range [][]string{{"ps:restart", "web", "-a", "pyapp"}, {"ps:stop", "web.1", "-a", "pyapp"}} {
-		if out, errOut, code := env.Bera(t, "", nil, args...); code != 0 {
-			t.Fatalf("bera %v: %d %s %s", args, code, out, errOut)
-		}
+		env.MustBera(t, args...)
 		env.WaitBody(t, "pyapp", "/", "hello from procfile")
 	}
 

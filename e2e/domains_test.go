@@ -41,27 +41,27 @@ func TestDomains_ACMEAndSNI(t *testing.T) {
 	port, _ := strconv.Atoi(u.Port())
 	pb.Start(t, port)
 
-	mustBera(t, env, "apps:create", "secure")
+	env.MustBera(t, "apps:create", "secure")
 	dir := env.SampleApp(t, "procfile-hello", "secure")
 	if out, err := env.Push(t, dir, "main"); err != nil {
 		t.Fatalf("push: %v\n%s", err, out)
 	}
 	env.WaitBody(t, "secure", "/", "hello from procfile")
 
-	mustBera(t, env, "domains:add", "www.acme-test.example", "-a", "secure")
-	mustBera(t, env, "certs:auto:enable", "-a", "secure")
-	mustBera(t, env, "domains:wait", "www.acme-test.example", "-a", "secure")
-	if out := mustBera(t, env, "certs:auto", "-a", "secure"); !strings.Contains(out, "cert issued") {
+	env.MustBera(t, "domains:add", "www.acme-test.example", "-a", "secure")
+	env.MustBera(t, "certs:auto:enable", "-a", "secure")
+	env.MustBera(t, "domains:wait", "www.acme-test.example", "-a", "secure")
+	if out, _ := env.MustBera(t, "certs:auto", "-a", "secure"); !strings.Contains(out, "cert issued") {
 		t.Errorf("certs:auto:\n%s", out)
 	}
 	resp, body := httpsGet(t, tlsAddr, "www.acme-test.example", pb.IssuingRoots(t))
 	checkServed(t, resp, body, "www.acme-test.example")
 
 	certFile, keyFile, roots := manualCert(t, "shop.manual-test.example")
-	mustBera(t, env, "certs:add", certFile, keyFile, "--name", "shop", "-a", "secure")
-	mustBera(t, env, "domains:add", "shop.manual-test.example", "-a", "secure")
+	env.MustBera(t, "certs:add", certFile, keyFile, "--name", "shop", "-a", "secure")
+	env.MustBera(t, "domains:add", "shop.manual-test.example", "-a", "secure")
 	// The certificate and the route table are each reloaded every second, independently.
-	waitFor(t, "the manual certificate to be served, and the domain routed", func() bool {
+	beratest.Eventually(t, time.Minute, "the manual certificate to be served, and the domain routed", func() bool {
 		if !servedBy(tlsAddr, "shop.manual-test.example", roots) {
 			return false
 		}
@@ -74,16 +74,16 @@ func TestDomains_ACMEAndSNI(t *testing.T) {
 	})
 	resp, body = httpsGet(t, tlsAddr, "shop.manual-test.example", roots)
 	checkServed(t, resp, body, "shop.manual-test.example")
-	if out := mustBera(t, env, "certs", "-a", "secure"); !strings.Contains(out, "shop.manual-test.example") {
+	if out, _ := env.MustBera(t, "certs", "-a", "secure"); !strings.Contains(out, "shop.manual-test.example") {
 		t.Errorf("certs:\n%s", out)
 	}
-	if out := mustBera(t, env, "domains", "-a", "secure"); !strings.Contains(out, "www.acme-test.example") ||
+	if out, _ := env.MustBera(t, "domains", "-a", "secure"); !strings.Contains(out, "www.acme-test.example") ||
 		!strings.Contains(out, "shop.manual-test.example") || !strings.Contains(out, "secure.localhost") {
 		t.Errorf("domains:\n%s", out)
 	}
 
 	apiPatch(t, env, "/apps/secure/features/http-to-https", `{"enabled":true}`)
-	waitFor(t, "http-to-https to redirect", func() bool {
+	beratest.Eventually(t, time.Minute, "http-to-https to redirect", func() bool {
 		loc := plainGet(t, env, "www.acme-test.example", "/x?y=1")
 		return loc == "https://www.acme-test.example:"+portOf(tlsAddr)+"/x?y=1"
 	})
@@ -96,9 +96,9 @@ func TestDomains_ACMEAndSNI(t *testing.T) {
 func TestDomains_Refused(t *testing.T) {
 	t.Parallel()
 	env := beratest.New(t)
-	mustBera(t, env, "apps:create", "first")
-	mustBera(t, env, "apps:create", "second")
-	mustBera(t, env, "domains:add", "WWW.Taken.Example.", "-a", "first")
+	env.MustBera(t, "apps:create", "first")
+	env.MustBera(t, "apps:create", "second")
+	env.MustBera(t, "domains:add", "WWW.Taken.Example.", "-a", "first")
 	for _, tc := range []struct{ host, want string }{
 		{"www.taken.example", "already in use"},
 		{"second.localhost", "belong to the platform"},
@@ -111,11 +111,11 @@ func TestDomains_Refused(t *testing.T) {
 			t.Errorf("domains:add %s: exit %d %q, want an error with %q", tc.host, code, errOut, tc.want)
 		}
 	}
-	if out := mustBera(t, env, "domains:info", "www.taken.example", "-a", "first"); !strings.Contains(out, "first.localhost") {
+	if out, _ := env.MustBera(t, "domains:info", "www.taken.example", "-a", "first"); !strings.Contains(out, "first.localhost") {
 		t.Errorf("domains:info:\n%s", out)
 	}
-	mustBera(t, env, "domains:remove", "www.taken.example", "-a", "first")
-	mustBera(t, env, "domains:add", "www.taken.example", "-a", "second")
+	env.MustBera(t, "domains:remove", "www.taken.example", "-a", "first")
+	env.MustBera(t, "domains:add", "www.taken.example", "-a", "second")
 }
 
 func portOf(addr string) string {
@@ -152,16 +152,6 @@ func plainGet(t *testing.T, env *beratest.Env, host, path string) string {
 	}
 	resp.Body.Close()
 	return resp.Header.Get("Location")
-}
-
-// mustBera runs the CLI and fails the test on a non-zero exit.
-func mustBera(t *testing.T, env *beratest.Env, args ...string) string {
-	t.Helper()
-	out, errOut, code := env.Bera(t, "", nil, args...)
-	if code != 0 {
-		t.Fatalf("bera %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-	}
-	return out
 }
 
 // tlsClient talks HTTPS (HTTP/2 preferred) to the router at addr for any host name,
@@ -259,9 +249,9 @@ func TestDomains_SharedAcrossServers(t *testing.T) {
 	port, _ := strconv.Atoi(u.Port())
 	pb.Start(t, port)
 
-	mustBera(t, one, "apps:create", "shared")
-	mustBera(t, one, "domains:add", "www.shared-test.example", "-a", "shared")
-	mustBera(t, one, "certs:auto:enable", "--wait", "-a", "shared")
+	one.MustBera(t, "apps:create", "shared")
+	one.MustBera(t, "domains:add", "www.shared-test.example", "-a", "shared")
+	one.MustBera(t, "certs:auto:enable", "--wait", "-a", "shared")
 	roots := pb.IssuingRoots(t)
 	first := leafServed(t, tls1, "www.shared-test.example", roots)
 
@@ -272,16 +262,16 @@ func TestDomains_SharedAcrossServers(t *testing.T) {
 		t.Fatal(err)
 	}
 	beratest.NewWith(t, beratest.Options{DataDir: dir2, DatabaseURL: dsn, Env: secret, Args: append([]string{"--router-tls-listen", tls2}, acmeArgs...)})
-	waitFor(t, "the second server to serve the certificate", func() bool { return servedBy(tls2, "www.shared-test.example", roots) })
+	beratest.Eventually(t, time.Minute, "the second server to serve the certificate", func() bool { return servedBy(tls2, "www.shared-test.example", roots) })
 	if second := leafServed(t, tls2, "www.shared-test.example", roots); second.SerialNumber.Cmp(first.SerialNumber) != 0 {
 		t.Errorf("the second server serves serial %v, the first %v", second.SerialNumber, first.SerialNumber)
 	}
 
 	// A manual certificate is only served for its app's custom domains.
 	certFile, keyFile, manualRoots := manualCert(t, "api.shared-test.example")
-	mustBera(t, one, "certs:add", certFile, keyFile, "-a", "shared")
-	mustBera(t, one, "domains:add", "api.shared-test.example", "-a", "shared")
-	waitFor(t, "the second server to serve the manual certificate", func() bool {
+	one.MustBera(t, "certs:add", certFile, keyFile, "-a", "shared")
+	one.MustBera(t, "domains:add", "api.shared-test.example", "-a", "shared")
+	beratest.Eventually(t, time.Minute, "the second server to serve the manual certificate", func() bool {
 		return servedBy(tls2, "api.shared-test.example", manualRoots)
 	})
 }
@@ -312,7 +302,7 @@ func TestDomains_HerokuCLI(t *testing.T) {
 		}
 		return out
 	}
-	mustBera(t, env, "apps:create", "herokudomains")
+	env.MustBera(t, "apps:create", "herokudomains")
 	run("herokudomains.localhost", "domains:add", "www.heroku-cli.example", "-a", "herokudomains")
 	out := run("www.heroku-cli.example", "domains", "-a", "herokudomains")
 	if !strings.Contains(out, "herokudomains.localhost") {
@@ -320,7 +310,7 @@ func TestDomains_HerokuCLI(t *testing.T) {
 	}
 	run("www.heroku-cli.example", "domains:info", "www.heroku-cli.example", "-a", "herokudomains")
 	certFile, keyFile, _ := manualCert(t, "www.heroku-cli.example")
-	mustBera(t, env, "certs:add", certFile, keyFile, "--name", "manual", "-a", "herokudomains")
+	env.MustBera(t, "certs:add", certFile, keyFile, "--name", "manual", "-a", "herokudomains")
 	if out := run("www.heroku-cli.example", "certs", "-a", "herokudomains"); !strings.Contains(out, "False") {
 		t.Errorf("heroku certs calls a certificate from an unknown CA trusted:\n%s", out)
 	}

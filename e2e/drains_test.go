@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
 )
@@ -19,10 +20,8 @@ func TestDrains_Rsyslog(t *testing.T) {
 	if stdout, errOut, code := env.Bera(t, "", nil, "drains:add", "syslog://"+addr, "-a", "drained"); code != 0 || !strings.Contains(stdout, "(d.") {
 		t.Fatalf("drains:add: %d %s %s", code, stdout, errOut)
 	}
-	if _, errOut, code := env.Bera(t, "", nil, "config:set", "SECRET_TOKEN=hunter2", "-a", "drained"); code != 0 {
-		t.Fatalf("config:set: %s", errOut)
-	}
-	waitFor(t, "the drain to deliver the config change", func() bool {
+	env.MustBera(t, "config:set", "SECRET_TOKEN=hunter2", "-a", "drained")
+	beratest.Eventually(t, time.Minute, "the drain to deliver the config change", func() bool {
 		b, _ := os.ReadFile(out)
 		return strings.Contains(string(b), "Set SECRET_TOKEN config vars by user admin@localhost")
 	})
@@ -37,9 +36,7 @@ func TestDrains_Rsyslog(t *testing.T) {
 	if !strings.Contains(list, "syslog://"+addr) {
 		t.Errorf("drains lists:\n%s", list)
 	}
-	if _, errOut, code := env.Bera(t, "", nil, "drains:remove", "syslog://"+addr, "-a", "drained"); code != 0 {
-		t.Fatalf("drains:remove: %s", errOut)
-	}
+	env.MustBera(t, "drains:remove", "syslog://"+addr, "-a", "drained")
 
 	strict := beratest.New(t)
 	strict.Bera(t, "", nil, "apps:create", "strict")

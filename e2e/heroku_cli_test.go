@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -20,10 +19,7 @@ func heroku(t *testing.T, bin string, env *beratest.Env, home string, args ...st
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = home
-	cmd.Env = append(os.Environ(),
-		"HOME="+home, "HEROKU_HOST="+env.APIURL, "HEROKU_API_KEY="+env.AdminKey,
-		"HEROKU_PARTICLEBOARD_URL="+env.APIURL, "HEROKU_DISABLE_AUTOUPDATE=1",
-		"DISABLE_TELEMETRY=true", "HEROKU_SKIP_NEW_VERSION_CHECK=true", "NO_COLOR=1", "FORCE_COLOR=0")
+	cmd.Env = env.HerokuEnv(home)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -89,10 +85,7 @@ func herokuTail(t *testing.T, bin string, env *beratest.Env, home string, act fu
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "logs", "--tail", "-a", "demo-app")
 	cmd.Dir = home
-	cmd.Env = append(os.Environ(),
-		"HOME="+home, "HEROKU_HOST="+env.APIURL, "HEROKU_API_KEY="+env.AdminKey,
-		"HEROKU_PARTICLEBOARD_URL="+env.APIURL, "HEROKU_DISABLE_AUTOUPDATE=1",
-		"DISABLE_TELEMETRY=true", "HEROKU_SKIP_NEW_VERSION_CHECK=true", "NO_COLOR=1", "FORCE_COLOR=0")
+	cmd.Env = env.HerokuEnv(home)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -55,9 +55,9 @@ func TestLogs_10kLinesPerSecond(t *testing.T) {
 	tail := followLogs(t, env, "loud")
 	rate := runLoud(t, env, "loud", fast, tail)
 	t.Logf("worker rate with an rsyslog drain: %s", rate)
-	waitFor(t, "`bera logs --tail` to get every line", func() bool { return tail.has(fmt.Sprintf("seq=%d", loudLines-1)) })
+	beratest.Eventually(t, time.Minute, "`bera logs --tail` to get every line", func() bool { return tail.has(fmt.Sprintf("seq=%d", loudLines-1)) })
 	checkSeqs(t, "bera logs --tail", tail.text())
-	waitFor(t, "rsyslog to get every line", func() bool {
+	beratest.Eventually(t, time.Minute, "rsyslog to get every line", func() bool {
 		b, _ := os.ReadFile(out)
 		return strings.Contains(string(b), fmt.Sprintf("seq=%d\n", loudLines-1))
 	})
@@ -71,11 +71,11 @@ func TestLogs_10kLinesPerSecond(t *testing.T) {
 	// The rates are reported, not asserted (no timed assertions): that the slow drain did not
 	// hold the writer back shows in the tail getting every line while the drain drops.
 	t.Logf("worker rate with a drain 10x too slow: %s (with a fast drain: %s)", slowRate, rate)
-	waitFor(t, "`bera logs --tail` to get every line despite the slow drain", func() bool {
+	beratest.Eventually(t, time.Minute, "`bera logs --tail` to get every line despite the slow drain", func() bool {
 		return slowTail.has(fmt.Sprintf("seq=%d", loudLines-1))
 	})
 	checkSeqs(t, "bera logs --tail beside a slow drain", slowTail.text())
-	waitFor(t, "an L10 line for the slow drain", func() bool {
+	beratest.Eventually(t, time.Minute, "an L10 line for the slow drain", func() bool {
 		logs, _, _ := env.Bera(t, "", nil, "logs", "-a", "muffled", "-d", "logplex", "-n", "1500")
 		return strings.Contains(logs, "Error L10 (output buffer overflow)")
 	})
@@ -86,9 +86,7 @@ func TestLogs_10kLinesPerSecond(t *testing.T) {
 func loudApp(t *testing.T, env *beratest.Env, app, drain string) string {
 	t.Helper()
 	env.Bera(t, "", nil, "apps:create", app)
-	if _, errOut, code := env.Bera(t, "", nil, "drains:add", drain, "-a", app); code != 0 {
-		t.Fatalf("drains:add: %s", errOut)
-	}
+	env.MustBera(t, "drains:add", drain, "-a", app)
 	goFile := filepath.Join(t.TempDir(), "go")
 	env.Bera(t, "", nil, "config:set", "GO_FILE="+goFile, "-a", app)
 	dir := env.SampleApp(t, "procfile-hello", app)
@@ -104,15 +102,13 @@ func loudApp(t *testing.T, env *beratest.Env, app, drain string) string {
 // runLoud starts the worker, starts its lines once tail sees it, and returns its rate line.
 func runLoud(t *testing.T, env *beratest.Env, app, goFile string, tail *follower) string {
 	t.Helper()
-	if _, errOut, code := env.Bera(t, "", nil, "ps:scale", "worker=1", "-a", app); code != 0 {
-		t.Fatalf("ps:scale: %s", errOut)
-	}
-	waitFor(t, "the tail to see the worker", func() bool { return tail.has("waiting") })
+	env.MustBera(t, "ps:scale", "worker=1", "-a", app)
+	beratest.Eventually(t, time.Minute, "the tail to see the worker", func() bool { return tail.has("waiting") })
 	if err := os.WriteFile(goFile, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var rate string
-	waitFor(t, "the worker's rate line", func() bool {
+	beratest.Eventually(t, time.Minute, "the worker's rate line", func() bool {
 		rate = tail.match(regexp.MustCompile(`rate=\d+ lines/s over [0-9.]+ s`))
 		return rate != ""
 	})
@@ -155,7 +151,7 @@ func (f *follower) match(re *regexp.Regexp) string { return re.FindString(f.text
 func followLogs(t *testing.T, env *beratest.Env, app string) *follower {
 	t.Helper()
 	cmd := exec.Command(env.Bin, "logs", "--tail", "-d", "worker.1", "-a", app)
-	cmd.Env = append(os.Environ(), "HOME="+env.Home, "BERA_API_URL="+env.APIURL, "BERA_API_KEY="+env.AdminKey, "NO_COLOR=1")
+	cmd.Env = env.BeraEnv()
 	return startFollower(t, cmd)
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
 )
@@ -28,7 +29,7 @@ func TestMemory_R14R15(t *testing.T) {
 		t.Fatalf("push: %v\n%s", err, out)
 	}
 	env.Bera(t, "", nil, "ps:scale", "hog=1", "bighog=1", "-a", "hungry")
-	waitFor(t, "R14 for hog.1 and R15 for bighog.1", func() bool {
+	beratest.Eventually(t, time.Minute, "R14 for hog.1 and R15 for bighog.1", func() bool {
 		logs, _, _ := env.Bera(t, "", nil, "logs", "-a", "hungry", "-n", "1500", "-s", "heroku")
 		return strings.Contains(logs, "heroku[hog.1]: Error R14 (Memory quota exceeded)") &&
 			strings.Contains(logs, "heroku[bighog.1]: Error R15 (Memory quota vastly exceeded)")

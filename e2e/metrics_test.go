@@ -52,10 +52,8 @@ func TestMetrics_PrometheusRunc(t *testing.T) {
 		waitQuery(t, promURL, `bera_dyno_cpu_seconds_total{app="metered",dyno="web.1",job="bera"} > 0`,
 			func(r []promSample) bool { return len(r) == 1 })
 		// runc dynos outlive the server: stop them.
-		if _, errOut, code := env.Bera(t, "", nil, "ps:scale", "web=0", "-a", "metered"); code != 0 {
-			t.Fatalf("ps:scale web=0: %s", errOut)
-		}
-		waitFor(t, "no containers", func() bool { return noContainers(t, env.DataDir) })
+		env.MustBera(t, "ps:scale", "web=0", "-a", "metered")
+		beratest.Eventually(t, time.Minute, "no containers", func() bool { return noContainers(t, env.DataDir) })
 	})
 }
 
@@ -67,9 +65,7 @@ func testPrometheus(t *testing.T, args []string, more func(env *beratest.Env, pr
 	prom := beratest.Require(t, "prometheus", "apt-get install --no-install-recommends prometheus")
 	env := beratest.NewWith(t, beratest.Options{Args: append(args, "--metrics-listen", "127.0.0.1:0")})
 	open := metricsListenAddr(t, env)
-	if _, errOut, code := env.Bera(t, "", nil, "apps:create", "metered"); code != 0 {
-		t.Fatalf("apps:create: %s", errOut)
-	}
+	env.MustBera(t, "apps:create", "metered")
 	dir := env.SampleApp(t, "procfile-hello", "metered")
 	if out, err := env.Push(t, dir, "main"); err != nil {
 		t.Fatalf("git push: %v\n%s\nserver:\n%s", err, out, env.Stderr.String())
@@ -156,7 +152,7 @@ func metricsListenAddr(t *testing.T, env *beratest.Env) string {
 	t.Helper()
 	re := regexp.MustCompile(`msg="metrics listener started" listen=(\S+)`)
 	var addr string
-	waitFor(t, "the metrics listener", func() bool {
+	beratest.Eventually(t, time.Minute, "the metrics listener", func() bool {
 		if m := re.FindStringSubmatch(env.Stderr.String()); m != nil {
 			addr = m[1]
 		}

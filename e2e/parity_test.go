@@ -149,9 +149,7 @@ func scaleToZero(t *testing.T, env *beratest.Env, app string) {
 // create runs apps:create name.
 func create(t *testing.T, env *beratest.Env, name string) {
 	t.Helper()
-	if _, errOut, code := env.Bera(t, "", nil, "apps:create", name); code != 0 {
-		t.Fatalf("apps:create %s: %s", name, errOut)
-	}
+	env.MustBera(t, "apps:create", name)
 }
 
 // writeWheel writes a small pure-Python wheel to path: module hello_dep, whose main serves

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
 )
@@ -28,7 +29,7 @@ func TestDeploy_ReleasePhaseAndAppJSON(t *testing.T) {
 		t.Fatalf("push with a release phase: %v\n%s", err, out)
 	}
 	env.WaitBody(t, "phased", "/", "hello from procfile")
-	waitFor(t, "web.1 and worker.1 up", func() bool { return upDynos(t, env, "phased") == 2 })
+	beratest.Eventually(t, time.Minute, "web.1 and worker.1 up", func() bool { return upDynos(t, env, "phased") == 2 })
 	if ps, _, _ := env.Bera(t, "", nil, "ps", "-a", "phased"); !strings.Contains(ps, "worker (standard-2X)") {
 		t.Errorf("app.json formation not applied:\n%s", ps)
 	}

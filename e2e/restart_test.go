@@ -92,7 +92,7 @@ func TestRunc_RestartInvisible(t *testing.T) {
 			t.Errorf("ps:scale web=0 -a %s failed", app)
 		}
 	}
-	waitFor(t, "the adopted dynos to stop", func() bool { return len(runcContainers(t, dataDir)) == 0 })
+	beratest.Eventually(t, time.Minute, "the adopted dynos to stop", func() bool { return len(runcContainers(t, dataDir)) == 0 })
 }
 
 // getApp GETs / of app through the router and wants a 200 from the dyno.

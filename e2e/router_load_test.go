@@ -105,13 +105,11 @@ func TestRouter_LoadBalanceKillDeploy(t *testing.T) {
 	}
 	env.Bera(t, "", nil, "config:set", "LOAD_MARKER=front", "-a", "front")
 	env.Bera(t, "", nil, "config:set", "LOAD_MARKER=other", "-a", "other")
-	if _, errOut, code := env.Bera(t, "", nil, "domains:add", "www.front-example.test", "-a", "front"); code != 0 {
-		t.Fatalf("domains:add: %s", errOut)
-	}
+	env.MustBera(t, "domains:add", "www.front-example.test", "-a", "front")
 	env.Bera(t, "", nil, "ps:scale", "web=3", "-a", "front")
-	waitFor(t, "3 web dynos up", func() bool { return upDynos(t, env, "front") == 3 })
+	beratest.Eventually(t, time.Minute, "3 web dynos up", func() bool { return upDynos(t, env, "front") == 3 })
 	env.WaitBody(t, "other", "/", "hello from procfile")
-	waitFor(t, "the custom domain routed", func() bool { code, _ := getHost(t, env, "www.front-example.test"); return code == 200 })
+	beratest.Eventually(t, time.Minute, "the custom domain routed", func() bool { code, _ := getHost(t, env, "www.front-example.test"); return code == 200 })
 
 	// Even spread: count dyno= in the router lines of 300 requests.
 	for range 300 {
@@ -147,7 +145,7 @@ func TestRouter_LoadBalanceKillDeploy(t *testing.T) {
 		if l.failed.Load() > clients || l.ok.Load() == 0 {
 			t.Errorf("%d requests failed (at most %d were in flight on the killed dyno); last: %v", l.failed.Load(), clients, l.lastFail.Load())
 		}
-		waitFor(t, "web.2 restarted", func() bool { return upDynos(t, env, "front") == 3 })
+		beratest.Eventually(t, time.Minute, "web.2 restarted", func() bool { return upDynos(t, env, "front") == 3 })
 	})
 
 	t.Run("DeployUnderLoad", func(t *testing.T) {

@@ -3,7 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"context"
-	"os"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -19,9 +19,7 @@ func deployRunApp(t *testing.T, env *beratest.Env, app string) {
 	t.Helper()
 	beratest.Require(t, "git", "apt-get install git")
 	beratest.Require(t, "python3", "apt-get install python3")
-	if _, errOut, code := env.Bera(t, "", nil, "apps:create", app); code != 0 {
-		t.Fatalf("apps:create: %s", errOut)
-	}
+	env.MustBera(t, "apps:create", app)
 	if out, err := env.Push(t, env.SampleApp(t, "procfile-hello", app), "main"); err != nil {
 		t.Fatalf("git push: %v\n%s\nserver:\n%s", err, out, env.Stderr.String())
 	}
@@ -32,7 +30,7 @@ func beraStdin(t *testing.T, env *beratest.Env, stdin string, args ...string) (s
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), env.Bin, args...)
 	cmd.Dir = env.Home
-	cmd.Env = append(os.Environ(), "HOME="+env.Home, "BERA_API_URL="+env.APIURL, "BERA_API_KEY="+env.AdminKey, "NO_COLOR=1")
+	cmd.Env = env.BeraEnv()
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -49,18 +47,16 @@ func beraStdin(t *testing.T, env *beratest.Env, stdin string, args ...string) (s
 func waitLogs(t *testing.T, env *beratest.Env, app string, want ...string) string {
 	t.Helper()
 	var logs string
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	beratest.Eventually(t, time.Minute, "bera logs to hold every line", func() error {
 		logs, _, _ = env.Bera(t, "", nil, "logs", "-a", app, "-n", "1500")
-		missing := false
 		for _, w := range want {
-			missing = missing || !strings.Contains(logs, w)
+			if !strings.Contains(logs, w) {
+				return fmt.Errorf("bera logs lacks one of %q:\n%s", want, logs)
+			}
 		}
-		if !missing {
-			return logs
-		}
-	}
-	t.Fatalf("bera logs lacks one of %q:\n%s", want, logs)
-	return ""
+		return nil
+	})
+	return logs
 }
 
 var runNameRE = regexp.MustCompile(`run\.\d{4,5}`)
@@ -102,9 +98,7 @@ func TestRun(t *testing.T) {
 	if ps, _, _ := env.Bera(t, "", nil, "ps", "-a", "runapp"); !strings.Contains(ps, name) {
 		t.Errorf("bera ps lacks the one-off dyno %s:\n%s", name, ps)
 	}
-	if _, errOut, code := env.Bera(t, "", nil, "ps:restart", name, "-a", "runapp"); code != 0 {
-		t.Fatalf("ps:restart %s: %s", name, errOut)
-	}
+	env.MustBera(t, "ps:restart", name, "-a", "runapp")
 	waitLogs(t, env, "runapp", "heroku["+name+"]: Stopping all processes with SIGTERM", "heroku["+name+"]: Process exited with status 143")
 	if ps, _, _ := env.Bera(t, "", nil, "ps", "-a", "runapp"); strings.Contains(ps, name) {
 		t.Errorf("bera ps still lists the stopped dyno %s:\n%s", name, ps)
@@ -125,10 +119,7 @@ func TestRun_HerokuCLI(t *testing.T) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Dir = home
-		cmd.Env = append(os.Environ(), "HOME="+home, "HEROKU_HOST="+env.APIURL, "HEROKU_API_KEY="+env.AdminKey,
-			"HEROKU_PARTICLEBOARD_URL="+env.APIURL, "HEROKU_DISABLE_AUTOUPDATE=1", "DISABLE_TELEMETRY=true",
-			"HEROKU_SKIP_NEW_VERSION_CHECK=true", "NO_COLOR=1", "FORCE_COLOR=0",
-			"NODE_EXTRA_CA_CERTS="+filepath.Join(env.DataDir, "ca.pem"))
+		cmd.Env = append(env.HerokuEnv(home), "NODE_EXTRA_CA_CERTS="+filepath.Join(env.DataDir, "ca.pem"))
 		cmd.Stdin = strings.NewReader(stdin)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -67,17 +67,6 @@ func noContainers(t *testing.T, dataDir string) bool {
 	return len(ents) == 0
 }
 
-// waitFor polls cond every 100 ms for up to a minute.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 // upDynos counts the app's dynos in state up, from `bera ps --json`.
 func upDynos(t *testing.T, env *beratest.Env, app string) int {
 	out, _, code := env.Bera(t, "", nil, "ps", "-a", app, "--json")
@@ -123,10 +112,8 @@ func TestRunc_ScaleCrashAdopt(t *testing.T) {
 
 	scale := func(env *beratest.Env, q int) {
 		t.Helper()
-		if _, errOut, code := env.Bera(t, "", nil, "ps:scale", fmt.Sprintf("web=%d", q), "-a", "boxed"); code != 0 {
-			t.Fatalf("ps:scale web=%d: %s", q, errOut)
-		}
-		waitFor(t, fmt.Sprintf("%d dynos up and running", q), func() bool {
+		env.MustBera(t, "ps:scale", fmt.Sprintf("web=%d", q), "-a", "boxed")
+		beratest.Eventually(t, time.Minute, fmt.Sprintf("%d dynos up and running", q), func() bool {
 			return upDynos(t, env, "boxed") == q && len(runcContainers(t, dataDir)) == q
 		})
 	}
@@ -154,13 +141,13 @@ func TestRunc_ScaleCrashAdopt(t *testing.T) {
 		syscall.Kill(pid, syscall.SIGKILL)
 		break
 	}
-	waitFor(t, "the platform to notice the killed dyno", func() bool { return upDynos(t, env, "boxed") < 3 })
+	beratest.Eventually(t, time.Minute, "the platform to notice the killed dyno", func() bool { return upDynos(t, env, "boxed") < 3 })
 	for range 20 {
 		if code, body := env.Get(t, "boxed", "/"); code != 200 {
 			t.Errorf("request after a dyno was killed: %d %s", code, body)
 		}
 	}
-	waitFor(t, "the killed dyno to be restarted", func() bool {
+	beratest.Eventually(t, time.Minute, "the killed dyno to be restarted", func() bool {
 		return upDynos(t, env, "boxed") == 3 && len(runcContainers(t, dataDir)) == 3
 	})
 
@@ -169,7 +156,7 @@ func TestRunc_ScaleCrashAdopt(t *testing.T) {
 	env.Kill(t)
 	current := beratest.NewWith(t, beratest.Options{DataDir: dataDir, DatabaseURL: env.DatabaseURL, Args: args})
 	current.WaitBody(t, "boxed", "/", "hello from procfile")
-	waitFor(t, "3 adopted dynos", func() bool { return upDynos(t, current, "boxed") == 3 })
+	beratest.Eventually(t, time.Minute, "3 adopted dynos", func() bool { return upDynos(t, current, "boxed") == 3 })
 	after := runcContainers(t, dataDir)
 	if fmt.Sprint(keys(before)) != fmt.Sprint(keys(after)) {
 		t.Errorf("containers before the crash %v, after the restart %v", keys(before), keys(after))
@@ -198,7 +185,7 @@ func TestRunc_DeletedAppReaped(t *testing.T) {
 	deleteApp(t, env, "doomed")
 
 	beratest.NewWith(t, beratest.Options{DataDir: dataDir, DatabaseURL: env.DatabaseURL, Args: args})
-	waitFor(t, "the deleted app's dynos to be stopped and removed", func() bool { return noContainers(t, dataDir) })
+	beratest.Eventually(t, time.Minute, "the deleted app's dynos to be stopped and removed", func() bool { return noContainers(t, dataDir) })
 }
 
 // deleteApp deletes an app straight from a stopped server's store.

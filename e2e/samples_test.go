@@ -26,9 +26,7 @@ func TestSamples_EveryBuildpack(t *testing.T) {
 		t.Run(sample, func(t *testing.T) {
 			t.Parallel()
 			app := strings.TrimSuffix(sample, "-hello") + "-sample"
-			if _, errOut, code := env.Bera(t, "", nil, "apps:create", app); code != 0 {
-				t.Fatalf("apps:create %s: %s", app, errOut)
-			}
+			env.MustBera(t, "apps:create", app)
 			out, err := env.Push(t, env.SampleApp(t, sample, app), "main")
 			if err != nil || !strings.Contains(out, "Released v2") {
 				t.Fatalf("push %s: %v\n%s", sample, err, out)

@@ -79,9 +79,7 @@ func TestSource_GitURLWebhookTarball(t *testing.T) {
 	}
 	env.WaitBody(t, "gitapp", "/", "hello from github")
 
-	if _, errOut, code := env.Bera(t, "", nil, "apps:source", "-a", "gitapp", "--wait-for-ci", "on"); code != 0 {
-		t.Fatalf("apps:source --wait-for-ci on: %s", errOut)
-	}
+	env.MustBera(t, "apps:source", "-a", "gitapp", "--wait-for-ci", "on")
 	files["server.py"] = strings.ReplaceAll(files["server.py"], "hello from github", "hello after ci")
 	sha = gs.Commit(t, "web", "main", files)
 	if code, body := hook.send("push", pushPayload(sha)); code != 200 || !strings.Contains(body, "waits for CI") {

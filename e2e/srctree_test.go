@@ -23,9 +23,7 @@ func TestDeploy_SymlinkedProcfileRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := beratest.New(t)
-	if _, errOut, code := env.Bera(t, "", nil, "apps:create", "linkapp"); code != 0 {
-		t.Fatalf("apps:create: %s", errOut)
-	}
+	env.MustBera(t, "apps:create", "linkapp")
 	dir := env.SampleApp(t, "procfile-hello", "linkapp")
 	out, err := env.Push(t, dir, "main")
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -109,7 +110,7 @@ func TestWS_Events(t *testing.T) {
 	bob := env.CreateUser(t, "bob@example.com", "")
 
 	if got := subscribe(t, env, bob, "live"); true {
-		waitFor(t, "a stranger's subscription to be refused", func() bool {
+		beratest.Eventually(t, time.Minute, "a stranger's subscription to be refused", func() bool {
 			got.mu.Lock()
 			defer got.mu.Unlock()
 			return got.done
@@ -122,7 +123,7 @@ func TestWS_Events(t *testing.T) {
 	evs := subscribe(t, env, env.AdminKey, "live")
 	cli := startEvents(t, env, "live")
 	// The subscriptions are in place once a release made after dialing arrives.
-	waitFor(t, "the subscription to deliver", func() bool {
+	beratest.Eventually(t, time.Minute, "the subscription to deliver", func() bool {
 		env.Bera(t, "", nil, "config:set", "READY=1", "-a", "live")
 		return evs.index(0, ofType("release.created", map[string]any{"description": "~READY"})) >= 0 &&
 			cli.has("created: Set READY config vars")
@@ -136,23 +137,21 @@ func TestWS_Events(t *testing.T) {
 		t.Fatalf("push: %v\n%s", err, out)
 	}
 	env.Bera(t, "", nil, "config:set", "OTHER=1", "-a", "elsewhere")
-	if _, errOut, code := env.Bera(t, "", nil, "ps:scale", "web=2", "-a", "live"); code != 0 {
-		t.Fatalf("ps:scale: %s", errOut)
-	}
+	env.MustBera(t, "ps:scale", "web=2", "-a", "live")
 	env.Bera(t, "", nil, "config:set", "FOO=bar", "-a", "live")
 
 	var build, deployRel, scaled, fooRel int
-	waitFor(t, "build output, the deploy's release, the scale and the config release in order", func() bool {
+	beratest.Eventually(t, time.Minute, "build output, the deploy's release, the scale and the config release in order", func() bool {
 		build = evs.index(0, ofType("build.output", nil))
 		deployRel = evs.index(build, ofType("release.created", map[string]any{"description": "~Deploy"}))
 		scaled = evs.index(deployRel, ofType("formation.changed", map[string]any{"type": "web", "quantity": 2}))
 		fooRel = evs.index(scaled, ofType("release.created", map[string]any{"description": "~FOO"}))
 		return build >= 0 && deployRel > build && scaled > deployRel && fooRel > scaled
 	})
-	waitFor(t, "web.2 to come up", func() bool {
+	beratest.Eventually(t, time.Minute, "web.2 to come up", func() bool {
 		return evs.index(0, ofType("dyno.state", map[string]any{"dyno": "web.2", "to": "up"})) >= 0
 	})
-	waitFor(t, "`bera events` to print the scale and the config release", func() bool {
+	beratest.Eventually(t, time.Minute, "`bera events` to print the scale and the config release", func() bool {
 		out := cli.text()
 		return strings.Contains(out, " live formation web: 2 × ") && strings.Contains(out, "created: Set FOO config vars")
 	})
@@ -165,10 +164,8 @@ func TestWS_Events(t *testing.T) {
 	// A subscriber that never reads, then 20,000 log lines of 1 KB (20 MB: more than its
 	// event buffer and socket buffers hold).
 	slow := dialNeverRead(t, env, "live")
-	if _, errOut, code := env.Bera(t, "", nil, "ps:scale", "chatty=1", "-a", "live"); code != 0 {
-		t.Fatalf("ps:scale chatty: %s", errOut)
-	}
-	waitFor(t, "the reading subscriber to get every chatty line", func() bool {
+	env.MustBera(t, "ps:scale", "chatty=1", "-a", "live")
+	beratest.Eventually(t, time.Minute, "the reading subscriber to get every chatty line", func() bool {
 		return evs.index(0, ofType("log", map[string]any{"line": "chatty done 20000"})) >= 0
 	})
 	n := 0
@@ -235,6 +232,6 @@ func readUntilClosed(t *testing.T, c *websocket.Conn) string {
 func startEvents(t *testing.T, env *beratest.Env, app string) *follower {
 	t.Helper()
 	cmd := exec.Command(env.Bin, "events", "-a", app)
-	cmd.Env = append(os.Environ(), "HOME="+env.Home, "BERA_API_URL="+env.APIURL, "BERA_API_KEY="+env.AdminKey, "NO_COLOR=1")
+	cmd.Env = env.BeraEnv()
 	return startFollower(t, cmd)
 }

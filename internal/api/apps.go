@@ -171,5 +171,6 @@ func (s *Server) handleAppDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteApp(r.Context(), app.ID); err != nil {
 		return err
 	}
+	s.cfg.Dynos.Converge(app.ID) // its dynos stop now, not at the next resync
 	return writeJSON(w, http.StatusOK, s.toApp(app, r))
 }

@@ -219,8 +219,7 @@ func (e *Env) Bera(t testing.TB, dir string, env []string, args ...string) (stri
 		dir = e.Home
 	}
 	cmd.Dir = dir
-	cmd.Env = append(cleanEnv(), "HOME="+e.Home, "BERA_API_URL="+e.APIURL, "BERA_API_KEY="+e.AdminKey, "NO_COLOR=1")
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(e.BeraEnv(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
@@ -164,8 +163,7 @@ func (r *Reconciler) watchBoot(ctx context.Context, appID, id, typ, addr string,
 		if ctx.Err() != nil {
 			return
 		}
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
+		if err := r.cfg.Probe(ctx, addr); err == nil {
 			r.send(ctx, event{kind: evUp, appID: appID, id: id})
 			return
 		}

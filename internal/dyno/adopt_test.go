@@ -38,6 +38,14 @@ func (s oneApp) ListFormation(_ context.Context, appID string) ([]*bera.Formatio
 	return []*bera.Formation{s.form}, nil
 }
 
+func (s oneApp) ListCurrent(_ context.Context, appID string) ([]*bera.Current, error) {
+	if appID != "" && appID != s.app.ID {
+		return nil, nil
+	}
+	c := *s.form
+	return []*bera.Current{{AppID: s.app.ID, BootTimeout: s.app.BootTimeout, Release: s.rel, Formation: []*bera.Formation{&c}}}, nil
+}
+
 func (s oneApp) CurrentRelease(ctx context.Context, appID string) (*bera.Release, error) {
 	return s.Release(ctx, appID, s.rel.ID)
 }

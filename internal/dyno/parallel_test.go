@@ -70,6 +70,18 @@ func (s *scalable) ListFormation(ctx context.Context, appID string) ([]*bera.For
 	return forms, err
 }
 
+func (s *scalable) ListCurrent(ctx context.Context, appID string) ([]*bera.Current, error) {
+	current, err := s.oneApp.ListCurrent(ctx, appID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range current {
+		for _, f := range c.Formation {
+			f.Quantity = s.qty
+		}
+	}
+	return current, err
+}
+
 // logLines collects the platform lines the reconciler logs.
 type logLines struct {
 	mu    sync.Mutex

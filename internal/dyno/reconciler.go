@@ -3,6 +3,8 @@ package dyno
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,10 +15,12 @@ import (
 
 // Store is what the reconciler reads. *store.Store satisfies it.
 type Store interface {
-	App(ctx context.Context, idOrName string) (*bera.App, error)
+	// ListCurrent returns what should run for every app, or for appID alone: a pass reads
+	// it once, whatever the number of apps.
+	ListCurrent(ctx context.Context, appID string) ([]*bera.Current, error)
+	// The rest is read when Run adopts the dynos a previous server left.
 	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
 	ListFormation(ctx context.Context, appID string) ([]*bera.Formation, error)
-	CurrentRelease(ctx context.Context, appID string) (*bera.Release, error)
 	Release(ctx context.Context, appID, idOrVersion string) (*bera.Release, error)
 }
 
@@ -47,7 +51,12 @@ type Config struct {
 	BootTimeout time.Duration
 	// StopGrace is the time between SIGTERM and SIGKILL (default 30 s).
 	StopGrace time.Duration
-	// Interval between full passes (default 2 s); Converge triggers one at once.
+	// Probe reports whether a starting web dyno accepts connections at addr (default: a TCP
+	// connection within a second). Tests replace it with their own idea of a bound port.
+	Probe func(ctx context.Context, addr string) error
+	// Interval between full passes over every app (default 20 s), a safety net: changes
+	// reach the reconciler through Converge and the events of its own dynos, and a crashed
+	// dyno's restart waits on a timer, not on this.
 	Interval time.Duration
 	// ParallelStarts bounds how many dynos are being started in the runtime at once
 	// (default 6). A scale to N starts its dynos side by side, this many at a time.
@@ -62,7 +71,7 @@ type Config struct {
 type Reconciler struct {
 	cfg    Config
 	log    *slog.Logger
-	kick   chan string
+	kick   chan struct{} // a Converge is pending
 	events chan event
 	slots  chan struct{} // one per start in progress (ParallelStarts)
 	// lastStart is closed once the latest start has its slot (owner goroutine only).
@@ -70,6 +79,14 @@ type Reconciler struct {
 
 	mu   sync.RWMutex // guards apps (read by API goroutines)
 	apps map[string]map[string]*tracked
+
+	pendingMu sync.Mutex      // guards pending
+	pending   map[string]bool // apps Converge asked for since the last pass over them
+
+	// wakeups says when to pass an app again (a crashed dyno's back-off ends, a failed read
+	// is retried; "" for every app), and wake fires at the earliest. Owner goroutine only.
+	wakeups map[string]time.Time
+	wake    *time.Timer
 
 	wg sync.WaitGroup
 }
@@ -119,7 +136,10 @@ func New(cfg Config) *Reconciler {
 		cfg.StopGrace = 30 * time.Second
 	}
 	if cfg.Interval == 0 {
-		cfg.Interval = 2 * time.Second
+		cfg.Interval = 20 * time.Second
+	}
+	if cfg.Probe == nil {
+		cfg.Probe = dialProbe
 	}
 	if cfg.ParallelStarts <= 0 {
 		cfg.ParallelStarts = 6
@@ -142,15 +162,29 @@ func New(cfg Config) *Reconciler {
 	started := make(chan struct{})
 	close(started)
 	return &Reconciler{cfg: cfg, lastStart: started, log: cfg.Logger.With("component", "reconciler"),
-		kick: make(chan string, 64), events: make(chan event, 256), slots: make(chan struct{}, cfg.ParallelStarts), apps: map[string]map[string]*tracked{}}
+		kick: make(chan struct{}, 1), events: make(chan event, 256), slots: make(chan struct{}, cfg.ParallelStarts),
+		apps: map[string]map[string]*tracked{}, pending: map[string]bool{}, wakeups: map[string]time.Time{}}
 }
 
-// Converge asks for a pass over appID soon. It never blocks.
+// Converge asks for a pass over appID soon. It never blocks, and asking again before the
+// pass ran asks for one pass.
 func (r *Reconciler) Converge(appID string) {
+	r.pendingMu.Lock()
+	r.pending[appID] = true
+	r.pendingMu.Unlock()
 	select {
-	case r.kick <- appID:
+	case r.kick <- struct{}{}:
 	default:
 	}
+}
+
+// takePending returns the apps Converge asked for, sorted, and forgets them.
+func (r *Reconciler) takePending() []string {
+	r.pendingMu.Lock()
+	defer r.pendingMu.Unlock()
+	ids := slices.Sorted(maps.Keys(r.pending))
+	clear(r.pending)
+	return ids
 }
 
 // Run adopts the runtime's dynos, then reconciles until ctx ends. It leaves dynos running
@@ -160,19 +194,26 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	if r.cfg.OnAdopted != nil {
 		r.cfg.OnAdopted()
 	}
-	tick := time.NewTicker(r.cfg.Interval)
-	defer tick.Stop()
+	resync := time.NewTicker(r.cfg.Interval)
+	defer resync.Stop()
+	r.wake = time.NewTimer(r.cfg.Interval)
+	r.wake.Stop()
+	defer r.wake.Stop()
 	r.passAll(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			r.wg.Wait()
 			return nil
-		case appID := <-r.kick:
-			r.pass(ctx, appID)
+		case <-r.kick:
+			for _, appID := range r.takePending() {
+				r.pass(ctx, appID)
+			}
 		case ev := <-r.events:
 			r.handle(ctx, ev)
-		case <-tick.C:
+		case <-r.wake.C:
+			r.passDue(ctx)
+		case <-resync.C:
 			r.passAll(ctx)
 		}
 	}
@@ -180,37 +221,46 @@ func (r *Reconciler) Run(ctx context.Context) error {
 
 // passAll reconciles every app, and forgets dynos of deleted apps.
 func (r *Reconciler) passAll(ctx context.Context) {
-	apps, err := r.cfg.Store.ListApps(ctx, "")
+	current, err := r.cfg.Store.ListCurrent(ctx, "")
 	if err != nil {
-		r.log.Error("list apps", "err", err)
+		r.log.Error("read desired state", "err", err)
+		r.retry("")
 		return
 	}
 	seen := map[string]bool{}
-	for _, a := range apps {
-		seen[a.ID] = true
-		r.pass(ctx, a.ID)
+	for _, c := range current {
+		seen[c.AppID] = true
+		r.converge(ctx, c.AppID, c)
 	}
 	for _, appID := range r.trackedApps() {
 		if !seen[appID] {
-			r.apply(ctx, appID, Plan(nil, r.actual(appID), r.cfg.Now()), nil)
-			r.reap(ctx, appID)
+			r.converge(ctx, appID, nil)
 		}
 	}
 }
 
 // pass reconciles one app.
 func (r *Reconciler) pass(ctx context.Context, appID string) {
-	desired, rel, err := r.desired(ctx, appID)
+	current, err := r.cfg.Store.ListCurrent(ctx, appID)
 	if err != nil {
-		if bera.ErrorCode(err) == bera.ENotFound {
-			desired = nil
-		} else {
-			r.log.Error("read desired state", "app", appID, "err", err)
-			return
-		}
+		r.log.Error("read desired state", "app", appID, "err", err)
+		r.retry(appID)
+		return
 	}
+	var c *bera.Current
+	if len(current) == 1 && current[0].AppID == appID {
+		c = current[0]
+	}
+	r.converge(ctx, appID, c)
+}
+
+// converge makes the app's dynos match c, what should run (nil when the app is gone or has
+// no release), and sets when to pass it again for a crashed dyno's restart.
+func (r *Reconciler) converge(ctx context.Context, appID string, c *bera.Current) {
+	desired, rel := desiredOf(c)
 	r.apply(ctx, appID, Plan(desired, r.actual(appID), r.cfg.Now()), rel)
 	r.reap(ctx, appID)
+	r.scheduleRestarts(appID)
 }
 
 // reap stops the app's superseded dynos that nothing else would stop (orphans), so a crashed
@@ -221,27 +271,19 @@ func (r *Reconciler) reap(ctx context.Context, appID string) {
 	}
 }
 
-// desired joins the formation with the current release. An app with no slug yet runs nothing.
-func (r *Reconciler) desired(ctx context.Context, appID string) ([]Desired, *bera.Release, error) {
-	cur, err := r.cfg.Store.CurrentRelease(ctx, appID)
-	if err != nil {
-		return nil, nil, err
+// desiredOf joins the formation with the current release. An app with no slug yet runs
+// nothing.
+func desiredOf(c *bera.Current) ([]Desired, *bera.Release) {
+	if c == nil {
+		return nil, nil
 	}
-	if cur.SlugID == "" {
-		return nil, cur, nil
+	if c.Release.SlugID == "" {
+		return nil, c.Release
 	}
-	forms, err := r.cfg.Store.ListFormation(ctx, appID)
-	if err != nil {
-		return nil, nil, err
+	out := make([]Desired, 0, len(c.Formation))
+	for _, f := range c.Formation {
+		out = append(out, Desired{Type: f.Type, Quantity: f.Quantity, Size: f.Size, Command: f.Command, ReleaseID: c.Release.ID,
+			BootTimeout: time.Duration(c.BootTimeout) * time.Second})
 	}
-	app, err := r.cfg.Store.App(ctx, appID)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]Desired, 0, len(forms))
-	for _, f := range forms {
-		out = append(out, Desired{Type: f.Type, Quantity: f.Quantity, Size: f.Size, Command: f.Command, ReleaseID: cur.ID,
-			BootTimeout: time.Duration(app.BootTimeout) * time.Second})
-	}
-	return out, cur, nil
+	return out, c.Release
 }

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"SetProcessTypes", testSetProcessTypes},
 		{"UpdateFormation", testUpdateFormation},
 		{"OwnerDynos", testOwnerDynos},
+		{"ListCurrent", testListCurrent},
 		{"AppFeatures", testAppFeatures},
 		{"Builds", testBuilds},
 		{"Slugs", testSlugs},
