@@ -96,6 +96,7 @@ func (s *Server) handleAppCreate(w http.ResponseWriter, r *http.Request) error {
 	} else if err := s.createGeneratedApp(r, app); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	app, err := s.store.App(r.Context(), app.ID)
 	if err != nil {
 		return err
@@ -170,6 +171,7 @@ func (s *Server) handleAppUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	return writeJSON(w, http.StatusOK, s.toApp(app, r))
 }
 
@@ -184,5 +186,6 @@ func (s *Server) handleAppDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.DeleteApp(r.Context(), app.ID); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	return writeJSON(w, http.StatusOK, s.toApp(app, r))
 }

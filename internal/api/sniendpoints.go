@@ -141,6 +141,7 @@ func (s *Server) handleSNIEndpointCreate(w http.ResponseWriter, r *http.Request)
 	if err := ds.CreateEndpoint(r.Context(), ep); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	s.logf(r, app.ID, "Add SSL certificate "+ep.Name)
 	return s.writeEndpoint(w, r, ds, app, ep, http.StatusCreated)
 }
@@ -165,6 +166,7 @@ func (s *Server) handleSNIEndpointUpdate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	return s.writeEndpoint(w, r, ds, app, ep, http.StatusOK)
 }
 
@@ -184,6 +186,7 @@ func (s *Server) handleSNIEndpointDelete(w http.ResponseWriter, r *http.Request)
 	if err := ds.DeleteEndpoint(r.Context(), app.ID, ep.ID); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	s.logf(r, app.ID, "Remove SSL certificate "+ep.Name)
 	return writeJSON(w, http.StatusOK, toEndpoint(app, ep, nil))
 }
@@ -217,6 +220,7 @@ func (s *Server) setACM(w http.ResponseWriter, r *http.Request, on bool) error {
 	if err := ds.SetACM(r.Context(), app.ID, on); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	j := s.toApp(app, r)
 	j.ACM = on
 	return writeJSON(w, http.StatusOK, j)
