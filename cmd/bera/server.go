@@ -107,6 +107,10 @@ func runServer(ctx context.Context, args []string) error {
 		Log:   lw.platform,
 	})
 	met.rec = rec
+	appsTLS, err := newAppTLS(cfg, st, log)
+	if err != nil {
+		return err
+	}
 	runs, err := newRunWiring(cfg, st, rt, slugDirs, lw, tlsCfg, log)
 	if err != nil {
 		return err
@@ -123,7 +127,10 @@ func runServer(ctx context.Context, args []string) error {
 		Events:          bus,
 		FormationLimits: cfg.formationLimits(),
 		FormationLock:   formationLock,
-		RoutesChanged:   routes.AppChanged,
+		RoutesChanged: func(appID string) {
+			routes.AppChanged(appID)
+			appsTLS.certs.Changed(appID)
+		},
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -156,10 +163,6 @@ func runServer(ctx context.Context, args []string) error {
 		"domain", cfg.Domain, "runtime", runtimeName(rt))
 
 	routerSrv := rtr.NewFrontend(cfg.RouterListen)
-	appsTLS, err := newAppTLS(cfg, st, log)
-	if err != nil {
-		return err
-	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rec.Run(gctx) })
