@@ -322,3 +322,35 @@ func TestSyncer_Resync(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncer_DomainMoves moves a custom domain from one app to another and reports only the
+// app that gained it: its route cannot take a host the other still holds, so the Syncer
+// rebuilds the whole table, which gives the domain to its new app.
+func TestSyncer_DomainMoves(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := storetest.OpenSQLite(t)
+		adopted := make(chan struct{})
+		close(adopted)
+		e := newSyncEnv(t, st, st, adopted)
+		from, to := e.createApp(t, "from"), e.createApp(t, "to")
+		if err := st.CreateDomain(t.Context(), &certs.Domain{AppID: from.ID, Hostname: "www.moving.example"}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go e.sync.Run(ctx)
+		<-e.sync.Ready()
+
+		if err := st.DeleteDomain(t.Context(), from.ID, "www.moving.example"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateDomain(t.Context(), &certs.Domain{AppID: to.ID, Hostname: "www.moving.example"}); err != nil {
+			t.Fatal(err)
+		}
+		e.sync.AppChanged(to.ID)
+		synctest.Wait()
+		if rt, ok := e.route("www.moving.example"); !ok || rt.AppID != to.ID {
+			t.Errorf("www.moving.example routes to %q (%v), want %q", rt.AppName, ok, "to")
+		}
+	})
+}
