@@ -99,15 +99,20 @@ func runServer(ctx context.Context, args []string) error {
 	met.appLog = lw.platform
 	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw, Metrics: met.m, DisableFastPath: !cfg.RouterFastPath})
 	adopted := make(chan struct{}) // closed once the reconciler adopted the running dynos
-	routes := &routeSync{store: st, router: rtr, domain: cfg.Domain, log: log, adopted: adopted, ready: make(chan struct{})}
+	var rec *dyno.Reconciler
+	routes := router.NewSyncer(router.SyncConfig{Router: rtr, Apps: st, Domain: cfg.Domain, Adopted: adopted, Logger: log,
+		Backends: func(appID string) ([]router.Backend, bool) { return routeBackends(rec.Backends(appID)) }})
 	slugDirs := &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: st, Slugs: slugs, Owner: slugOwner(rt)}
-	rec := dyno.New(dyno.Config{Store: st, OnAdopted: func() { close(adopted) }, Runtime: rt, Logger: log, OnChange: met.onChange(routes.app), Drain: rtr.Drain,
+	rec = dyno.New(dyno.Config{Store: st, OnAdopted: func() { close(adopted) }, Runtime: rt, Logger: log, OnChange: met.onChange(routes.DynosChanged), Drain: rtr.Drain,
 		Slugs:  slugDirs,
 		Log:    lw.platform,
 		Events: bus,
 	})
-	routes.rec = rec
 	met.rec = rec
+	appsTLS, err := newAppTLS(cfg, st, log)
+	if err != nil {
+		return err
+	}
 	runs, err := newRunWiring(cfg, st, rt, slugDirs, lw, bus, tlsCfg, log)
 	if err != nil {
 		return err
@@ -127,6 +132,10 @@ func runServer(ctx context.Context, args []string) error {
 		FormationLimits: cfg.formationLimits(),
 		FormationLock:   formationLock,
 		Releases:        releases,
+		RoutesChanged: func(appID string) {
+			routes.AppChanged(appID)
+			appsTLS.certs.Changed(appID)
+		},
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -159,10 +168,6 @@ func runServer(ctx context.Context, args []string) error {
 		"domain", cfg.Domain, "runtime", runtimeName(rt))
 
 	routerSrv := rtr.NewFrontend(cfg.RouterListen)
-	appsTLS, err := newAppTLS(cfg, st, log)
-	if err != nil {
-		return err
-	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rec.Run(gctx) })
@@ -172,14 +177,14 @@ func runServer(ctx context.Context, args []string) error {
 	g.Go(func() error {
 		return pruneLoop(gctx, &deploy.Pruner{Store: st, Slugs: slugs, SlugDirs: filepath.Join(cfg.Data, "slugdirs"), Grace: time.Hour}, log)
 	})
-	g.Go(func() error { return routes.run(gctx) })
+	g.Go(func() error { return routes.Run(gctx) })
 	g.Go(func() error { return met.run(gctx) })
 	appsTLS.start(gctx, g, rtr, routerSrv)
 	g.Go(func() error { return runs.serve(gctx) })
 	g.Go(func() error {
 		// Serve once the table routes to the adopted dynos; connections wait until then.
 		select {
-		case <-routes.ready:
+		case <-routes.Ready():
 		case <-gctx.Done():
 		}
 		if err := routerSrv.Serve(routerLn); !errors.Is(err, http.ErrServerClosed) {

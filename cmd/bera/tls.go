@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -21,38 +19,32 @@ import (
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
-// redirectFeature is the app feature that sends plain HTTP requests to its custom domains
-// to HTTPS.
-const redirectFeature = "http-to-https"
-
-// appTLS serves apps over HTTPS on --router-tls-listen: a certificate for each handshake from
-// the manual certificates in the store (by SNI), the ACME manager (when --acme-ca is set) or
-// the default certificate for APP.DOMAIN; and on the HTTP router, ACME HTTP-01 challenges and
-// the http-to-https redirect.
+// appTLS serves apps over HTTPS on --router-tls-listen, with certificates from a
+// certs.Manager (manual ones by SNI, ACME's when --acme-ca is set, else the default
+// certificate for APP.DOMAIN), which also answers ACME challenges and the http-to-https
+// redirect on the HTTP router.
 type appTLS struct {
-	cfg  *serverConfig
-	st   *store.Store
-	sel  *certs.Selector
-	acme *acme.Manager // nil when ACME is off
-	log  *slog.Logger
-	ln   net.Listener // --router-tls-listen; nil when off
-	// redirect holds the custom hostnames whose apps have http-to-https on.
-	redirect atomic.Pointer[map[string]bool]
+	certs *certs.Manager
+	addr  string       // --router-tls-listen
+	ln    net.Listener // nil when off
+	acme  bool         // --acme-ca is set
+	log   *slog.Logger
 }
 
-// newAppTLS builds the certificate selector, the ACME manager when --acme-ca is set, and
-// opens --router-tls-listen when it is set.
+// newAppTLS builds the certificate manager (with ACME when --acme-ca is set), and opens
+// --router-tls-listen when it is set.
 func newAppTLS(cfg *serverConfig, st *store.Store, log *slog.Logger) (*appTLS, error) {
-	t := &appTLS{cfg: cfg, st: st, sel: &certs.Selector{}, log: log.With("component", "tls")}
-	t.redirect.Store(&map[string]bool{})
 	def, err := listenerTLS(cfg)
 	if err != nil {
 		return nil, err
 	}
-	t.sel.Default = &def.Certificates[0]
-	if err := t.newACME(cfg, st, log); err != nil {
+	auto, err := newACME(cfg, st, log)
+	if err != nil {
 		return nil, err
 	}
+	t := &appTLS{addr: cfg.RouterTLSListen, acme: auto != nil, log: log.With("component", "tls")}
+	t.certs = certs.NewManager(certs.ManagerConfig{Store: st, Default: &def.Certificates[0], Auto: auto,
+		HTTPSAddr: cfg.RouterTLSListen, Logger: log})
 	if cfg.RouterTLSListen != "" {
 		if t.ln, err = net.Listen("tcp", cfg.RouterTLSListen); err != nil {
 			return nil, fmt.Errorf("listen on %s: %w", cfg.RouterTLSListen, err)
@@ -61,22 +53,17 @@ func newAppTLS(cfg *serverConfig, st *store.Store, log *slog.Logger) (*appTLS, e
 	return t, nil
 }
 
-// newACME sets up the ACME manager when --acme-ca is set.
-func (t *appTLS) newACME(cfg *serverConfig, st *store.Store, log *slog.Logger) error {
+// newACME returns the ACME manager when --acme-ca is set, else nil.
+func newACME(cfg *serverConfig, st *store.Store, log *slog.Logger) (certs.Automatic, error) {
 	if cfg.ACMECA == "" {
-		return nil
+		return nil, nil
 	}
 	roots, err := loadRoots(cfg.ACMECARoot)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	t.acme, err = acme.New(acme.Config{Store: st, CA: cfg.ACMECA, Roots: roots, Email: cfg.ACMEEmail,
+	return acme.New(acme.Config{Store: st, CA: cfg.ACMECA, Roots: roots, Email: cfg.ACMEEmail,
 		HTTPAddr: cfg.RouterListen, Logger: log})
-	if err != nil {
-		return err
-	}
-	t.sel.Fallback = t.acme.GetCertificate
-	return nil
 }
 
 // loadRoots reads a PEM bundle of CA roots; "" means the system roots (nil).
@@ -96,23 +83,18 @@ func loadRoots(path string) (*x509.CertPool, error) {
 }
 
 // start wraps the plain-HTTP router's slow path (challenges, redirect), diverts the hosts
-// to redirect to it, and adds the certificate loops and, with --router-tls-listen, the
+// to redirect to it, and adds the certificate manager and, with --router-tls-listen, the
 // HTTPS router server to g.
 func (t *appTLS) start(ctx context.Context, g *errgroup.Group, rtr *router.Router, front *router.Frontend) {
-	front.Slow.Handler = t.httpHandler(front.Slow.Handler)
-	if t.ln != nil {
-		front.Divert = func(host []byte) bool { return (*t.redirect.Load())[string(host)] }
-	}
-	g.Go(func() error { return t.reload(ctx) })
-	if t.acme != nil {
-		g.Go(func() error { return t.acme.Run(ctx) })
-	}
+	front.Slow.Handler = t.certs.HTTPHandler(front.Slow.Handler)
+	g.Go(func() error { return t.certs.Run(ctx) })
 	if t.ln == nil {
 		return
 	}
+	front.Divert = t.certs.Redirects
 	ln := t.ln
-	srv := rtr.NewServer(t.cfg.RouterTLSListen)
-	srv.TLSConfig = &tls.Config{GetCertificate: t.sel.GetCertificate, NextProtos: []string{"h2", "http/1.1"}, MinVersion: tls.VersionTLS12}
+	srv := rtr.NewServer(t.addr)
+	srv.TLSConfig = t.certs.TLSConfig()
 	g.Go(func() error {
 		if err := srv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
 			return err
@@ -125,90 +107,5 @@ func (t *appTLS) start(ctx context.Context, g *errgroup.Group, rtr *router.Route
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
-	t.log.Info("https router started", "listen", ln.Addr().String(), "acme", t.acme != nil)
-}
-
-// httpHandler answers ACME challenges and redirects http-to-https apps' custom domains,
-// passing everything else to h.
-func (t *appTLS) httpHandler(h http.Handler) http.Handler {
-	if t.ln != nil {
-		h = t.redirectHTTPS(h)
-	}
-	if t.acme != nil {
-		h = t.acme.HTTPChallengeHandler(h)
-	}
-	return h
-}
-
-func (t *appTLS) redirectHTTPS(h http.Handler) http.Handler {
-	suffix := portSuffix(t.cfg.RouterTLSListen, "443")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host := router.NormalizeHost(r.Host)
-		if !(*t.redirect.Load())[host] {
-			h.ServeHTTP(w, r)
-			return
-		}
-		code := http.StatusMovedPermanently
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			code = http.StatusPermanentRedirect
-		}
-		http.Redirect(w, r, "https://"+host+suffix+r.URL.RequestURI(), code)
-	})
-}
-
-// reload refreshes the manual certificates and the redirect set from the store every
-// second, so changes made through any server show up on all of them.
-func (t *appTLS) reload(ctx context.Context) error {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		if err := t.reloadOnce(ctx); err != nil && ctx.Err() == nil {
-			t.log.Error("reload certificates", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
-}
-
-func (t *appTLS) reloadOnce(ctx context.Context) error {
-	eps, err := t.st.ListEndpoints(ctx, "")
-	if err != nil {
-		return err
-	}
-	domains, err := t.st.ListDomains(ctx, "")
-	if err != nil {
-		return err
-	}
-	if err := t.sel.SetEndpoints(eps, domains); err != nil {
-		t.log.Warn("unusable manual certificate", "err", err)
-	}
-	redirect, on := map[string]bool{}, map[string]bool{}
-	for _, d := range domains {
-		enabled, seen := on[d.AppID]
-		if !seen {
-			if enabled, err = t.featureOn(ctx, d.AppID); err != nil {
-				return err
-			}
-			on[d.AppID] = enabled
-		}
-		redirect[d.Hostname] = enabled
-	}
-	t.redirect.Store(&redirect)
-	return nil
-}
-
-func (t *appTLS) featureOn(ctx context.Context, appID string) (bool, error) {
-	fs, err := t.st.AppFeatures(ctx, appID)
-	if err != nil {
-		return false, err
-	}
-	for _, f := range fs {
-		if f.Name == redirectFeature {
-			return f.Enabled, nil
-		}
-	}
-	return false, nil
+	t.log.Info("https router started", "listen", ln.Addr().String(), "acme", t.acme)
 }

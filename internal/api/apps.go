@@ -91,6 +91,7 @@ func (s *Server) handleAppCreate(w http.ResponseWriter, r *http.Request) error {
 	} else if err := s.createGeneratedApp(r, app); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	app, err := s.store.App(r.Context(), app.ID)
 	if err != nil {
 		return err
@@ -157,6 +158,7 @@ func (s *Server) handleAppUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	return writeJSON(w, http.StatusOK, s.toApp(app, r))
 }
 
@@ -172,5 +174,6 @@ func (s *Server) handleAppDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.cfg.Dynos.Converge(app.ID) // its dynos stop now, not at the next resync
+	s.routesChanged(app.ID)
 	return writeJSON(w, http.StatusOK, s.toApp(app, r))
 }

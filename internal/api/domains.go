@@ -161,6 +161,7 @@ func (s *Server) handleDomainCreate(w http.ResponseWriter, r *http.Request) erro
 	if err := ds.CreateDomain(r.Context(), d); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	s.logf(r, app.ID, "Add "+host+" domain")
 	return writeJSON(w, http.StatusCreated, s.toDomain(app, d, eps))
 }
@@ -181,6 +182,7 @@ func (s *Server) handleDomainDelete(w http.ResponseWriter, r *http.Request) erro
 	if err := ds.DeleteDomain(r.Context(), app.ID, d.ID); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	s.logf(r, app.ID, "Remove "+d.Hostname+" domain")
 	return writeJSON(w, http.StatusOK, s.toDomain(app, d, nil))
 }

@@ -93,6 +93,7 @@ func (s *Server) handleFeatureUpdate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	f.Enabled = *req.Enabled
 	return writeJSON(w, http.StatusOK, toFeature(f, app))
 }

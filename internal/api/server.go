@@ -121,6 +121,10 @@ type Config struct {
 	// deployer. Nil: the server's own, over Store, Events, Dynos, Log and the formation
 	// limits and lock.
 	Releases *release.Service
+	// RoutesChanged, when set, is called after a request changed what the router or its
+	// TLS listener serves for an app: the app created, renamed, deleted, its maintenance or
+	// features, custom domains, SNI endpoints or ACM switched. It must not block.
+	RoutesChanged func(appID string)
 }
 
 // Server is the API's http.Handler.
@@ -200,3 +204,10 @@ type noDynos struct{}
 func (noDynos) Dynos(string) []bera.Dyno { return nil }
 func (noDynos) Converge(string)          {}
 func (noDynos) Restart(string, string)   {}
+
+// routesChanged reports a change to what the router serves for an app (Config.RoutesChanged).
+func (s *Server) routesChanged(appID string) {
+	if s.cfg.RoutesChanged != nil {
+		s.cfg.RoutesChanged(appID)
+	}
+}

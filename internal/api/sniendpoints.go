@@ -112,6 +112,7 @@ func (s *Server) handleSNIEndpointCreate(w http.ResponseWriter, r *http.Request)
 	if err := ds.CreateEndpoint(r.Context(), ep); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	s.logf(r, app.ID, "Add SSL certificate "+ep.Name)
 	return s.writeEndpoint(w, r, ds, app, ep, http.StatusCreated)
 }
@@ -136,6 +137,7 @@ func (s *Server) handleSNIEndpointUpdate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	return s.writeEndpoint(w, r, ds, app, ep, http.StatusOK)
 }
 
@@ -155,6 +157,7 @@ func (s *Server) handleSNIEndpointDelete(w http.ResponseWriter, r *http.Request)
 	if err := ds.DeleteEndpoint(r.Context(), app.ID, ep.ID); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	s.logf(r, app.ID, "Remove SSL certificate "+ep.Name)
 	return writeJSON(w, http.StatusOK, toEndpoint(app, ep, nil))
 }
@@ -188,6 +191,7 @@ func (s *Server) setACM(w http.ResponseWriter, r *http.Request, on bool) error {
 	if err := ds.SetACM(r.Context(), app.ID, on); err != nil {
 		return err
 	}
+	s.routesChanged(app.ID)
 	j := s.toApp(app, r)
 	j.ACM = on
 	return writeJSON(w, http.StatusOK, j)

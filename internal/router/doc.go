@@ -4,9 +4,10 @@
 // request.
 //
 // The host table is an immutable snapshot swapped behind an atomic pointer, so request
-// lookups take no lock. The dyno reconciler feeds it, either whole (SetTable) or
-// incrementally (Upsert, Remove, AddBackend, RemoveBackend), and drains a backend's
-// in-flight requests with Drain before it stops the dyno.
+// lookups take no lock. One Syncer (sync.go) owns it: it lists the apps once, then applies
+// the changes reported to it (an app's dynos from the reconciler's memory, an app's names
+// and domains from the store), with a slow full resync as a safety net. The reconciler
+// drains a backend's in-flight requests with Drain before it stops the dyno.
 //
 // Two servers share one Router:
 //

@@ -75,6 +75,8 @@ type Manager struct {
 	wake    chan struct{}
 }
 
+var _ certs.Automatic = (*Manager)(nil)
+
 // New returns a Manager for cfg.
 func New(cfg Config) (*Manager, error) {
 	if cfg.CA == "" || cfg.Store == nil {
