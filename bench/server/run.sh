@@ -43,7 +43,7 @@ until [ -f "$DIR/data/admin.key" ]; do sleep 0.1; done
 export HOME="$DIR" BERA_API_URL=http://127.0.0.1:$API_PORT BERA_API_KEY="$(cat "$DIR/data/admin.key")" GIT_TERMINAL_PROMPT=0
 printf 'machine 127.0.0.1 login b password %s\n' "$BERA_API_KEY" > "$DIR/.netrc"
 bera() { "$DIR/bera" "$@"; }
-bera apps:create hello >/dev/null
+(cd "$DIR" && bera apps:create hello >/dev/null) # outside the checkout: apps:create adds a git remote to the repo it runs in
 cp -r testdata/apps/go-hello "$DIR/src"
 (cd "$DIR/src" && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@b commit -qm v1 &&
 	git push -q "http://127.0.0.1:$API_PORT/hello.git" main >/dev/null 2>&1)
