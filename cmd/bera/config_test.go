@@ -26,3 +26,28 @@ func TestParseServerFlagsAbsPaths(t *testing.T) {
 		}
 	}
 }
+
+// The router's fast path is on unless the flag or BERA_ROUTER_FAST_PATH turns it off.
+func TestParseServerFlagsRouterFastPath(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		args []string
+		want bool
+	}{
+		{"", nil, true},
+		{"", []string{"--router-fast-path=false"}, false},
+		{"false", nil, false},
+		{"false", []string{"--router-fast-path"}, true},
+	} {
+		if tt.env != "" {
+			t.Setenv("BERA_ROUTER_FAST_PATH", tt.env)
+		}
+		c, err := parseServerFlags(tt.args, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.RouterFastPath != tt.want {
+			t.Errorf("BERA_ROUTER_FAST_PATH=%q %v: RouterFastPath=%v, want %v", tt.env, tt.args, c.RouterFastPath, tt.want)
+		}
+	}
+}

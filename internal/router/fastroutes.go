@@ -11,7 +11,10 @@ import (
 // backends *fastBackend ones.
 type fastRoutes struct{ f *Frontend }
 
-var _ fastpath.Routes = fastRoutes{}
+var (
+	_ fastpath.Routes  = fastRoutes{}
+	_ fastpath.Backend = (*fastBackend)(nil)
+)
 
 // Lookup implements fastpath.Routes: the fast path takes known apps with up dynos that are
 // neither in maintenance nor diverted.

@@ -219,7 +219,7 @@ func TestSyncer_Changes(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		go e.sync.Run(ctx)
-		app := e.createApp(t, "early")
+		e.createApp(t, "early")
 		synctest.Wait()
 		if closed(e.sync.Ready()) {
 			t.Fatal("Ready before the dynos were adopted")
@@ -230,7 +230,7 @@ func TestSyncer_Changes(t *testing.T) {
 			t.Fatal("the first table has no route for an existing app")
 		}
 
-		app = e.createApp(t, "shop")
+		app := e.createApp(t, "shop")
 		e.sync.AppChanged(app.ID)
 		synctest.Wait()
 		if _, ok := e.route("shop.bera.test"); !ok {

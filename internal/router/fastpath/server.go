@@ -47,32 +47,32 @@ func New(cfg Config, slow *http.Server) *Server {
 
 // Serve accepts connections on ln until Shutdown or Close, after which it returns
 // http.ErrServerClosed.
-func (f *Server) Serve(ln net.Listener) error {
-	f.once.Do(func() { go f.slow.Serve(f.slowLn) }) //nolint:errcheck // ends with Shutdown
-	if !f.track(ln) {
+func (s *Server) Serve(ln net.Listener) error {
+	s.once.Do(func() { go s.slow.Serve(s.slowLn) }) //nolint:errcheck // ends with Shutdown
+	if !s.track(ln) {
 		ln.Close()
 		return http.ErrServerClosed
 	}
-	defer f.untrack(ln)
+	defer s.untrack(ln)
 	var backoff time.Duration
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
-			if f.closed.Load() {
+			if s.closed.Load() {
 				return http.ErrServerClosed
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				f.cfg.Logger.Warn("accept", "err", err, "retry_in", backoff)
+				s.cfg.Logger.Warn("accept", "err", err, "retry_in", backoff)
 				time.Sleep(backoff)
 				continue
 			}
 			return err
 		}
 		backoff = 0
-		c := newFrontConn(f, conn)
-		if !f.add(c) {
+		c := newFrontConn(s, conn)
+		if !s.add(c) {
 			conn.Close()
 			continue
 		}
@@ -88,110 +88,110 @@ const newConnGrace = time.Second
 // Shutdown stops accepting, closes idle connections (new ones once they have had
 // newConnGrace for their first request), and waits for the requests in flight (on both
 // paths) until ctx ends.
-func (f *Server) Shutdown(ctx context.Context) error {
-	f.closed.Store(true)
-	f.closeListeners()
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closed.Store(true)
+	s.closeListeners()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	graceEnd := time.Now().Add(newConnGrace)
 	// Until every Serve has returned, one may still add a connection it had accepted.
-	for !f.closeIdle(time.Now().After(graceEnd)) || f.serving() {
+	for !s.closeIdle(time.Now().After(graceEnd)) || s.serving() {
 		select {
 		case <-ctx.Done():
-			f.slow.Shutdown(ctx) //nolint:errcheck // ctx's error is returned
+			s.slow.Shutdown(ctx) //nolint:errcheck // ctx's error is returned
 			return ctx.Err()
 		case <-tick.C:
 		}
 	}
-	f.slowLn.Close()
-	return f.slow.Shutdown(ctx)
+	s.slowLn.Close()
+	return s.slow.Shutdown(ctx)
 }
 
 // Close closes the listeners and every connection at once.
-func (f *Server) Close() error {
-	f.killed.Store(true)
-	f.closed.Store(true)
-	f.closeListeners()
-	f.mu.Lock()
-	for c := range f.conns {
+func (s *Server) Close() error {
+	s.killed.Store(true)
+	s.closed.Store(true)
+	s.closeListeners()
+	s.mu.Lock()
+	for c := range s.conns {
 		c.conn.Close()
 	}
-	f.mu.Unlock()
-	f.slowLn.Close()
-	return f.slow.Close()
+	s.mu.Unlock()
+	s.slowLn.Close()
+	return s.slow.Close()
 }
 
 // track registers a listener, unless the front end is closed.
-func (f *Server) track(ln net.Listener) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed.Load() {
+func (s *Server) track(ln net.Listener) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() {
 		return false
 	}
-	f.lns[ln] = struct{}{}
+	s.lns[ln] = struct{}{}
 	return true
 }
 
-func (f *Server) untrack(ln net.Listener) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.lns, ln)
+func (s *Server) untrack(ln net.Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.lns, ln)
 }
 
-func (f *Server) closeListeners() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for ln := range f.lns {
+func (s *Server) closeListeners() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ln := range s.lns {
 		ln.Close()
 	}
 }
 
 // serving reports whether a Serve has not returned yet.
-func (f *Server) serving() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.lns) > 0
+func (s *Server) serving() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.lns) > 0
 }
 
 // add registers a connection, unless the front end was closed with Close. After Shutdown
 // began, a connection that was accepted meanwhile is still served (Shutdown waits for it):
 // its client has connected and sent its request, and closing it would fail that request.
-func (f *Server) add(c *frontConn) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.killed.Load() {
+func (s *Server) add(c *frontConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.killed.Load() {
 		return false
 	}
-	f.conns[c] = struct{}{}
+	s.conns[c] = struct{}{}
 	return true
 }
 
 // remove forgets a connection that closed or was handed over.
-func (f *Server) remove(c *frontConn) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.conns, c)
+func (s *Server) remove(c *frontConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
 }
 
 // closeIdle closes the connections waiting for another request, and with fresh the ones
 // waiting for their first, and reports whether none is left.
-func (f *Server) closeIdle(fresh bool) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for c := range f.conns {
+func (s *Server) closeIdle(fresh bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
 		if c.state.CompareAndSwap(connIdle, connClosing) || fresh && c.state.CompareAndSwap(connNew, connClosing) {
 			c.conn.Close()
 		}
 	}
-	return len(f.conns) == 0
+	return len(s.conns) == 0
 }
 
 // handoff gives conn, whose first bytes were already read into pre, to the slow path.
-func (f *Server) handoff(conn net.Conn, pre []byte) {
+func (s *Server) handoff(conn net.Conn, pre []byte) {
 	pc := &prefixConn{Conn: conn, pre: append([]byte(nil), pre...)}
 	select {
-	case f.slowLn.conns <- pc:
-	case <-f.slowLn.done:
+	case s.slowLn.conns <- pc:
+	case <-s.slowLn.done:
 		conn.Close()
 	}
 }
