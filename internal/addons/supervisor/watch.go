@@ -31,6 +31,11 @@ func (s *Supervisor) watch(p *proc) {
 			continue
 		}
 		reap(pid)
+		// What the dead program left in its session (a killed postmaster's backends hold
+		// its shared memory and would keep the restart from starting) goes too.
+		if pid != 0 {
+			syscall.Kill(-pid, syscall.SIGKILL)
+		}
 		if time.Since(started) >= time.Minute {
 			crashes = 0
 		}
