@@ -54,7 +54,7 @@ type PIDer interface {
 
 // Root returns a fresh directory for a provider whose instances run as unprivileged
 // uids: the test's temporary directories are made searchable (0711) for them.
-func Root(t *testing.T) string {
+func Root(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	// t.TempDir is DIR/TestName123/001, both 0700.

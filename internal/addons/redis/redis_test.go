@@ -21,7 +21,7 @@ type env struct {
 	ports *addons.Ports
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		addonstest.Missing(t, "apt-get install -y redis-server")
@@ -37,7 +37,7 @@ func newEnv(t *testing.T) *env {
 
 // MustOpen opens a heroku-redis provider on root; the instances it leaves running are
 // stopped when the test ends.
-func (e *env) MustOpen(t *testing.T, root string) *redis.Provider {
+func (e *env) MustOpen(t testing.TB, root string) *redis.Provider {
 	t.Helper()
 	p, err := redis.New(redis.Config{Root: root, Ports: e.ports, Box: e.box, Logger: slog.New(slog.NewTextHandler(t.Output(), nil)),
 		Supervisor: supervisor.Config{Poll: 20 * time.Millisecond, Backoff: 20 * time.Millisecond}})
