@@ -176,3 +176,20 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("Close=%v, closed %v %v", err, pg.closed, rd.closed)
 	}
 }
+
+func TestDirs_Check(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root's instances switch uids")
+	}
+	dir := t.TempDir() // 0700
+	d := addons.Dirs{Root: filepath.Join(dir, "data", "addons")}
+	if err := d.Check(); err == nil {
+		t.Error("Check passed under a 0700 directory")
+	}
+	os.Chmod(dir, 0o711)
+	os.Chmod(filepath.Dir(dir), 0o711)
+	os.Chmod(filepath.Join(dir, "data"), 0o711)
+	if err := d.Check(); err != nil {
+		t.Errorf("Check under searchable directories: %v", err)
+	}
+}

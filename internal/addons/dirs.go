@@ -150,3 +150,32 @@ func writeFileSync(path string, b []byte) error {
 	defer dir.Close()
 	return dir.Sync()
 }
+
+// Check creates Root (0711) and, when the server runs as root, makes sure that every
+// directory above it lets other users through (o+x): the instances run as uids of their
+// own and must reach their directories. DATA is 0700 by default, so an add-on root under
+// it needs DATA to be 0711 (search only, no listing).
+func (d Dirs) Check() error {
+	if err := os.MkdirAll(d.Root, 0o711); err != nil {
+		return fmt.Errorf("create add-on root: %w", err)
+	}
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	abs, err := filepath.Abs(d.Root)
+	if err != nil {
+		return err
+	}
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("add-on root %s: %s is not searchable by the instances' uids (chmod o+x it)", d.Root, dir)
+		}
+		if dir == filepath.Dir(dir) {
+			return nil
+		}
+	}
+}

@@ -47,6 +47,12 @@ type Options struct {
 	TrustAuth bool
 }
 
+// Shutdowner is implemented by providers that can stop all their instances, keeping their
+// data, as a machine's shutdown would.
+type Shutdowner interface {
+	Shutdown(ctx context.Context) error
+}
+
 // PIDer is implemented by providers that run instances as local processes.
 type PIDer interface {
 	PID(id string) (int, bool)
@@ -101,6 +107,9 @@ func Run(t *testing.T, o Options) {
 	conn.Close()
 	conn = s.mustOpen(t, inst.URL)
 	t.Run("Adopt", func(t *testing.T) { s.adopt(t, conn) })
+	t.Run("Reboot", s.reboot)
+	// A connection from after the reboot, which Rotate must close.
+	conn = s.mustOpen(t, inst.URL)
 	t.Run("Rotate", func(t *testing.T) { s.rotate(t, conn) })
 	t.Run("Deprovision", s.deprovision)
 }

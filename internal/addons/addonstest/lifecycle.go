@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/addons"
 )
@@ -69,6 +70,45 @@ func (s *suite) adopt(t *testing.T, c Conn) {
 	}
 	if _, err := s.p.Info(t.Context(), s.id); err != nil {
 		t.Errorf("Info after adoption: %v", err)
+	}
+}
+
+// reboot stops every instance (as a machine shutdown would), closes the provider and opens
+// a new one: the instance is started again with its data.
+func (s *suite) reboot(t *testing.T) {
+	sd, ok := s.p.(Shutdowner)
+	if !ok {
+		t.Skip("the provider cannot stop its instances")
+	}
+	pider, _ := s.p.(PIDer)
+	if pider != nil {
+		if _, ok := pider.PID(s.id); !ok {
+			t.Skip("the instance runs no process of its own (a shared plan)")
+		}
+	}
+	if err := sd.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.o.Client.Open(t.Context(), s.url(t)); err == nil {
+		c.Close()
+		t.Fatal("the instance still serves after Shutdown")
+	}
+	s.p.Close()
+	p := s.o.Open(s.top, s.root)
+	s.top.Cleanup(func() { p.Close() })
+	s.p = p
+	var got string
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var c Conn
+		if c, err = s.o.Client.Open(t.Context(), s.url(t)); err == nil {
+			got, err = c.Get(t.Context(), "greeting")
+			c.Close()
+			break
+		}
+	}
+	if err != nil || got != "hello" {
+		t.Fatalf("after a restart of a stopped instance: Get=%q, %v", got, err)
 	}
 }
 

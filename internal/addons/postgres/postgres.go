@@ -94,6 +94,9 @@ func New(cfg Config) (*Provider, error) {
 	cfg.Supervisor.Logger = cfg.Logger
 	p := &Provider{cfg: cfg, dirs: addons.Dirs{Root: cfg.Root, Service: ServiceName, Box: cfg.Box},
 		sup: supervisor.New(cfg.Supervisor), log: cfg.Logger.With("service", ServiceName)}
+	if err := p.dirs.Check(); err != nil {
+		return nil, err
+	}
 	ids, err := p.dirs.List()
 	if err != nil {
 		return nil, err

@@ -7,7 +7,9 @@ import (
 	"crypto/x509"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -113,5 +115,35 @@ func TestProvider_TLS(t *testing.T) {
 	}
 	if _, err := p.Info(t.Context(), "t1"); err != nil {
 		t.Errorf("Info over TLS: %v", err)
+	}
+}
+
+// Instances provisioned at the same time get ports of their own and all work.
+func TestProvider_ParallelProvision(t *testing.T) {
+	e := newEnv(t)
+	p := e.MustOpen(t, addonstest.Root(t))
+	const n = 4
+	insts := make([]addons.Instance, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			insts[i], errs[i] = p.Provision(t.Context(), addons.Request{ID: "par" + strconv.Itoa(i)})
+		})
+	}
+	wg.Wait()
+	addrs := map[string]bool{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("Provision %d: %v", i, errs[i])
+		}
+		addrs[insts[i].Addr] = true
+		c := mustClient(t, insts[i].URL, nil)
+		if err := c.Set(t.Context(), "k", i, 0).Err(); err != nil {
+			t.Errorf("instance %d: %v", i, err)
+		}
+	}
+	if len(addrs) != n {
+		t.Errorf("%d instances share %d addresses", n, len(addrs))
 	}
 }

@@ -26,3 +26,12 @@ func TestProcState(t *testing.T) {
 		}
 	}
 }
+
+func FuzzProcState(f *testing.F) {
+	f.Add([]byte("12 (postgres) S 1 12 12 0"))
+	f.Add([]byte("1 ((x) y)) Z"))
+	f.Add([]byte(")"))
+	f.Fuzz(func(t *testing.T, stat []byte) {
+		procState(stat) // must not panic on any /proc content
+	})
+}

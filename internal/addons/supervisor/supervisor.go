@@ -189,6 +189,11 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 // Called with s.mu held or before p is shared.
 func (s *Supervisor) launch(p *proc) error {
 	spec := p.spec
+	rotateLog(spec.Log)
+	// launch runs only when no process of spec's runs, so a pid file left by a crash or a
+	// reboot is stale; PostgreSQL would refuse to start if its pid now names another
+	// process.
+	os.Remove(spec.PIDFile)
 	logf, err := os.OpenFile(spec.Log, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("open add-on log: %w", err)
@@ -212,4 +217,15 @@ func (s *Supervisor) launch(p *proc) error {
 	// The watcher reaps it with wait4; the handle is not needed.
 	proc.Release()
 	return nil
+}
+
+// maxLog is the size past which an instance's log is moved to LOG.1 at its next start.
+const maxLog = 16 << 20
+
+// rotateLog keeps one old log, so a crash-looping instance cannot fill the disk through
+// its restarts.
+func rotateLog(path string) {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > maxLog {
+		os.Rename(path, path+".1")
+	}
 }
