@@ -3,13 +3,17 @@ package addons_test
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/addons"
+	"github.com/kingvon-ke/bera/internal/pki"
 	"github.com/kingvon-ke/bera/internal/secret"
 )
 
@@ -191,5 +195,37 @@ func TestDirs_Check(t *testing.T) {
 	os.Chmod(filepath.Join(dir, "data"), 0o711)
 	if err := d.Check(); err != nil {
 		t.Errorf("Check under searchable directories: %v", err)
+	}
+}
+
+func TestWriteCert(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := pki.LoadOrCreateCA(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crt, key := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	if !addons.CertDue(crt, addons.RenewBefore) {
+		t.Error("a missing certificate is not due")
+	}
+	owner := addons.Owner{UID: os.Geteuid(), GID: os.Getegid()}
+	if err := addons.WriteCert(ca, owner, crt, key, []string{"127.0.0.1", "localhost"}); err != nil {
+		t.Fatal(err)
+	}
+	if addons.CertDue(crt, addons.RenewBefore) || !addons.CertDue(crt, 400*24*time.Hour) {
+		t.Error("a certificate valid for a year is due in 30 days, or not in 400")
+	}
+	pair, err := tls.LoadX509KeyPair(crt, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(pair.Certificate[0])
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: "localhost"}); err != nil {
+		t.Errorf("the certificate does not verify against Bera's CA: %v", err)
+	}
+	if fi, _ := os.Stat(key); fi.Mode().Perm() != 0o600 {
+		t.Errorf("key mode %v, want 0600", fi.Mode().Perm())
 	}
 }

@@ -3,8 +3,6 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -122,25 +120,11 @@ func (p *Provider) writeConfig(data string, st state, pl plan) error {
 	return err
 }
 
-// writeCert writes server.crt (leaf then CA) and server.key, signed by Bera's CA for the
+// writeCert writes server.crt and server.key into data, signed by Bera's CA for the
 // listening address and localhost.
 func (p *Provider) writeCert(data string, owner addons.Owner) error {
-	cert, err := p.cfg.CA.Issue([]string{p.cfg.Ports.HostOrDefault(), "localhost"})
-	if err != nil {
-		return fmt.Errorf("issue add-on certificate: %w", err)
-	}
-	var crt []byte
-	for _, der := range cert.Certificate {
-		crt = append(crt, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
-	}
-	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
-	if err != nil {
-		return err
-	}
-	if err := owner.WriteFile(filepath.Join(data, "server.crt"), crt); err != nil {
-		return err
-	}
-	return owner.WriteFile(filepath.Join(data, "server.key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}))
+	return addons.WriteCert(p.cfg.CA, owner, filepath.Join(data, "server.crt"), filepath.Join(data, "server.key"),
+		[]string{p.cfg.Ports.HostOrDefault(), "localhost"})
 }
 
 // spec says how the supervisor runs st's postmaster. SIGINT is PostgreSQL's fast

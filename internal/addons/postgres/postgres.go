@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/kingvon-ke/bera/internal/addons"
@@ -118,8 +120,22 @@ func (p *Provider) adopt(id string) error {
 		return nil
 	}
 	p.cfg.Ports.Reserve(st.Port)
-	_, err := p.sup.Start(p.spec(st))
-	return err
+	data := filepath.Join(p.dirs.Dir(id), "data")
+	renew := addons.CertDue(filepath.Join(data, "server.crt"), addons.RenewBefore)
+	if renew {
+		if err := p.writeCert(data, addons.InstanceOwner(id)); err != nil {
+			return err
+		}
+	}
+	adopted, err := p.sup.Start(p.spec(st))
+	if err != nil || !adopted || !renew {
+		return err
+	}
+	// A running postmaster reloads its certificate on SIGHUP.
+	if pid, ok := p.sup.PID(id); ok {
+		return syscall.Kill(pid, syscall.SIGHUP)
+	}
+	return nil
 }
 
 // Service describes heroku-postgresql and its plans.

@@ -2,9 +2,7 @@ package redis
 
 import (
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"net"
 	"net/url"
@@ -71,24 +69,10 @@ func (p *Provider) writeFiles(dir string, st state, pl plan) error {
 	return owner.Chown(dir)
 }
 
-// writeCert writes tls.crt (leaf then CA) and tls.key signed by Bera's CA for the host.
+// writeCert writes tls.crt and tls.key signed by Bera's CA for the host and localhost.
 func (p *Provider) writeCert(dir string, owner addons.Owner) error {
-	cert, err := p.cfg.CA.Issue([]string{p.cfg.Ports.HostOrDefault(), "localhost"})
-	if err != nil {
-		return fmt.Errorf("issue add-on certificate: %w", err)
-	}
-	var crt []byte
-	for _, der := range cert.Certificate {
-		crt = append(crt, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
-	}
-	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
-	if err != nil {
-		return err
-	}
-	if err := owner.WriteFile(filepath.Join(dir, "tls.crt"), crt); err != nil {
-		return err
-	}
-	return owner.WriteFile(filepath.Join(dir, "tls.key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}))
+	return addons.WriteCert(p.cfg.CA, owner, filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"),
+		[]string{p.cfg.Ports.HostOrDefault(), "localhost"})
 }
 
 // spec says how the supervisor runs st's redis-server.

@@ -112,8 +112,21 @@ func (p *Provider) adopt(id string) error {
 		return nil
 	}
 	p.cfg.Ports.Reserve(st.Port)
-	_, err := p.sup.Start(p.spec(st))
-	return err
+	dir := p.dirs.Dir(id)
+	renew := st.TLS && p.cfg.CA != nil && addons.CertDue(filepath.Join(dir, "tls.crt"), addons.RenewBefore)
+	if renew {
+		if err := p.writeCert(dir, addons.InstanceOwner(id)); err != nil {
+			return err
+		}
+	}
+	adopted, err := p.sup.Start(p.spec(st))
+	if err != nil || !adopted || !renew {
+		return err
+	}
+	// A running redis-server loads the files again when tls-cert-file is set.
+	c := p.admin(st)
+	defer c.Close()
+	return c.ConfigSet(context.Background(), "tls-cert-file", filepath.Join(dir, "tls.crt")).Err()
 }
 
 // Service describes heroku-redis and its plans.
