@@ -1,8 +1,3 @@
-// Package addons is the contract every add-on service implements: a Provider provisions
-// instances of a service (a PostgreSQL database, a Redis), hands out their credentials,
-// rotates them, reports figures for pg:info and redis:info, and destroys them. The
-// implementations live in subpackages (postgres, redis); addonstest is the one conformance
-// suite they all pass, and Registry maps "service:plan" names to providers.
 package addons
 
 import (
