@@ -37,7 +37,7 @@
 // reboot). A crashed instance is restarted with backoff. Only Deprovision stops an
 // instance and removes its data. PostgreSQL keeps fsync and synchronous_commit on: no
 // committed transaction is lost to any crash. Redis has its AOF on with appendfsync
-// everysec, as Heroku's: it writes each change to the file before replying, so a crash of
+// everysec: it writes each change to the file before replying, so a crash of
 // the server or of redis-server loses nothing acknowledged, while a power cut may lose the
 // last second (or two, when a slow disk makes Redis postpone its writes).
 //

@@ -82,7 +82,6 @@ func Missing(t testing.TB, install string) {
 func Run(t *testing.T, o Options) {
 	root := Root(t)
 	p := o.Open(t, root)
-	t.Cleanup(func() { p.Close() })
 	checkService(t, p.Service())
 	checkProvisionErrors(t, p, o)
 
@@ -94,10 +93,16 @@ func Run(t *testing.T, o Options) {
 	before := time.Now().Add(-time.Second)
 	inst, err := p.Provision(t.Context(), addons.Request{ID: id, Plan: o.Plan})
 	if err != nil {
+		p.Deprovision(context.WithoutCancel(t.Context()), id)
+		p.Close()
 		t.Fatalf("Provision: %v", err)
 	}
-	t.Cleanup(func() { p.Deprovision(context.WithoutCancel(t.Context()), id) })
 	s := &suite{o: o, top: t, root: root, id: id, p: p}
+	// Whichever provider serves the instance by then destroys it, even after a failure.
+	t.Cleanup(func() {
+		s.p.Deprovision(context.WithoutCancel(t.Context()), id)
+		s.p.Close()
+	})
 	s.checkInstance(t, inst, before)
 	conn := s.mustOpen(t, inst.URL)
 	t.Run("WriteRead", func(t *testing.T) { s.writeRead(t, conn) })

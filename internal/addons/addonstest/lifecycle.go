@@ -55,9 +55,7 @@ func (s *suite) adopt(t *testing.T, c Conn) {
 		t.Fatal(err)
 	}
 	// The new provider lives until the end of the whole suite, not of this subtest.
-	p := s.o.Open(s.top, s.root)
-	s.top.Cleanup(func() { p.Close() })
-	s.p = p
+	s.p = s.o.Open(s.top, s.root)
 	if got, err := c.Get(t.Context(), "greeting"); err != nil || got != "hello" {
 		t.Fatalf("a connection made before Close: Get=%q, %v; the instance did not keep running", got, err)
 	}
@@ -94,9 +92,7 @@ func (s *suite) reboot(t *testing.T) {
 		t.Fatal("the instance still serves after Shutdown")
 	}
 	s.p.Close()
-	p := s.o.Open(s.top, s.root)
-	s.top.Cleanup(func() { p.Close() })
-	s.p = p
+	s.p = s.o.Open(s.top, s.root)
 	var got string
 	var err error
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {

@@ -218,8 +218,21 @@ func (p *Provider) Dir(id string) string { return p.dirs.Dir(id) }
 // Close stops supervising and leaves the instances running.
 func (p *Provider) Close() error { return p.sup.Close() }
 
-// Shutdown stops every dedicated instance, keeping their data (tests, development).
-func (p *Provider) Shutdown(ctx context.Context) error { return p.sup.Shutdown(ctx) }
+// Shutdown stops every dedicated instance under the root, keeping their data, even after
+// Close (tests, development servers whose add-ons should not outlive them).
+func (p *Provider) Shutdown(ctx context.Context) error {
+	ids, err := p.dirs.List()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if st, err := p.load(id); err == nil && !st.Shared {
+			errs = append(errs, p.sup.Stop(ctx, p.spec(st)))
+		}
+	}
+	return errors.Join(errs...)
+}
 
 func (p *Provider) load(id string) (state, error) {
 	var st state

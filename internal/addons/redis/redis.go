@@ -219,8 +219,21 @@ func (p *Provider) PID(id string) (int, bool) { return p.sup.PID(id) }
 // Close stops supervising and leaves the instances running.
 func (p *Provider) Close() error { return p.sup.Close() }
 
-// Shutdown stops every instance, keeping their data (tests, development servers).
-func (p *Provider) Shutdown(ctx context.Context) error { return p.sup.Shutdown(ctx) }
+// Shutdown stops every instance under the root, keeping their data, even after Close
+// (tests, development servers whose add-ons should not outlive them).
+func (p *Provider) Shutdown(ctx context.Context) error {
+	ids, err := p.dirs.List()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if st, err := p.load(id); err == nil {
+			errs = append(errs, p.sup.Stop(ctx, p.spec(st)))
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // load reads the state of a provisioned instance. Returns ErrNotFound.
 func (p *Provider) load(id string) (state, error) {

@@ -135,14 +135,10 @@ func (s *Supervisor) PID(id string) (int, bool) {
 
 // Stop ends supervision of spec.ID and stops its process: StopSignal, then SIGKILL to its
 // whole session after StopTimeout or when ctx ends. It returns once the process is gone.
-// An instance that is not supervised is looked for through spec.PIDFile, so that one
-// whose start failed half-way is stopped too.
+// An instance that is not supervised (one whose start failed half-way, or any after
+// Close) is looked for through spec.PIDFile and stopped too.
 func (s *Supervisor) Stop(ctx context.Context, spec Spec) error {
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return errors.New("supervisor closed")
-	}
 	p, ok := s.procs[spec.ID]
 	delete(s.procs, spec.ID)
 	s.mu.Unlock()
@@ -169,8 +165,7 @@ func (s *Supervisor) Close() error {
 	return nil
 }
 
-// Shutdown stops every instance (Stop on each), for tests and development servers whose
-// add-ons should not outlive them. The Supervisor stays usable.
+// Shutdown stops every supervised instance (Stop on each). The Supervisor stays usable.
 func (s *Supervisor) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	specs := make([]Spec, 0, len(s.procs))
