@@ -38,8 +38,9 @@ type Options struct {
 	// Open opens the provider on root. Run calls it a second time on the same root, after
 	// closing the first provider, to check that the instance is adopted.
 	Open func(t *testing.T, root string) addons.Provider
-	// Plan is the plan to provision ("" for the default).
-	Plan string
+	// Plan is the plan to provision ("" for the default) and Config its options.
+	Plan   string
+	Config map[string]string
 	// Client talks to the instance.
 	Client Client
 	// TrustAuth says the server accepts any password (the shared plan's test server uses
@@ -91,7 +92,7 @@ func Run(t *testing.T, o Options) {
 		id = id[:48]
 	}
 	before := time.Now().Add(-time.Second)
-	inst, err := p.Provision(t.Context(), addons.Request{ID: id, Plan: o.Plan})
+	inst, err := p.Provision(t.Context(), addons.Request{ID: id, Plan: o.Plan, Config: o.Config})
 	if err != nil {
 		p.Deprovision(context.WithoutCancel(t.Context()), id)
 		p.Close()
@@ -189,7 +190,7 @@ func (s *suite) checkInstance(t *testing.T, inst addons.Instance, before time.Ti
 	if _, err := os.Stat(filepath.Join(s.root, s.id)); err != nil {
 		t.Errorf("no directory for the instance: %v", err)
 	}
-	if _, err := s.p.Provision(t.Context(), addons.Request{ID: s.id, Plan: s.o.Plan}); !errors.Is(err, addons.ErrExists) {
+	if _, err := s.p.Provision(t.Context(), addons.Request{ID: s.id, Plan: s.o.Plan, Config: s.o.Config}); !errors.Is(err, addons.ErrExists) {
 		t.Errorf("second Provision err=%v, want ErrExists", err)
 	}
 	creds, err := s.p.Credentials(t.Context(), s.id)

@@ -2,6 +2,7 @@ package addonstest
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +14,9 @@ var Postgres Client = pgClient{}
 
 // Redis is a Client that uses go-redis, one connection per Conn and no retries.
 var Redis Client = redisClient{}
+
+// RedisTLS is Redis for rediss:// URLs, verifying the server against roots.
+func RedisTLS(roots *x509.CertPool) Client { return redisClient{roots: roots} }
 
 type pgClient struct{}
 
@@ -43,12 +47,15 @@ func (p pgConn) Get(ctx context.Context, key string) (string, error) {
 
 func (p pgConn) Close() error { return p.c.Close(context.Background()) }
 
-type redisClient struct{}
+type redisClient struct{ roots *x509.CertPool }
 
-func (redisClient) Open(ctx context.Context, url string) (Conn, error) {
+func (r redisClient) Open(ctx context.Context, url string) (Conn, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, err
+	}
+	if opt.TLSConfig != nil {
+		opt.TLSConfig.RootCAs = r.roots
 	}
 	opt.MaxRetries = -1
 	opt.PoolSize = 1

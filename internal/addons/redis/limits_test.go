@@ -2,7 +2,6 @@ package redis_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"os"
@@ -16,8 +15,6 @@ import (
 
 	"github.com/kingvon-ke/bera/internal/addons"
 	"github.com/kingvon-ke/bera/internal/addons/addonstest"
-	"github.com/kingvon-ke/bera/internal/addons/redis"
-	"github.com/kingvon-ke/bera/internal/pki"
 )
 
 func mustClient(t *testing.T, url string, tlsCfg *tls.Config) *goredis.Client {
@@ -87,15 +84,8 @@ func TestProvider_LimitsAndSecrets(t *testing.T) {
 func TestProvider_TLS(t *testing.T) {
 	e := newEnv(t)
 	root := addonstest.Root(t)
-	ca, err := pki.LoadOrCreateCA(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := redis.New(redis.Config{Root: root, Ports: e.ports, Box: e.box, CA: ca})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Shutdown(context.WithoutCancel(t.Context())); p.Close() })
+	ca := e.ca
+	p := e.MustOpen(t, root)
 	inst, err := p.Provision(t.Context(), addons.Request{ID: "t1", Config: map[string]string{"tls": "true"}})
 	if err != nil {
 		t.Fatal(err)
