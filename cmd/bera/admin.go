@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/secret"
+	"github.com/kingvon-ke/bera/internal/account"
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
@@ -67,20 +67,18 @@ func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout
 	if email == "" {
 		return usageError("missing EMAIL; see bera admin --help")
 	}
-	email, err := bera.NormalizeEmail(email)
-	if err != nil {
+	if _, err := bera.NormalizeEmail(email); err != nil {
 		return errors.New(bera.ErrorMessage(err))
 	}
-	u := &bera.User{Email: email, Admin: *admin}
+	o := account.Options{Email: email, Admin: *admin, KeyDescription: "created by bera admin users:create"}
 	if *pwStdin {
 		line, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		if pw := strings.TrimRight(line, "\r\n"); len(pw) < 8 {
-			return errors.New("password must be at least 8 characters")
-		} else {
-			u.PasswordHash = secret.HashPassword(pw)
+		o.Password = strings.TrimRight(line, "\r\n")
+		if err := account.CheckPassword(o.Password); err != nil {
+			return errors.New(bera.ErrorMessage(err))
 		}
 	}
 	st, err := openAdminStore(ctx, cfg)
@@ -88,11 +86,10 @@ func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout
 		return err
 	}
 	defer st.Close()
-	if err := st.CreateUser(ctx, u); err != nil {
+	u, key, err := account.Create(ctx, st, o)
+	if code := bera.ErrorCode(err); code != "" && code != bera.EInternal {
 		return errors.New(bera.ErrorMessage(err))
-	}
-	key := secret.NewAPIKey()
-	if err := st.CreateAPIKey(ctx, &bera.APIKey{UserID: u.ID, Hash: secret.HashAPIKey(key), Description: "created by bera admin users:create"}); err != nil {
+	} else if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Created %s. API key:\n%s\n", u.Email, key)

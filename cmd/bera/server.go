@@ -11,13 +11,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/account"
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/deploy"
 	"github.com/kingvon-ke/bera/internal/dyno"
@@ -73,7 +72,7 @@ func runServer(ctx context.Context, args []string) error {
 	if err := lw.startDrains(ctx, st.ListLogDrains, log); err != nil {
 		return err
 	}
-	if err := bootstrapAdmin(ctx, st, cfg.Data, os.Stdout); err != nil {
+	if err := account.Bootstrap(ctx, st, cfg.Data, os.Getenv("BERA_ADMIN_EMAIL"), os.Getenv("BERA_ADMIN_PASSWORD"), os.Stdout); err != nil {
 		return err
 	}
 	// Builds and release phases die with the server that ran them.
@@ -244,36 +243,6 @@ func openStore(ctx context.Context, cfg *serverConfig, key []byte) (*store.Store
 		return nil, err
 	}
 	return store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, SQLitePath: filepath.Join(cfg.Data, "bera.db"), Cipher: box})
-}
-
-// bootstrapAdmin creates the first account when the store has none, writes its API key to
-// DATA/admin.key (0600) and prints it once.
-func bootstrapAdmin(ctx context.Context, st *store.Store, dataDir string, out *os.File) error {
-	n, err := st.CountUsers(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
-	email := os.Getenv("BERA_ADMIN_EMAIL")
-	if email == "" {
-		email = "admin@localhost"
-	}
-	u := &bera.User{Email: strings.ToLower(email), Admin: true}
-	if pw := os.Getenv("BERA_ADMIN_PASSWORD"); pw != "" {
-		u.PasswordHash = secret.HashPassword(pw)
-	}
-	if err := st.CreateUser(ctx, u); err != nil {
-		return fmt.Errorf("create admin: %w", err)
-	}
-	key := secret.NewAPIKey()
-	if err := st.CreateAPIKey(ctx, &bera.APIKey{UserID: u.ID, Hash: secret.HashAPIKey(key), Description: "admin key created at first start"}); err != nil {
-		return err
-	}
-	path := filepath.Join(dataDir, "admin.key")
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write admin key: %w", err)
-	}
-	fmt.Fprintf(out, "Created admin account %s. Its API key (also in %s):\n%s\n", u.Email, path, key)
-	return nil
 }
 
 // listenerTLS returns the TLS config of the --listen port: the given certificate, or one
