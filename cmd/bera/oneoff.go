@@ -68,28 +68,5 @@ func (w *runWiring) ServeAttach(rw http.ResponseWriter, r *http.Request, app *be
 	return w.m.ServeAttach(rw, r, app.ID, name, secret)
 }
 
-// dynos merges the app's one-off dynos into the reconciler's list, and lets
-// DELETE /apps/{app}/dynos/run.N stop a one-off dyno.
-func (w *runWiring) dynos(rec api.Dynos) api.Dynos { return runDynos{rec: rec, m: w.m} }
-
-type runDynos struct {
-	rec api.Dynos
-	m   *oneoff.Manager
-}
-
-// Dynos lists formation dynos, then one-off dynos.
-func (d runDynos) Dynos(appID string) []bera.Dyno {
-	return append(d.rec.Dynos(appID), d.m.Dynos(appID)...)
-}
-
-// Converge asks the reconciler for a pass over the app.
-func (d runDynos) Converge(appID string) { d.rec.Converge(appID) }
-
-// Restart stops a one-off dyno named by target, and restarts formation dynos otherwise.
-func (d runDynos) Restart(appID, target string) {
-	if target != "" && d.m.Has(appID, target) {
-		d.m.Stop(context.Background(), appID, target)
-		return
-	}
-	d.rec.Restart(appID, target)
-}
+// dynos merges the app's one-off dynos into the reconciler's list (oneoff.WithFormation).
+func (w *runWiring) dynos(rec api.Dynos) api.Dynos { return w.m.WithFormation(rec) }
