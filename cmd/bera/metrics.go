@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"syscall"
 	"time"
 
@@ -30,48 +29,26 @@ type metricsWiring struct {
 	rt     runtime.Runtime
 	listen string
 	log    *slog.Logger
-	// appLog writes to an app's log stream (R14/R15 lines); set by the server.
-	appLog func(appID, source, dyno, msg string)
-
-	mu      sync.Mutex // guards lastR14
-	lastR14 map[string]time.Time
 }
 
-func newMetricsWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, log *slog.Logger) *metricsWiring {
-	w := &metricsWiring{store: st, rt: rt, listen: cfg.MetricsListen, log: log, lastR14: map[string]time.Time{}}
-	w.m = metrics.New(metrics.Config{Apps: w, Dynos: w, Logger: log, OverQuota: w.overQuota})
+// newMetricsWiring samples what the runtime reports, and applies the memory quota with
+// R14/R15 lines in appLog.
+func newMetricsWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, appLog func(appID, source, dyno, msg string), log *slog.Logger) *metricsWiring {
+	w := &metricsWiring{store: st, rt: rt, listen: cfg.MetricsListen, log: log}
+	usage, _ := rt.(runtime.UsageReporter)
+	w.m = metrics.New(metrics.Config{Apps: w, Dynos: w, Usage: usage, Logger: log, OverQuota: newQuota(rt, appLog).OverQuota})
 	return w
 }
 
-// overQuota logs Heroku's R14 (at most once a minute per dyno) for a dyno above its size's
-// memory. runc dynos are held at their quota by the cgroup and OOM-killed there (R15, logged
-// by the reconciler); process dynos have no cgroup, so past twice the quota they are killed
-// here with R15.
-func (w *metricsWiring) overQuota(d metrics.Dyno, rss, swap uint64) {
-	if w.appLog == nil {
-		return
+// newQuota is the memory policy for dynos of rt. runc dynos are held at their quota by the
+// cgroup and OOM-killed there (R15, logged by the reconciler); process dynos have no
+// cgroup, so past twice the quota they are killed by the policy.
+func newQuota(rt runtime.Runtime, appLog func(appID, source, dyno, msg string)) *metrics.Quota {
+	cfg := metrics.QuotaConfig{Log: appLog}
+	if !rt.Capabilities().Isolated {
+		cfg.Kill = func(ctx context.Context, id string) error { return rt.Signal(ctx, id, syscall.SIGKILL) }
 	}
-	used := rss + swap
-	pct := float64(used) / float64(d.Quota) * 100
-	if !w.rt.Capabilities().Isolated && used > 2*d.Quota {
-		w.appLog(d.AppID, "heroku", d.Name, fmt.Sprintf("Process running mem=%dM(%.1f%%)", used>>20, pct))
-		w.appLog(d.AppID, "heroku", d.Name, "Error R15 (Memory quota vastly exceeded)")
-		w.appLog(d.AppID, "heroku", d.Name, "Stopping process with SIGKILL")
-		w.rt.Signal(context.Background(), d.ID, syscall.SIGKILL)
-		return
-	}
-	w.mu.Lock()
-	if time.Since(w.lastR14[d.ID]) < time.Minute {
-		w.mu.Unlock()
-		return
-	}
-	if len(w.lastR14) > 10000 {
-		clear(w.lastR14) // dynos come and go; this only rate-limits a log line
-	}
-	w.lastR14[d.ID] = time.Now()
-	w.mu.Unlock()
-	w.appLog(d.AppID, "heroku", d.Name, fmt.Sprintf("Process running mem=%dM(%.1f%%)", used>>20, pct))
-	w.appLog(d.AppID, "heroku", d.Name, "Error R14 (Memory quota exceeded)")
+	return metrics.NewQuota(cfg)
 }
 
 // ListApps implements metrics.AppLister.
@@ -87,9 +64,8 @@ func (w *metricsWiring) ListApps(ctx context.Context) ([]metrics.App, error) {
 	return out, nil
 }
 
-// RunningDynos implements metrics.DynoLister: the reconciler's dynos, with the pid the
-// runtime reports. runc dynos are read from their cgroup /bera/bera-<id> (runc.Config's
-// default prefix).
+// RunningDynos implements metrics.DynoLister: the reconciler's dynos that the runtime
+// reports running.
 func (w *metricsWiring) RunningDynos(ctx context.Context) ([]metrics.Dyno, error) {
 	if w.rec == nil {
 		return nil, nil
@@ -98,20 +74,16 @@ func (w *metricsWiring) RunningDynos(ctx context.Context) ([]metrics.Dyno, error
 	if err != nil {
 		return nil, err
 	}
-	isolated := w.rt.Capabilities().Isolated
 	var out []metrics.Dyno
 	for _, a := range apps {
 		for _, d := range w.rec.Dynos(a.ID) {
 			st, err := w.rt.Inspect(ctx, d.ID)
-			if err != nil || st.State != runtime.StateRunning || st.PID <= 0 {
+			if err != nil || st.State != runtime.StateRunning {
 				continue
 			}
-			md := metrics.Dyno{ID: d.ID, AppID: a.ID, Name: d.Name, Type: d.Type, PID: st.PID}
+			md := metrics.Dyno{ID: d.ID, AppID: a.ID, Name: d.Name, Type: d.Type}
 			if size, err := bera.LookupDynoSize(d.Size); err == nil {
 				md.Quota = uint64(size.MemoryMB) << 20
-			}
-			if isolated {
-				md.Cgroup = "bera/bera-" + d.ID
 			}
 			out = append(out, md)
 		}

@@ -94,8 +94,7 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	met := newMetricsWiring(cfg, st, rt, log)
-	met.appLog = lw.platform
+	met := newMetricsWiring(cfg, st, rt, lw.platform, log)
 	rtr := router.New(router.Config{Logger: log.With("component", "router"), Sink: lw, Metrics: met.m, DisableFastPath: !cfg.RouterFastPath})
 	adopted := make(chan struct{}) // closed once the reconciler adopted the running dynos
 	var rec *dyno.Reconciler

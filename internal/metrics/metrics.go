@@ -1,5 +1,5 @@
 // Package metrics measures apps for Prometheus and for the dashboard: per-dyno CPU and
-// memory read from cgroups (runc) or /proc (process dynos), crash restarts, and per-app
+// memory as the runtime reports them (runtime.UsageReporter), crash restarts, and per-app
 // router traffic (requests by status class, response-time percentiles, throughput).
 //
 // Metrics is the router's Metrics hook and the reconciler's change hook; Run samples the
@@ -25,6 +25,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/router"
+	"github.com/kingvon-ke/bera/internal/runtime"
 )
 
 // App is an app's id and its current name (the "app" label).
@@ -41,11 +42,6 @@ type AppLister interface {
 type Dyno struct {
 	// ID is the runtime's dyno id; AppID, Name (web.1) and Type (web) label it.
 	ID, AppID, Name, Type string
-	// Cgroup is the dyno's cgroup relative to the cgroup root, such as "bera/bera-<ID>" for
-	// runc. Empty when the dyno has no cgroup of its own: then it is every process of the
-	// session that PID leads (the process runtime starts each dyno in its own session).
-	Cgroup string
-	PID    int
 	// Quota is the dyno size's memory in bytes; 0 means none. See Config.OverQuota.
 	Quota uint64
 }
@@ -61,13 +57,12 @@ type Config struct {
 	Apps AppLister
 	// Dynos lists the dynos to sample. Optional: without it there are no dyno metrics.
 	Dynos DynoLister
-	// CgroupRoot is where cgroup hierarchies are mounted. Default /sys/fs/cgroup.
-	CgroupRoot string
-	// ProcRoot is the proc filesystem. Default /proc.
-	ProcRoot string
+	// Usage reads what each dyno uses (the runtime). Optional: without it there are no dyno
+	// metrics.
+	Usage runtime.UsageReporter
 	// OverQuota, when set, is called for each sampled dyno whose RSS plus swap is above its
-	// Quota (Heroku's R14), from the sampling goroutine.
-	OverQuota func(d Dyno, rss, swap uint64)
+	// Quota, from the sampling goroutine: Quota.OverQuota applies Heroku's policy (R14, R15).
+	OverQuota func(ctx context.Context, d Dyno, rss, swap uint64)
 	// Interval between dyno samplings in Run. Default 10 s.
 	Interval time.Duration
 	// Retention is how long 1-minute points are kept. Default 24 h.
@@ -92,19 +87,13 @@ type Metrics struct {
 // dynoSample is one dyno's last reading.
 type dynoSample struct {
 	Dyno
-	Usage
+	runtime.Usage
 }
 
 var _ router.Metrics = (*Metrics)(nil)
 
 // New returns Metrics for cfg; call Run to sample dynos.
 func New(cfg Config) *Metrics {
-	if cfg.CgroupRoot == "" {
-		cfg.CgroupRoot = "/sys/fs/cgroup"
-	}
-	if cfg.ProcRoot == "" {
-		cfg.ProcRoot = "/proc"
-	}
 	if cfg.Interval == 0 {
 		cfg.Interval = 10 * time.Second
 	}

@@ -14,7 +14,7 @@ func (m *Metrics) Sample(ctx context.Context) error {
 	if err := m.refreshApps(ctx, start); err != nil {
 		return err
 	}
-	if m.cfg.Dynos == nil {
+	if m.cfg.Dynos == nil || m.cfg.Usage == nil {
 		return nil
 	}
 	dynos, err := m.cfg.Dynos.RunningDynos(ctx)
@@ -24,14 +24,14 @@ func (m *Metrics) Sample(ctx context.Context) error {
 	now := m.cfg.Now()
 	next := make(map[string]dynoSample, len(dynos))
 	for _, d := range dynos {
-		u, err := m.read(d)
+		u, err := m.cfg.Usage.Usage(ctx, d.ID)
 		if err != nil {
 			m.log.Debug("read dyno usage", "app", d.AppID, "dyno", d.Name, "err", err)
 			continue
 		}
 		next[d.ID] = dynoSample{Dyno: d, Usage: u}
 		if m.cfg.OverQuota != nil && d.Quota > 0 && u.RSS+u.Swap > d.Quota {
-			m.cfg.OverQuota(d, u.RSS, u.Swap)
+			m.cfg.OverQuota(ctx, d, u.RSS, u.Swap)
 		}
 	}
 	m.mu.Lock()
@@ -42,16 +42,6 @@ func (m *Metrics) Sample(ctx context.Context) error {
 		m.app(appID).sample(now, t.dynos, t.rss, t.swap, t.cpu)
 	}
 	return nil
-}
-
-func (m *Metrics) read(d Dyno) (Usage, error) {
-	if d.Cgroup != "" {
-		return ReadCgroup(m.cfg.CgroupRoot, d.Cgroup)
-	}
-	if d.PID > 0 {
-		return ReadSession(m.cfg.ProcRoot, d.PID)
-	}
-	return Usage{}, fmt.Errorf("dyno %s has neither cgroup nor pid", d.ID)
 }
 
 // appTotal is one sampling of an app's dynos added up.
