@@ -13,6 +13,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/account"
+	"github.com/kingvon-ke/bera/internal/server"
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
@@ -44,7 +45,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 }
 
 func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	cfg := &serverConfig{}
+	cfg := &server.Config{}
 	fs := flag.NewFlagSet("bera admin users:create", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	adminFlags(fs, cfg)
@@ -104,7 +105,7 @@ func envOr(name, def string) string {
 }
 
 func adminPruneSlugs(ctx context.Context, args []string, stdout io.Writer) error {
-	cfg := &serverConfig{}
+	cfg := &server.Config{}
 	fs := flag.NewFlagSet("bera admin slugs:prune", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	adminFlags(fs, cfg)
@@ -117,7 +118,7 @@ func adminPruneSlugs(ctx context.Context, args []string, stdout io.Writer) error
 		return err
 	}
 	defer st.Close()
-	p, err := newPruner(cfg, st)
+	p, err := server.NewPruner(cfg, st)
 	if err != nil {
 		return err
 	}
@@ -128,19 +129,16 @@ func adminPruneSlugs(ctx context.Context, args []string, stdout io.Writer) error
 }
 
 // adminFlags adds the flags that locate a server's store: --data and --database-url.
-func adminFlags(fs *flag.FlagSet, cfg *serverConfig) {
+func adminFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.Data, "data", envOr("BERA_DATA", "./.bera"), "data directory")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("BERA_DATABASE_URL"), "PostgreSQL URL")
 }
 
 // openAdminStore opens the store of the server whose data dir (and database) cfg names.
-func openAdminStore(ctx context.Context, cfg *serverConfig) (*store.Store, error) {
-	if err := cfg.absPaths(); err != nil {
+func openAdminStore(ctx context.Context, cfg *server.Config) (*store.Store, error) {
+	if err := absPaths(cfg); err != nil {
 		return nil, err
 	}
-	sealKey, err := loadSecretKey(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return openStore(ctx, cfg, sealKey)
+	cfg.SecretKey = os.Getenv("BERA_SECRET_KEY")
+	return server.OpenStore(ctx, cfg)
 }

@@ -2,8 +2,8 @@
 // memory as the runtime reports them (runtime.UsageReporter), crash restarts, and per-app
 // router traffic (requests by status class, response-time percentiles, throughput).
 //
-// Metrics is the router's Metrics hook and the reconciler's change hook; Run samples the
-// dynos every Interval. The same numbers come out two ways:
+// Metrics is the router's Metrics hook and the reconciler's change hook; a Sampler reads
+// the dynos' usage into it every Interval. The same numbers come out two ways:
 //   - Handler serves every app in the Prometheus text format (bera_router_*, bera_dyno_*);
 //   - Rollups returns an app's 1-minute points, kept for Retention (24 h) in a bounded ring
 //     per app (about 110 bytes a minute, so at most ~160 KB per app).
@@ -42,7 +42,7 @@ type AppLister interface {
 type Dyno struct {
 	// ID is the runtime's dyno id; AppID, Name (web.1) and Type (web) label it.
 	ID, AppID, Name, Type string
-	// Quota is the dyno size's memory in bytes; 0 means none. See Config.OverQuota.
+	// Quota is the dyno size's memory in bytes; 0 means none. See SamplerConfig.OverQuota.
 	Quota uint64
 }
 
@@ -55,16 +55,6 @@ type DynoLister interface {
 type Config struct {
 	// Apps names apps for labels. Optional: without it the label is the app id.
 	Apps AppLister
-	// Dynos lists the dynos to sample. Optional: without it there are no dyno metrics.
-	Dynos DynoLister
-	// Usage reads what each dyno uses (the runtime). Optional: without it there are no dyno
-	// metrics.
-	Usage runtime.UsageReporter
-	// OverQuota, when set, is called for each sampled dyno whose RSS plus swap is above its
-	// Quota, from the sampling goroutine: Quota.OverQuota applies Heroku's policy (R14, R15).
-	OverQuota func(ctx context.Context, d Dyno, rss, swap uint64)
-	// Interval between dyno samplings in Run. Default 10 s.
-	Interval time.Duration
 	// Retention is how long 1-minute points are kept. Default 24 h.
 	Retention time.Duration
 	Logger    *slog.Logger
@@ -92,11 +82,8 @@ type dynoSample struct {
 
 var _ router.Metrics = (*Metrics)(nil)
 
-// New returns Metrics for cfg; call Run to sample dynos.
+// New returns Metrics for cfg; a Sampler (NewSampler) feeds it the dynos' usage.
 func New(cfg Config) *Metrics {
-	if cfg.Interval == 0 {
-		cfg.Interval = 10 * time.Second
-	}
 	if cfg.Retention == 0 {
 		cfg.Retention = 24 * time.Hour
 	}
@@ -170,22 +157,6 @@ func (m *Metrics) Rollups(appID string, since, until time.Time) []Point {
 		return nil
 	}
 	return v.(*appState).points(now, since, until)
-}
-
-// Run samples the dynos every Interval until ctx ends.
-func (m *Metrics) Run(ctx context.Context) error {
-	tick := time.NewTicker(m.cfg.Interval)
-	defer tick.Stop()
-	for {
-		if err := m.Sample(ctx); err != nil {
-			m.log.Warn("sample dynos", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
 }
 
 func (m *Metrics) app(id string) *appState {

@@ -101,7 +101,7 @@ func TestMetrics_RetentionIsBounded(t *testing.T) {
 func TestMetrics_Prometheus(t *testing.T) {
 	c := &clock{t: t0}
 	m := metrics.New(metrics.Config{Now: c.Now, Apps: &lister{apps: []metrics.App{{ID: "a1", Name: "shop"}}}})
-	if err := m.Sample(t.Context()); err != nil {
+	if err := m.RefreshApps(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	m.Observe(entry(200, 3*time.Millisecond))
@@ -147,7 +147,7 @@ func TestMetrics_DeletedAppsAreForgotten(t *testing.T) {
 	m.Observe(entry(200, time.Millisecond))
 	c.Set(t0.Add(time.Second))
 	l.apps = nil
-	if err := m.Sample(t.Context()); err != nil {
+	if err := m.RefreshApps(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if got := m.Rollups("a1", t0, t0.Add(time.Hour)); got != nil {
@@ -175,9 +175,10 @@ func TestMetrics_SampleDynos(t *testing.T) {
 	l := &lister{apps: []metrics.App{{ID: "a1", Name: "shop"}},
 		dynos: []metrics.Dyno{{ID: "x1", AppID: "a1", Name: "web.1", Type: "web"},
 			{ID: "gone", AppID: "a1", Name: "web.2", Type: "web"}}}
-	m := metrics.New(metrics.Config{Now: c.Now, Apps: l, Dynos: l, Usage: rt})
+	m := metrics.New(metrics.Config{Now: c.Now, Apps: l})
+	s := m.NewSampler(metrics.SamplerConfig{Dynos: l, Usage: rt})
 	for range 2 {
-		if err := m.Sample(t.Context()); err != nil {
+		if err := s.Sample(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -210,7 +211,7 @@ func BenchmarkMetrics_Observe(b *testing.B) {
 func TestMetrics_NewAppIsNamedAtFirstScrape(t *testing.T) {
 	l := &lister{}
 	m := metrics.New(metrics.Config{Apps: l})
-	if err := m.Sample(t.Context()); err != nil {
+	if err := m.RefreshApps(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	l.apps = []metrics.App{{ID: "a1", Name: "fresh"}}

@@ -37,7 +37,7 @@ func (u *usageSource) Usage(_ context.Context, id string) (runtime.Usage, error)
 // quotaEnv samples one 512 MB dyno, web.1 of app a1, through the policy.
 type quotaEnv struct {
 	t      *testing.T
-	m      *metrics.Metrics
+	s      *metrics.Sampler
 	usage  *usageSource
 	lines  []string
 	killed []string
@@ -52,7 +52,7 @@ func newQuotaEnv(t *testing.T, kill bool) *quotaEnv {
 		cfg.Kill = func(_ context.Context, id string) error { e.killed = append(e.killed, id); return nil }
 	}
 	l := &lister{dynos: []metrics.Dyno{{ID: "d1", AppID: "a1", Name: "web.1", Type: "web", Quota: 512 << 20}}}
-	e.m = metrics.New(metrics.Config{Dynos: l, Usage: e.usage, OverQuota: metrics.NewQuota(cfg).OverQuota})
+	e.s = metrics.New(metrics.Config{}).NewSampler(metrics.SamplerConfig{Dynos: l, Usage: e.usage, OverQuota: metrics.NewQuota(cfg).OverQuota})
 	return e
 }
 
@@ -61,7 +61,7 @@ func (e *quotaEnv) sample(mb uint64) []string {
 	e.t.Helper()
 	e.usage.set("d1", mb)
 	n := len(e.lines)
-	if err := e.m.Sample(e.t.Context()); err != nil {
+	if err := e.s.Sample(e.t.Context()); err != nil {
 		e.t.Fatal(err)
 	}
 	return e.lines[n:]

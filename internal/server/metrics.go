@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -20,24 +20,17 @@ import (
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
-// metricsWiring connects internal/metrics to the store, the reconciler and the runtime, and
-// serves it to the API (and on --metrics-listen when set).
-type metricsWiring struct {
-	m      *metrics.Metrics
-	store  *store.Store
-	rec    *dyno.Reconciler // set once the reconciler exists
-	rt     runtime.Runtime
-	listen string
-	log    *slog.Logger
+// newMetrics is the metrics of apps (router traffic, dyno usage, restarts) labelled with
+// the app names in the store. It exists before the router, which reports every request to it.
+func newMetrics(st *store.Store, log *slog.Logger) *metrics.Metrics {
+	return metrics.New(metrics.Config{Apps: appLister{st}, Logger: log})
 }
 
-// newMetricsWiring samples what the runtime reports, and applies the memory quota with
-// R14/R15 lines in appLog.
-func newMetricsWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, appLog func(appID, source, dyno, msg string), log *slog.Logger) *metricsWiring {
-	w := &metricsWiring{store: st, rt: rt, listen: cfg.MetricsListen, log: log}
+// newSampler samples what the runtime reports of the reconciler's dynos into m, and applies
+// the memory quota with R14/R15 lines in appLog.
+func newSampler(m *metrics.Metrics, st *store.Store, rec *dyno.Reconciler, rt runtime.Runtime, appLog func(appID, source, dyno, msg string)) *metrics.Sampler {
 	usage, _ := rt.(runtime.UsageReporter)
-	w.m = metrics.New(metrics.Config{Apps: w, Dynos: w, Usage: usage, Logger: log, OverQuota: newQuota(rt, appLog).OverQuota})
-	return w
+	return m.NewSampler(metrics.SamplerConfig{Dynos: runningDynos{st, rec, rt}, Usage: usage, OverQuota: newQuota(rt, appLog).OverQuota})
 }
 
 // newQuota is the memory policy for dynos of rt. runc dynos are held at their quota by the
@@ -51,9 +44,12 @@ func newQuota(rt runtime.Runtime, appLog func(appID, source, dyno, msg string)) 
 	return metrics.NewQuota(cfg)
 }
 
+// appLister is the store as a metrics.AppLister.
+type appLister struct{ store *store.Store }
+
 // ListApps implements metrics.AppLister.
-func (w *metricsWiring) ListApps(ctx context.Context) ([]metrics.App, error) {
-	apps, err := w.store.ListApps(ctx, "")
+func (l appLister) ListApps(ctx context.Context) ([]metrics.App, error) {
+	apps, err := l.store.ListApps(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -64,20 +60,23 @@ func (w *metricsWiring) ListApps(ctx context.Context) ([]metrics.App, error) {
 	return out, nil
 }
 
-// RunningDynos implements metrics.DynoLister: the reconciler's dynos that the runtime
-// reports running.
-func (w *metricsWiring) RunningDynos(ctx context.Context) ([]metrics.Dyno, error) {
-	if w.rec == nil {
-		return nil, nil
-	}
-	apps, err := w.store.ListApps(ctx, "")
+// runningDynos is the reconciler's dynos that the runtime runs, as a metrics.DynoLister.
+type runningDynos struct {
+	store *store.Store
+	rec   *dyno.Reconciler
+	rt    runtime.Runtime
+}
+
+// RunningDynos implements metrics.DynoLister.
+func (l runningDynos) RunningDynos(ctx context.Context) ([]metrics.Dyno, error) {
+	apps, err := l.store.ListApps(ctx, "")
 	if err != nil {
 		return nil, err
 	}
 	var out []metrics.Dyno
 	for _, a := range apps {
-		for _, d := range w.rec.Dynos(a.ID) {
-			st, err := w.rt.Inspect(ctx, d.ID)
+		for _, d := range l.rec.Dynos(a.ID) {
+			st, err := l.rt.Inspect(ctx, d.ID)
 			if err != nil || st.State != runtime.StateRunning {
 				continue
 			}
@@ -91,35 +90,27 @@ func (w *metricsWiring) RunningDynos(ctx context.Context) ([]metrics.Dyno, error
 	return out, nil
 }
 
-// onChange wraps the reconciler's change hook so that dyno crashes are counted.
-func (w *metricsWiring) onChange(next func(appID string)) func(appID string) {
-	return func(appID string) {
-		next(appID)
-		if w.rec != nil {
-			w.m.DynosChanged(appID, w.rec.Dynos(appID))
-		}
-	}
+// countCrashes is the reconciler's change hook that counts dyno crashes as restarts.
+func countCrashes(m *metrics.Metrics, rec *dyno.Reconciler) func(appID string) {
+	return func(appID string) { m.DynosChanged(appID, rec.Dynos(appID)) }
 }
 
-// api returns the metrics as the API consumes them.
-func (w *metricsWiring) api() api.Metrics { return apiMetrics{w.m} }
-
-// run samples dynos until ctx ends, and serves /metrics without authentication on
-// --metrics-listen when set.
-func (w *metricsWiring) run(ctx context.Context) error {
-	if w.listen == "" {
-		return w.m.Run(ctx)
+// runMetrics samples dynos until ctx ends, and serves /metrics without authentication on
+// listen when set.
+func runMetrics(ctx context.Context, m *metrics.Metrics, s *metrics.Sampler, listen string, log *slog.Logger) error {
+	if listen == "" {
+		return s.Run(ctx)
 	}
-	ln, err := net.Listen("tcp", w.listen)
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", w.listen, err)
+		return fmt.Errorf("listen on %s: %w", listen, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", w.m.Handler())
+	mux.Handle("GET /metrics", m.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	w.log.Info("metrics listener started", "listen", ln.Addr().String())
+	log.Info("metrics listener started", "listen", ln.Addr().String())
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return w.m.Run(gctx) })
+	g.Go(func() error { return s.Run(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		return srv.Close()

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -27,7 +27,7 @@ type runWiring struct {
 }
 
 // newRunWiring listens on --rendezvous-listen with the API listener's certificate.
-func newRunWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, slugs *deploy.SlugDirs, lw *logWiring, bus events.Publisher, tlsCfg *tls.Config, log *slog.Logger) (*runWiring, error) {
+func newRunWiring(cfg *Config, st *store.Store, rt runtime.Runtime, slugs *deploy.SlugDirs, lw *logWiring, bus events.Publisher, tlsCfg *tls.Config, log *slog.Logger) (*runWiring, error) {
 	ln, err := net.Listen("tcp", cfg.RendezvousListen)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.RendezvousListen, err)
@@ -46,8 +46,11 @@ func newRunWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, slugs 
 // serve runs the rendezvous listener until ctx ends.
 func (w *runWiring) serve(ctx context.Context) error { return w.m.ServeRendezvous(ctx, w.ln) }
 
-// Close stops every one-off dyno.
-func (w *runWiring) Close() error { return w.m.Close() }
+// Close stops every one-off dyno and the rendezvous listener.
+func (w *runWiring) Close() error {
+	w.ln.Close()
+	return w.m.Close()
+}
 
 // Create implements api.Runs.
 func (w *runWiring) Create(ctx context.Context, app *bera.App, host string, o api.RunOptions) (bera.Dyno, error) {
