@@ -150,7 +150,8 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 	git.Register(mux)
 	mux.Handle("GET "+logSessionsPath+"{app}", c.logs.sessions)
 	mux.Handle("/", apiServer)
-	s.api = &http.Server{Handler: mux, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	s.apiTLS = tlsCfg
+	s.api = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	s.front = s.router.NewFrontend(cfg.RouterListen)
 	s.addPart("prune", func(ctx context.Context) error {
 		return pruneLoop(ctx, &deploy.Pruner{Store: c.st, Slugs: c.slugs, SlugDirs: filepath.Join(cfg.Data, "slugdirs"), Grace: time.Hour}, log)

@@ -39,6 +39,7 @@ type Server struct {
 	parts []part
 
 	apiLn    net.Listener // --listen, before TLS sniffing
+	apiTLS   *tls.Config  // --listen's TLS (sniff tells it from plain HTTP)
 	api      *http.Server
 	routerLn net.Listener // --router-listen, maybe handed over by the previous server
 	router   *router.Router
@@ -122,7 +123,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.appsTLS.start(gctx, g, s.router, s.front)
 	g.Go(func() error { return s.serveRouter(gctx) })
 	g.Go(func() error {
-		if err := s.api.Serve(sniff.New(s.apiLn, s.api.TLSConfig, 10*time.Second)); !errors.Is(err, http.ErrServerClosed) {
+		if err := s.api.Serve(sniff.New(s.apiLn, s.apiTLS, 10*time.Second)); !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil

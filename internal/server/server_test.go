@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -129,6 +131,22 @@ func TestServer_InProcess(t *testing.T) {
 	if code, _ := r.api("wrong", "GET", "/apps", ""); code != http.StatusUnauthorized {
 		t.Errorf("GET /apps with a wrong key: %d, want 401", code)
 	}
+
+	// The API port speaks TLS too, with a certificate of the local CA, HTTP/1.1 only.
+	pem, err := os.ReadFile(filepath.Join(cfg.Data, "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	conn, err := tls.Dial("tcp", r.srv.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1", NextProtos: []string{"h2", "http/1.1"}})
+	if err != nil {
+		t.Fatalf("TLS on the API port: %v", err)
+	}
+	if got := conn.ConnectionState().NegotiatedProtocol; got != "http/1.1" {
+		t.Errorf("ALPN on the API port: %q, want http/1.1", got)
+	}
+	conn.Close()
 
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://"+r.srv.RouterAddr().String()+"/", nil)
 	req.Host = "nosuchapp.localhost"
