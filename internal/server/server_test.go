@@ -221,3 +221,26 @@ func TestServer_BusyPort(t *testing.T) {
 		t.Errorf("router on %s, want %s", got, routerAddr)
 	}
 }
+
+// TestServer_CloseWithoutRun closes a server that never ran: its ports are free again.
+func TestServer_CloseWithoutRun(t *testing.T) {
+	srv, err := server.New(t.Context(), testConfig(t, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := []string{srv.Addr().String(), srv.RouterAddr().String()}
+	if err := srv.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	for _, addr := range addrs {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Errorf("%s still taken after Close: %v", addr, err)
+			continue
+		}
+		ln.Close()
+	}
+}
