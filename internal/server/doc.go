@@ -15,9 +15,12 @@
 //     outlive the server and are adopted by the next; process dynos stop with it.
 //   - reconciler (internal/dyno): the dynos it started or adopted, with their state (up,
 //     starting, crashed); it converges them to the store's formation and current release.
-//   - router (internal/router): the host table, an immutable snapshot rebuilt from the
-//     store and the reconciler's up web dynos (routes.go here: on each dyno change, and
-//     every second), and the connections in flight to each dyno, which Drain waits for.
+//   - router (internal/router): the host table, an immutable snapshot owned by the
+//     router.Syncer, which applies each app's dyno changes (from the reconciler) and name,
+//     maintenance or domain changes (from the API) and resyncs from the store every 30 s;
+//     and the connections in flight to each dyno, which Drain waits for.
+//   - certs (internal/certs): apps' certificates (manual by SNI, ACME) for the HTTPS router,
+//     the ACME challenges and the http-to-https redirects.
 //   - logs (internal/logs): each app's log buffer (or a Redis stream), sessions and drains.
 //   - events (internal/events): the in-memory bus behind /ws; log lines, dyno states,
 //     releases and build output are published on it.
@@ -27,17 +30,18 @@
 //     they hold no state beyond requests in flight, one-off dynos (oneoff) and pushes.
 //
 // Dependencies run one way: the reconciler is built on the store, the runtime and the
-// router's Drain; the route table and the metrics sampler read the reconciler and follow its
-// changes (dynoChanges), so they are built after it; the API is built last, on all of them.
+// router's Drain; the route table (router.Syncer) and the metrics sampler read the
+// reconciler and follow its changes (dynoChanges), so they are built after it; the API is
+// built last, on all of them, and reports route changes to the Syncer and certs.
 //
 // # The path of a deploy
 //
 // git push reaches gitserver on the API listener (receive-pack into DATA/repos). Its
 // pre-receive hook (`bera git-hook`, gitserver.RunHook) calls the server back; the pushed
 // tree goes to deploy, which builds it (internal/build, in the runc sandbox when dynos are
-// isolated), stores the slug (DATA/slugs), writes release vN and asks the reconciler to
-// converge. The reconciler starts the new release's dynos in the runtime, waits for web
-// dynos to accept on $PORT, tells the route table (which switches the router) and stops the
+// isolated) and stores the slug (DATA/slugs); the release service (internal/release) writes
+// release vN with its process types in one transaction and asks the reconciler to converge. The reconciler starts the new release's dynos in the runtime, waits for web
+// dynos to accept on $PORT, tells the Syncer (which switches the router's table) and stops the
 // old dynos after draining them. Build output streams back to git and onto /ws. Git URL and
 // tarball deploys (source) enter at deploy.
 //
