@@ -162,21 +162,21 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 }
 
 // newDeployer builds deploys (git push, sources), which publish their build output on /ws.
-func (s *Server) newDeployer(c *core, releases *release.Service, formationLock *sync.Mutex) (buildEvents, error) {
+func (s *Server) newDeployer(c *core, releases *release.Service, formationLock *sync.Mutex) (*deploy.Deployer, error) {
 	cfg, log := &s.cfg, s.log
 	toolCache, err := openToolCache(cfg, log)
 	if err != nil {
-		return buildEvents{}, err
+		return nil, err
 	}
 	s.addPart("tool cache", func(ctx context.Context) error { warmToolCache(ctx, toolCache, log); return nil })
 	suffix := s.webURLSuffix()
 	deployer := deploy.New(deploy.Config{Store: source.DeployStore{Store: c.st}, Releases: releases, Slugs: c.slugs, DataDir: cfg.Data,
-		Converger: c.rec, Logger: log, Log: c.logs.api, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
+		Converger: c.rec, Logger: log, Log: c.logs.api, Events: c.bus, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
 		FormationLimits: cfg.FormationLimits(), FormationLock: formationLock,
 		Runner: buildRunner(c.rt, cfg, log), ToolCache: toolCache,
 		WebURL: func(app string) string { return "http://" + app + "." + cfg.Domain + suffix + "/" },
 	})
-	return buildEvents{deployer, c.bus}, nil // build output on /ws
+	return deployer, nil
 }
 
 // webURLSuffix is the port of app URLs (http://APP.DOMAIN:PORT/): the router's, unless 80.
