@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/secret"
+	"github.com/kingvon-ke/bera/internal/account"
+	"github.com/kingvon-ke/bera/internal/server"
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
@@ -44,7 +45,7 @@ func runAdmin(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 }
 
 func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	cfg := &serverConfig{}
+	cfg := &server.Config{}
 	fs := flag.NewFlagSet("bera admin users:create", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	adminFlags(fs, cfg)
@@ -67,20 +68,18 @@ func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout
 	if email == "" {
 		return usageError("missing EMAIL; see bera admin --help")
 	}
-	email, err := bera.NormalizeEmail(email)
-	if err != nil {
+	if _, err := bera.NormalizeEmail(email); err != nil {
 		return errors.New(bera.ErrorMessage(err))
 	}
-	u := &bera.User{Email: email, Admin: *admin}
+	o := account.Options{Email: email, Admin: *admin, KeyDescription: "created by bera admin users:create"}
 	if *pwStdin {
 		line, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		if pw := strings.TrimRight(line, "\r\n"); len(pw) < 8 {
-			return errors.New("password must be at least 8 characters")
-		} else {
-			u.PasswordHash = secret.HashPassword(pw)
+		o.Password = strings.TrimRight(line, "\r\n")
+		if err := account.CheckPassword(o.Password); err != nil {
+			return errors.New(bera.ErrorMessage(err))
 		}
 	}
 	st, err := openAdminStore(ctx, cfg)
@@ -88,11 +87,10 @@ func adminCreateUser(ctx context.Context, args []string, stdin io.Reader, stdout
 		return err
 	}
 	defer st.Close()
-	if err := st.CreateUser(ctx, u); err != nil {
+	u, key, err := account.Create(ctx, st, o)
+	if code := bera.ErrorCode(err); code != "" && code != bera.EInternal {
 		return errors.New(bera.ErrorMessage(err))
-	}
-	key := secret.NewAPIKey()
-	if err := st.CreateAPIKey(ctx, &bera.APIKey{UserID: u.ID, Hash: secret.HashAPIKey(key), Description: "created by bera admin users:create"}); err != nil {
+	} else if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Created %s. API key:\n%s\n", u.Email, key)
@@ -107,7 +105,7 @@ func envOr(name, def string) string {
 }
 
 func adminPruneSlugs(ctx context.Context, args []string, stdout io.Writer) error {
-	cfg := &serverConfig{}
+	cfg := &server.Config{}
 	fs := flag.NewFlagSet("bera admin slugs:prune", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	adminFlags(fs, cfg)
@@ -120,7 +118,7 @@ func adminPruneSlugs(ctx context.Context, args []string, stdout io.Writer) error
 		return err
 	}
 	defer st.Close()
-	p, err := newPruner(cfg, st)
+	p, err := server.NewPruner(cfg, st)
 	if err != nil {
 		return err
 	}
@@ -131,19 +129,16 @@ func adminPruneSlugs(ctx context.Context, args []string, stdout io.Writer) error
 }
 
 // adminFlags adds the flags that locate a server's store: --data and --database-url.
-func adminFlags(fs *flag.FlagSet, cfg *serverConfig) {
+func adminFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.Data, "data", envOr("BERA_DATA", "./.bera"), "data directory")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", os.Getenv("BERA_DATABASE_URL"), "PostgreSQL URL")
 }
 
 // openAdminStore opens the store of the server whose data dir (and database) cfg names.
-func openAdminStore(ctx context.Context, cfg *serverConfig) (*store.Store, error) {
-	if err := cfg.absPaths(); err != nil {
+func openAdminStore(ctx context.Context, cfg *server.Config) (*store.Store, error) {
+	if err := absPaths(cfg); err != nil {
 		return nil, err
 	}
-	sealKey, err := loadSecretKey(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return openStore(ctx, cfg, sealKey)
+	cfg.SecretKey = os.Getenv("BERA_SECRET_KEY")
+	return server.OpenStore(ctx, cfg)
 }

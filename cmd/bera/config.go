@@ -7,78 +7,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/server"
 )
 
-// serverConfig holds `bera server` settings. Every flag also reads BERA_<FLAG> (upper case,
-// dashes as underscores); a flag on the command line wins.
-type serverConfig struct {
-	Data                 string
-	Listen               string
-	RouterListen         string
-	RouterTLSListen      string
-	MetricsListen        string
-	RendezvousListen     string
-	Domain               string
-	Runtime              string
-	DatabaseURL          string
-	RedisURL             string
-	TLSCert              string
-	TLSKey               string
-	LogLevel             string
-	APIRateLimit         int
-	AllowPrivateDrains   bool
-	AllowPrivateSources  bool
-	AllowLocalBuildpacks bool
-	RuncBridge           string
-	RuncSubnet           string
-	BuildMemory          byteSize
-	MachineCache         string
-	ACMECA               string
-	ACMECARoot           string
-	ACMEEmail            string
-	// PublicURL, SourceSchemes and SourceHosts configure deploys from Git URLs and tarballs.
-	PublicURL     string
-	SourceSchemes string
-	SourceHosts   string
-	// MaxDynosPerApp, MaxDynosPerAccount and DynoSizes are the formation limits.
-	MaxDynosPerApp     int
-	MaxDynosPerAccount int
-	DynoSizes          dynoSizes
-	// RouterHandover is how long a stopped server's router socket waits for the next one.
-	RouterHandover time.Duration
-	// RouterFastPath lets --router-listen serve plain requests on the router's byte-level
-	// HTTP/1.1 path (internal/router/fastpath); off, net/http serves them all.
-	RouterFastPath bool
-}
-
-// formationLimits are the formation limits the flags give.
-func (c *serverConfig) formationLimits() bera.FormationLimits {
-	return bera.FormationLimits{MaxPerApp: c.MaxDynosPerApp, MaxPerAccount: c.MaxDynosPerAccount, Sizes: c.DynoSizes}
-}
-
-// dynoSizes is the --dyno-sizes flag: a comma-separated list of size names.
-type dynoSizes []string
-
-func (d *dynoSizes) String() string { return strings.Join(*d, ",") }
-
-func (d *dynoSizes) Set(v string) error {
-	sizes, err := bera.ParseDynoSizes(v)
-	if err != nil {
-		return errors.New(bera.ErrorMessage(err))
-	}
-	if len(sizes) > 0 && !slices.Contains(sizes, bera.DefaultDynoSize) {
-		return fmt.Errorf("the list must include %s, the size new process types get", bera.DefaultDynoSize)
-	}
-	*d = sizes
-	return nil
-}
-
-func (c *serverConfig) flags(fs *flag.FlagSet) {
+// serverFlags adds `bera server`'s flags, which fill c. Every flag also reads BERA_<FLAG>
+// (upper case, dashes as underscores); a flag on the command line wins.
+func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.Data, "data", "./.bera", "data directory (database, keys, slugs)")
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:3000", "address of the API, git and dashboard (HTTP and TLS on one port)")
 	fs.StringVar(&c.RouterListen, "router-listen", "127.0.0.1:8080", "address of the HTTP router for apps")
@@ -98,7 +36,7 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.RuncBridge, "runc-bridge", "bera0", "bridge the runc dynos attach to")
 	fs.StringVar(&c.RuncSubnet, "runc-subnet", "10.88.0.0/16", "subnet of the runc bridge (the bridge takes the first address)")
 	fs.StringVar(&c.MachineCache, "machine-cache", "", "shared, read-only-to-apps Go build cache warmed once per machine (default DATA/cache/machine; \"off\" disables it); servers may share one")
-	fs.Var(&c.BuildMemory, "build-memory", "memory limit of each build step in the runc sandbox, e.g. 2G or 512M")
+	fs.Var((*byteSize)(&c.BuildMemory), "build-memory", "memory limit of each build step in the runc sandbox, e.g. 2G or 512M")
 	fs.StringVar(&c.ACMECA, "acme-ca", "", "ACME directory URL for automatic certificates of custom domains (off when empty)")
 	fs.StringVar(&c.ACMECARoot, "acme-ca-root", "", "PEM file of roots to trust for --acme-ca (default: the system's)")
 	fs.StringVar(&c.ACMEEmail, "acme-email", "", "contact email of the ACME account")
@@ -107,22 +45,22 @@ func (c *serverConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SourceSchemes, "source-schemes", "https,http,git", "URL schemes allowed for Git URL and tarball deploys (file and ssh never are)")
 	fs.IntVar(&c.MaxDynosPerApp, "max-dynos-per-app", bera.DefaultMaxDynosPerApp, "most dynos one app may run, all process types together")
 	fs.IntVar(&c.MaxDynosPerAccount, "max-dynos-per-account", 0, "most dynos the apps an account owns may run together (0: no cap)")
-	fs.Var(&c.DynoSizes, "dyno-sizes", "dyno sizes apps may use, comma-separated, e.g. eco,standard-1X,standard-2X (default all; must include standard-1X)")
+	fs.Var((*dynoSizes)(&c.DynoSizes), "dyno-sizes", "dyno sizes apps may use, comma-separated, e.g. eco,standard-1X,standard-2X (default all; must include standard-1X)")
 	fs.BoolVar(&c.RouterFastPath, "router-fast-path", true, "serve bodyless HTTP/1.1 requests on --router-listen with the router's byte-level fast path (false: every request through net/http, as HTTPS)")
 	fs.DurationVar(&c.RouterHandover, "router-handover", 15*time.Second, "how long the router's socket stays open for the next server after a stop, so a restart refuses no connection (0: close at stop)")
 	fs.StringVar(&c.SourceHosts, "source-hosts", "", "hosts allowed for Git URL and tarball deploys, comma-separated, *.domain for subdomains (default any)")
 }
 
 // parseServerFlags applies BERA_* env vars as defaults, then the command line.
-func parseServerFlags(args []string, stderr io.Writer) (*serverConfig, error) {
-	c := &serverConfig{}
+func parseServerFlags(args []string, stderr io.Writer) (*server.Config, error) {
+	c := &server.Config{}
 	fs := flag.NewFlagSet("bera server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: bera server [flags]\n\nRuns the whole platform on this machine. Every flag can also be set as BERA_<FLAG>.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	c.flags(fs)
+	serverFlags(fs, c)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		name := "BERA_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -155,7 +93,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverConfig, error) {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, usageError("--tls-cert and --tls-key go together")
 	}
-	if err := c.absPaths(); err != nil {
+	if err := absPaths(c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -164,7 +102,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverConfig, error) {
 // absPaths makes the path flags absolute, once, against the working directory at start:
 // the parts that use them (runc bundles above all) need absolute paths and must not
 // depend on a later working directory.
-func (c *serverConfig) absPaths() error {
+func absPaths(c *server.Config) error {
 	for _, p := range []*string{&c.Data, &c.TLSCert, &c.TLSKey, &c.ACMECARoot} {
 		if *p == "" {
 			continue

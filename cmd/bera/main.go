@@ -29,7 +29,7 @@ func run(ctx context.Context, args []string) int {
 		case "router-hold":
 			return runRouterHold(args[1:])
 		case "git-hook":
-			return runGitHook(args[1:], os.Stdin, os.Stdout)
+			return runGitHook(ctx, args[1:], os.Stdin, os.Stdout)
 		}
 	}
 	return cli.Run(ctx, args, os.Stdin, os.Stdout, os.Stderr)

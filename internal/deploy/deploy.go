@@ -16,6 +16,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/slug"
@@ -52,6 +53,9 @@ type Config struct {
 	BuildEnv map[string]string
 	// Log writes a line to the app's log stream as app[api]. Optional.
 	Log func(appID, msg string)
+	// Events receives the build output line by line (events.BuildOutput), for /ws.
+	// Optional.
+	Events events.Publisher
 	// AllowLocalBuildpacks lets apps name buildpacks by a path or file:// URL on the server
 	// (tests, single-user machines). Off, such buildpacks are refused: they would copy the
 	// server's files into a build.
@@ -112,6 +116,11 @@ func New(cfg Config) *Deployer {
 // Deploy builds src for app and releases it. Build output goes to out as it happens. On any
 // failure the build is marked failed and the running release is left alone.
 func (d *Deployer) Deploy(ctx context.Context, app *bera.App, user *bera.User, src gitserver.Source, out io.Writer) error {
+	if d.cfg.Events != nil {
+		lines := &events.Lines{Events: d.cfg.Events, AppID: app.ID}
+		defer lines.Flush()
+		out = io.MultiWriter(out, lines)
+	}
 	b := &bera.Build{AppID: app.ID, Status: bera.BuildPending, SourceURL: src.Ref, SourceVersion: src.Commit,
 		Buildpacks: app.Buildpacks, UserID: user.ID, Stack: app.BuildStack}
 	if err := d.cfg.Store.CreateBuild(ctx, b); err != nil {

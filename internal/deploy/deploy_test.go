@@ -22,6 +22,7 @@ const hostSecret = "root:HOST-SECRET-HASH:19000:0:99999:7:::"
 // harness is a Deployer on a real SQLite store and slug directory, with one app whose
 // buildpack is a local script (so builds take milliseconds).
 type harness struct {
+	cfg  deploy.Config // d's
 	st   *store.Store
 	d    *deploy.Deployer
 	app  *bera.App
@@ -47,8 +48,8 @@ func newHarness(t *testing.T, compile string) *harness {
 	if _, err := st.CreateApp(t.Context(), app); err != nil {
 		t.Fatal(err)
 	}
-	d := deploy.New(deploy.Config{Store: st, Slugs: slugs, DataDir: t.TempDir(), AllowLocalBuildpacks: true})
-	return &harness{st: st, d: d, app: app, user: user}
+	cfg := deploy.Config{Store: st, Slugs: slugs, DataDir: t.TempDir(), AllowLocalBuildpacks: true}
+	return &harness{cfg: cfg, st: st, d: deploy.New(cfg), app: app, user: user}
 }
 
 // deploy runs one deploy of the tree files (name → content; "-> target" makes a symlink).

@@ -1,10 +1,8 @@
 package gitserver_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,41 +21,12 @@ import (
 )
 
 // The test binary is also the pre-receive hook: the repositories' hook runs
-// `$BERA_BIN git-hook pre-receive`, and BERA_BIN is this binary.
+// `$BERA_BIN git-hook pre-receive`, and BERA_BIN is this binary, which does what bera does.
 func TestMain(m *testing.M) {
 	if len(os.Args) == 3 && os.Args[1] == "git-hook" && os.Args[2] == "pre-receive" {
-		os.Exit(hook(os.Stdin, os.Stdout))
+		os.Exit(gitserver.RunHook(context.Background(), os.Getenv("BERA_HOOK_URL"), os.Getenv("BERA_HOOK_TOKEN"), os.LookupEnv, os.Stdin, os.Stdout))
 	}
 	os.Exit(m.Run())
-}
-
-// hook is what `bera git-hook pre-receive` does: hand the pushed refs to the server and
-// print its answer.
-func hook(stdin io.Reader, stdout io.Writer) int {
-	req := gitserver.HookRequest{Token: os.Getenv("BERA_HOOK_TOKEN"), Env: map[string]string{}}
-	for _, k := range []string{"GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH"} {
-		if v, ok := os.LookupEnv(k); ok {
-			req.Env[k] = v
-		}
-	}
-	sc := bufio.NewScanner(stdin)
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 3 {
-			req.Refs = append(req.Refs, gitserver.RefUpdate{Old: f[0], New: f[1], Ref: f[2]})
-		}
-	}
-	body, _ := json.Marshal(req)
-	resp, err := http.Post(os.Getenv("BERA_HOOK_URL"), "application/json", bytes.NewReader(body))
-	if err != nil {
-		fmt.Fprintln(stdout, "hook:", err)
-		return 1
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintln(stdout, "hook:", resp.Status)
-		return 1
-	}
-	return gitserver.ReadHookResponse(resp.Body, stdout)
 }
 
 const goodKey = "good-key"

@@ -109,7 +109,7 @@ func (m *Metrics) learnNames() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := m.refreshApps(ctx, m.cfg.Now()); err != nil {
+	if err := m.RefreshApps(ctx); err != nil {
 		m.log.Warn("list apps for metric labels", "err", err)
 	}
 }

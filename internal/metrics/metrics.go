@@ -1,9 +1,9 @@
 // Package metrics measures apps for Prometheus and for the dashboard: per-dyno CPU and
-// memory read from cgroups (runc) or /proc (process dynos), crash restarts, and per-app
+// memory as the runtime reports them (runtime.UsageReporter), crash restarts, and per-app
 // router traffic (requests by status class, response-time percentiles, throughput).
 //
-// Metrics is the router's Metrics hook and the reconciler's change hook; Run samples the
-// dynos every Interval. The same numbers come out two ways:
+// Metrics is the router's Metrics hook and the reconciler's change hook; a Sampler reads
+// the dynos' usage into it every Interval. The same numbers come out two ways:
 //   - Handler serves every app in the Prometheus text format (bera_router_*, bera_dyno_*);
 //   - Rollups returns an app's 1-minute points, kept for Retention (24 h) in a bounded ring
 //     per app (about 110 bytes a minute, so at most ~160 KB per app).
@@ -25,6 +25,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/router"
+	"github.com/kingvon-ke/bera/internal/runtime"
 )
 
 // App is an app's id and its current name (the "app" label).
@@ -41,12 +42,7 @@ type AppLister interface {
 type Dyno struct {
 	// ID is the runtime's dyno id; AppID, Name (web.1) and Type (web) label it.
 	ID, AppID, Name, Type string
-	// Cgroup is the dyno's cgroup relative to the cgroup root, such as "bera/bera-<ID>" for
-	// runc. Empty when the dyno has no cgroup of its own: then it is every process of the
-	// session that PID leads (the process runtime starts each dyno in its own session).
-	Cgroup string
-	PID    int
-	// Quota is the dyno size's memory in bytes; 0 means none. See Config.OverQuota.
+	// Quota is the dyno size's memory in bytes; 0 means none. See SamplerConfig.OverQuota.
 	Quota uint64
 }
 
@@ -59,17 +55,6 @@ type DynoLister interface {
 type Config struct {
 	// Apps names apps for labels. Optional: without it the label is the app id.
 	Apps AppLister
-	// Dynos lists the dynos to sample. Optional: without it there are no dyno metrics.
-	Dynos DynoLister
-	// CgroupRoot is where cgroup hierarchies are mounted. Default /sys/fs/cgroup.
-	CgroupRoot string
-	// ProcRoot is the proc filesystem. Default /proc.
-	ProcRoot string
-	// OverQuota, when set, is called for each sampled dyno whose RSS plus swap is above its
-	// Quota (Heroku's R14), from the sampling goroutine.
-	OverQuota func(d Dyno, rss, swap uint64)
-	// Interval between dyno samplings in Run. Default 10 s.
-	Interval time.Duration
 	// Retention is how long 1-minute points are kept. Default 24 h.
 	Retention time.Duration
 	Logger    *slog.Logger
@@ -92,22 +77,13 @@ type Metrics struct {
 // dynoSample is one dyno's last reading.
 type dynoSample struct {
 	Dyno
-	Usage
+	runtime.Usage
 }
 
 var _ router.Metrics = (*Metrics)(nil)
 
-// New returns Metrics for cfg; call Run to sample dynos.
+// New returns Metrics for cfg; a Sampler (NewSampler) feeds it the dynos' usage.
 func New(cfg Config) *Metrics {
-	if cfg.CgroupRoot == "" {
-		cfg.CgroupRoot = "/sys/fs/cgroup"
-	}
-	if cfg.ProcRoot == "" {
-		cfg.ProcRoot = "/proc"
-	}
-	if cfg.Interval == 0 {
-		cfg.Interval = 10 * time.Second
-	}
 	if cfg.Retention == 0 {
 		cfg.Retention = 24 * time.Hour
 	}
@@ -181,22 +157,6 @@ func (m *Metrics) Rollups(appID string, since, until time.Time) []Point {
 		return nil
 	}
 	return v.(*appState).points(now, since, until)
-}
-
-// Run samples the dynos every Interval until ctx ends.
-func (m *Metrics) Run(ctx context.Context) error {
-	tick := time.NewTicker(m.cfg.Interval)
-	defer tick.Stop()
-	for {
-		if err := m.Sample(ctx); err != nil {
-			m.log.Warn("sample dynos", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
 }
 
 func (m *Metrics) app(id string) *appState {

@@ -12,6 +12,9 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/metrics"
 	"github.com/kingvon-ke/bera/internal/router"
+	"github.com/kingvon-ke/bera/internal/runtime"
+	"github.com/kingvon-ke/bera/internal/runtime/process"
+	"github.com/kingvon-ke/bera/internal/runtime/runtimetest"
 )
 
 // clock is a settable Now.
@@ -98,7 +101,7 @@ func TestMetrics_RetentionIsBounded(t *testing.T) {
 func TestMetrics_Prometheus(t *testing.T) {
 	c := &clock{t: t0}
 	m := metrics.New(metrics.Config{Now: c.Now, Apps: &lister{apps: []metrics.App{{ID: "a1", Name: "shop"}}}})
-	if err := m.Sample(t.Context()); err != nil {
+	if err := m.RefreshApps(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	m.Observe(entry(200, 3*time.Millisecond))
@@ -144,7 +147,7 @@ func TestMetrics_DeletedAppsAreForgotten(t *testing.T) {
 	m.Observe(entry(200, time.Millisecond))
 	c.Set(t0.Add(time.Second))
 	l.apps = nil
-	if err := m.Sample(t.Context()); err != nil {
+	if err := m.RefreshApps(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if got := m.Rollups("a1", t0, t0.Add(time.Hour)); got != nil {
@@ -155,16 +158,27 @@ func TestMetrics_DeletedAppsAreForgotten(t *testing.T) {
 	}
 }
 
-// TestMetrics_SampleDynos samples a real process dyno (a session on this host) twice.
+// TestMetrics_SampleDynos samples a real process dyno twice, with the usage its runtime
+// reports.
 func TestMetrics_SampleDynos(t *testing.T) {
-	cmd := startHog(t, 24, func(int) {})
+	out := runtimetest.NewCollector()
+	rt := process.New(process.Config{Output: out.Add})
+	t.Cleanup(func() { rt.Close() })
+	spec := runtime.DynoSpec{ID: "x1", App: "shop", AppID: "a1", Name: "web.1", Type: "web", Command: runtimetest.HogCommand(24), SlugDir: runtimetest.MustSlug(t)}
+	if _, err := rt.Start(t.Context(), spec); err != nil {
+		t.Fatal(err)
+	}
+	if !out.Await(t.Context(), spec.ID, "ready") {
+		t.Fatal("the dyno never got ready")
+	}
 	c := &clock{t: t0}
 	l := &lister{apps: []metrics.App{{ID: "a1", Name: "shop"}},
-		dynos: []metrics.Dyno{{ID: "x1", AppID: "a1", Name: "web.1", Type: "web", PID: cmd.Process.Pid},
-			{ID: "gone", AppID: "a1", Name: "web.2", Type: "web", PID: 1 << 30}}}
-	m := metrics.New(metrics.Config{Now: c.Now, Apps: l, Dynos: l})
+		dynos: []metrics.Dyno{{ID: "x1", AppID: "a1", Name: "web.1", Type: "web"},
+			{ID: "gone", AppID: "a1", Name: "web.2", Type: "web"}}}
+	m := metrics.New(metrics.Config{Now: c.Now, Apps: l})
+	s := m.NewSampler(metrics.SamplerConfig{Dynos: l, Usage: rt})
 	for range 2 {
-		if err := m.Sample(t.Context()); err != nil {
+		if err := s.Sample(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -175,7 +189,7 @@ func TestMetrics_SampleDynos(t *testing.T) {
 		}
 	}
 	if strings.Contains(body, `dyno="web.2"`) {
-		t.Error("a dyno whose process is gone is exported")
+		t.Error("a dyno the runtime does not know is exported")
 	}
 	pts := m.Rollups("a1", t0, t0.Add(time.Minute))
 	if len(pts) != 1 || pts[0].Dynos != 1 || pts[0].RSSMax < 24<<20 || pts[0].RSSMean < 24<<20 {
@@ -197,7 +211,7 @@ func BenchmarkMetrics_Observe(b *testing.B) {
 func TestMetrics_NewAppIsNamedAtFirstScrape(t *testing.T) {
 	l := &lister{}
 	m := metrics.New(metrics.Config{Apps: l})
-	if err := m.Sample(t.Context()); err != nil {
+	if err := m.RefreshApps(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	l.apps = []metrics.App{{ID: "a1", Name: "fresh"}}

@@ -4,34 +4,78 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/runtime"
 )
 
-// Sample refreshes app names, forgets deleted apps, and reads every dyno's usage once:
-// the dyno metrics, and one memory and CPU sample in each app's current minute. Run calls
-// it every Interval.
-func (m *Metrics) Sample(ctx context.Context) error {
-	start := m.cfg.Now()
-	if err := m.refreshApps(ctx, start); err != nil {
+// SamplerConfig configures a Sampler. Zero fields take the defaults listed.
+type SamplerConfig struct {
+	// Dynos lists the dynos to sample, and Usage reads what each uses (the runtime).
+	// Without both, a Sampler only refreshes app names.
+	Dynos DynoLister
+	Usage runtime.UsageReporter
+	// OverQuota, when set, is called for each sampled dyno whose RSS plus swap is above its
+	// Quota, from the sampling goroutine: Quota.OverQuota applies Heroku's policy (R14, R15).
+	OverQuota func(ctx context.Context, d Dyno, rss, swap uint64)
+	// Interval between samplings in Run. Default 10 s.
+	Interval time.Duration
+}
+
+// Sampler reads every dyno's usage into a Metrics.
+type Sampler struct {
+	m   *Metrics
+	cfg SamplerConfig
+}
+
+// NewSampler returns a Sampler that feeds m.
+func (m *Metrics) NewSampler(cfg SamplerConfig) *Sampler {
+	if cfg.Interval == 0 {
+		cfg.Interval = 10 * time.Second
+	}
+	return &Sampler{m: m, cfg: cfg}
+}
+
+// Run samples every Interval until ctx ends.
+func (s *Sampler) Run(ctx context.Context) error {
+	tick := time.NewTicker(s.cfg.Interval)
+	defer tick.Stop()
+	for {
+		if err := s.Sample(ctx); err != nil {
+			s.m.log.Warn("sample dynos", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// Sample refreshes app names (RefreshApps) and reads every dyno's usage once: the dyno
+// metrics, and one memory and CPU sample in each app's current minute.
+func (s *Sampler) Sample(ctx context.Context) error {
+	m := s.m
+	if err := m.RefreshApps(ctx); err != nil {
 		return err
 	}
-	if m.cfg.Dynos == nil {
+	if s.cfg.Dynos == nil || s.cfg.Usage == nil {
 		return nil
 	}
-	dynos, err := m.cfg.Dynos.RunningDynos(ctx)
+	dynos, err := s.cfg.Dynos.RunningDynos(ctx)
 	if err != nil {
 		return fmt.Errorf("list dynos: %w", err)
 	}
 	now := m.cfg.Now()
 	next := make(map[string]dynoSample, len(dynos))
 	for _, d := range dynos {
-		u, err := m.read(d)
+		u, err := s.cfg.Usage.Usage(ctx, d.ID)
 		if err != nil {
 			m.log.Debug("read dyno usage", "app", d.AppID, "dyno", d.Name, "err", err)
 			continue
 		}
 		next[d.ID] = dynoSample{Dyno: d, Usage: u}
-		if m.cfg.OverQuota != nil && d.Quota > 0 && u.RSS+u.Swap > d.Quota {
-			m.cfg.OverQuota(d, u.RSS, u.Swap)
+		if s.cfg.OverQuota != nil && d.Quota > 0 && u.RSS+u.Swap > d.Quota {
+			s.cfg.OverQuota(ctx, d, u.RSS, u.Swap)
 		}
 	}
 	m.mu.Lock()
@@ -42,16 +86,6 @@ func (m *Metrics) Sample(ctx context.Context) error {
 		m.app(appID).sample(now, t.dynos, t.rss, t.swap, t.cpu)
 	}
 	return nil
-}
-
-func (m *Metrics) read(d Dyno) (Usage, error) {
-	if d.Cgroup != "" {
-		return ReadCgroup(m.cfg.CgroupRoot, d.Cgroup)
-	}
-	if d.PID > 0 {
-		return ReadSession(m.cfg.ProcRoot, d.PID)
-	}
-	return Usage{}, fmt.Errorf("dyno %s has neither cgroup nor pid", d.ID)
 }
 
 // appTotal is one sampling of an app's dynos added up.
@@ -78,9 +112,10 @@ func totals(prev, next map[string]dynoSample) map[string]appTotal {
 	return out
 }
 
-// refreshApps reloads app names and drops the state of apps that no longer exist (but not
-// of apps first seen after start, which the list may predate).
-func (m *Metrics) refreshApps(ctx context.Context, start time.Time) error {
+// RefreshApps reloads app names and drops the state of apps that no longer exist (but not
+// of apps first seen after it started, which the list may predate). A Sampler calls it.
+func (m *Metrics) RefreshApps(ctx context.Context) error {
+	start := m.cfg.Now()
 	if m.cfg.Apps == nil {
 		return nil
 	}

@@ -124,6 +124,7 @@ func Run(t *testing.T, f Factory) {
 	t.Run("Attach", func(t *testing.T) { testAttach(t, f) })
 	t.Run("OOM", func(t *testing.T) { testOOM(t, f) })
 	t.Run("Adopt", func(t *testing.T) { testAdopt(t, f) })
+	t.Run("Usage", func(t *testing.T) { testUsage(t, f) })
 }
 
 func testServesOnPort(t *testing.T, f Factory) {

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -33,7 +33,7 @@ type appTLS struct {
 
 // newAppTLS builds the certificate manager (with ACME when --acme-ca is set), and opens
 // --router-tls-listen when it is set.
-func newAppTLS(cfg *serverConfig, st *store.Store, log *slog.Logger) (*appTLS, error) {
+func newAppTLS(cfg *Config, st *store.Store, log *slog.Logger) (*appTLS, error) {
 	def, err := listenerTLS(cfg)
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func newAppTLS(cfg *serverConfig, st *store.Store, log *slog.Logger) (*appTLS, e
 }
 
 // newACME returns the ACME manager when --acme-ca is set, else nil.
-func newACME(cfg *serverConfig, st *store.Store, log *slog.Logger) (certs.Automatic, error) {
+func newACME(cfg *Config, st *store.Store, log *slog.Logger) (certs.Automatic, error) {
 	if cfg.ACMECA == "" {
 		return nil, nil
 	}
@@ -77,7 +77,7 @@ func loadRoots(path string) (*x509.CertPool, error) {
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, usageError("--acme-ca-root: no PEM certificate in " + path)
+		return nil, errors.New("--acme-ca-root: no PEM certificate in " + path)
 	}
 	return pool, nil
 }

@@ -1,8 +1,9 @@
-package metrics
+package runtime
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,20 @@ import (
 	"strings"
 	"time"
 )
+
+// UsageReporter is implemented by backends that can tell what a dyno uses, for metrics and
+// for the memory quota (Heroku's R14).
+type UsageReporter interface {
+	// Usage returns what the dyno has used so far. It returns an error wrapping ErrNotFound
+	// for an unknown dyno and ErrNotRunning for one that has exited.
+	Usage(ctx context.Context, id string) (Usage, error)
+}
+
+// ErrNotRunning is wrapped by Usage errors about a dyno that has exited.
+var ErrNotRunning = errors.New("dyno is not running")
+
+// CgroupRoot is where the host's cgroup hierarchies are mounted.
+const CgroupRoot = "/sys/fs/cgroup"
 
 // Usage is what one dyno used, read from its cgroup or its processes.
 type Usage struct {

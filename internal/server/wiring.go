@@ -1,11 +1,11 @@
-package main
+package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
@@ -23,7 +23,7 @@ import (
 
 // selectRuntime picks the dyno runtime for --runtime.
 // auto means runc when it is usable here (Linux, root, runc installed), else process.
-func selectRuntime(ctx context.Context, cfg *serverConfig, output func(runtime.Line), log *slog.Logger) (runtime.Runtime, error) {
+func selectRuntime(ctx context.Context, cfg *Config, output func(runtime.Line), log *slog.Logger) (runtime.Runtime, error) {
 	why := runc.Available()
 	switch {
 	case cfg.Runtime == "process", cfg.Runtime == "auto" && why != nil:
@@ -36,7 +36,7 @@ func selectRuntime(ctx context.Context, cfg *serverConfig, output func(runtime.L
 	}
 	subnet, err := netip.ParsePrefix(cfg.RuncSubnet)
 	if err != nil {
-		return nil, usageError("--runc-subnet: " + err.Error())
+		return nil, errors.New("--runc-subnet: " + err.Error())
 	}
 	return runc.New(ctx, runc.Config{Root: filepath.Join(cfg.Data, "runc"), Bridge: cfg.RuncBridge, Subnet: subnet, Output: output, Logger: log})
 }
@@ -58,11 +58,7 @@ func slugOwner(rt runtime.Runtime) func(appID string) int {
 
 // newGitServer serves /APP.git with the API's authentication; owners and collaborators may
 // push and clone.
-func newGitServer(cfg *serverConfig, st *store.Store, apiServer *api.Server, d gitserver.Deployer, listenAddr string, log *slog.Logger) (*gitserver.Server, error) {
-	bin, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
+func newGitServer(cfg *Config, st *store.Store, apiServer *api.Server, d gitserver.Deployer, listenAddr string, log *slog.Logger) *gitserver.Server {
 	if _, err := exec.LookPath("git"); err != nil {
 		log.Warn("git is not installed: git push deploys will fail")
 	}
@@ -81,13 +77,14 @@ func newGitServer(cfg *serverConfig, st *store.Store, apiServer *api.Server, d g
 		},
 		Deployer: d,
 		HookURL:  "http://" + listenAddr,
-		HookBin:  bin,
+		HookBin:  cfg.Executable,
 		Logger:   log,
-	}), nil
+	})
 }
 
-// newPruner deletes slugs no release references, from DATA/slugs and DATA/slugdirs.
-func newPruner(cfg *serverConfig, st *store.Store) (*deploy.Pruner, error) {
+// NewPruner deletes slugs no release references, from DATA/slugs and DATA/slugdirs, for
+// `bera admin slugs:prune` (the server itself prunes hourly).
+func NewPruner(cfg *Config, st *store.Store) (*deploy.Pruner, error) {
 	slugs, err := slugfs.New(filepath.Join(cfg.Data, "slugs"))
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -15,12 +15,12 @@ import (
 )
 
 // routerSock is where a stopped server's router socket waits for the next server.
-func routerSock(cfg *serverConfig) string { return filepath.Join(cfg.Data, "router.sock") }
+func routerSock(cfg *Config) string { return filepath.Join(cfg.Data, "router.sock") }
 
 // listenRouter returns the router's listener: the socket the previous server handed over,
 // or a new one. It runs first thing at start, so that from then on connections wait in the
 // socket's queue rather than being refused while the server starts.
-func listenRouter(ctx context.Context, cfg *serverConfig, log *slog.Logger) (net.Listener, error) {
+func listenRouter(ctx context.Context, cfg *Config, log *slog.Logger) (net.Listener, error) {
 	ln, handed, err := router.ListenOrTakeover(ctx, routerSock(cfg), cfg.RouterListen, 10*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.RouterListen, err)
@@ -34,7 +34,7 @@ func listenRouter(ctx context.Context, cfg *serverConfig, log *slog.Logger) (net
 // handOverRouter gives a duplicate of the router's socket to a `bera router-hold` process,
 // which keeps it open for the next server for up to wait. Errors are logged: the socket
 // then closes with this server, as it did before hand-overs.
-func handOverRouter(ln net.Listener, cfg *serverConfig, wait time.Duration, log *slog.Logger) {
+func handOverRouter(ln net.Listener, cfg *Config, wait time.Duration, log *slog.Logger) {
 	if wait <= 0 {
 		return
 	}
@@ -45,12 +45,7 @@ func handOverRouter(ln net.Listener, cfg *serverConfig, wait time.Duration, log 
 	}
 	defer lnFile.Close()
 	defer sockFile.Close()
-	exe, err := os.Executable()
-	if err != nil {
-		log.Warn("hand over the router socket", "err", err)
-		return
-	}
-	cmd := exec.Command(exe, "router-hold", wait.String())
+	cmd := exec.Command(cfg.Executable, "router-hold", wait.String())
 	cmd.ExtraFiles = []*os.File{lnFile, sockFile}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no signal of our process group
 	if err := cmd.Start(); err != nil {
@@ -59,28 +54,4 @@ func handOverRouter(ln net.Listener, cfg *serverConfig, wait time.Duration, log 
 	}
 	cmd.Process.Release()
 	log.Info("router socket handed over for the next server", "wait", wait)
-}
-
-// runRouterHold is `bera router-hold WAIT`, started by handOverRouter with the router's
-// socket as fd 3 and the hand-over Unix socket as fd 4.
-func runRouterHold(args []string) int {
-	if len(args) != 1 {
-		return 2
-	}
-	wait, err := time.ParseDuration(args[0])
-	if err != nil {
-		return 2
-	}
-	lnFile, sockFile := os.NewFile(3, "router"), os.NewFile(4, "router.sock")
-	l, err := net.FileListener(sockFile)
-	sockFile.Close()
-	ul, ok := l.(*net.UnixListener)
-	if err != nil || !ok {
-		return 1
-	}
-	ul.SetUnlinkOnClose(false)
-	if err := router.Hold(lnFile, ul, wait); err != nil {
-		return 1
-	}
-	return 0
 }

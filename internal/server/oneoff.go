@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -27,7 +27,7 @@ type runWiring struct {
 }
 
 // newRunWiring listens on --rendezvous-listen with the API listener's certificate.
-func newRunWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, slugs *deploy.SlugDirs, lw *logWiring, bus events.Publisher, tlsCfg *tls.Config, log *slog.Logger) (*runWiring, error) {
+func newRunWiring(cfg *Config, st *store.Store, rt runtime.Runtime, slugs *deploy.SlugDirs, lw *logWiring, bus events.Publisher, tlsCfg *tls.Config, log *slog.Logger) (*runWiring, error) {
 	ln, err := net.Listen("tcp", cfg.RendezvousListen)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.RendezvousListen, err)
@@ -46,8 +46,11 @@ func newRunWiring(cfg *serverConfig, st *store.Store, rt runtime.Runtime, slugs 
 // serve runs the rendezvous listener until ctx ends.
 func (w *runWiring) serve(ctx context.Context) error { return w.m.ServeRendezvous(ctx, w.ln) }
 
-// Close stops every one-off dyno.
-func (w *runWiring) Close() error { return w.m.Close() }
+// Close stops every one-off dyno and the rendezvous listener.
+func (w *runWiring) Close() error {
+	w.ln.Close()
+	return w.m.Close()
+}
 
 // Create implements api.Runs.
 func (w *runWiring) Create(ctx context.Context, app *bera.App, host string, o api.RunOptions) (bera.Dyno, error) {
@@ -68,28 +71,5 @@ func (w *runWiring) ServeAttach(rw http.ResponseWriter, r *http.Request, app *be
 	return w.m.ServeAttach(rw, r, app.ID, name, secret)
 }
 
-// dynos merges the app's one-off dynos into the reconciler's list, and lets
-// DELETE /apps/{app}/dynos/run.N stop a one-off dyno.
-func (w *runWiring) dynos(rec api.Dynos) api.Dynos { return runDynos{rec: rec, m: w.m} }
-
-type runDynos struct {
-	rec api.Dynos
-	m   *oneoff.Manager
-}
-
-// Dynos lists formation dynos, then one-off dynos.
-func (d runDynos) Dynos(appID string) []bera.Dyno {
-	return append(d.rec.Dynos(appID), d.m.Dynos(appID)...)
-}
-
-// Converge asks the reconciler for a pass over the app.
-func (d runDynos) Converge(appID string) { d.rec.Converge(appID) }
-
-// Restart stops a one-off dyno named by target, and restarts formation dynos otherwise.
-func (d runDynos) Restart(appID, target string) {
-	if target != "" && d.m.Has(appID, target) {
-		d.m.Stop(context.Background(), appID, target)
-		return
-	}
-	d.rec.Restart(appID, target)
-}
+// dynos merges the app's one-off dynos into the reconciler's list (oneoff.WithFormation).
+func (w *runWiring) dynos(rec api.Dynos) api.Dynos { return w.m.WithFormation(rec) }

@@ -1,4 +1,4 @@
-package metrics_test
+package runtime_test
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kingvon-ke/bera/internal/metrics"
+	"github.com/kingvon-ke/bera/internal/runtime"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
 )
@@ -20,20 +20,20 @@ import (
 func TestParseProcStat(t *testing.T) {
 	tests := []struct {
 		name, in string
-		want     metrics.ProcStat
+		want     runtime.ProcStat
 		err      bool
 	}{
 		{"Plain", "42 (python3) S 1 42 42 0 -1 4194560 1 0 0 0 150 50 0 0 20 0 1 0 100 1000 2500 18446744073709551615",
-			metrics.ProcStat{PID: 42, PPID: 1, Session: 42, CPU: 2 * time.Second, RSSPages: 2500}, false},
+			runtime.ProcStat{PID: 42, PPID: 1, Session: 42, CPU: 2 * time.Second, RSSPages: 2500}, false},
 		{"ParensAndSpacesInName", "7 (a) b (c) R 3 7 5 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 100 1000 9 0",
-			metrics.ProcStat{PID: 7, PPID: 3, Session: 5, CPU: 20 * time.Millisecond, RSSPages: 9}, false},
-		{"NoName", "42 python3 S 1", metrics.ProcStat{}, true},
-		{"Short", "42 (x) S 1 2 3", metrics.ProcStat{}, true},
-		{"BadNumber", "42 (x) S 1 2 x 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 100 1000 9 0", metrics.ProcStat{}, true},
+			runtime.ProcStat{PID: 7, PPID: 3, Session: 5, CPU: 20 * time.Millisecond, RSSPages: 9}, false},
+		{"NoName", "42 python3 S 1", runtime.ProcStat{}, true},
+		{"Short", "42 (x) S 1 2 3", runtime.ProcStat{}, true},
+		{"BadNumber", "42 (x) S 1 2 x 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 100 1000 9 0", runtime.ProcStat{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := metrics.ParseProcStat([]byte(tt.in))
+			got, err := runtime.ParseProcStat([]byte(tt.in))
 			if (err != nil) != tt.err {
 				t.Fatalf("err=%v, want error %v", err, tt.err)
 			}
@@ -45,7 +45,7 @@ func TestParseProcStat(t *testing.T) {
 }
 
 func TestParseFlatKeyed(t *testing.T) {
-	got := metrics.ParseFlatKeyed([]byte("total_rss 4096\nswap 0\nbogus\nneg -1\nusage_usec 17\n"))
+	got := runtime.ParseFlatKeyed([]byte("total_rss 4096\nswap 0\nbogus\nneg -1\nusage_usec 17\n"))
 	want := map[string]uint64{"total_rss": 4096, "swap": 0, "usage_usec": 17}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
@@ -56,7 +56,7 @@ func FuzzParseProcStat(f *testing.F) {
 	f.Add([]byte("42 (python3) S 1 42 42 0 -1 4194560 1 0 0 0 150 50 0 0 20 0 1 0 100 1000 2500 0"))
 	f.Add([]byte("7 (a) b (c) R 3 7 5 0"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		st, err := metrics.ParseProcStat(b)
+		st, err := runtime.ParseProcStat(b)
 		if err == nil && (st.Session < 0 || st.PPID < 0) {
 			t.Errorf("negative ids from %q: %+v", b, st)
 		}
@@ -66,7 +66,7 @@ func FuzzParseProcStat(f *testing.F) {
 func FuzzParseFlatKeyed(f *testing.F) {
 	f.Add([]byte("total_rss 4096\nswap 0\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		metrics.ParseFlatKeyed(b)
+		runtime.ParseFlatKeyed(b)
 	})
 }
 
@@ -106,7 +106,7 @@ func missing(t *testing.T, what string) {
 
 func TestReadSession(t *testing.T) {
 	cmd := startHog(t, 32, func(int) {})
-	u, err := metrics.ReadSession("/proc", cmd.Process.Pid)
+	u, err := runtime.ReadSession("/proc", cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,11 +115,11 @@ func TestReadSession(t *testing.T) {
 	}
 	// The spinning child makes CPU time grow; it is in the same session.
 	for u2 := u; u2.CPU <= u.CPU; {
-		if u2, err = metrics.ReadSession("/proc", cmd.Process.Pid); err != nil {
+		if u2, err = runtime.ReadSession("/proc", cmd.Process.Pid); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := metrics.ReadSession("/proc", 1<<30); err == nil {
+	if _, err := runtime.ReadSession("/proc", 1<<30); err == nil {
 		t.Error("ReadSession of an unknown session: no error")
 	}
 }
@@ -127,7 +127,7 @@ func TestReadSession(t *testing.T) {
 // TestReadCgroup puts a process in a real cgroup v1 (as runc does for a dyno) and reads it.
 func TestReadCgroup(t *testing.T) {
 	const root = "/sys/fs/cgroup"
-	name := fmt.Sprintf("bera-metrics-test-%d", os.Getpid())
+	name := fmt.Sprintf("bera-usage-test-%d", os.Getpid())
 	var dirs []string
 	for _, h := range []string{"memory", "cpuacct"} {
 		dir := filepath.Join(root, h, name)
@@ -148,7 +148,7 @@ func TestReadCgroup(t *testing.T) {
 			}
 		}
 	})
-	u, err := metrics.ReadCgroup(root, name)
+	u, err := runtime.ReadCgroup(root, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,11 +157,11 @@ func TestReadCgroup(t *testing.T) {
 	}
 	// The spinning child was forked inside the cgroup.
 	for u.CPU == 0 {
-		if u, err = metrics.ReadCgroup(root, name); err != nil {
+		if u, err = runtime.ReadCgroup(root, name); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := metrics.ReadCgroup(root, name+"-none"); err == nil {
+	if _, err := runtime.ReadCgroup(root, name+"-none"); err == nil {
 		t.Error("ReadCgroup of a missing cgroup: no error")
 	}
 }

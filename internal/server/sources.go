@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -10,30 +10,24 @@ import (
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
-// sourceWiring serves the API's Git URL, tarball and webhook endpoints. The service needs
-// the deployer and the listener's address, which exist only after the API server, so start
-// fills it in; no request reaches it before the server starts serving.
-type sourceWiring struct {
-	*source.Service
-}
-
-// start builds the source service for deployer, reachable at listenAddr.
-func (w *sourceWiring) start(cfg *serverConfig, st *store.Store, deployer gitserver.Deployer, key []byte, listenAddr string, log *slog.Logger) {
+// newSources serves the API's Git URL, tarball and webhook endpoints, deploying with
+// deployer; webhooks and build output URLs point at listenAddr unless --public-url is set.
+func newSources(cfg *Config, st *store.Store, deployer gitserver.Deployer, key []byte, listenAddr string, log *slog.Logger) *source.Service {
 	public := cfg.PublicURL
 	if public == "" {
 		public = "http://" + listenAddr
 	}
-	w.Service = source.New(source.Config{Store: st, Deployer: deployer, DataDir: cfg.Data,
+	return source.New(source.Config{Store: st, Deployer: deployer, DataDir: cfg.Data,
 		PublicURL: strings.TrimSuffix(public, "/"), SigningKey: key, Logger: log,
 		Fetcher: &source.Fetcher{Policy: source.Policy{Schemes: splitList(cfg.SourceSchemes), Hosts: splitList(cfg.SourceHosts),
 			AllowPrivate: cfg.AllowPrivateSources}},
 	})
 }
 
-// run polls auto-deploy branches until ctx ends, then stops running builds.
-func (w *sourceWiring) run(ctx context.Context) error {
-	err := w.Run(ctx)
-	w.Close()
+// runSources polls auto-deploy branches until ctx ends, then stops running builds.
+func runSources(ctx context.Context, srcs *source.Service) error {
+	err := srcs.Run(ctx)
+	srcs.Close()
 	return err
 }
 

@@ -1,9 +1,10 @@
-package main
+package server
 
 import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/api"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/logs"
 	"github.com/kingvon-ke/bera/internal/logs/drain"
 	"github.com/kingvon-ke/bera/internal/logs/redisbuf"
@@ -32,8 +34,9 @@ type logWiring struct {
 	allowPrivate bool
 }
 
-// newLogWiring keys session URLs with a key derived from the server's secret key.
-func newLogWiring(cfg *serverConfig, secretKey []byte, st api.Store, log *slog.Logger) (*logWiring, error) {
+// newLogWiring keys session URLs with a key derived from the server's secret key. Every line
+// written is also published on bus, for /ws.
+func newLogWiring(cfg *Config, secretKey []byte, st api.Store, bus events.Publisher, log *slog.Logger) (*logWiring, error) {
 	mac := hmac.New(sha256.New, secretKey)
 	mac.Write([]byte("bera log sessions"))
 	w := &logWiring{allowPrivate: cfg.AllowPrivateDrains}
@@ -41,7 +44,7 @@ func newLogWiring(cfg *serverConfig, secretKey []byte, st api.Store, log *slog.L
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
-			return nil, usageError("--redis-url: " + err.Error())
+			return nil, errors.New("--redis-url: " + err.Error())
 		}
 		w.redis = redisbuf.New(redisbuf.Config{Client: redis.NewClient(opts), Logger: log})
 		w.log, mcfg.Stream = w.redis, w.redis
@@ -52,6 +55,7 @@ func newLogWiring(cfg *serverConfig, secretKey []byte, st api.Store, log *slog.L
 	mcfg.Log = w.log
 	w.sessions = logs.NewSessions(logs.SessionsConfig{Key: mac.Sum(nil), Stream: w.log, Logger: log, Allowed: api.LogSessionAllowed(st)})
 	w.drains = drain.NewManager(mcfg)
+	w.log = events.LogTap{Log: w.log, Events: bus}
 	return w, nil
 }
 
