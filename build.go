@@ -80,25 +80,6 @@ type LogDrain struct {
 	UpdatedAt time.Time
 }
 
-// AppSource is where an app's code comes from when it is not pushed: a public Git URL and
-// branch, the GitHub repository ("owner/name") whose webhooks deploy it, and the deploy
-// settings. WebhookSecret is stored sealed.
-type AppSource struct {
-	AppID         string
-	RepoURL       string
-	Branch        string
-	AutoDeploy    bool
-	WaitForCI     bool
-	GitHubRepo    string
-	WebhookSecret string
-	// LastCommit is the commit last deployed from this source; PendingCommit is a pushed
-	// commit waiting for CI to succeed.
-	LastCommit    string
-	PendingCommit string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-}
-
 // ValidateBuildpack refuses a buildpack given as a path or file:// URL on the server: a build
 // would copy those files (the data dir, keys…) into the app. Built-in names and http(s) or
 // git URLs are fine.

@@ -22,16 +22,9 @@ import (
 	"github.com/kingvon-ke/bera"
 )
 
-// Source is a pushed commit checked out in a directory.
-type Source struct {
-	Dir    string // the tree, without .git
-	Commit string // full sha
-	Ref    string // refs/heads/main
-}
-
 // Deployer builds and releases a pushed commit, writing progress for the user to out.
 type Deployer interface {
-	Deploy(ctx context.Context, app *bera.App, user *bera.User, src Source, out io.Writer) error
+	Deploy(ctx context.Context, app *bera.App, user *bera.User, src bera.Source, out io.Writer) error
 }
 
 // Config configures a Server.

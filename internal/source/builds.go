@@ -11,7 +11,6 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/deploy"
-	"github.com/kingvon-ke/bera/internal/gitserver"
 )
 
 // Source kinds of a BuildRequest.
@@ -128,7 +127,7 @@ func (s *Service) run(app *bera.App, user *bera.User, req BuildRequest, b *bera.
 		s.fail(b, l, err)
 		return
 	}
-	err = s.cfg.Deployer.Deploy(withPreset(ctx, b), app, user, gitserver.Source{Dir: dir, Commit: commit, Ref: req.Ref}, l)
+	err = s.cfg.Deployer.Deploy(withPreset(ctx, b), app, user, bera.Source{Dir: dir, Commit: commit, Ref: req.Ref}, l)
 	if err != nil {
 		fmt.Fprintf(l, "\n !     Build failed: %s\n", bera.ErrorMessage(err))
 		s.log.Info("source build failed", "app", app.Name, "build", b.ID, "err", err)
