@@ -1,6 +1,10 @@
 package bera
 
-import "time"
+import (
+	"context"
+	"io"
+	"time"
+)
 
 // AppSource is where an app's code comes from when it is not pushed: a public Git URL and
 // branch, the GitHub repository ("owner/name") whose webhooks deploy it, and the deploy
@@ -27,4 +31,10 @@ type Source struct {
 	Dir    string // the tree, without .git
 	Commit string // full sha
 	Ref    string // refs/heads/main
+}
+
+// Deployer builds and releases a Source for an app, writing progress for the user to out.
+// Git pushes and Git URL, tarball and webhook builds all go through one (*deploy.Deployer).
+type Deployer interface {
+	Deploy(ctx context.Context, app *App, user *User, src Source, out io.Writer) error
 }

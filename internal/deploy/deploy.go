@@ -17,7 +17,6 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
 	"github.com/kingvon-ke/bera/internal/events"
-	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/slug"
 )
@@ -92,7 +91,7 @@ type Deployer struct {
 	releases *release.Service
 }
 
-var _ gitserver.Deployer = (*Deployer)(nil)
+var _ bera.Deployer = (*Deployer)(nil)
 
 // New returns a Deployer.
 func New(cfg Config) *Deployer {

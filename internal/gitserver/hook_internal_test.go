@@ -28,7 +28,7 @@ func (f deployFunc) Deploy(ctx context.Context, app *bera.App, user *bera.User, 
 // hookServer serves the real hook endpoint of a Server whose deploys run d, with one push
 // in progress on a bare repository holding one commit. It returns the hook URL, the push's
 // token and the commit.
-func hookServer(t *testing.T, d Deployer) (url, token, commit string) {
+func hookServer(t *testing.T, d bera.Deployer) (url, token, commit string) {
 	t.Helper()
 	beratest.Require(t, "git", "apt-get install git")
 	repo := filepath.Join(t.TempDir(), "app.git")

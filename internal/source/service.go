@@ -1,7 +1,7 @@
 // Package source deploys apps from code that is not pushed to Bera: a public Git URL (a
 // shallow clone), a tarball URL (Heroku's Build API source_blob), GitHub webhooks (push,
 // with an optional wait for CI), and a poller that deploys new commits of a tracked branch.
-// Every deploy goes through the same gitserver.Deployer as git push, as the app's owner
+// Every deploy goes through the same bera.Deployer as git push, as the app's owner
 // when no user started it.
 //
 // Builds run in the background. A build's output is written to DATA/builds/ID.output and
@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
@@ -41,7 +40,7 @@ type Config struct {
 	Store Store
 	// Deployer builds and releases a fetched tree. Its store must be wrapped in DeployStore
 	// so builds keep the id this service hands out.
-	Deployer gitserver.Deployer
+	Deployer bera.Deployer
 	// Fetcher fetches sources; its Policy decides which URLs are allowed.
 	Fetcher *Fetcher
 	// DataDir holds build output (DATA/builds/ID.output).
