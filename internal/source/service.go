@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/store"
 )
 
 // Store is what the service reads and writes. *store.Store satisfies it.
@@ -28,11 +27,11 @@ type Store interface {
 	User(ctx context.Context, idOrEmail string) (*bera.User, error)
 	CreateBuild(ctx context.Context, b *bera.Build) error
 	UpdateBuild(ctx context.Context, b *bera.Build) error
-	AppSource(ctx context.Context, appID string) (*store.AppSource, error)
-	PutAppSource(ctx context.Context, src *store.AppSource) error
+	AppSource(ctx context.Context, appID string) (*bera.AppSource, error)
+	PutAppSource(ctx context.Context, src *bera.AppSource) error
 	SetSourceCommits(ctx context.Context, appID string, last, pending *string) error
-	AppSourcesByGitHubRepo(ctx context.Context, fullName string) ([]*store.AppSource, error)
-	AutoDeploySources(ctx context.Context) ([]*store.AppSource, error)
+	AppSourcesByGitHubRepo(ctx context.Context, fullName string) ([]*bera.AppSource, error)
+	AutoDeploySources(ctx context.Context) ([]*bera.AppSource, error)
 }
 
 // Config configures a Service.
