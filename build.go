@@ -30,6 +30,28 @@ type Build struct {
 	UpdatedAt       time.Time
 }
 
+// Source kinds of a BuildRequest.
+const (
+	SourceGit     = "git"
+	SourceTarball = "tarball"
+)
+
+// BuildRequest says what to build.
+type BuildRequest struct {
+	// Kind is SourceGit or SourceTarball.
+	Kind string
+	// URL is the repository or tarball URL. For SourceGit, "" means the app's source settings.
+	URL string
+	// Ref is the branch, tag or commit to clone (SourceGit; "" means the settings' branch, then
+	// the default branch), or a version label for a tarball.
+	Ref string
+	// Checksum ("SHA256:<hex>") a tarball must match; optional.
+	Checksum string
+	// Commit, when set for SourceGit, is the commit wanted: if the branch has moved on, that
+	// commit is fetched instead of the branch head.
+	Commit string
+}
+
 // Slug is a compiled app: a tar.gz of /app stored content-addressed.
 type Slug struct {
 	ID                string

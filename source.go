@@ -25,6 +25,19 @@ type AppSource struct {
 	UpdatedAt     time.Time
 }
 
+// AppSourceUpdate changes an app's source settings; nil fields are unchanged. An empty
+// RepoURL or GitHubRepo disconnects it.
+type AppSourceUpdate struct {
+	RepoURL    *string
+	Branch     *string
+	AutoDeploy *bool
+	WaitForCI  *bool
+	// GitHubRepo is "owner/name"; connecting one creates the webhook secret.
+	GitHubRepo *string
+	// RotateSecret replaces the webhook secret.
+	RotateSecret bool
+}
+
 // Source is one commit of an app's code checked out to a directory, ready to build: a git
 // push, a cloned repository or an unpacked tarball.
 type Source struct {

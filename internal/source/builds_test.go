@@ -57,7 +57,7 @@ func TestService_AppQueues(t *testing.T) {
 	var builds []*bera.Build
 	for range 4 {
 		for _, app := range apps {
-			b, err := svc.StartBuild(ctx, app, owner, source.BuildRequest{Kind: source.KindTarball, URL: srv.URL + "/app.tgz"})
+			b, err := svc.StartBuild(ctx, app, owner, bera.BuildRequest{Kind: bera.SourceTarball, URL: srv.URL + "/app.tgz"})
 			if err != nil {
 				t.Fatal(err)
 			}

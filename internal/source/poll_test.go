@@ -47,7 +47,7 @@ func TestService_PollOnce(t *testing.T) {
 		})})
 	t.Cleanup(func() { svc.Close() })
 	on, repo, branch := true, gs.RepoURL("app"), "main"
-	if _, err := svc.UpdateSettings(ctx, app, source.SettingsUpdate{RepoURL: &repo, Branch: &branch, AutoDeploy: &on}); err != nil {
+	if _, err := svc.UpdateSettings(ctx, app, bera.AppSourceUpdate{RepoURL: &repo, Branch: &branch, AutoDeploy: &on}); err != nil {
 		t.Fatal(err)
 	}
 	poll := func(want string) {

@@ -82,7 +82,7 @@ func (s *Service) deployEvent(ctx context.Context, app *bera.App, src *bera.AppS
 	if url == "" {
 		url = ev.CloneURL
 	}
-	b, err := s.StartBuild(ctx, app, owner, BuildRequest{Kind: KindGit, URL: url, Ref: src.Branch, Commit: ev.Commit})
+	b, err := s.StartBuild(ctx, app, owner, bera.BuildRequest{Kind: bera.SourceGit, URL: url, Ref: src.Branch, Commit: ev.Commit})
 	if err != nil {
 		return "", err
 	}
