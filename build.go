@@ -52,56 +52,6 @@ type BuildRequest struct {
 	Commit string
 }
 
-// Slug is a compiled app: a tar.gz of /app stored content-addressed.
-type Slug struct {
-	ID                string
-	AppID             string
-	Checksum          string // "SHA256:<hex>"
-	Size              int64
-	Commit            string
-	CommitDescription string
-	ProcessTypes      map[string]string
-	BuildpackDesc     string
-	Stack             string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-}
-
-// Dyno states, as in Heroku's API.
-const (
-	DynoStarting = "starting"
-	DynoUp       = "up"
-	DynoCrashed  = "crashed"
-	DynoDown     = "down"
-	DynoIdle     = "idle"
-)
-
-// Dyno is a running (or recently running) process of an app.
-type Dyno struct {
-	ID             string
-	AppID          string
-	Name           string // web.1, run.4242
-	Type           string
-	State          string
-	Command        string
-	Size           string
-	ReleaseID      string
-	ReleaseVersion int
-	AttachURL      string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-}
-
-// LogDrain delivers an app's log lines to a syslog or HTTPS endpoint.
-type LogDrain struct {
-	ID        string
-	AppID     string
-	URL       string // may hold credentials: sealed at rest, never logged
-	Token     string // "d.<uuid>", sent as the syslog host / Logplex-Drain-Token
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
-
 // ValidateBuildpack refuses a buildpack given as a path or file:// URL on the server: a build
 // would copy those files (the data dir, keys…) into the app. Built-in names and http(s) or
 // git URLs are fine.
