@@ -45,6 +45,7 @@ var layering = []struct {
 			"internal/oneoff", "internal/router/...", "internal/metrics", "internal/certs/acme",
 			"internal/logs/drain", "internal/logs/redisbuf", "internal/server/...",
 			"internal/cli/...", "internal/client",
+			"internal/addons/postgres", "internal/addons/redis", "internal/addons/supervisor",
 		},
 		why: "the API reaches the store and the running side through the interfaces in api.Config; only the server wiring knows the implementations",
 	},
