@@ -30,73 +30,26 @@ type Build struct {
 	UpdatedAt       time.Time
 }
 
-// Slug is a compiled app: a tar.gz of /app stored content-addressed.
-type Slug struct {
-	ID                string
-	AppID             string
-	Checksum          string // "SHA256:<hex>"
-	Size              int64
-	Commit            string
-	CommitDescription string
-	ProcessTypes      map[string]string
-	BuildpackDesc     string
-	Stack             string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-}
-
-// Dyno states, as in Heroku's API.
+// Source kinds of a BuildRequest.
 const (
-	DynoStarting = "starting"
-	DynoUp       = "up"
-	DynoCrashed  = "crashed"
-	DynoDown     = "down"
-	DynoIdle     = "idle"
+	SourceGit     = "git"
+	SourceTarball = "tarball"
 )
 
-// Dyno is a running (or recently running) process of an app.
-type Dyno struct {
-	ID             string
-	AppID          string
-	Name           string // web.1, run.4242
-	Type           string
-	State          string
-	Command        string
-	Size           string
-	ReleaseID      string
-	ReleaseVersion int
-	AttachURL      string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-}
-
-// LogDrain delivers an app's log lines to a syslog or HTTPS endpoint.
-type LogDrain struct {
-	ID        string
-	AppID     string
-	URL       string // may hold credentials: sealed at rest, never logged
-	Token     string // "d.<uuid>", sent as the syslog host / Logplex-Drain-Token
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
-
-// AppSource is where an app's code comes from when it is not pushed: a public Git URL and
-// branch, the GitHub repository ("owner/name") whose webhooks deploy it, and the deploy
-// settings. WebhookSecret is stored sealed.
-type AppSource struct {
-	AppID         string
-	RepoURL       string
-	Branch        string
-	AutoDeploy    bool
-	WaitForCI     bool
-	GitHubRepo    string
-	WebhookSecret string
-	// LastCommit is the commit last deployed from this source; PendingCommit is a pushed
-	// commit waiting for CI to succeed.
-	LastCommit    string
-	PendingCommit string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+// BuildRequest says what to build.
+type BuildRequest struct {
+	// Kind is SourceGit or SourceTarball.
+	Kind string
+	// URL is the repository or tarball URL. For SourceGit, "" means the app's source settings.
+	URL string
+	// Ref is the branch, tag or commit to clone (SourceGit; "" means the settings' branch, then
+	// the default branch), or a version label for a tarball.
+	Ref string
+	// Checksum ("SHA256:<hex>") a tarball must match; optional.
+	Checksum string
+	// Commit, when set for SourceGit, is the commit wanted: if the branch has moved on, that
+	// commit is fetched instead of the branch head.
+	Commit string
 }
 
 // ValidateBuildpack refuses a buildpack given as a path or file:// URL on the server: a build

@@ -13,17 +13,17 @@ import (
 // optional capability of Store (checked with a type assertion; *store.Store has it):
 // without it an app lists only its own APP.DOMAIN hostname.
 type DomainStore interface {
-	CreateDomain(ctx context.Context, d *certs.Domain) error
-	ListDomains(ctx context.Context, appID string) ([]*certs.Domain, error)
-	Domain(ctx context.Context, appID, idOrHostname string) (*certs.Domain, error)
+	CreateDomain(ctx context.Context, d *bera.Domain) error
+	ListDomains(ctx context.Context, appID string) ([]*bera.Domain, error)
+	Domain(ctx context.Context, appID, idOrHostname string) (*bera.Domain, error)
 	DeleteDomain(ctx context.Context, appID, idOrHostname string) error
 	ACM(ctx context.Context, appID string) (bool, error)
 	SetACM(ctx context.Context, appID string, enabled bool) error
 
-	CreateEndpoint(ctx context.Context, ep *certs.Endpoint) error
-	ListEndpoints(ctx context.Context, appID string) ([]*certs.Endpoint, error)
-	Endpoint(ctx context.Context, appID, idOrName string) (*certs.Endpoint, error)
-	UpdateEndpoint(ctx context.Context, appID, idOrName, chain, key string) (*certs.Endpoint, error)
+	CreateEndpoint(ctx context.Context, ep *bera.Endpoint) error
+	ListEndpoints(ctx context.Context, appID string) ([]*bera.Endpoint, error)
+	Endpoint(ctx context.Context, appID, idOrName string) (*bera.Endpoint, error)
+	UpdateEndpoint(ctx context.Context, appID, idOrName, chain, key string) (*bera.Endpoint, error)
 	DeleteEndpoint(ctx context.Context, appID, idOrName string) error
 }
 
@@ -39,12 +39,12 @@ func (s *Server) domains() (DomainStore, error) {
 // ownDomain is the app's APP.DOMAIN hostname as Heroku's kind "heroku" domain.
 func (s *Server) ownDomain(app *bera.App) wire.Domain {
 	host := app.Name + "." + s.cfg.Domain
-	return wire.Domain{ID: stableID("domain", host), Hostname: host, Kind: certs.KindHeroku, Status: certs.StatusNone,
+	return wire.Domain{ID: stableID("domain", host), Hostname: host, Kind: bera.DomainKindHeroku, Status: bera.DomainStatusNone,
 		App: appRef(app), CreatedAt: ts(app.CreatedAt), UpdatedAt: ts(app.UpdatedAt)}
 }
 
 // toDomain shapes a custom domain; its CNAME target is the app's own hostname.
-func (s *Server) toDomain(app *bera.App, d *certs.Domain, eps map[string]string) wire.Domain {
+func (s *Server) toDomain(app *bera.App, d *bera.Domain, eps map[string]string) wire.Domain {
 	cname := app.Name + "." + s.cfg.Domain
 	j := wire.Domain{ID: d.ID, Hostname: d.Hostname, Kind: d.Kind, CNAME: &cname, Status: d.Status,
 		ACMStatus: optString(d.ACMStatus), ACMStatusReason: optString(d.ACMStatusReason),
@@ -149,7 +149,7 @@ func (s *Server) handleDomainCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	d := &certs.Domain{AppID: app.ID, Hostname: host}
+	d := &bera.Domain{AppID: app.ID, Hostname: host}
 	eps := map[string]string{}
 	if req.SNIEndpoint != nil && *req.SNIEndpoint != "" {
 		ep, err := ds.Endpoint(r.Context(), app.ID, *req.SNIEndpoint)

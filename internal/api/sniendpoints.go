@@ -10,7 +10,7 @@ import (
 )
 
 // toEndpoint shapes a manual certificate; domains are the app's custom domains it covers.
-func toEndpoint(app *bera.App, ep *certs.Endpoint, domains []*certs.Domain) wire.SNIEndpoint {
+func toEndpoint(app *bera.App, ep *bera.Endpoint, domains []*bera.Domain) wire.SNIEndpoint {
 	j := wire.SNIEndpoint{ID: ep.ID, Name: ep.Name, CertificateChain: ep.CertificateChain, Domains: []string{},
 		App: appRef(app), CreatedAt: ts(ep.CreatedAt), UpdatedAt: ts(ep.UpdatedAt)}
 	cert, err := certs.ParseKeyPair(ep.CertificateChain, ep.PrivateKey)
@@ -84,7 +84,7 @@ func (s *Server) handleSNIEndpointInfo(w http.ResponseWriter, r *http.Request) e
 	return s.writeEndpoint(w, r, ds, app, ep, http.StatusOK)
 }
 
-func (s *Server) writeEndpoint(w http.ResponseWriter, r *http.Request, ds DomainStore, app *bera.App, ep *certs.Endpoint, status int) error {
+func (s *Server) writeEndpoint(w http.ResponseWriter, r *http.Request, ds DomainStore, app *bera.App, ep *bera.Endpoint, status int) error {
 	domains, err := ds.ListDomains(r.Context(), app.ID)
 	if err != nil {
 		return err
@@ -108,7 +108,7 @@ func (s *Server) handleSNIEndpointCreate(w http.ResponseWriter, r *http.Request)
 	if err := s.checkEndpoint(r.Context(), ds, app, &req); err != nil {
 		return err
 	}
-	ep := &certs.Endpoint{AppID: app.ID, Name: req.Name, CertificateChain: req.CertificateChain, PrivateKey: req.PrivateKey}
+	ep := &bera.Endpoint{AppID: app.ID, Name: req.Name, CertificateChain: req.CertificateChain, PrivateKey: req.PrivateKey}
 	if err := ds.CreateEndpoint(r.Context(), ep); err != nil {
 		return err
 	}

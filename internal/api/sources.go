@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/source"
 	"github.com/kingvon-ke/bera/internal/source/github"
 	"github.com/kingvon-ke/bera/internal/wire"
 )
@@ -15,10 +14,10 @@ import (
 // Sources runs deploys from Git URLs, tarballs and GitHub webhooks. *source.Service
 // satisfies it. Nil answers these endpoints with 503.
 type Sources interface {
-	StartBuild(ctx context.Context, app *bera.App, user *bera.User, req source.BuildRequest) (*bera.Build, error)
+	StartBuild(ctx context.Context, app *bera.App, user *bera.User, req bera.BuildRequest) (*bera.Build, error)
 	Output(ctx context.Context, buildID, token string) (io.ReadCloser, error)
 	Settings(ctx context.Context, app *bera.App) (*bera.AppSource, error)
-	UpdateSettings(ctx context.Context, app *bera.App, upd source.SettingsUpdate) (*bera.AppSource, error)
+	UpdateSettings(ctx context.Context, app *bera.App, upd bera.AppSourceUpdate) (*bera.AppSource, error)
 	GitHubWebhook(ctx context.Context, event, signature string, body []byte) (string, error)
 	WebhookURL() string
 }
@@ -32,17 +31,17 @@ func (s *Server) sources() (Sources, error) {
 
 // buildRequest maps Heroku's source_blob (a tarball; a URL ending in .git or a git:// URL is
 // cloned) or Bera's {"git": {url, ref}}; an empty body builds the app's configured repository.
-func buildRequest(req wire.BuildCreate) source.BuildRequest {
+func buildRequest(req wire.BuildCreate) bera.BuildRequest {
 	if b := req.SourceBlob; b != nil {
 		if strings.HasSuffix(b.URL, ".git") || strings.HasPrefix(strings.ToLower(b.URL), "git://") {
-			return source.BuildRequest{Kind: source.KindGit, URL: b.URL, Ref: b.Version}
+			return bera.BuildRequest{Kind: bera.SourceGit, URL: b.URL, Ref: b.Version}
 		}
-		return source.BuildRequest{Kind: source.KindTarball, URL: b.URL, Ref: b.Version, Checksum: b.Checksum}
+		return bera.BuildRequest{Kind: bera.SourceTarball, URL: b.URL, Ref: b.Version, Checksum: b.Checksum}
 	}
 	if g := req.Git; g != nil {
-		return source.BuildRequest{Kind: source.KindGit, URL: g.URL, Ref: g.Ref}
+		return bera.BuildRequest{Kind: bera.SourceGit, URL: g.URL, Ref: g.Ref}
 	}
-	return source.BuildRequest{Kind: source.KindGit}
+	return bera.BuildRequest{Kind: bera.SourceGit}
 }
 
 // handleBuildCreate starts a build in the background and answers 201 with it (pending).
@@ -135,7 +134,7 @@ func (s *Server) handleAppSourceUpdate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	src, err := srcs.UpdateSettings(r.Context(), app, source.SettingsUpdate{RepoURL: req.RepoURL, Branch: req.Branch,
+	src, err := srcs.UpdateSettings(r.Context(), app, bera.AppSourceUpdate{RepoURL: req.RepoURL, Branch: req.Branch,
 		AutoDeploy: req.AutoDeploy, WaitForCI: req.WaitForCI, GitHubRepo: req.GitHubRepo, RotateSecret: req.RotateSecret})
 	if err != nil {
 		return err

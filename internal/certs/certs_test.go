@@ -141,7 +141,7 @@ func handshake(t *testing.T, sel *certs.Selector, serverName string) *x509.Certi
 }
 
 // leaf parses an endpoint's leaf certificate.
-func leaf(t *testing.T, ep *certs.Endpoint) *x509.Certificate {
+func leaf(t *testing.T, ep *bera.Endpoint) *x509.Certificate {
 	t.Helper()
 	c, err := certs.ParseKeyPair(ep.CertificateChain, ep.PrivateKey)
 	if err != nil {
@@ -150,7 +150,7 @@ func leaf(t *testing.T, ep *certs.Endpoint) *x509.Certificate {
 	return c.Leaf
 }
 
-func keyPair(t *testing.T, ep *certs.Endpoint) *tls.Certificate {
+func keyPair(t *testing.T, ep *bera.Endpoint) *tls.Certificate {
 	t.Helper()
 	c, err := certs.ParseKeyPair(ep.CertificateChain, ep.PrivateKey)
 	if err != nil {
@@ -174,7 +174,7 @@ func TestSelector(t *testing.T) {
 	// refused such names, it must still never be served for them.
 	evil := endpoint(t, "5", time.Now().Add(72*time.Hour), "*.bera.test", "bera.test", "shop.example.com", "api.example.com")
 	evil.AppID = appB
-	broken := &certs.Endpoint{ID: "4", AppID: appA, CertificateChain: "junk", PrivateKey: "junk"}
+	broken := &bera.Endpoint{ID: "4", AppID: appA, CertificateChain: "junk", PrivateKey: "junk"}
 	def := keyPair(t, endpoint(t, "d", time.Now().Add(time.Hour), "*.bera.test"))
 	acme := keyPair(t, endpoint(t, "a", time.Now().Add(time.Hour), "auto.example.org"))
 	sel := &certs.Selector{Default: def, Fallback: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
@@ -183,13 +183,13 @@ func TestSelector(t *testing.T) {
 		}
 		return nil, tls.AlertError(0)
 	}}
-	domains := []*certs.Domain{
-		{AppID: appA, Hostname: "shop.example.com", Kind: certs.KindCustom},
-		{AppID: appA, Hostname: "www.example.com", Kind: certs.KindCustom},
-		{AppID: appB, Hostname: "api.example.com", Kind: certs.KindCustom},
-		{AppID: appB, Hostname: "blog.example.com", Kind: certs.KindCustom},
+	domains := []*bera.Domain{
+		{AppID: appA, Hostname: "shop.example.com", Kind: bera.DomainKindCustom},
+		{AppID: appA, Hostname: "www.example.com", Kind: bera.DomainKindCustom},
+		{AppID: appB, Hostname: "api.example.com", Kind: bera.DomainKindCustom},
+		{AppID: appB, Hostname: "blog.example.com", Kind: bera.DomainKindCustom},
 	}
-	if err := sel.SetEndpoints([]*certs.Endpoint{exact, wild, longer, broken, evil}, domains); err == nil || !strings.Contains(err.Error(), "endpoint 4") {
+	if err := sel.SetEndpoints([]*bera.Endpoint{exact, wild, longer, broken, evil}, domains); err == nil || !strings.Contains(err.Error(), "endpoint 4") {
 		t.Errorf("SetEndpoints with a broken endpoint: %v", err)
 	}
 	for _, tc := range []struct {
@@ -214,20 +214,20 @@ func TestSelector(t *testing.T) {
 		t.Errorf("GetCertificate without SNI = %v, %v; want the default", got, err)
 	}
 	// A domain another app adds later is not served by a certificate that covers it.
-	domains = append(domains, &certs.Domain{AppID: appB, Hostname: "later.example.com", Kind: certs.KindCustom})
-	sel.SetEndpoints([]*certs.Endpoint{exact, wild, longer, evil}, domains)
+	domains = append(domains, &bera.Domain{AppID: appB, Hostname: "later.example.com", Kind: bera.DomainKindCustom})
+	sel.SetEndpoints([]*bera.Endpoint{exact, wild, longer, evil}, domains)
 	if got := handshake(t, sel, "later.example.com"); !got.Equal(def.Leaf) {
 		t.Errorf("B's new domain served A's certificate %v", got.DNSNames)
 	}
 	// Once A's domain is gone, its certificate is no longer served for the name.
-	sel.SetEndpoints([]*certs.Endpoint{exact, wild, longer, evil}, domains[1:])
+	sel.SetEndpoints([]*bera.Endpoint{exact, wild, longer, evil}, domains[1:])
 	if got := handshake(t, sel, "shop.example.com"); !got.Equal(def.Leaf) {
 		t.Errorf("a removed domain still served %v", got.DNSNames)
 	}
 }
 
 func TestCheckOwnNames(t *testing.T) {
-	domains := []*certs.Domain{
+	domains := []*bera.Domain{
 		{AppID: "a", Hostname: "shop.example.com"},
 		{AppID: "b", Hostname: "api.example.com"},
 	}
@@ -258,7 +258,7 @@ func TestCheckOwnNames(t *testing.T) {
 	}
 }
 
-func endpoint(t *testing.T, id string, notAfter time.Time, names ...string) *certs.Endpoint {
+func endpoint(t *testing.T, id string, notAfter time.Time, names ...string) *bera.Endpoint {
 	chain, key := pair(t, notAfter, names...)
-	return &certs.Endpoint{ID: id, CertificateChain: chain, PrivateKey: key, UpdatedAt: time.Now()}
+	return &bera.Endpoint{ID: id, CertificateChain: chain, PrivateKey: key, UpdatedAt: time.Now()}
 }

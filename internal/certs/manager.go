@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kingvon-ke/bera"
 )
 
 // RedirectFeature is the app feature that sends plain HTTP requests to its custom domains
@@ -18,9 +20,9 @@ const RedirectFeature = "http-to-https"
 // Store is what a Manager reads. *store.Store satisfies it.
 type Store interface {
 	// ListEndpoints returns every app's manual certificates when appID is "".
-	ListEndpoints(ctx context.Context, appID string) ([]*Endpoint, error)
+	ListEndpoints(ctx context.Context, appID string) ([]*bera.Endpoint, error)
 	// ListDomains returns every app's custom domains when appID is "".
-	ListDomains(ctx context.Context, appID string) ([]*Domain, error)
+	ListDomains(ctx context.Context, appID string) ([]*bera.Domain, error)
 	// AppsWithFeature returns the IDs of the apps with a feature enabled.
 	AppsWithFeature(ctx context.Context, name string) ([]string, error)
 }

@@ -25,12 +25,12 @@ type countingStore struct {
 	reads atomic.Int64
 }
 
-func (c *countingStore) ListEndpoints(ctx context.Context, appID string) ([]*certs.Endpoint, error) {
+func (c *countingStore) ListEndpoints(ctx context.Context, appID string) ([]*bera.Endpoint, error) {
 	c.reads.Add(1)
 	return c.Store.ListEndpoints(ctx, appID)
 }
 
-func (c *countingStore) ListDomains(ctx context.Context, appID string) ([]*certs.Domain, error) {
+func (c *countingStore) ListDomains(ctx context.Context, appID string) ([]*bera.Domain, error) {
 	c.reads.Add(1)
 	return c.Store.ListDomains(ctx, appID)
 }
@@ -86,17 +86,17 @@ func (e *tlsEnv) app(t testing.TB, owner *bera.User, name, domain string) *bera.
 	if _, err := e.st.CreateApp(t.Context(), app); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.CreateDomain(t.Context(), &certs.Domain{AppID: app.ID, Hostname: domain}); err != nil {
+	if err := e.st.CreateDomain(t.Context(), &bera.Domain{AppID: app.ID, Hostname: domain}); err != nil {
 		t.Fatal(err)
 	}
 	return app
 }
 
 // upload stores a manual certificate for the app's names and returns it.
-func (e *tlsEnv) upload(t *testing.T, app *bera.App, names ...string) *certs.Endpoint {
+func (e *tlsEnv) upload(t *testing.T, app *bera.App, names ...string) *bera.Endpoint {
 	t.Helper()
 	chain, key := pair(t, time.Now().Add(24*time.Hour), names...)
-	ep := &certs.Endpoint{AppID: app.ID, Name: app.Name + "-cert", CertificateChain: chain, PrivateKey: key}
+	ep := &bera.Endpoint{AppID: app.ID, Name: app.Name + "-cert", CertificateChain: chain, PrivateKey: key}
 	if err := e.st.CreateEndpoint(t.Context(), ep); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // another app (domains holds every app's). Names not yet added as domains are allowed, as on
 // Heroku, where the certificate usually comes first. EInvalid (Resource "sni_endpoint")
 // naming the certificate name and why.
-func CheckOwnNames(cert *tls.Certificate, appID, platformDomain string, domains []*Domain) error {
+func CheckOwnNames(cert *tls.Certificate, appID, platformDomain string, domains []*bera.Domain) error {
 	platform := strings.TrimSuffix(strings.ToLower(platformDomain), ".")
 	for _, n := range names(cert.Leaf) {
 		if platform != "" && (n == platform || strings.HasSuffix(n, "."+platform) || matchName(n, platform)) {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kingvon-ke/bera"
 )
 
 // Selector picks the certificate for a TLS handshake by its server name (SNI): a manual
@@ -45,7 +47,7 @@ type sniTable struct {
 // last; a name that is no custom domain, or whose app has no covering certificate, gets
 // none. An endpoint whose certificate does not parse is left out; the returned error names
 // each one (the others are still installed).
-func (s *Selector) SetEndpoints(eps []*Endpoint, domains []*Domain) error {
+func (s *Selector) SetEndpoints(eps []*bera.Endpoint, domains []*bera.Domain) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := make(map[string]parsedEndpoint, len(eps))
@@ -66,7 +68,7 @@ func (s *Selector) SetEndpoints(eps []*Endpoint, domains []*Domain) error {
 	}
 	t := &sniTable{byHost: make(map[string]*tls.Certificate, len(domains))}
 	for _, d := range domains {
-		if d.Kind == KindHeroku || d.AppID == "" {
+		if d.Kind == bera.DomainKindHeroku || d.AppID == "" {
 			continue
 		}
 		host := strings.TrimSuffix(strings.ToLower(d.Hostname), ".")

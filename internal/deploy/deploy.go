@@ -17,7 +17,6 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
 	"github.com/kingvon-ke/bera/internal/events"
-	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/slug"
 )
@@ -92,7 +91,7 @@ type Deployer struct {
 	releases *release.Service
 }
 
-var _ gitserver.Deployer = (*Deployer)(nil)
+var _ bera.Deployer = (*Deployer)(nil)
 
 // New returns a Deployer.
 func New(cfg Config) *Deployer {
@@ -115,7 +114,7 @@ func New(cfg Config) *Deployer {
 
 // Deploy builds src for app and releases it. Build output goes to out as it happens. On any
 // failure the build is marked failed and the running release is left alone.
-func (d *Deployer) Deploy(ctx context.Context, app *bera.App, user *bera.User, src gitserver.Source, out io.Writer) error {
+func (d *Deployer) Deploy(ctx context.Context, app *bera.App, user *bera.User, src bera.Source, out io.Writer) error {
 	if d.cfg.Events != nil {
 		lines := &events.Lines{Events: d.cfg.Events, AppID: app.ID}
 		defer lines.Flush()
@@ -166,7 +165,7 @@ func (d *Deployer) buildRunner(appID string) build.Runner {
 }
 
 // run builds, stores the slug and creates the release.
-func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src gitserver.Source, b *bera.Build, out io.Writer) (*bera.Release, error) {
+func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src bera.Source, b *bera.Build, out io.Writer) (*bera.Release, error) {
 	config, err := d.cfg.Store.ConfigVars(ctx, app.ID)
 	if err != nil {
 		return nil, err
@@ -225,7 +224,7 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 }
 
 // storeSlug puts the slug tarball in the slug store and records it.
-func (d *Deployer) storeSlug(ctx context.Context, app *bera.App, src gitserver.Source, res *build.Result) (*bera.Slug, error) {
+func (d *Deployer) storeSlug(ctx context.Context, app *bera.App, src bera.Source, res *build.Result) (*bera.Slug, error) {
 	f, err := os.Open(res.SlugPath)
 	if err != nil {
 		return nil, err

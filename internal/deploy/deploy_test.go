@@ -10,7 +10,6 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/deploy"
-	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/slug/slugfs"
 	"github.com/kingvon-ke/bera/internal/store"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
@@ -70,7 +69,7 @@ func (h *harness) deploy(t *testing.T, files map[string]string) (string, error) 
 		}
 	}
 	var out bytes.Buffer
-	err := h.d.Deploy(t.Context(), h.app, h.user, gitserver.Source{Dir: src, Commit: "0123456789abcdef", Ref: "refs/heads/main"}, &out)
+	err := h.d.Deploy(t.Context(), h.app, h.user, bera.Source{Dir: src, Commit: "0123456789abcdef", Ref: "refs/heads/main"}, &out)
 	return out.String(), err
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/deploy"
-	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/slug/slugfs"
 	"github.com/kingvon-ke/bera/internal/store"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
@@ -78,7 +77,7 @@ func (e *deployEnv) pushProcfile(t *testing.T, app *bera.App, procfile, appJSON 
 		}
 	}
 	var out strings.Builder
-	err := e.d.Deploy(context.Background(), app, e.user, gitserver.Source{Dir: dir, Commit: strings.Repeat("a", 40), Ref: "refs/heads/main"}, &out)
+	err := e.d.Deploy(context.Background(), app, e.user, bera.Source{Dir: dir, Commit: strings.Repeat("a", 40), Ref: "refs/heads/main"}, &out)
 	return out.String(), err
 }
 

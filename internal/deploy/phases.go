@@ -12,7 +12,6 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
-	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/srctree"
 )
@@ -22,7 +21,7 @@ import (
 // the app's when the release is written. If the limits refuse app.json's formation when the
 // release is written (the app or account was scaled since the deploy's first check), the
 // quantities are left out with a warning rather than going over a limit.
-func (d *Deployer) releaseChange(app *bera.App, user *bera.User, src gitserver.Source, res *build.Result, aj *build.AppJSON, out io.Writer) release.Change {
+func (d *Deployer) releaseChange(app *bera.App, user *bera.User, src bera.Source, res *build.Result, aj *build.AppJSON, out io.Writer) release.Change {
 	ch := release.Change{Description: "Deploy " + short(src.Commit), User: user, ProcessTypes: res.ProcessTypes,
 		NewTypeFormation: appJSONFormation(aj),
 		OnFormationRefused: func(err error) {

@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -22,18 +21,6 @@ import (
 	"github.com/kingvon-ke/bera"
 )
 
-// Source is a pushed commit checked out in a directory.
-type Source struct {
-	Dir    string // the tree, without .git
-	Commit string // full sha
-	Ref    string // refs/heads/main
-}
-
-// Deployer builds and releases a pushed commit, writing progress for the user to out.
-type Deployer interface {
-	Deploy(ctx context.Context, app *bera.App, user *bera.User, src Source, out io.Writer) error
-}
-
 // Config configures a Server.
 type Config struct {
 	// ReposDir holds one bare repository per app, named by app id.
@@ -44,7 +31,7 @@ type Config struct {
 	// App returns the app if user may push to it; bera.ENotFound otherwise.
 	App func(ctx context.Context, name string, user *bera.User) (*bera.App, error)
 	// Deployer runs deploys for pushes to main/master.
-	Deployer Deployer
+	Deployer bera.Deployer
 	// HookURL is the base URL the pre-receive hook calls back (the API listener).
 	HookURL string
 	// HookBin is the bera binary the hook runs (`bera git-hook pre-receive`).

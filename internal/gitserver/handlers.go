@@ -199,7 +199,7 @@ func (s *Server) runHook(p *push, req HookRequest, out io.Writer) int {
 	if err := s.export(ctx, p.repo, ref.New, req.Env, dir); err != nil {
 		return s.exportFailed(p, err, out)
 	}
-	if err := s.cfg.Deployer.Deploy(ctx, p.app, p.user, Source{Dir: dir, Commit: ref.New, Ref: ref.Ref}, out); err != nil {
+	if err := s.cfg.Deployer.Deploy(ctx, p.app, p.user, bera.Source{Dir: dir, Commit: ref.New, Ref: ref.Ref}, out); err != nil {
 		fmt.Fprintf(out, "\n !     Push rejected: %s\n", bera.ErrorMessage(err))
 		if bera.ErrorCode(err) == bera.EInternal {
 			s.log.Error("deploy failed", "app", p.app.Name, "err", err)

@@ -19,16 +19,16 @@ import (
 )
 
 // deployFunc is a Deployer made of a function.
-type deployFunc func(ctx context.Context, app *bera.App, user *bera.User, src Source, out io.Writer) error
+type deployFunc func(ctx context.Context, app *bera.App, user *bera.User, src bera.Source, out io.Writer) error
 
-func (f deployFunc) Deploy(ctx context.Context, app *bera.App, user *bera.User, src Source, out io.Writer) error {
+func (f deployFunc) Deploy(ctx context.Context, app *bera.App, user *bera.User, src bera.Source, out io.Writer) error {
 	return f(ctx, app, user, src, out)
 }
 
 // hookServer serves the real hook endpoint of a Server whose deploys run d, with one push
 // in progress on a bare repository holding one commit. It returns the hook URL, the push's
 // token and the commit.
-func hookServer(t *testing.T, d Deployer) (url, token, commit string) {
+func hookServer(t *testing.T, d bera.Deployer) (url, token, commit string) {
 	t.Helper()
 	beratest.Require(t, "git", "apt-get install git")
 	repo := filepath.Join(t.TempDir(), "app.git")
@@ -48,8 +48,8 @@ func noEnv(string) (string, bool) { return "", false }
 
 func TestRunHook(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
-		var got Source
-		url, token, commit := hookServer(t, deployFunc(func(_ context.Context, app *bera.App, _ *bera.User, src Source, out io.Writer) error {
+		var got bera.Source
+		url, token, commit := hookServer(t, deployFunc(func(_ context.Context, app *bera.App, _ *bera.User, src bera.Source, out io.Writer) error {
 			got = src
 			fmt.Fprintf(out, "-----> Building %s\n", app.Name)
 			return nil
@@ -67,7 +67,7 @@ func TestRunHook(t *testing.T) {
 		}
 	})
 	t.Run("ErrDeployFailed", func(t *testing.T) {
-		url, token, commit := hookServer(t, deployFunc(func(context.Context, *bera.App, *bera.User, Source, io.Writer) error {
+		url, token, commit := hookServer(t, deployFunc(func(context.Context, *bera.App, *bera.User, bera.Source, io.Writer) error {
 			return bera.Errorf(bera.EInvalid, "No buildpack detected.")
 		}))
 		var out bytes.Buffer
@@ -77,7 +77,7 @@ func TestRunHook(t *testing.T) {
 		}
 	})
 	t.Run("ErrOtherBranch", func(t *testing.T) {
-		url, token, commit := hookServer(t, deployFunc(func(context.Context, *bera.App, *bera.User, Source, io.Writer) error {
+		url, token, commit := hookServer(t, deployFunc(func(context.Context, *bera.App, *bera.User, bera.Source, io.Writer) error {
 			return errors.New("deployed a branch that does not deploy")
 		}))
 		var out bytes.Buffer

@@ -38,7 +38,7 @@ type deploys struct {
 	fail error
 }
 
-func (d *deploys) Deploy(_ context.Context, app *bera.App, user *bera.User, src gitserver.Source, out io.Writer) error {
+func (d *deploys) Deploy(_ context.Context, app *bera.App, user *bera.User, src bera.Source, out io.Writer) error {
 	procfile, _ := os.ReadFile(filepath.Join(src.Dir, "Procfile"))
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/certs"
 )
 
 // Apps is where a Syncer reads the apps it routes. *store.Store satisfies it.
@@ -17,7 +16,7 @@ type Apps interface {
 	// ListApps returns every app when userID is "".
 	ListApps(ctx context.Context, userID string) ([]*bera.App, error)
 	// ListDomains returns an app's custom domains, or every app's when appID is "".
-	ListDomains(ctx context.Context, appID string) ([]*certs.Domain, error)
+	ListDomains(ctx context.Context, appID string) ([]*bera.Domain, error)
 }
 
 // SyncConfig configures a Syncer.
@@ -272,7 +271,7 @@ func (s *Syncer) logError(ctx context.Context, msg string, err error, args ...an
 }
 
 // hostsByApp maps app IDs to their custom domains' hostnames.
-func hostsByApp(domains []*certs.Domain) map[string][]string {
+func hostsByApp(domains []*bera.Domain) map[string][]string {
 	out := map[string][]string{}
 	for _, d := range domains {
 		out[d.AppID] = append(out[d.AppID], d.Hostname)

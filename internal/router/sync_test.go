@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/certs"
 	"github.com/kingvon-ke/bera/internal/router"
 	"github.com/kingvon-ke/bera/internal/store"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
@@ -236,7 +235,7 @@ func TestSyncer_Changes(t *testing.T) {
 		if _, ok := e.route("shop.bera.test"); !ok {
 			t.Fatal("no route for a new app")
 		}
-		if err := st.CreateDomain(t.Context(), &certs.Domain{AppID: app.ID, Hostname: "www.shop.example"}); err != nil {
+		if err := st.CreateDomain(t.Context(), &bera.Domain{AppID: app.ID, Hostname: "www.shop.example"}); err != nil {
 			t.Fatal(err)
 		}
 		e.sync.AppChanged(app.ID)
@@ -333,7 +332,7 @@ func TestSyncer_DomainMoves(t *testing.T) {
 		close(adopted)
 		e := newSyncEnv(t, st, st, adopted)
 		from, to := e.createApp(t, "from"), e.createApp(t, "to")
-		if err := st.CreateDomain(t.Context(), &certs.Domain{AppID: from.ID, Hostname: "www.moving.example"}); err != nil {
+		if err := st.CreateDomain(t.Context(), &bera.Domain{AppID: from.ID, Hostname: "www.moving.example"}); err != nil {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(t.Context())
@@ -344,7 +343,7 @@ func TestSyncer_DomainMoves(t *testing.T) {
 		if err := st.DeleteDomain(t.Context(), from.ID, "www.moving.example"); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.CreateDomain(t.Context(), &certs.Domain{AppID: to.ID, Hostname: "www.moving.example"}); err != nil {
+		if err := st.CreateDomain(t.Context(), &bera.Domain{AppID: to.ID, Hostname: "www.moving.example"}); err != nil {
 			t.Fatal(err)
 		}
 		e.sync.AppChanged(to.ID)

@@ -5,14 +5,14 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/kingvon-ke/bera/internal/gitserver"
+	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/source"
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
 // newSources serves the API's Git URL, tarball and webhook endpoints, deploying with
 // deployer; webhooks and build output URLs point at listenAddr unless --public-url is set.
-func newSources(cfg *Config, st *store.Store, deployer gitserver.Deployer, key []byte, listenAddr string, log *slog.Logger) *source.Service {
+func newSources(cfg *Config, st *store.Store, deployer bera.Deployer, key []byte, listenAddr string, log *slog.Logger) *source.Service {
 	public := cfg.PublicURL
 	if public == "" {
 		public = "http://" + listenAddr

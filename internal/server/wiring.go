@@ -58,7 +58,7 @@ func slugOwner(rt runtime.Runtime) func(appID string) int {
 
 // newGitServer serves /APP.git with the API's authentication; owners and collaborators may
 // push and clone.
-func newGitServer(cfg *Config, st *store.Store, apiServer *api.Server, d gitserver.Deployer, listenAddr string, log *slog.Logger) *gitserver.Server {
+func newGitServer(cfg *Config, st *store.Store, apiServer *api.Server, d bera.Deployer, listenAddr string, log *slog.Logger) *gitserver.Server {
 	if _, err := exec.LookPath("git"); err != nil {
 		log.Warn("git is not installed: git push deploys will fail")
 	}

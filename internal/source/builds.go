@@ -11,36 +11,13 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/deploy"
-	"github.com/kingvon-ke/bera/internal/gitserver"
 )
-
-// Source kinds of a BuildRequest.
-const (
-	KindGit     = "git"
-	KindTarball = "tarball"
-)
-
-// BuildRequest says what to build.
-type BuildRequest struct {
-	// Kind is KindGit or KindTarball.
-	Kind string
-	// URL is the repository or tarball URL. For KindGit, "" means the app's source settings.
-	URL string
-	// Ref is the branch, tag or commit to clone (KindGit; "" means the settings' branch, then
-	// the default branch), or a version label for a tarball.
-	Ref string
-	// Checksum ("SHA256:<hex>") a tarball must match; optional.
-	Checksum string
-	// Commit, when set for KindGit, is the commit wanted: if the branch has moved on, that
-	// commit is fetched instead of the branch head.
-	Commit string
-}
 
 // StartBuild records a pending build of app by user and runs it in the background: fetch,
 // then deploy. It returns at once with the build, whose OutputStreamURL streams the output.
 // EInvalid for a URL or ref the policy refuses; the fetch's own failures end up in the
 // build's output and status.
-func (s *Service) StartBuild(ctx context.Context, app *bera.App, user *bera.User, req BuildRequest) (*bera.Build, error) {
+func (s *Service) StartBuild(ctx context.Context, app *bera.App, user *bera.User, req bera.BuildRequest) (*bera.Build, error) {
 	req, err := s.resolve(ctx, app, req)
 	if err != nil {
 		return nil, err
@@ -71,15 +48,15 @@ func (s *Service) StartBuild(ctx context.Context, app *bera.App, user *bera.User
 }
 
 // resolve fills a git request from the app's settings and checks it against the policy.
-func (s *Service) resolve(ctx context.Context, app *bera.App, req BuildRequest) (BuildRequest, error) {
+func (s *Service) resolve(ctx context.Context, app *bera.App, req bera.BuildRequest) (bera.BuildRequest, error) {
 	switch req.Kind {
-	case KindTarball:
+	case bera.SourceTarball:
 		if req.URL == "" {
 			return req, bera.Errorf(bera.EInvalid, "source_blob.url is required.")
 		}
 		_, err := s.cfg.Fetcher.checkTarballURL(req.URL)
 		return req, err
-	case KindGit:
+	case bera.SourceGit:
 	default:
 		return req, bera.Errorf(bera.EInvalid, "Unknown source kind %q: use git or tarball.", req.Kind)
 	}
@@ -113,7 +90,7 @@ func (s *Service) appBuildsLocked(appID string) *appBuilds {
 }
 
 // run fetches and deploys one build, then records how it ended.
-func (s *Service) run(app *bera.App, user *bera.User, req BuildRequest, b *bera.Build, l *liveLog) {
+func (s *Service) run(app *bera.App, user *bera.User, req bera.BuildRequest, b *bera.Build, l *liveLog) {
 	defer s.finish(app.ID, b.ID, l)
 	ctx := s.ctx
 	work, err := os.MkdirTemp("", "bera-source-")
@@ -128,12 +105,12 @@ func (s *Service) run(app *bera.App, user *bera.User, req BuildRequest, b *bera.
 		s.fail(b, l, err)
 		return
 	}
-	err = s.cfg.Deployer.Deploy(withPreset(ctx, b), app, user, gitserver.Source{Dir: dir, Commit: commit, Ref: req.Ref}, l)
+	err = s.cfg.Deployer.Deploy(withPreset(ctx, b), app, user, bera.Source{Dir: dir, Commit: commit, Ref: req.Ref}, l)
 	if err != nil {
 		fmt.Fprintf(l, "\n !     Build failed: %s\n", bera.ErrorMessage(err))
 		s.log.Info("source build failed", "app", app.Name, "build", b.ID, "err", err)
 	}
-	if req.Kind == KindGit && commit != "" {
+	if req.Kind == bera.SourceGit && commit != "" {
 		if err := s.cfg.Store.SetSourceCommits(context.WithoutCancel(ctx), app.ID, &commit, nil); err != nil && bera.ErrorCode(err) != bera.ENotFound {
 			s.log.Warn("record deployed commit", "app", app.Name, "err", err)
 		}
@@ -141,9 +118,9 @@ func (s *Service) run(app *bera.App, user *bera.User, req BuildRequest, b *bera.
 }
 
 // fetch puts the requested tree in dir and returns its commit (a tarball's version label).
-func (s *Service) fetch(ctx context.Context, req BuildRequest, dir string, out io.Writer) (string, error) {
+func (s *Service) fetch(ctx context.Context, req bera.BuildRequest, dir string, out io.Writer) (string, error) {
 	f := s.cfg.Fetcher
-	if req.Kind == KindTarball {
+	if req.Kind == bera.SourceTarball {
 		fmt.Fprintf(out, "-----> Fetching %s\n", quoteURL(req.URL))
 		return req.Ref, f.Tarball(ctx, req.URL, req.Checksum, dir)
 	}

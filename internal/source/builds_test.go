@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/source"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
 )
@@ -40,7 +39,7 @@ func TestService_AppQueues(t *testing.T) {
 	running := map[string]int{}
 	svc := source.New(source.Config{Store: st, DataDir: t.TempDir(), PublicURL: "http://bera.test", SigningKey: []byte("k"),
 		Fetcher: &source.Fetcher{Policy: source.Policy{AllowPrivate: true}},
-		Deployer: deployFunc(func(ctx context.Context, a *bera.App, u *bera.User, src gitserver.Source, out io.Writer) error {
+		Deployer: deployFunc(func(ctx context.Context, a *bera.App, u *bera.User, src bera.Source, out io.Writer) error {
 			mu.Lock()
 			running[a.ID]++
 			if running[a.ID] > 1 {
@@ -58,7 +57,7 @@ func TestService_AppQueues(t *testing.T) {
 	var builds []*bera.Build
 	for range 4 {
 		for _, app := range apps {
-			b, err := svc.StartBuild(ctx, app, owner, source.BuildRequest{Kind: source.KindTarball, URL: srv.URL + "/app.tgz"})
+			b, err := svc.StartBuild(ctx, app, owner, bera.BuildRequest{Kind: bera.SourceTarball, URL: srv.URL + "/app.tgz"})
 			if err != nil {
 				t.Fatal(err)
 			}

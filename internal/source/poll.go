@@ -63,7 +63,7 @@ func (s *Service) pollDeploy(ctx context.Context, appID, repo, branch, head stri
 	if err != nil {
 		return nil
 	}
-	b, err := s.StartBuild(ctx, app, owner, BuildRequest{Kind: KindGit, URL: repo, Ref: branch, Commit: head})
+	b, err := s.StartBuild(ctx, app, owner, bera.BuildRequest{Kind: bera.SourceGit, URL: repo, Ref: branch, Commit: head})
 	if err != nil {
 		s.log.Warn("poll: start build", "app", app.Name, "err", err)
 		return nil

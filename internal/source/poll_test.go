@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/gitserver"
 	"github.com/kingvon-ke/bera/internal/source"
 	"github.com/kingvon-ke/bera/internal/source/sourcetest"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
@@ -15,9 +14,9 @@ import (
 
 // deployFunc is a Deployer that runs a function: the real one needs buildpacks and dynos,
 // which the e2e test covers; this test is about what the poller asks it to deploy.
-type deployFunc func(ctx context.Context, app *bera.App, user *bera.User, src gitserver.Source, out io.Writer) error
+type deployFunc func(ctx context.Context, app *bera.App, user *bera.User, src bera.Source, out io.Writer) error
 
-func (f deployFunc) Deploy(ctx context.Context, app *bera.App, user *bera.User, src gitserver.Source, out io.Writer) error {
+func (f deployFunc) Deploy(ctx context.Context, app *bera.App, user *bera.User, src bera.Source, out io.Writer) error {
 	return f(ctx, app, user, src, out)
 }
 
@@ -36,7 +35,7 @@ func TestService_PollOnce(t *testing.T) {
 	}
 	deployed := make(chan string, 4)
 	svc := source.New(source.Config{Store: st, DataDir: t.TempDir(), PublicURL: "http://bera.test", SigningKey: []byte("k"), Fetcher: &source.Fetcher{Policy: source.Policy{AllowPrivate: true}},
-		Deployer: deployFunc(func(ctx context.Context, a *bera.App, u *bera.User, src gitserver.Source, out io.Writer) error {
+		Deployer: deployFunc(func(ctx context.Context, a *bera.App, u *bera.User, src bera.Source, out io.Writer) error {
 			if u.ID != owner.ID {
 				t.Errorf("deploy by %s, want the owner", u.Email)
 			}
@@ -48,7 +47,7 @@ func TestService_PollOnce(t *testing.T) {
 		})})
 	t.Cleanup(func() { svc.Close() })
 	on, repo, branch := true, gs.RepoURL("app"), "main"
-	if _, err := svc.UpdateSettings(ctx, app, source.SettingsUpdate{RepoURL: &repo, Branch: &branch, AutoDeploy: &on}); err != nil {
+	if _, err := svc.UpdateSettings(ctx, app, bera.AppSourceUpdate{RepoURL: &repo, Branch: &branch, AutoDeploy: &on}); err != nil {
 		t.Fatal(err)
 	}
 	poll := func(want string) {

@@ -1,7 +1,7 @@
 // Package source deploys apps from code that is not pushed to Bera: a public Git URL (a
 // shallow clone), a tarball URL (Heroku's Build API source_blob), GitHub webhooks (push,
 // with an optional wait for CI), and a poller that deploys new commits of a tracked branch.
-// Every deploy goes through the same gitserver.Deployer as git push, as the app's owner
+// Every deploy goes through the same bera.Deployer as git push, as the app's owner
 // when no user started it.
 //
 // Builds run in the background. A build's output is written to DATA/builds/ID.output and
@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/gitserver"
-	"github.com/kingvon-ke/bera/internal/store"
 )
 
 // Store is what the service reads and writes. *store.Store satisfies it.
@@ -29,11 +27,11 @@ type Store interface {
 	User(ctx context.Context, idOrEmail string) (*bera.User, error)
 	CreateBuild(ctx context.Context, b *bera.Build) error
 	UpdateBuild(ctx context.Context, b *bera.Build) error
-	AppSource(ctx context.Context, appID string) (*store.AppSource, error)
-	PutAppSource(ctx context.Context, src *store.AppSource) error
+	AppSource(ctx context.Context, appID string) (*bera.AppSource, error)
+	PutAppSource(ctx context.Context, src *bera.AppSource) error
 	SetSourceCommits(ctx context.Context, appID string, last, pending *string) error
-	AppSourcesByGitHubRepo(ctx context.Context, fullName string) ([]*store.AppSource, error)
-	AutoDeploySources(ctx context.Context) ([]*store.AppSource, error)
+	AppSourcesByGitHubRepo(ctx context.Context, fullName string) ([]*bera.AppSource, error)
+	AutoDeploySources(ctx context.Context) ([]*bera.AppSource, error)
 }
 
 // Config configures a Service.
@@ -41,7 +39,7 @@ type Config struct {
 	Store Store
 	// Deployer builds and releases a fetched tree. Its store must be wrapped in DeployStore
 	// so builds keep the id this service hands out.
-	Deployer gitserver.Deployer
+	Deployer bera.Deployer
 	// Fetcher fetches sources; its Policy decides which URLs are allowed.
 	Fetcher *Fetcher
 	// DataDir holds build output (DATA/builds/ID.output).

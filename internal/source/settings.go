@@ -7,27 +7,13 @@ import (
 	"regexp"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/store"
 )
 
-// SettingsUpdate changes an app's source settings; nil fields are unchanged. An empty
-// RepoURL or GitHubRepo disconnects it.
-type SettingsUpdate struct {
-	RepoURL    *string
-	Branch     *string
-	AutoDeploy *bool
-	WaitForCI  *bool
-	// GitHubRepo is "owner/name"; connecting one creates the webhook secret.
-	GitHubRepo *string
-	// RotateSecret replaces the webhook secret.
-	RotateSecret bool
-}
-
 // Settings returns an app's source settings; an app without any gets empty ones.
-func (s *Service) Settings(ctx context.Context, app *bera.App) (*store.AppSource, error) {
+func (s *Service) Settings(ctx context.Context, app *bera.App) (*bera.AppSource, error) {
 	src, err := s.cfg.Store.AppSource(ctx, app.ID)
 	if bera.ErrorCode(err) == bera.ENotFound {
-		return &store.AppSource{AppID: app.ID}, nil
+		return &bera.AppSource{AppID: app.ID}, nil
 	}
 	return src, err
 }
@@ -36,7 +22,7 @@ var githubRepoRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,1
 
 // UpdateSettings validates and applies upd. EInvalid for a refused URL, a bad branch or
 // repository name, or wait-for-CI without a GitHub repository.
-func (s *Service) UpdateSettings(ctx context.Context, app *bera.App, upd SettingsUpdate) (*store.AppSource, error) {
+func (s *Service) UpdateSettings(ctx context.Context, app *bera.App, upd bera.AppSourceUpdate) (*bera.AppSource, error) {
 	src, err := s.Settings(ctx, app)
 	if err != nil {
 		return nil, err
@@ -56,7 +42,7 @@ func (s *Service) UpdateSettings(ctx context.Context, app *bera.App, upd Setting
 	return src, nil
 }
 
-func (s *Service) apply(src *store.AppSource, upd SettingsUpdate) error {
+func (s *Service) apply(src *bera.AppSource, upd bera.AppSourceUpdate) error {
 	if upd.RepoURL != nil {
 		if *upd.RepoURL != "" {
 			if _, err := s.cfg.Fetcher.Policy.CheckURL(*upd.RepoURL); err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/source/github"
-	"github.com/kingvon-ke/bera/internal/store"
 )
 
 // GitHubWebhook handles one delivery: event is the X-GitHub-Event header and signature the
@@ -42,7 +41,7 @@ func (s *Service) GitHubWebhook(ctx context.Context, event, signature string, bo
 	return strings.Join(lines, "\n") + "\n", nil
 }
 
-func (s *Service) handleEvent(ctx context.Context, src *store.AppSource, ev *github.Event) (string, error) {
+func (s *Service) handleEvent(ctx context.Context, src *bera.AppSource, ev *github.Event) (string, error) {
 	app, err := s.cfg.Store.App(ctx, src.AppID)
 	if err != nil {
 		return "", err
@@ -74,7 +73,7 @@ func (s *Service) handleEvent(ctx context.Context, src *store.AppSource, ev *git
 }
 
 // deployEvent builds ev.Commit of the tracked branch as the app's owner.
-func (s *Service) deployEvent(ctx context.Context, app *bera.App, src *store.AppSource, ev *github.Event) (string, error) {
+func (s *Service) deployEvent(ctx context.Context, app *bera.App, src *bera.AppSource, ev *github.Event) (string, error) {
 	owner, err := s.cfg.Store.User(ctx, app.OwnerID)
 	if err != nil {
 		return "", err
@@ -83,7 +82,7 @@ func (s *Service) deployEvent(ctx context.Context, app *bera.App, src *store.App
 	if url == "" {
 		url = ev.CloneURL
 	}
-	b, err := s.StartBuild(ctx, app, owner, BuildRequest{Kind: KindGit, URL: url, Ref: src.Branch, Commit: ev.Commit})
+	b, err := s.StartBuild(ctx, app, owner, bera.BuildRequest{Kind: bera.SourceGit, URL: url, Ref: src.Branch, Commit: ev.Commit})
 	if err != nil {
 		return "", err
 	}

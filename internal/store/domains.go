@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/certs"
 )
 
 const domainColumns = `d.id, d.app_id, a.name, d.hostname, d.kind, d.status, d.acm_status, d.acm_status_reason,
@@ -23,9 +22,9 @@ func errDomainTaken(host string) error {
 // filled; ACMStatus is pending when the app has ACM on). The hostname must already be
 // normalized (certs.NormalizeHostname). ENotFound "app"; EInvalid (Resource "domain") when
 // any app has the hostname already.
-func (s *Store) CreateDomain(ctx context.Context, d *certs.Domain) error {
+func (s *Store) CreateDomain(ctx context.Context, d *bera.Domain) error {
 	now := s.now()
-	d.ID, d.Kind, d.Status, d.CreatedAt, d.UpdatedAt = newID(), certs.KindCustom, certs.StatusSucceeded, now, now
+	d.ID, d.Kind, d.Status, d.CreatedAt, d.UpdatedAt = newID(), bera.DomainKindCustom, bera.DomainStatusSucceeded, now, now
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.lockApp(ctx, tx, d.AppID); err != nil {
 			return err
@@ -36,7 +35,7 @@ func (s *Store) CreateDomain(ctx context.Context, d *certs.Domain) error {
 		}
 		d.ACM, d.ACMStatus = acm, ""
 		if acm {
-			d.ACMStatus = certs.ACMPending
+			d.ACMStatus = bera.ACMPending
 		}
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO domains (id, app_id, hostname, kind, status, acm_status,
 			acm_status_reason, sni_endpoint_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)`),
@@ -56,7 +55,7 @@ func nullString(s string) any {
 }
 
 // ListDomains returns an app's custom domains by hostname, or every app's when appID is "".
-func (s *Store) ListDomains(ctx context.Context, appID string) ([]*certs.Domain, error) {
+func (s *Store) ListDomains(ctx context.Context, appID string) ([]*bera.Domain, error) {
 	query, args := "SELECT "+domainColumns+domainFrom+" ORDER BY d.hostname", []any{}
 	if appID != "" {
 		query = "SELECT " + domainColumns + domainFrom + " WHERE d.app_id = ? ORDER BY d.hostname"
@@ -71,7 +70,7 @@ func (s *Store) ListDomains(ctx context.Context, appID string) ([]*certs.Domain,
 }
 
 // Domain returns an app's custom domain by ID or hostname. ENotFound "domain".
-func (s *Store) Domain(ctx context.Context, appID, idOrHostname string) (*certs.Domain, error) {
+func (s *Store) Domain(ctx context.Context, appID, idOrHostname string) (*bera.Domain, error) {
 	row := s.r.QueryRowContext(ctx, s.q("SELECT "+domainColumns+domainFrom+
 		" WHERE d.app_id = ? AND (d.id = ? OR d.hostname = ?)"), appID, idOrHostname, idOrHostname)
 	d, err := scanDomain(row)
@@ -81,8 +80,8 @@ func (s *Store) Domain(ctx context.Context, appID, idOrHostname string) (*certs.
 	return d, wrap("get domain", err)
 }
 
-func scanDomain(sc scanner) (*certs.Domain, error) {
-	var d certs.Domain
+func scanDomain(sc scanner) (*bera.Domain, error) {
+	var d bera.Domain
 	var created, updated string
 	err := sc.Scan(&d.ID, &d.AppID, &d.AppName, &d.Hostname, &d.Kind, &d.Status, &d.ACMStatus,
 		&d.ACMStatusReason, &d.ACM, &d.EndpointID, &created, &updated)
@@ -140,7 +139,7 @@ func (s *Store) SetACM(ctx context.Context, appID string, enabled bool) error {
 		}
 		if enabled {
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE domains SET acm_status = ?, acm_status_reason = '', updated_at = ?
-				WHERE app_id = ? AND acm_status <> ?`), certs.ACMPending, now, appID, certs.ACMIssued)
+				WHERE app_id = ? AND acm_status <> ?`), bera.ACMPending, now, appID, bera.ACMIssued)
 		} else {
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE domains SET acm_status = '', acm_status_reason = '', updated_at = ?
 				WHERE app_id = ?`), now, appID)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/certs"
 	"github.com/kingvon-ke/bera/internal/store"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
 )
@@ -41,33 +40,33 @@ func mustApp(t *testing.T, st *store.Store, name string) *bera.App {
 func testDomains(t *testing.T, st *store.Store) {
 	ctx := t.Context()
 	a, b := mustApp(t, st, "app-a"), mustApp(t, st, "app-b")
-	d := &certs.Domain{AppID: a.ID, Hostname: "www.example.com"}
+	d := &bera.Domain{AppID: a.ID, Hostname: "www.example.com"}
 	if err := st.CreateDomain(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	if d.ID == "" || d.Kind != certs.KindCustom || d.Status != certs.StatusSucceeded || d.ACMStatus != "" {
+	if d.ID == "" || d.Kind != bera.DomainKindCustom || d.Status != bera.DomainStatusSucceeded || d.ACMStatus != "" {
 		t.Errorf("created %+v", d)
 	}
-	err := st.CreateDomain(ctx, &certs.Domain{AppID: b.ID, Hostname: "www.example.com"})
+	err := st.CreateDomain(ctx, &bera.Domain{AppID: b.ID, Hostname: "www.example.com"})
 	if bera.ErrorCode(err) != bera.EInvalid {
 		t.Errorf("same hostname on another app: %v, want %s", err, bera.EInvalid)
 	}
 	if err := st.SetACM(ctx, a.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	d2 := &certs.Domain{AppID: a.ID, Hostname: "api.example.com"}
-	if err := st.CreateDomain(ctx, d2); err != nil || d2.ACMStatus != certs.ACMPending || !d2.ACM {
+	d2 := &bera.Domain{AppID: a.ID, Hostname: "api.example.com"}
+	if err := st.CreateDomain(ctx, d2); err != nil || d2.ACMStatus != bera.ACMPending || !d2.ACM {
 		t.Errorf("domain added with ACM on: %+v %v", d2, err)
 	}
 	got, err := st.Domain(ctx, a.ID, "www.example.com")
-	if err != nil || got.ACMStatus != certs.ACMPending || got.AppName != "app-a" || !got.ACM {
+	if err != nil || got.ACMStatus != bera.ACMPending || got.AppName != "app-a" || !got.ACM {
 		t.Errorf("after SetACM: %+v %v", got, err)
 	}
-	if err := st.SetDomainACMStatus(ctx, "www.example.com", certs.ACMIssued, ""); err != nil {
+	if err := st.SetDomainACMStatus(ctx, "www.example.com", bera.ACMIssued, ""); err != nil {
 		t.Fatal(err)
 	}
 	all, err := st.ListDomains(ctx, "")
-	if err != nil || len(all) != 2 || all[0].Hostname != "api.example.com" || all[1].ACMStatus != certs.ACMIssued {
+	if err != nil || len(all) != 2 || all[0].Hostname != "api.example.com" || all[1].ACMStatus != bera.ACMIssued {
 		t.Errorf("ListDomains(all) = %+v %v", all, err)
 	}
 	if none, _ := st.ListDomains(ctx, b.ID); len(none) != 0 {
@@ -99,7 +98,7 @@ func testDomains(t *testing.T, st *store.Store) {
 func testEndpoints(t *testing.T, st *store.Store) {
 	ctx := t.Context()
 	a := mustApp(t, st, "app-a")
-	ep := &certs.Endpoint{AppID: a.ID, CertificateChain: "CHAIN", PrivateKey: "very-secret-key"}
+	ep := &bera.Endpoint{AppID: a.ID, CertificateChain: "CHAIN", PrivateKey: "very-secret-key"}
 	if err := st.CreateEndpoint(ctx, ep); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +113,7 @@ func testEndpoints(t *testing.T, st *store.Store) {
 	if err != nil || got.PrivateKey != "very-secret-key" || got.AppName != "app-a" {
 		t.Errorf("Endpoint = %+v %v", got, err)
 	}
-	d := &certs.Domain{AppID: a.ID, Hostname: "www.example.com", EndpointID: ep.ID}
+	d := &bera.Domain{AppID: a.ID, Hostname: "www.example.com", EndpointID: ep.ID}
 	if err := st.CreateDomain(ctx, d); err != nil {
 		t.Fatal(err)
 	}

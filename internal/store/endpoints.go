@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/kingvon-ke/bera"
-	"github.com/kingvon-ke/bera/internal/certs"
 )
 
 const endpointColumns = `e.id, e.app_id, a.name, e.name, e.certificate_chain, e.key_sealed, e.created_at, e.updated_at`
@@ -18,7 +17,7 @@ const endpointFrom = ` FROM sni_endpoints e JOIN apps a ON a.id = e.app_id`
 // CreateEndpoint stores a manual certificate for an app (ID, Name when empty, and
 // timestamps are filled); the private key is sealed. ENotFound "app"; EInvalid (Resource
 // "sni_endpoint") for a name in use.
-func (s *Store) CreateEndpoint(ctx context.Context, ep *certs.Endpoint) error {
+func (s *Store) CreateEndpoint(ctx context.Context, ep *bera.Endpoint) error {
 	now := s.now()
 	ep.ID, ep.CreatedAt, ep.UpdatedAt = newID(), now, now
 	if ep.Name == "" {
@@ -44,7 +43,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, ep *certs.Endpoint) error {
 
 // ListEndpoints returns an app's manual certificates by name, or every app's when appID is
 // "", with private keys opened.
-func (s *Store) ListEndpoints(ctx context.Context, appID string) ([]*certs.Endpoint, error) {
+func (s *Store) ListEndpoints(ctx context.Context, appID string) ([]*bera.Endpoint, error) {
 	query, args := "SELECT "+endpointColumns+endpointFrom+" ORDER BY e.name", []any{}
 	if appID != "" {
 		query = "SELECT " + endpointColumns + endpointFrom + " WHERE e.app_id = ? ORDER BY e.name"
@@ -59,7 +58,7 @@ func (s *Store) ListEndpoints(ctx context.Context, appID string) ([]*certs.Endpo
 }
 
 // Endpoint returns an app's manual certificate by ID or name. ENotFound "sni_endpoint".
-func (s *Store) Endpoint(ctx context.Context, appID, idOrName string) (*certs.Endpoint, error) {
+func (s *Store) Endpoint(ctx context.Context, appID, idOrName string) (*bera.Endpoint, error) {
 	row := s.r.QueryRowContext(ctx, s.q("SELECT "+endpointColumns+endpointFrom+
 		" WHERE e.app_id = ? AND (e.id = ? OR e.name = ?)"), appID, idOrName, idOrName)
 	ep, err := s.scanEndpoint(row)
@@ -69,8 +68,8 @@ func (s *Store) Endpoint(ctx context.Context, appID, idOrName string) (*certs.En
 	return ep, wrap("get sni endpoint", err)
 }
 
-func (s *Store) scanEndpoint(sc scanner) (*certs.Endpoint, error) {
-	var ep certs.Endpoint
+func (s *Store) scanEndpoint(sc scanner) (*bera.Endpoint, error) {
+	var ep bera.Endpoint
 	var sealed, created, updated string
 	if err := sc.Scan(&ep.ID, &ep.AppID, &ep.AppName, &ep.Name, &ep.CertificateChain, &sealed, &created, &updated); err != nil {
 		return nil, err
@@ -85,7 +84,7 @@ func (s *Store) scanEndpoint(sc scanner) (*certs.Endpoint, error) {
 
 // UpdateEndpoint replaces the certificate chain and key of an app's manual certificate.
 // ENotFound "sni_endpoint".
-func (s *Store) UpdateEndpoint(ctx context.Context, appID, idOrName, chain, key string) (*certs.Endpoint, error) {
+func (s *Store) UpdateEndpoint(ctx context.Context, appID, idOrName, chain, key string) (*bera.Endpoint, error) {
 	sealed, err := s.sealText(key)
 	if err != nil {
 		return nil, err

@@ -11,14 +11,11 @@ import (
 	"github.com/kingvon-ke/bera"
 )
 
-// AppSource is the domain type bera.AppSource, kept under this name for the store's callers.
-type AppSource = bera.AppSource
-
 const sourceColumns = `app_id, repo_url, branch, auto_deploy, wait_for_ci, github_repo, webhook_secret,
 	last_commit, pending_commit, created_at, updated_at`
 
 // AppSource returns the source settings of an app. ENotFound "source" when it has none.
-func (s *Store) AppSource(ctx context.Context, appID string) (*AppSource, error) {
+func (s *Store) AppSource(ctx context.Context, appID string) (*bera.AppSource, error) {
 	row := s.r.QueryRowContext(ctx, s.q("SELECT "+sourceColumns+" FROM app_sources WHERE app_id = ?"), appID)
 	src, err := s.scanSource(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -32,7 +29,7 @@ func (s *Store) AppSource(ctx context.Context, appID string) (*AppSource, error)
 
 // PutAppSource creates or replaces the source settings of src.AppID and sets its
 // timestamps. ENotFound "app" when the app does not exist.
-func (s *Store) PutAppSource(ctx context.Context, src *AppSource) error {
+func (s *Store) PutAppSource(ctx context.Context, src *bera.AppSource) error {
 	sealed, err := s.sealSecret(src.WebhookSecret)
 	if err != nil {
 		return err
@@ -76,17 +73,17 @@ func (s *Store) SetSourceCommits(ctx context.Context, appID string, last, pendin
 
 // AppSourcesByGitHubRepo returns the sources connected to a GitHub repository ("owner/name",
 // compared case-insensitively).
-func (s *Store) AppSourcesByGitHubRepo(ctx context.Context, fullName string) ([]*AppSource, error) {
+func (s *Store) AppSourcesByGitHubRepo(ctx context.Context, fullName string) ([]*bera.AppSource, error) {
 	return s.listSources(ctx, "WHERE lower(github_repo) = ? AND github_repo <> ''", strings.ToLower(fullName))
 }
 
 // AutoDeploySources returns the sources with auto-deploy on and a repository URL, which a
 // poller watches for new commits.
-func (s *Store) AutoDeploySources(ctx context.Context) ([]*AppSource, error) {
+func (s *Store) AutoDeploySources(ctx context.Context) ([]*bera.AppSource, error) {
 	return s.listSources(ctx, "WHERE auto_deploy = ? AND repo_url <> ''", true)
 }
 
-func (s *Store) listSources(ctx context.Context, where string, args ...any) ([]*AppSource, error) {
+func (s *Store) listSources(ctx context.Context, where string, args ...any) ([]*bera.AppSource, error) {
 	rows, err := s.r.QueryContext(ctx, s.q("SELECT "+sourceColumns+" FROM app_sources "+where+" ORDER BY app_id"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list app sources: %w", err)
@@ -98,8 +95,8 @@ func (s *Store) listSources(ctx context.Context, where string, args ...any) ([]*
 	return srcs, nil
 }
 
-func (s *Store) scanSource(sc scanner) (*AppSource, error) {
-	var src AppSource
+func (s *Store) scanSource(sc scanner) (*bera.AppSource, error) {
+	var src bera.AppSource
 	var sealed, created, updated string
 	err := sc.Scan(&src.AppID, &src.RepoURL, &src.Branch, &src.AutoDeploy, &src.WaitForCI, &src.GitHubRepo,
 		&sealed, &src.LastCommit, &src.PendingCommit, &created, &updated)

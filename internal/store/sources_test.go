@@ -26,10 +26,10 @@ func testAppSource(t *testing.T, st *store.Store) {
 	if _, err := st.AppSource(ctx, app.ID); bera.ErrorCode(err) != bera.ENotFound {
 		t.Fatalf("AppSource before put: err=%v, want not_found", err)
 	}
-	if err := st.PutAppSource(ctx, &store.AppSource{AppID: "nope"}); bera.ErrorCode(err) != bera.ENotFound {
+	if err := st.PutAppSource(ctx, &bera.AppSource{AppID: "nope"}); bera.ErrorCode(err) != bera.ENotFound {
 		t.Fatalf("PutAppSource of a missing app: err=%v, want not_found", err)
 	}
-	src := &store.AppSource{AppID: app.ID, RepoURL: "https://example.com/a.git", Branch: "main",
+	src := &bera.AppSource{AppID: app.ID, RepoURL: "https://example.com/a.git", Branch: "main",
 		AutoDeploy: true, WaitForCI: true, GitHubRepo: "Owner/Repo", WebhookSecret: "s3cret"}
 	if err := st.PutAppSource(ctx, src); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ import (
 
 	"github.com/caddyserver/certmagic"
 
+	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/certs"
 )
 
@@ -35,7 +36,7 @@ import (
 type Store interface {
 	KV
 	// ListDomains returns every app's custom domains when appID is "".
-	ListDomains(ctx context.Context, appID string) ([]*certs.Domain, error)
+	ListDomains(ctx context.Context, appID string) ([]*bera.Domain, error)
 	SetDomainACMStatus(ctx context.Context, hostname, status, reason string) error
 }
 
@@ -162,7 +163,7 @@ func (m *Manager) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	want := map[string]*certs.Domain{}
+	want := map[string]*bera.Domain{}
 	for _, d := range domains {
 		if d.ACM && d.EndpointID == "" {
 			want[d.Hostname] = d
@@ -181,7 +182,7 @@ func (m *Manager) Sync(ctx context.Context) error {
 }
 
 // diff records want as the managed set and returns what it adds and removes.
-func (m *Manager) diff(want map[string]*certs.Domain) (added, removed []string) {
+func (m *Manager) diff(want map[string]*bera.Domain) (added, removed []string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for h := range want {
@@ -208,13 +209,13 @@ func (m *Manager) unmanage(hosts []string) {
 }
 
 // markIssued sets acm_status "cert issued" on domains whose certificate is in the cache.
-func (m *Manager) markIssued(ctx context.Context, want map[string]*certs.Domain) error {
+func (m *Manager) markIssued(ctx context.Context, want map[string]*bera.Domain) error {
 	var errs []error
 	for h, d := range want {
-		if d.ACMStatus == certs.ACMIssued || len(m.cache.AllMatchingCertificates(h)) == 0 {
+		if d.ACMStatus == bera.ACMIssued || len(m.cache.AllMatchingCertificates(h)) == 0 {
 			continue
 		}
-		errs = append(errs, m.cfg.Store.SetDomainACMStatus(ctx, h, certs.ACMIssued, ""))
+		errs = append(errs, m.cfg.Store.SetDomainACMStatus(ctx, h, bera.ACMIssued, ""))
 	}
 	return errors.Join(errs...)
 }
@@ -233,7 +234,7 @@ func (m *Manager) onEvent(ctx context.Context, event string, data map[string]any
 		if err != nil {
 			reason = err.Error()
 		}
-		if serr := m.cfg.Store.SetDomainACMStatus(context.WithoutCancel(ctx), host, certs.ACMFailed, reason); serr != nil {
+		if serr := m.cfg.Store.SetDomainACMStatus(context.WithoutCancel(ctx), host, bera.ACMFailed, reason); serr != nil {
 			m.log.Error("record acm status", "domain", host, "err", serr)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/beratest"
-	"github.com/kingvon-ke/bera/internal/certs"
 	"github.com/kingvon-ke/bera/internal/certs/acme"
 	"github.com/kingvon-ke/bera/internal/certs/pebbletest"
 	"github.com/kingvon-ke/bera/internal/store"
@@ -52,7 +51,7 @@ func TestManager_ObtainAndRenew(t *testing.T) {
 	first := waitCert(t, m, "renew.example.test", nil)
 	waitFor(t, "acm_status cert issued", func() bool {
 		d, err := st.Domain(ctx, appID, "renew.example.test")
-		return err == nil && d.ACMStatus == certs.ACMIssued
+		return err == nil && d.ACMStatus == bera.ACMIssued
 	})
 	second := waitCert(t, m, "renew.example.test", first)
 	if !second.Leaf.NotAfter.After(first.Leaf.NotAfter) {
@@ -90,7 +89,7 @@ func mustACMDomain(t *testing.T, st *store.Store, host string) string {
 	if _, err := st.CreateApp(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateDomain(ctx, &certs.Domain{AppID: app.ID, Hostname: host}); err != nil {
+	if err := st.CreateDomain(ctx, &bera.Domain{AppID: app.ID, Hostname: host}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.SetACM(ctx, app.ID, true); err != nil {
