@@ -20,6 +20,8 @@ func (r *Runtime) tail(d *dyno, stream runtime.Stream) {
 		r.cfg.Output(runtime.Line{DynoID: d.meta.ID, App: d.meta.App, Name: d.meta.Name, Stream: stream, Text: text, Time: time.Now()})
 	})
 	defer t.close()
+	poll := time.NewTicker(d.poll)
+	defer poll.Stop()
 	for {
 		if err := t.drain(); err != nil {
 			r.log.Error("read dyno output", "dyno", d.meta.Name, "err", err)
@@ -36,7 +38,8 @@ func (r *Runtime) tail(d *dyno, stream runtime.Stream) {
 			return
 		case <-r.ctx.Done():
 			return
-		case <-time.After(pollInterval):
+		case <-d.wakeFor(string(stream)):
+		case <-poll.C:
 		}
 	}
 }
