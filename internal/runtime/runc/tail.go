@@ -22,7 +22,9 @@ func (r *Runtime) tail(d *dyno, stream runtime.Stream) {
 	defer t.close()
 	poll := time.NewTicker(d.poll)
 	defer poll.Stop()
+	var last time.Time
 	for {
+		last = time.Now()
 		if err := t.drain(); err != nil {
 			r.log.Error("read dyno output", "dyno", d.meta.Name, "err", err)
 			return
@@ -39,6 +41,9 @@ func (r *Runtime) tail(d *dyno, stream runtime.Stream) {
 		case <-r.ctx.Done():
 			return
 		case <-d.wakeFor(string(stream)):
+			// A chatty dyno wakes its reader at every write: read in batches, as often as
+			// polling did at most.
+			time.Sleep(pollInterval - time.Since(last))
 		case <-poll.C:
 		}
 	}
@@ -53,6 +58,7 @@ type tailer struct {
 	f      *os.File // open chunk, nil until it exists
 	off    int64    // bytes of the chunk delivered to split
 	saved  int64
+	buf    []byte
 }
 
 func newTailer(dir string, stream runtime.Stream, emit func(string)) *tailer {
@@ -127,10 +133,22 @@ func (t *tailer) nextChunk() error {
 	return nil
 }
 
+// read delivers the chunk's new bytes. (io.Copy would allocate a buffer at every call:
+// *os.File's WriteTo does.)
 func (t *tailer) read() error {
-	n, err := io.Copy(t.split, t.f)
-	t.off += n
-	return err
+	if t.buf == nil {
+		t.buf = make([]byte, 32<<10)
+	}
+	for {
+		n, err := t.f.Read(t.buf)
+		t.split.Write(t.buf[:n]) //nolint:errcheck // never fails
+		t.off += int64(n)
+		if err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
 }
 
 // saveOffset records where a new runtime should resume: the start of the first line not
