@@ -42,8 +42,14 @@ func (r *Runtime) tail(d *dyno, stream runtime.Stream) {
 			return
 		case <-d.wakeFor(string(stream)):
 			// A chatty dyno wakes its reader at every write: read in batches, as often as
-			// polling did at most.
-			time.Sleep(pollInterval - time.Since(last))
+			// polling did at most (but at once when the dyno exits: Stop waits for it).
+			batch := time.NewTimer(pollInterval - time.Since(last))
+			select {
+			case <-batch.C:
+			case <-d.exited:
+			case <-r.ctx.Done():
+			}
+			batch.Stop()
 		case <-poll.C:
 		}
 	}
