@@ -40,6 +40,8 @@ trap cleanup EXIT INT TERM
 	--runtime "$RUNTIME" --runc-bridge berasrv0 --runc-subnet 10.79.0.0/24 --api-rate-limit 0 --router-handover 0 \
 	2> "$DIR/server.log" & SERVER_PID=$!
 until [ -f "$DIR/data/admin.key" ]; do sleep 0.1; done
+# The key is written before the API listens.
+until curl -s -o /dev/null "http://127.0.0.1:$API_PORT/"; do sleep 0.1; done
 export HOME="$DIR" BERA_API_URL=http://127.0.0.1:$API_PORT BERA_API_KEY="$(cat "$DIR/data/admin.key")" GIT_TERMINAL_PROMPT=0
 printf 'machine 127.0.0.1 login b password %s\n' "$BERA_API_KEY" > "$DIR/.netrc"
 bera() { "$DIR/bera" "$@"; }

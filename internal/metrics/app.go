@@ -26,19 +26,25 @@ type appState struct {
 	restarts map[string]uint64 // by dyno name
 	// Rollups.
 	minute time.Time // start of the minute acc holds
+	next   time.Time // start of the following minute
 	acc    minuteAcc
 	hist   ring
 }
 
 func newAppState(id string, now time.Time, keep int) *appState {
-	return &appState{id: id, created: now, hcodes: map[router.Code]uint64{}, restarts: map[string]uint64{},
-		buckets: make([]uint64, len(promBuckets)+1), minute: now.Truncate(time.Minute), hist: ring{n: keep}}
+	s := &appState{id: id, created: now, hcodes: map[router.Code]uint64{}, restarts: map[string]uint64{},
+		buckets: make([]uint64, len(promBuckets)+1), hist: ring{n: keep}}
+	s.setMinute(now.Truncate(time.Minute))
+	return s
+}
+
+func (s *appState) setMinute(m time.Time) {
+	s.minute, s.next = m, m.Add(time.Minute)
 }
 
 // rollLocked closes the accumulated minute when now is past it.
 func (s *appState) rollLocked(now time.Time) {
-	m := now.Truncate(time.Minute)
-	if !m.After(s.minute) {
+	if now.Before(s.next) {
 		return
 	}
 	if s.acc.hasPoint {
@@ -47,7 +53,7 @@ func (s *appState) rollLocked(now time.Time) {
 		s.hist.add(p)
 	}
 	s.acc = minuteAcc{}
-	s.minute = m
+	s.setMinute(now.Truncate(time.Minute))
 }
 
 func (s *appState) observe(now time.Time, e *router.Entry) {

@@ -91,16 +91,25 @@ func appendMillis(b []byte, present bool, d time.Duration) []byte {
 }
 
 // appendSafe appends client-controlled s so that it cannot break the line or its quoting:
-// quotes, backslashes, spaces and control bytes are percent-encoded.
+// quotes, backslashes, spaces and control bytes are percent-encoded. Runs of safe bytes are
+// appended whole (a request's fields are nearly always safe throughout).
 func appendSafe(b []byte, s string) []byte {
 	const hex = "0123456789ABCDEF"
+	start := 0
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c == '"' || c == '\\' || c == 0x7f {
+		if c := s[i]; unsafeByte[c] {
+			b = append(b, s[start:i]...)
 			b = append(b, '%', hex[c>>4], hex[c&15])
-			continue
+			start = i + 1
 		}
-		b = append(b, c)
 	}
-	return b
+	return append(b, s[start:]...)
 }
+
+// unsafeByte marks the bytes appendSafe encodes.
+var unsafeByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c <= ' ' || c == '"' || c == '\\' || c == 0x7f
+	}
+	return t
+}()

@@ -66,3 +66,39 @@ func TestProxy_RouterLineAndMetrics(t *testing.T) {
 		t.Errorf("metrics entries=%+v, want one 200 for a1", e.sink.entries)
 	}
 }
+
+// FuzzEntryLine checks that no client-controlled field can add, split or hide a field of
+// the router line: it always has the same fields, and no control byte or newline.
+func FuzzEntryLine(f *testing.F) {
+	f.Add("GET", "/", "myapp.example.com", "203.0.113.7")
+	f.Add("POST", `/a b"c\d`+"\n", "x y", "\x7f\x00%")
+	f.Fuzz(func(t *testing.T, method, path, host, fwd string) {
+		e := router.Entry{Method: method, Path: path, Host: host, RequestID: "id", Fwd: fwd, Dyno: "web.1", Status: 200, Protocol: "http"}
+		line := e.Line()
+		if n := len(strings.Fields(line)); n != 12 {
+			t.Errorf("line %q has %d fields, want 12", line, n)
+		}
+		if strings.IndexFunc(line, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+			t.Errorf("line %q holds a control byte", line)
+		}
+		for _, q := range []string{` path="`, ` fwd="`} {
+			_, rest, _ := strings.Cut(line, q)
+			if value, _, ok := strings.Cut(rest, `"`); !ok || strings.ContainsAny(value, "\" \\") {
+				t.Errorf("line %q: %s field %q not closed or holds a quote, space or backslash", line, q, value)
+			}
+		}
+	})
+}
+
+func BenchmarkEntry_Line(b *testing.B) {
+	e := router.Entry{
+		AppID: "a1", Method: "GET", Path: "/assets/app.css?v=3", Host: "myapp.example.com",
+		RequestID: "0b8a5a4e-7a51-4d5e-9c61-2a4c1a4d7f00", Fwd: "203.0.113.7", Dyno: "web.2",
+		Connect: 1500 * time.Microsecond, Service: 4 * time.Millisecond, Status: 200, Bytes: 1234,
+		Protocol: "http",
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = e.Line()
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/runtime"
 
@@ -53,4 +55,53 @@ func BenchmarkStart10AtOnce(b *testing.B) {
 		wg.Wait()
 		b.StartTimer()
 	}
+}
+
+// BenchmarkWatchIdle10 measures what watching ten running dynos that do nothing costs: the
+// CPU time of this process and of the programs it runs (runc), per second of watching,
+// reported as cpu-ms/s. Each iteration watches for one second.
+func BenchmarkWatchIdle10(b *testing.B) {
+	Require(b)
+	rt, err := runc.New(b.Context(), runc.Config{Root: b.TempDir(), Prefix: testPrefix, Bridge: testBridge, Subnet: testSubnet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rt.Close()
+	slug := runtimetest.MustSlug(b)
+	var ids []string
+	for j := range 10 {
+		spec := runtime.DynoSpec{ID: fmt.Sprintf("idle-%d", j), App: "bench", AppID: "app-bench", Name: fmt.Sprintf("web.%d", j+1),
+			Type: "web", Command: "sleep 1000", SlugDir: slug}
+		if _, err := rt.Start(context.Background(), spec); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, spec.ID)
+	}
+	defer func() {
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Go(func() { rt.Stop(context.Background(), id, 0) })
+		}
+		wg.Wait()
+	}()
+	time.Sleep(time.Second) // the starts' own work is over
+	begin := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		time.Sleep(time.Second)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64((cpuTime()-begin).Milliseconds())/b.Elapsed().Seconds(), "cpu-ms/s")
+}
+
+// cpuTime is the user and system time of this process and its reaped children.
+func cpuTime() time.Duration {
+	var self, children syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	var total time.Duration
+	for _, tv := range []syscall.Timeval{self.Utime, self.Stime, children.Utime, children.Stime} {
+		total += time.Duration(tv.Nano())
+	}
+	return total
 }

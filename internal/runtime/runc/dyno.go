@@ -12,8 +12,12 @@ import (
 	"github.com/kingvon-ke/bera/internal/runtime"
 )
 
-// pollInterval is how often adopted dynos are checked for exit and log files for new output.
+// pollInterval is how often a dyno's goroutines look at its exit and output files when
+// inotify does not watch its directory (see notify.go).
 const pollInterval = 50 * time.Millisecond
+
+// stateInterval is how often runc is asked about an adopted dyno whose shim may be gone.
+const stateInterval = time.Second
 
 // dyno is one container and the goroutines that watch it.
 type dyno struct {
@@ -23,6 +27,8 @@ type dyno struct {
 	shimDone chan struct{} // closed when this process reaped the shim; nil if adopted
 	exited   chan struct{} // closed when the container has exited
 	done     chan struct{} // closed when output is delivered and status is final
+	wakes    *wakes        // wake-ups from inotify, nil until watched and if not watched
+	poll     time.Duration // how often the goroutines look anyway
 
 	mu     sync.Mutex // guards the following
 	status runtime.Status
@@ -39,8 +45,28 @@ func (d *dyno) snapshot() runtime.Status {
 	return d.status
 }
 
+// wakeFor returns the channel that wakes the reader of file kind ("exit", "stdout",
+// "stderr"); nil (never ready) when d is not watched.
+func (d *dyno) wakeFor(kind string) <-chan struct{} {
+	if d.wakes == nil {
+		return nil
+	}
+	switch kind {
+	case "exit":
+		return d.wakes.exit
+	case "stdout":
+		return d.wakes.stdout
+	}
+	return d.wakes.stderr
+}
+
 // watchLocked starts the goroutines that deliver d's output and notice its exit.
 func (r *Runtime) watchLocked(d *dyno) {
+	w := newWakes()
+	d.poll = pollInterval
+	if err := r.notify.watch(d.dir, w); err == nil {
+		d.wakes, d.poll = w, watchedPoll
+	}
 	var tails sync.WaitGroup
 	if d.logs {
 		for _, s := range []runtime.Stream{runtime.Stdout, runtime.Stderr} {
@@ -53,6 +79,9 @@ func (r *Runtime) watchLocked(d *dyno) {
 
 // monitor waits for the container to exit, then for its output, then records the status.
 func (r *Runtime) monitor(d *dyno, tails *sync.WaitGroup) {
+	if d.wakes != nil {
+		defer r.notify.unwatch(d.dir)
+	}
 	if !r.awaitExit(d) {
 		return
 	}
@@ -69,30 +98,55 @@ func (r *Runtime) monitor(d *dyno, tails *sync.WaitGroup) {
 
 // awaitExit blocks until the shim recorded the exit code, or the container is gone without
 // one (the shim was killed). It returns false when the runtime closes first.
+//
+// A shim this process started is its child: its exit is reported (shimDone). An adopted
+// dyno's shim is not, so runc is asked every stateInterval whether the container still runs;
+// once it said so, the container's init is watched instead (a pidfd), and runc is asked
+// again only after the init exited, for the case that no shim records it.
 func (r *Runtime) awaitExit(d *dyno) bool {
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
+	poll := time.NewTicker(d.poll)
+	defer poll.Stop()
+	var stateTick <-chan time.Time
+	var initExited <-chan struct{}
+	if d.shimDone == nil {
+		state := time.NewTicker(stateInterval)
+		defer state.Stop()
+		stateTick = state.C
+		if d.status.PID > 0 {
+			var stop func()
+			initExited, stop = watchPID(d.status.PID)
+			defer stop()
+		}
+	}
 	stoppedSeen := 0
-	shim := d.shimDone
-	for n := 0; ; n++ {
+	for {
 		if _, err := os.Stat(filepath.Join(d.dir, "exit")); err == nil {
 			return true
 		}
-		// Every second, ask runc: a container stopped twice in a row with no exit file lost its shim.
-		if n%20 == 19 {
+		select {
+		case <-d.shimDone:
+			// The shim writes the exit file before it exits; without one it was killed.
+			return true
+		case <-stateTick:
+			// A container stopped twice in a row with no exit file lost its shim.
 			if r.containerStopped(d.meta.ContainerID) {
 				if stoppedSeen++; stoppedSeen == 2 {
 					return true
 				}
-			} else {
-				stoppedSeen = 0
+				continue
 			}
-		}
-		select {
-		case <-shim:
-			// The shim writes the exit file before it exits; without one it was killed.
-			return true
-		case <-tick.C:
+			stoppedSeen = 0
+			if initExited != nil {
+				// Running, so the pidfd opened before is the container's init: wait for it.
+				stateTick = nil
+			}
+		case <-initExited:
+			initExited = nil
+			state := time.NewTicker(stateInterval)
+			defer state.Stop()
+			stateTick = state.C
+		case <-d.wakeFor("exit"):
+		case <-poll.C:
 		case <-r.ctx.Done():
 			return false
 		}

@@ -90,6 +90,7 @@ type Runtime struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	diskMu  sync.Mutex // serializes making disk templates
+	notify  *notifier  // wakes the dynos' goroutines; nil without inotify (they poll)
 
 	mu       sync.Mutex // guards the following
 	dynos    map[string]*dyno
@@ -138,6 +139,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		dynos: map[string]*dyno{}, reserved: map[string]bool{}, ips: map[netip.Addr]string{}}
 	if err := r.prepare(ctx); err != nil {
 		return nil, fmt.Errorf("new runc runtime: %w", err)
+	}
+	if r.notify, err = newNotifier(); err != nil {
+		r.log.Warn("no inotify: dynos are polled", "err", err)
 	}
 	r.ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	return r, nil
@@ -202,6 +206,7 @@ func (r *Runtime) Close() error {
 	r.mu.Unlock()
 	r.cancel()
 	r.wg.Wait()
+	r.notify.close()
 	return nil
 }
 

@@ -20,7 +20,11 @@ func (r *Runtime) tail(d *dyno, stream runtime.Stream) {
 		r.cfg.Output(runtime.Line{DynoID: d.meta.ID, App: d.meta.App, Name: d.meta.Name, Stream: stream, Text: text, Time: time.Now()})
 	})
 	defer t.close()
+	poll := time.NewTicker(d.poll)
+	defer poll.Stop()
+	var last time.Time
 	for {
+		last = time.Now()
 		if err := t.drain(); err != nil {
 			r.log.Error("read dyno output", "dyno", d.meta.Name, "err", err)
 			return
@@ -36,7 +40,17 @@ func (r *Runtime) tail(d *dyno, stream runtime.Stream) {
 			return
 		case <-r.ctx.Done():
 			return
-		case <-time.After(pollInterval):
+		case <-d.wakeFor(string(stream)):
+			// A chatty dyno wakes its reader at every write: read in batches, as often as
+			// polling did at most (but at once when the dyno exits: Stop waits for it).
+			batch := time.NewTimer(pollInterval - time.Since(last))
+			select {
+			case <-batch.C:
+			case <-d.exited:
+			case <-r.ctx.Done():
+			}
+			batch.Stop()
+		case <-poll.C:
 		}
 	}
 }
@@ -50,6 +64,7 @@ type tailer struct {
 	f      *os.File // open chunk, nil until it exists
 	off    int64    // bytes of the chunk delivered to split
 	saved  int64
+	buf    []byte
 }
 
 func newTailer(dir string, stream runtime.Stream, emit func(string)) *tailer {
@@ -124,10 +139,22 @@ func (t *tailer) nextChunk() error {
 	return nil
 }
 
+// read delivers the chunk's new bytes. (io.Copy would allocate a buffer at every call:
+// *os.File's WriteTo does.)
 func (t *tailer) read() error {
-	n, err := io.Copy(t.split, t.f)
-	t.off += n
-	return err
+	if t.buf == nil {
+		t.buf = make([]byte, 32<<10)
+	}
+	for {
+		n, err := t.f.Read(t.buf)
+		t.split.Write(t.buf[:n]) //nolint:errcheck // never fails
+		t.off += int64(n)
+		if err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
 }
 
 // saveOffset records where a new runtime should resume: the start of the first line not
