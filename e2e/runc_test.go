@@ -137,11 +137,18 @@ func TestRunc_ScaleCrashAdopt(t *testing.T) {
 	scale(env, 3)
 
 	// SIGKILL one dyno's process: it is restarted and the others keep serving.
-	for _, pid := range runcContainers(t, dataDir) {
+	var killed string
+	for name, pid := range runcContainers(t, dataDir) {
 		syscall.Kill(pid, syscall.SIGKILL)
+		killed = name
 		break
 	}
-	beratest.Eventually(t, time.Minute, "the platform to notice the killed dyno", func() bool { return upDynos(t, env, "boxed") < 3 })
+	// The dyno may be restarted faster than a poll of the API would see it down: wait for
+	// the runtime to delete its container (the restarted dyno is a new one).
+	beratest.Eventually(t, time.Minute, "the platform to notice the killed dyno", func() bool {
+		_, err := os.Stat(filepath.Join(dataDir, "runc", "state", killed))
+		return os.IsNotExist(err)
+	})
 	for range 20 {
 		if code, body := env.Get(t, "boxed", "/"); code != 200 {
 			t.Errorf("request after a dyno was killed: %d %s", code, body)
@@ -217,7 +224,16 @@ func deleteApp(t *testing.T, env *beratest.Env, name string) {
 // removeContainers stops whatever a failed test left in a runc root, through the runtime
 // itself so that network namespaces, veths and cgroups go too.
 func removeContainers(t *testing.T, dataDir, bridge, subnet string) {
-	if len(runcContainers(t, dataDir)) == 0 {
+	// A server killed while it started a dyno leaves a shim that creates the container
+	// after runc list looked, or processes whose runc state was never written: stop the
+	// shims first, then whatever is in the dynos' cgroups.
+	dynos, _ := os.ReadDir(filepath.Join(dataDir, "runc", "dynos"))
+	for _, d := range dynos {
+		if n := killShims(filepath.Join(dataDir, "runc", "dynos", d.Name())) + runc.KillCgroup("bera-"+d.Name()); n > 0 {
+			t.Errorf("dyno %s was left starting or running (%d processes killed)", d.Name(), n)
+		}
+	}
+	if len(runcContainers(t, dataDir)) == 0 && len(dynos) == 0 {
 		return
 	}
 	rt, err := runc.New(context.Background(), runc.Config{Root: filepath.Join(dataDir, "runc"), Bridge: bridge, Subnet: netip.MustParsePrefix(subnet)})
@@ -240,4 +256,25 @@ func keys(m map[string]int) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// killShims kills the process groups of the runc shims whose command line names dir.
+func killShims(dir string) int {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	n := 0
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(b), dir+"\x00") {
+			continue
+		}
+		pid, err := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		if err != nil {
+			continue
+		}
+		if pgid, err := syscall.Getpgid(pid); err == nil && pgid == pid {
+			syscall.Kill(-pid, syscall.SIGKILL) //nolint:errcheck // it may have exited
+			n++
+		}
+	}
+	return n
 }

@@ -132,6 +132,11 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.
 	if err != nil {
 		cleanup := context.WithoutCancel(ctx)
 		r.runc(cleanup, "delete", "--force", cid)
+		// A runc killed while creating the container can leave its processes running with
+		// no state for delete to find: they are in the dyno's cgroup all the same.
+		if n := KillCgroup(cid); n > 0 {
+			r.log.Warn("killed the processes of a dyno that did not start", "dyno", spec.Name, "count", n)
+		}
 		r.net.detach(cleanup, cid)
 		if uerr := unmountDisk(dir); uerr != nil {
 			r.log.Error("clean up a dyno that did not start", "dyno", spec.Name, "err", uerr)
