@@ -247,23 +247,18 @@ func (s *Store) insertAttachment(ctx context.Context, tx *sql.Tx, att *bera.Addo
 	return nil
 }
 
-// AttachmentFilter selects attachments; empty fields match all.
-type AttachmentFilter struct {
-	AppID   string
-	AddonID string
-}
-
-// ListAttachments returns the attachments f selects, oldest first.
-func (s *Store) ListAttachments(ctx context.Context, f AttachmentFilter) ([]*bera.AddonAttachment, error) {
+// ListAttachments returns the attachments of appID to addonID, oldest first; an empty
+// appID or addonID matches all.
+func (s *Store) ListAttachments(ctx context.Context, appID, addonID string) ([]*bera.AddonAttachment, error) {
 	q := "SELECT " + attachmentColumns + " WHERE 1 = 1"
 	var args []any
-	if f.AppID != "" {
+	if appID != "" {
 		q += " AND t.app_id = ?"
-		args = append(args, f.AppID)
+		args = append(args, appID)
 	}
-	if f.AddonID != "" {
+	if addonID != "" {
 		q += " AND t.addon_id = ?"
-		args = append(args, f.AddonID)
+		args = append(args, addonID)
 	}
 	return s.queryAttachments(ctx, q+" ORDER BY t.created_at, t.id", args...)
 }

@@ -46,11 +46,11 @@ func testAddons(t *testing.T, st *store.Store) {
 	shared := &bera.AddonAttachment{AddonID: a.ID, AppID: other.ID, Name: "CACHE"}
 	must(t, st.CreateAttachment(ctx, shared))
 	wantCode(t, st.CreateAttachment(ctx, &bera.AddonAttachment{AddonID: a.ID, AppID: other.ID, Name: "CACHE"}), bera.EInvalid, "")
-	byAddon, err := st.ListAttachments(ctx, store.AttachmentFilter{AddonID: a.ID})
+	byAddon, err := st.ListAttachments(ctx, "", a.ID)
 	if err != nil || len(byAddon) != 2 || byAddon[0].Name != "REDIS" || byAddon[1].AppName != "sharer" {
 		t.Fatalf("attachments of the add-on = %+v, %v", byAddon, err)
 	}
-	byApp, _ := st.ListAttachments(ctx, store.AttachmentFilter{AppID: other.ID})
+	byApp, _ := st.ListAttachments(ctx, other.ID, "")
 	if len(byApp) != 1 || byApp[0].ID != shared.ID || byApp[0].ConfigVar() != "CACHE_URL" {
 		t.Fatalf("attachments of the other app = %+v", byApp)
 	}
@@ -65,7 +65,7 @@ func testAddons(t *testing.T, st *store.Store) {
 	if name, err := st.DestroyedAddonName(ctx, []string{"postgres://x", secretURL}); err != nil || name != a.Name {
 		t.Fatalf("DestroyedAddonName = %q, %v", name, err)
 	}
-	if left, _ := st.ListAttachments(ctx, store.AttachmentFilter{AddonID: a.ID}); len(left) != 0 {
+	if left, _ := st.ListAttachments(ctx, "", a.ID); len(left) != 0 {
 		t.Fatalf("attachments outlive their add-on: %+v", left)
 	}
 	if list, _ := st.ListAddons(ctx, ""); len(list) != 0 {
