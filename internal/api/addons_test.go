@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/addons"
 	"github.com/kingvon-ke/bera/internal/addons/addonstest"
+	"github.com/kingvon-ke/bera/internal/addons/postgres"
 	"github.com/kingvon-ke/bera/internal/addons/redis"
 	"github.com/kingvon-ke/bera/internal/addons/supervisor"
 	"github.com/kingvon-ke/bera/internal/api"
@@ -278,4 +283,81 @@ func TestAddons_Catalog(t *testing.T) {
 	if len(services) != 0 {
 		t.Fatalf("services without a registry: %+v", services)
 	}
+}
+
+// An add-on a previous server left provisioning is provisioned again by the next one.
+func TestAddons_ResumeInterrupted(t *testing.T) {
+	h := newAddonHarness(t)
+	h.mustApp("resumed")
+	a := &bera.Addon{Name: "redis-left-00001", AppID: h.appID("resumed"), Service: "heroku-redis", Plan: "heroku-redis:premium-0"}
+	if err := h.st.CreateAddon(t.Context(), a, &bera.AddonAttachment{Name: "REDIS"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.ResumeAddons(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.waitAddon("resumed", a.Name); got.State != "provisioned" {
+		t.Fatalf("resumed add-on: %+v", got)
+	}
+	if err := redisPing(t, h.config("resumed")["REDIS_URL"]); err != nil {
+		t.Fatalf("PING the resumed add-on: %v", err)
+	}
+}
+
+// The first heroku-postgresql of an app is its DATABASE_URL, the next one a colour; both
+// are postgres:// URLs that take a query over TLS.
+func TestAddons_PostgresNames(t *testing.T) {
+	if _, err := postgres.FindBinDir(); err != nil {
+		addonstest.Missing(t, "apt-get install -y postgresql")
+	}
+	ca, err := pki.LoadOrCreateCA(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := postgres.New(postgres.Config{Root: addonstest.Root(t), Ports: &addons.Ports{}, Box: storetest.NewCipher(t), CA: ca,
+		Logger: slog.New(slog.DiscardHandler), Supervisor: supervisor.Config{Poll: 20 * time.Millisecond, Backoff: 20 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown(context.WithoutCancel(t.Context())) })
+	reg, _ := addons.NewRegistry(p)
+	h := newHarnessWith(t, func(c *api.Config) { c.Addons = reg })
+	t.Cleanup(h.srv.Close)
+	h.mustApp("pg-app")
+
+	var first, second wire.Addon
+	h.json("POST", "/apps/pg-app/addons", `{"plan":{"name":"heroku-postgresql:standard-0"}}`, http.StatusCreated, &first)
+	h.json("POST", "/apps/pg-app/addons", `{"plan":"heroku-postgresql"}`, http.StatusCreated, &second)
+	if first.ConfigVars[0] != "DATABASE_URL" || second.ConfigVars[0] != "HEROKU_POSTGRESQL_AMBER_URL" {
+		t.Fatalf("config vars %v and %v", first.ConfigVars, second.ConfigVars)
+	}
+	for _, a := range []wire.Addon{first, second} {
+		if got := h.waitAddon("pg-app", a.Name); got.State != "provisioned" {
+			t.Fatalf("%s: %+v", a.Name, got)
+		}
+	}
+	vars := h.config("pg-app")
+	for _, name := range []string{"DATABASE_URL", "HEROKU_POSTGRESQL_AMBER_URL"} {
+		if !strings.HasPrefix(vars[name], "postgres://") {
+			t.Fatalf("%s is not a postgres:// URL", name)
+		}
+		conn, err := pgx.Connect(t.Context(), vars[name]+"?sslmode=require")
+		if err != nil {
+			t.Fatalf("connect with %s: %v", name, err)
+		}
+		var one int
+		err = conn.QueryRow(t.Context(), "select 1").Scan(&one)
+		conn.Close(t.Context())
+		if err != nil || one != 1 {
+			t.Fatalf("select 1 with %s: %d, %v", name, one, err)
+		}
+	}
+	// pg:psql and pg:info resolve DATABASE_URL to its attachment, with its plan.
+	var atts []wire.AddonAttachment
+	h.json("POST", "/actions/addon-attachments/resolve", `{"addon_attachment":"DATABASE_URL","app":"pg-app"}`, http.StatusOK, &atts,
+		"Accept-Inclusion: addon:plan,config_vars")
+	if len(atts) != 1 || atts[0].Addon.ID != first.ID || atts[0].Addon.Plan.Name != "heroku-postgresql:standard-0" || atts[0].Namespace != nil {
+		t.Fatalf("resolve DATABASE_URL: %+v", atts)
+	}
+	wantError(t, h.do("POST", "/actions/addon-attachments/resolve", h.key, `{"addon_attachment":"NOPE","app":"pg-app"}`), http.StatusNotFound, "not_found")
 }

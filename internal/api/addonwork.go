@@ -382,3 +382,33 @@ func toAddonPlan(svc addons.Service, p addons.Plan) wire.AddonPlan {
 		Visible:                          true,
 	}
 }
+
+// ResumeAddons provisions again, in the background, the add-ons a previous server left
+// provisioning: it stopped before their instance was ready or before their attach
+// releases. What their instance had is removed first; the options given at creation are
+// not kept, so they get the plan's defaults.
+func (s *Server) ResumeAddons(ctx context.Context) error {
+	if s.cfg.Addons == nil {
+		return nil
+	}
+	list, err := s.store.ListAddons(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, a := range list {
+		if a.State != bera.AddonProvisioning {
+			continue
+		}
+		prov, err := s.cfg.Addons.Provider(a.Service)
+		if err != nil {
+			s.log.Warn("add-on of a service not enabled", "addon", a.Name, "service", a.Service)
+			continue
+		}
+		if err := prov.Deprovision(ctx, a.ID); err != nil && !errors.Is(err, addons.ErrNotFound) {
+			s.log.Warn("removing an interrupted add-on's instance", "addon", a.Name, "err", err)
+		}
+		s.log.Info("provisioning an interrupted add-on again", "addon", a.Name)
+		s.provisionLater(a, prov, nil, nil)
+	}
+	return nil
+}

@@ -151,6 +151,9 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 		Addons: addonRegistry,
 	})
 	s.onClose(func() error { apiServer.Close(); return nil })
+	if err := apiServer.ResumeAddons(ctx); err != nil {
+		return err
+	}
 	git := newGitServer(cfg, c.st, apiServer, deployer, s.apiLn.Addr().String(), log)
 	mux := http.NewServeMux()
 	git.Register(mux)
