@@ -76,6 +76,17 @@ func TestAddons_Redis(t *testing.T) {
 	if out, _ := env.MustBera(t, "addons:info", second, "-a", "kv-app"); !strings.Contains(out, "kv-app::CACHE") {
 		t.Errorf("bera addons:info:\n%s", out)
 	}
+	herokuOK("done", "addons:attach", second, "-a", "kv-other", "--as", "SHARED2")
+	herokuOK("SHARED2_URL:", "config", "-a", "kv-other")
+	herokuOK("done", "addons:detach", "SHARED2", "-a", "kv-other")
+	if cfg := herokuOK("", "config", "-a", "kv-other"); strings.Contains(cfg, "SHARED2_URL") {
+		t.Errorf("SHARED2_URL after heroku addons:detach:\n%s", cfg)
+	}
+	herokuOK("heroku-redis", "addons:services")
+	herokuOK("heroku-redis:premium-0", "addons:plans", "heroku-redis")
+	if out, _ := env.MustBera(t, "addons:plans", "heroku-redis"); !strings.Contains(out, "default") {
+		t.Errorf("bera addons:plans:\n%s", out)
+	}
 	env.MustBera(t, "addons:destroy", second, "-a", "kv-app", "--confirm", "kv-app")
 
 	herokuOK(name, "addons:destroy", name, "-a", "kv-app", "--confirm", "kv-app")
