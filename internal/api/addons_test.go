@@ -176,6 +176,16 @@ func TestAddons_CreateShareDetachDestroy(t *testing.T) {
 		t.Fatalf("another user's /addons: %d %s %v", w.Code, w.Body, otherList)
 	}
 
+	// A member of the second app only cannot pass the add-on on to an app of theirs.
+	var outsider map[string]any
+	h.json("POST", "/apps/second-app/collaborators", `{"user":"other@example.com"}`, http.StatusCreated, &outsider)
+	if w := h.do("POST", "/apps", h.other, `{"name":"outsider-app"}`); w.Code != http.StatusCreated {
+		t.Fatalf("create outsider-app: %d %s", w.Code, w.Body)
+	}
+	wantError(t, h.do("POST", "/addon-attachments", h.other, `{"addon":{"name":"`+created.Name+`"},"app":{"name":"outsider-app"}}`),
+		http.StatusForbidden, "forbidden")
+	h.json("DELETE", "/apps/second-app/collaborators/other@example.com", "", http.StatusOK, nil)
+
 	// addons:detach.
 	h.json("DELETE", "/addon-attachments/"+att.ID, "", http.StatusOK, nil)
 	if _, ok := h.config("second-app")["CACHE_URL"]; ok {

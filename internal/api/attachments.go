@@ -25,8 +25,8 @@ func (s *Server) attachmentFor(ctx context.Context, id string) (*bera.AddonAttac
 	return t, nil
 }
 
-// handleAttachmentCreate attaches an add-on the caller can see to an app of theirs
-// (addons:attach): a release sets NAME_URL there once the add-on is provisioned.
+// handleAttachmentCreate attaches an add-on of one of the caller's apps to another app of
+// theirs (addons:attach): a release sets NAME_URL there once the add-on is provisioned.
 func (s *Server) handleAttachmentCreate(w http.ResponseWriter, r *http.Request) error {
 	var body wire.AddonAttachmentCreate
 	if err := decode(r, &body, false); err != nil {
@@ -42,6 +42,9 @@ func (s *Server) handleAttachmentCreate(w http.ResponseWriter, r *http.Request) 
 	app, err := s.memberApp(r.Context(), string(body.App))
 	if err != nil {
 		return err
+	}
+	if !s.canSee(r.Context(), a.AppID) {
+		return bera.Errorf(bera.EForbidden, "Only members of %s, the add-on's app, can attach %s to other apps.", a.AppName, a.Name)
 	}
 	if a.State == bera.AddonDeprovisioned {
 		return bera.Errorf(bera.EInvalid, "Add-on %s failed to provision and cannot be attached.", a.Name)
