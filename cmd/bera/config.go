@@ -27,6 +27,7 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.Runtime, "runtime", "auto", "dyno runtime: auto, runc or process")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL for metadata (default: SQLite in the data dir)")
 	fs.StringVar(&c.RedisURL, "redis-url", "", "Redis URL for logs and events shared between servers")
+	fs.StringVar(&c.AddonPostgresURL, "addon-postgres-url", "", "PostgreSQL server (a role that may create roles and databases) where heroku-postgresql:shared add-ons get a database each (off when empty)")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate (PEM) for TLS on --listen (default: one signed by DATA/ca.pem)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "key (PEM) for --tls-cert")
 	fs.IntVar(&c.APIRateLimit, "api-rate-limit", 4500, "API requests an account may burst (refilled at 75/min, as Heroku); 0 disables the limit")

@@ -170,6 +170,9 @@ func (s *Server) handleAppDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := ownerOnly(role, "delete it"); err != nil {
 		return err
 	}
+	if err := s.destroyAppAddons(r.Context(), app, bera.UserFrom(r.Context())); err != nil {
+		return err
+	}
 	if err := s.store.DeleteApp(r.Context(), app.ID); err != nil {
 		return err
 	}

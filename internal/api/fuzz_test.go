@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kingvon-ke/bera/internal/addons"
 	"github.com/kingvon-ke/bera/internal/api"
 )
 
@@ -17,16 +18,21 @@ func FuzzRequestDecoding(f *testing.F) {
 	for _, s := range []string{`{"name":"x-y"}`, `{"A":null}`, `{"updates":[{"quantity":"+1","type":"web"}]}`,
 		`{"release":"1"}`, `{"user":"a@b.c"}`, `{"maintenance":true}`, `[`, `{"A":1e999}`, "\x00", `{"updates":[{"quantity":"-0"}]}`,
 		`{"quantity":2,"size":"eco"}`, `{"hostname":"www.example.com","sni_endpoint":null}`, `{"certificate_chain":"x","private_key":"y"}`,
-		`{"url":"syslog+tls://logs.example.com:6514"}`, `{"lines":10,"tail":true,"dyno":"web.1"}`, `{"description":"x","expires_in":60}`} {
+		`{"url":"syslog+tls://logs.example.com:6514"}`, `{"lines":10,"tail":true,"dyno":"web.1"}`, `{"description":"x","expires_in":60}`,
+		`{"plan":{"name":"heroku-redis"},"config":{"tls":true},"attachment":{"name":"CACHE"}}`, `{"addon":"a::b","app":null}`,
+		`{"addon_attachment":"DATABASE_URL","app":"fuzz-app"}`, `{"addon":{"name":"x"},"app":{"name":"fuzz-app"},"name":"Y"}`} {
 		f.Add(s, "version ..; max=2, order=desc")
 	}
-	h := newHarnessWith(f, func(c *api.Config) { c.LogSessions = shapeSessions{} })
+	noServices, _ := addons.NewRegistry() // add-on bodies are decoded and checked, nothing provisioned
+	h := newHarnessWith(f, func(c *api.Config) { c.LogSessions, c.Addons = shapeSessions{}, noServices })
 	h.mustApp("fuzz-app")
 	targets := [][2]string{{"POST", "/apps"}, {"PATCH", "/apps/fuzz-app"}, {"PATCH", "/apps/fuzz-app/config-vars"},
 		{"PATCH", "/apps/fuzz-app/formation"}, {"POST", "/apps/fuzz-app/releases"}, {"POST", "/apps/fuzz-app/collaborators"},
 		{"PATCH", "/apps/fuzz-app/features/preboot"}, {"PUT", "/apps/fuzz-app/buildpack-installations"}, {"GET", "/apps/fuzz-app/releases"},
 		{"PATCH", "/apps/fuzz-app/formation/web"}, {"POST", "/apps/fuzz-app/domains"}, {"POST", "/apps/fuzz-app/sni-endpoints"},
-		{"POST", "/apps/fuzz-app/log-drains"}, {"POST", "/apps/fuzz-app/log-sessions"}, {"POST", "/oauth/authorizations"}}
+		{"POST", "/apps/fuzz-app/log-drains"}, {"POST", "/apps/fuzz-app/log-sessions"}, {"POST", "/oauth/authorizations"},
+		{"POST", "/apps/fuzz-app/addons"}, {"POST", "/addon-attachments"}, {"POST", "/actions/addons/resolve"},
+		{"POST", "/actions/addon-attachments/resolve"}}
 	f.Fuzz(func(t *testing.T, body, rng string) {
 		h := h.with(t)
 		for _, tg := range targets {

@@ -98,6 +98,9 @@ func (s *Server) handleReleaseRollback(w http.ResponseWriter, r *http.Request) e
 	if target.Status != bera.ReleaseSucceeded {
 		return bera.Errorf(bera.EInvalid, "Release v%d has status %s and cannot be rolled back to.", target.Version, target.Status)
 	}
+	if err := s.checkRollbackAddons(r.Context(), target); err != nil {
+		return err
+	}
 	ch := release.Change{Description: fmt.Sprintf("Rollback to v%d", target.Version), User: bera.UserFrom(r.Context()),
 		SlugID: &target.SlugID, Config: target.Config, AddonPlanNames: target.AddonPlanNames}
 	if target.SlugID != "" {

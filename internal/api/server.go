@@ -57,6 +57,8 @@ type Store interface {
 
 	Build(ctx context.Context, appID, id string) (*bera.Build, error)
 	ListBuilds(ctx context.Context, appID string) ([]*bera.Build, error)
+
+	AddonStore
 }
 
 // Dynos is the running side of apps: the dyno reconciler. Nil means no runtime (no dynos).
@@ -125,6 +127,8 @@ type Config struct {
 	// TLS listener serves for an app: the app created, renamed, deleted, its maintenance or
 	// features, custom domains, SNI endpoints or ACM switched. It must not block.
 	RoutesChanged func(appID string)
+	// Addons provisions add-ons; nil lists no services and answers addons:create with 503.
+	Addons Addons
 }
 
 // Server is the API's http.Handler.
@@ -141,6 +145,14 @@ type Server struct {
 	// formation they change (Config.FormationLock, or the server's own).
 	formationMu sync.Locker
 	releases    *release.Service
+
+	// bg is cancelled by Close; background add-on provisioning runs under it, in work.
+	bg     context.Context
+	stopBG context.CancelFunc
+	work   sync.WaitGroup
+	// addonMu serialises add-on state changes with the attach and detach releases they
+	// imply, so that a var is set exactly when its add-on is provisioned and attached.
+	addonMu sync.Mutex
 }
 
 // NewServer returns a Server with its routes registered.
@@ -189,6 +201,7 @@ func NewServer(cfg Config) *Server {
 		s.releases = release.New(release.Config{Store: cfg.Store, Events: cfg.Events, Converger: s.cfg.Dynos, Log: cfg.Log,
 			FormationLimits: cfg.FormationLimits, FormationLock: s.formationMu, Now: cfg.Now})
 	}
+	s.bg, s.stopBG = context.WithCancel(context.Background())
 	s.registerRoutes()
 	s.handler = s.recoverPanics(s.withRequestID(s.accessLog(s.mux)))
 	return s
@@ -197,6 +210,13 @@ func NewServer(cfg Config) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
+}
+
+// Close cancels the add-on provisioning still running in the background and waits for it
+// to end; the add-ons it cancelled are left failed.
+func (s *Server) Close() {
+	s.stopBG()
+	s.work.Wait()
 }
 
 type noDynos struct{}

@@ -58,6 +58,7 @@ func (c *command) usageLine() string {
 func topics() []topic {
 	return []topic{
 		{"access", "manage who can work on an app"},
+		{"addons", "databases and caches for an app: create, attach, detach and destroy add-ons"},
 		{"apps", "create, inspect, rename and destroy apps"},
 		{"auth", "log in and out, and show who you are"},
 		{"buildpacks", "choose the buildpacks that build an app"},
@@ -78,7 +79,7 @@ func topics() []topic {
 func commands() []*command {
 	var all []*command
 	for _, group := range [][]*command{authCommands(), appsCommands(), configCommands(),
-		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands(), runCommands(), domainsCommands(), certsCommands(), metricsCommands(), deployCommands(), eventsCommands()} {
+		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands(), runCommands(), domainsCommands(), certsCommands(), metricsCommands(), deployCommands(), eventsCommands(), addonsCommands()} {
 		all = append(all, group...)
 	}
 	slices.SortFunc(all, func(a, b *command) int { return strings.Compare(a.Name, b.Name) })

@@ -132,6 +132,10 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 	if s.appsTLS, err = newAppTLS(cfg, c.st, log); err != nil {
 		return err
 	}
+	addonRegistry, err := s.newAddons(key)
+	if err != nil {
+		return err
+	}
 	srcs := newSources(cfg, c.st, deployer, key, s.apiLn.Addr().String(), log)
 	s.addPart("sources", func(ctx context.Context) error { return runSources(ctx, srcs) })
 	apiServer := api.NewServer(api.Config{
@@ -144,7 +148,12 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 			c.routes.AppChanged(appID)
 			s.appsTLS.certs.Changed(appID)
 		},
+		Addons: addonRegistry,
 	})
+	s.onClose(func() error { apiServer.Close(); return nil })
+	if err := apiServer.ResumeAddons(ctx); err != nil {
+		return err
+	}
 	git := newGitServer(cfg, c.st, apiServer, deployer, s.apiLn.Addr().String(), log)
 	mux := http.NewServeMux()
 	git.Register(mux)

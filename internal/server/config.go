@@ -28,6 +28,9 @@ type Config struct {
 	Runtime     string
 	DatabaseURL string
 	RedisURL    string
+	// AddonPostgresURL is a PostgreSQL server on which the heroku-postgresql:shared plan
+	// creates a database and a role per add-on ("" offers no shared plan).
+	AddonPostgresURL string
 	// TLSCert and TLSKey are the --listen certificate; empty: one signed by DATA/ca.pem.
 	TLSCert string
 	TLSKey  string

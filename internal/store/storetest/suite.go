@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"AppFeatures", testAppFeatures},
 		{"Builds", testBuilds},
 		{"Slugs", testSlugs},
+		{"Addons", testAddons},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -94,7 +95,7 @@ func testMigrations(t *testing.T, st *store.Store) {
 		t.Fatalf("schema_migrations has %d rows, want at least 1", n)
 	}
 	for _, table := range []string{"users", "api_keys", "apps", "collaborators", "app_config", "releases",
-		"formations", "app_features", "builds", "slugs"} {
+		"formations", "app_features", "builds", "slugs", "addons", "addon_attachments"} {
 		if _, err := st.DB().ExecContext(ctx, "SELECT COUNT(*) FROM "+table); err != nil {
 			t.Errorf("table %s: %v", table, err)
 		}
