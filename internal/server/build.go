@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera/internal/api"
+	"github.com/kingvon-ke/bera/internal/dashboard"
 	"github.com/kingvon-ke/bera/internal/deploy"
 	"github.com/kingvon-ke/bera/internal/dyno"
 	"github.com/kingvon-ke/bera/internal/events"
@@ -149,7 +150,11 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 	mux := http.NewServeMux()
 	git.Register(mux)
 	mux.Handle("GET "+logSessionsPath+"{app}", c.logs.sessions)
-	mux.Handle("/", apiServer)
+	dash, err := dashboard.New(dashboard.Config{API: apiServer, Logger: log})
+	if err != nil {
+		return err
+	}
+	mux.Handle("/", dash.ForBrowsers(apiServer))
 	s.apiTLS = tlsCfg
 	s.api = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	s.front = s.router.NewFrontend(cfg.RouterListen)
