@@ -91,6 +91,24 @@ func TestDashboard_Browser(t *testing.T) {
 	b.open("/apps/dash-shop/settings?reveal=config")
 	b.dontSee("#config-vars", "GREETING")
 
+	// Live: a release made elsewhere appears on the open Activity page without a reload.
+	b.open("/apps/dash-shop/activity")
+	b.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.beraMark = "not reloaded"`))
+	b.waitFor(`document.documentElement.dataset.live === "open"`)
+	// The stream subscribes just after it opens: set config vars until one shows.
+	seen := false
+	for i := 0; !seen && i < 5; i++ {
+		env.MustBera(t, "config:set", fmt.Sprintf("LIVE=%d", i), "-a", "dash-shop")
+		seen = b.poll(`document.querySelector("#activity").innerText.includes("Set LIVE config vars")`, 5*time.Second)
+	}
+	if !seen {
+		t.Fatalf("the release of config:set did not appear live:\n%s", b.text("#activity"))
+	}
+	if !b.poll(`window.beraMark === "not reloaded"`, time.Second) {
+		t.Fatal("the page reloaded instead of updating in place")
+	}
+	b.shot("activity-live")
+
 	// Access: add and remove a collaborator.
 	b.open("/apps/dash-shop/access")
 	b.fill("#collab-email", "friend@example.com")
@@ -182,6 +200,22 @@ func (b *dashBrowser) submit(sel string) {
 		b.t.Fatalf("click %s: %v\npage:\n%s", sel, err, b.text("body"))
 	}
 	b.do("load after "+sel, chromedp.WaitReady(chromedp.CSS("main")))
+}
+
+// poll reports whether the JavaScript expression js became true within d.
+func (b *dashBrowser) poll(js string, d time.Duration) bool {
+	ctx, cancel := context.WithTimeout(b.ctx, d+5*time.Second)
+	defer cancel()
+	ok, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(d)))
+	return err == nil && ok
+}
+
+// waitFor fails the test unless js becomes true within 20 s.
+func (b *dashBrowser) waitFor(js string) {
+	b.t.Helper()
+	if !b.poll(js, 20*time.Second) {
+		b.t.Fatalf("waited in vain for %s\npage:\n%s", js, b.text("body"))
+	}
 }
 
 // text returns the visible text of sel ("" when it cannot be read).

@@ -15,10 +15,12 @@
 package dashboard
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,6 +48,14 @@ type Dashboard struct {
 	sessions *sessions
 	pages    *pages
 	assets   *assets
+	api      *apiConn     // the API, served in memory
+	hc       *http.Client // the API clients' HTTP client, over api
+
+	// ctx ends the live event streams at Close (a stream would hold a server's graceful
+	// shutdown until its timeout).
+	ctx       context.Context
+	cancel    context.CancelFunc
+	closeOnce sync.Once
 }
 
 // New returns the dashboard of cfg. It fails when the embedded templates do not parse.
@@ -68,9 +78,23 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, err
 	}
 	d := &Dashboard{cfg: cfg, log: cfg.Logger.With("component", "dashboard"), mux: http.NewServeMux(),
-		sessions: newSessions(cfg.Now, cfg.SessionTTL), pages: ps, assets: as}
+		sessions: newSessions(cfg.Now, cfg.SessionTTL), pages: ps, assets: as, api: newAPIConn(cfg.API)}
+	d.hc = &http.Client{Transport: d.api}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.routes()
 	return d, nil
+}
+
+// Close ends the live event streams and stops the in-memory API server. Call it when the
+// server shuts down (http.Server.RegisterOnShutdown), so open pages do not hold the
+// shutdown. It is safe to call more than once.
+func (d *Dashboard) Close() error {
+	var err error
+	d.closeOnce.Do(func() {
+		d.cancel()
+		err = d.api.Close()
+	})
+	return err
 }
 
 // ServeHTTP serves a dashboard request.

@@ -134,12 +134,10 @@ func (d *Dashboard) client(r *http.Request, sess *session) *client.Client {
 	if sess != nil {
 		token = sess.token
 	}
-	c, err := client.New(client.Config{URL: scheme + "://" + host, APIKey: token, UserAgent: "bera-dashboard",
-		HTTPClient: &http.Client{Transport: handlerTransport{d.cfg.API}}})
+	c, err := client.New(client.Config{URL: scheme + "://" + host, APIKey: token, UserAgent: "bera-dashboard", HTTPClient: d.hc})
 	if err != nil {
 		// The host came from a request the server accepted; fall back to a fixed one.
-		c, _ = client.New(client.Config{URL: "http://localhost", APIKey: token, UserAgent: "bera-dashboard",
-			HTTPClient: &http.Client{Transport: handlerTransport{d.cfg.API}}})
+		c, _ = client.New(client.Config{URL: "http://localhost", APIKey: token, UserAgent: "bera-dashboard", HTTPClient: d.hc})
 	}
 	return c
 }

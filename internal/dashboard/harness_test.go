@@ -16,6 +16,7 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/dashboard"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/secret"
 	"github.com/kingvon-ke/bera/internal/store"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
@@ -24,22 +25,27 @@ import (
 // env is the API and the dashboard over a real SQLite store, served as `bera server` serves
 // them (browser requests to the dashboard, the rest to the API) on a loopback listener.
 type env struct {
-	st  *store.Store
-	srv *httptest.Server
-	now time.Time // the dashboard's clock; tests move it
+	st   *store.Store
+	dash *dashboard.Dashboard
+	srv  *httptest.Server
+	now  time.Time // the dashboard's clock; tests move it
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{st: storetest.OpenSQLite(t), now: time.Now()}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	apiSrv := api.NewServer(api.Config{Store: e.st, Logger: logger, Domain: "localhost", WebURLSuffix: ":8080"})
+	apiSrv := api.NewServer(api.Config{Store: e.st, Logger: logger, Domain: "localhost", WebURLSuffix: ":8080", Events: events.NewInMem()})
 	d, err := dashboard.New(dashboard.Config{API: apiSrv, Logger: logger, Now: func() time.Time { return e.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.dash = d
 	e.srv = httptest.NewServer(d.ForBrowsers(apiSrv))
-	t.Cleanup(e.srv.Close)
+	t.Cleanup(func() {
+		e.srv.Close()
+		d.Close()
+	})
 	return e
 }
 

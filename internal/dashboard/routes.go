@@ -31,6 +31,7 @@ func (d *Dashboard) routes() {
 	m.Handle("POST /dashboard/apps/{app}/collaborators", d.action(d.handleCollaboratorAdd))
 	m.Handle("POST /dashboard/apps/{app}/collaborators/delete", d.action(d.handleCollaboratorRemove))
 
+	m.Handle("GET /dashboard/apps/{app}/live", d.page(d.handleLive))
 	m.Handle("GET /dashboard/assets/{name}", d.assets)
 	m.Handle("/", d.public(d.handleNotFound))
 }

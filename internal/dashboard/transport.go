@@ -1,18 +1,26 @@
 package dashboard
 
 import (
-	"bytes"
 	"context"
-	"io"
+	"net"
 	"net/http"
+	"sync"
+	"time"
 )
 
-// handlerTransport is an http.RoundTripper that serves each request with an in-process
-// http.Handler (the API), so the dashboard is an API client without a network hop. The
-// response is buffered: the dashboard only makes JSON calls.
-type handlerTransport struct {
-	h http.Handler
+// apiConn serves the API on an in-memory listener and is the http.RoundTripper of the
+// dashboard's API clients: requests reach the API as they would over the network
+// (streaming and WebSocket upgrades included), without a network hop or a port.
+type apiConn struct {
+	ln   *memListener
+	srv  *http.Server
+	tr   *http.Transport
+	done chan struct{} // closed when Serve returned
 }
+
+// clientAddrHeader carries the browser's address to the API. Only the in-memory listener
+// honours it, and only the dashboard can dial that listener.
+const clientAddrHeader = "X-Bera-Dashboard-Client"
 
 type remoteAddrKey struct{}
 
@@ -22,46 +30,93 @@ func withRemoteAddr(ctx context.Context, addr string) context.Context {
 	return context.WithValue(ctx, remoteAddrKey{}, addr)
 }
 
-// RoundTrip serves req with the handler and returns the recorded response.
-func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	in := req.Clone(req.Context())
-	in.RequestURI = req.URL.RequestURI()
-	in.RemoteAddr, _ = req.Context().Value(remoteAddrKey{}).(string)
-	if in.RemoteAddr == "" {
-		in.RemoteAddr = "127.0.0.1:0"
+func newAPIConn(api http.Handler) *apiConn {
+	ln := &memListener{conns: make(chan net.Conn), closed: make(chan struct{})}
+	c := &apiConn{ln: ln, done: make(chan struct{}),
+		srv: &http.Server{Handler: withClientAddr(api), ReadHeaderTimeout: 10 * time.Second}}
+	c.tr = &http.Transport{
+		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return ln.dial(ctx) },
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     time.Minute,
 	}
-	if in.Body == nil {
-		in.Body = http.NoBody
-	}
-	rec := &recorder{header: http.Header{}}
-	t.h.ServeHTTP(rec, in)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	return &http.Response{
-		Status: http.StatusText(rec.status), StatusCode: rec.status,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: rec.header, Body: io.NopCloser(&rec.body), ContentLength: int64(rec.body.Len()),
-		Request: req,
-	}, nil
+	go func() {
+		defer close(c.done)
+		c.srv.Serve(ln)
+	}()
+	return c
 }
 
-// recorder is the http.ResponseWriter the API writes into.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+// withClientAddr sets the request's RemoteAddr from clientAddrHeader.
+func withClientAddr(api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get(clientAddrHeader); a != "" {
+			r.RemoteAddr = a
+		}
+		r.Header.Del(clientAddrHeader)
+		api.ServeHTTP(w, r)
+	})
 }
 
-func (r *recorder) Header() http.Header { return r.header }
+// RoundTrip sends req to the API with the browser's address from its context.
+func (c *apiConn) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	addr, _ := req.Context().Value(remoteAddrKey{}).(string)
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	req.Header.Set(clientAddrHeader, addr)
+	return c.tr.RoundTrip(req)
+}
 
-func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
+// Close stops the in-memory server and waits for it; hijacked connections (event streams)
+// end when their dashboard side closes.
+func (c *apiConn) Close() error {
+	err := c.srv.Close()
+	c.tr.CloseIdleConnections()
+	<-c.done
+	return err
+}
+
+// memListener is a net.Listener of in-memory connections (net.Pipe).
+type memListener struct {
+	conns     chan net.Conn
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+// dial returns the client end of a new connection whose server end Accept returns.
+func (l *memListener) dial(ctx context.Context) (net.Conn, error) {
+	client, server := net.Pipe()
+	select {
+	case l.conns <- server:
+		return client, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }
 
-func (r *recorder) Write(p []byte) (int, error) {
-	r.WriteHeader(http.StatusOK)
-	return r.body.Write(p)
+// Accept returns the next dialled connection.
+func (l *memListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
 }
+
+// Close makes Accept and dial fail.
+func (l *memListener) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return nil
+}
+
+// Addr is the listener's (made-up) address.
+func (l *memListener) Addr() net.Addr { return memAddr{} }
+
+type memAddr struct{}
+
+func (memAddr) Network() string { return "memory" }
+func (memAddr) String() string  { return "dashboard-api" }
