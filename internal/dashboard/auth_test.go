@@ -109,6 +109,35 @@ func TestSignIn(t *testing.T) {
 		}
 	})
 
+	t.Run("ErrCrossSite", func(t *testing.T) {
+		b := e.browser(t)
+		b.get("/login")
+		form := url.Values{"email": {"dev@example.com"}, "password": {"correct horse"}, "csrf": {b.csrf}}
+		req, _ := http.NewRequest("POST", e.srv.URL+"/dashboard/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://evil.example")
+		if p := b.do(req); p.status != http.StatusForbidden || !strings.HasPrefix(p.ctype, "text/html") {
+			t.Fatalf("cross-site sign-in: %d %s at %s", p.status, p.ctype, p.path)
+		}
+	})
+
+	t.Run("KeyRevoked", func(t *testing.T) {
+		b := e.browser(t)
+		b.login("dev@example.com", "correct horse")
+		keys, err := e.st.ListAPIKeys(context.Background(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			if err := e.st.DeleteAPIKey(context.Background(), u.ID, k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if p := b.get("/apps"); !strings.HasPrefix(p.path, "/login") {
+			t.Fatalf("with its key revoked, the session still shows %s (%d)", p.path, p.status)
+		}
+	})
+
 	t.Run("NextStaysOnSite", func(t *testing.T) {
 		b := e.browser(t)
 		b.get("/login?next=//evil.example/")
@@ -117,6 +146,25 @@ func TestSignIn(t *testing.T) {
 			t.Fatalf("next=//evil.example/ went to %s", p.path)
 		}
 	})
+}
+
+// TestSignIn_Throttled checks that failed sign-ins count against the browser's address, as
+// the API's do: past the budget the page says so, even for the right password.
+func TestSignIn_Throttled(t *testing.T) {
+	e := newEnv(t)
+	e.mustUser(t, "dev@example.com", "correct horse")
+	b := e.browser(t)
+	var p page
+	for range 21 {
+		b.get("/login")
+		p = b.post("/dashboard/login", url.Values{"email": {"dev@example.com"}, "password": {"wrong"}})
+	}
+	b.get("/login")
+	p = b.post("/dashboard/login", url.Values{"email": {"dev@example.com"}, "password": {"correct horse"}})
+	if p.status != http.StatusTooManyRequests {
+		t.Fatalf("after 21 failures: %d at %s", p.status, p.path)
+	}
+	p.mustContain(t, "Too many failed logins from your address.")
 }
 
 // keys counts a user's API keys.

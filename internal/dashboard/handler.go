@@ -67,11 +67,7 @@ func (d *Dashboard) page(h pageFunc) http.Handler {
 // action serves a form post of a signed-in user that carries the session's CSRF token and
 // comes from this origin.
 func (d *Dashboard) action(h actionFunc) http.Handler {
-	protect := http.NewCrossOriginProtection()
-	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d.fail(w, r, errForbiddenPost)
-	}))
-	return protect.Handler(d.public(func(w http.ResponseWriter, r *http.Request) error {
+	return d.sameOrigin(d.public(func(w http.ResponseWriter, r *http.Request) error {
 		sess := sessionFrom(r.Context())
 		if sess == nil {
 			return errorf(http.StatusForbidden, "Signed out", "Your session has ended. Sign in again, then repeat what you were doing.")
@@ -94,6 +90,16 @@ func (d *Dashboard) action(h actionFunc) http.Handler {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	}))
+}
+
+// sameOrigin refuses cross-origin posts (Sec-Fetch-Site, then Origin against Host) with
+// an error page.
+func (d *Dashboard) sameOrigin(h http.Handler) http.Handler {
+	protect := http.NewCrossOriginProtection()
+	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.fail(w, r, errForbiddenPost)
+	}))
+	return protect.Handler(h)
 }
 
 var errForbiddenPost = errorf(http.StatusForbidden, "Request refused",

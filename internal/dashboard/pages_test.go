@@ -81,6 +81,24 @@ func TestApp_Flow(t *testing.T) {
 	p.mustContain(t, "Deleted store.", "You have no apps yet.")
 }
 
+// TestApp_CreateFromGit checks the Git URL of "New app" on a server without deploys from Git:
+// the app is made, and the page says why it was not deployed.
+func TestApp_CreateFromGit(t *testing.T) {
+	e := newEnv(t)
+	e.mustUser(t, "owner@example.com", "owner password")
+	b := e.browser(t)
+	b.login("owner@example.com", "owner password")
+	p := b.post("/dashboard/apps", url.Values{"name": {"from-git"}, "git_url": {"https://example.com/x.git"}, "branch": {"main"}})
+	if p.path != "/apps/from-git/deploy" {
+		t.Fatalf("create from Git went to %s", p.path)
+	}
+	p.mustContain(t, "flash-error", "Created from-git, but could not deploy from Git: Deploys from Git URLs and tarballs are not enabled on this server.")
+	p = b.post("/dashboard/apps", url.Values{"name": {"from-git"}})
+	if p.path != "/apps" || !strings.Contains(p.body, "flash-error") {
+		t.Fatalf("a taken name: %d at %s", p.status, p.path)
+	}
+}
+
 // TestCSRF checks that a form post without the session's token, or from another site, changes
 // nothing.
 func TestCSRF(t *testing.T) {

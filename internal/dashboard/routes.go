@@ -8,7 +8,7 @@ func (d *Dashboard) routes() {
 	m := d.mux
 	m.Handle("GET /{$}", d.page(d.handleHome))
 	m.Handle("GET /login", d.public(d.handleLoginForm))
-	m.Handle("POST /dashboard/login", d.public(d.handleLogin))
+	m.Handle("POST /dashboard/login", d.sameOrigin(d.public(d.handleLogin)))
 	m.Handle("POST /dashboard/logout", d.action(d.handleLogout))
 
 	m.Handle("GET /apps", d.page(d.handleAppList))
