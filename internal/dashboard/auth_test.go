@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -61,6 +63,38 @@ func TestSignIn(t *testing.T) {
 		if strings.Contains(got, "Secure") {
 			t.Errorf("session cookie %q is Secure on plain HTTP (the browser would drop it)", got)
 		}
+	})
+
+	t.Run("SecureOnTLS", func(t *testing.T) {
+		tlsSrv := httptest.NewTLSServer(e.srv.Config.Handler)
+		defer tlsSrv.Close()
+		hc := tlsSrv.Client()
+		jar, _ := cookiejar.New(nil)
+		hc.Jar = jar
+		b := &browser{t: t, e: &env{srv: tlsSrv}, hc: hc}
+		b.get("/login")
+		form := url.Values{"email": {"dev@example.com"}, "password": {"correct horse"}, "csrf": {b.csrf}}
+		req, _ := http.NewRequest("POST", tlsSrv.URL+"/dashboard/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", tlsSrv.URL)
+		for _, c := range jar.Cookies(mustURL(t, tlsSrv.URL)) {
+			req.AddCookie(c)
+		}
+		resp, err := hc.Transport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var got string
+		for _, h := range resp.Header.Values("Set-Cookie") {
+			if strings.HasPrefix(h, "bera_session=") {
+				got = h
+			}
+		}
+		if !strings.Contains(got, "Secure") || !strings.Contains(got, "HttpOnly") {
+			t.Fatalf("session cookie over TLS = %q, want Secure and HttpOnly (sign-in: %d)", got, resp.StatusCode)
+		}
+		b.login("dev@example.com", "correct horse").mustContain(t, "Personal apps")
 	})
 
 	t.Run("ErrWrongPassword", func(t *testing.T) {

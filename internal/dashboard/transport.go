@@ -57,9 +57,11 @@ func withClientAddr(api http.Handler) http.Handler {
 	})
 }
 
-// RoundTrip sends req to the API with the browser's address from its context.
+// RoundTrip sends req to the API with the browser's address from its context. An https
+// URL (the browser's scheme) is sent as plain HTTP: the in-memory connection needs no TLS.
 func (c *apiConn) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
+	req.URL.Scheme = "http"
 	addr, _ := req.Context().Value(remoteAddrKey{}).(string)
 	if addr == "" {
 		addr = "127.0.0.1:0"
