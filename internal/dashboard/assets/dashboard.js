@@ -29,7 +29,7 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const type of ["release.created", "dyno.state", "formation.changed"]) {
     source.addEventListener(type, refresh);
   }
-  // After a reconnect (a server restart), catch up on what happened meanwhile.
+  // After a reconnect (a dropped connection), catch up on what happened meanwhile.
   let opened = false;
   source.addEventListener("open", () => {
     if (opened) refresh();
