@@ -16,7 +16,8 @@ import (
 
 // TestDashboard_Browser drives the dashboard in Debian's headless Chromium, as a user would:
 // sign in, create an app, deploy it, scale it, set a config var and see the release, roll
-// back, add and remove a collaborator, and delete the app. Every page is screenshotted at
+// back, see a release appear live, add and remove a collaborator, be refused as a
+// non-collaborator, and delete the app. Every page is screenshotted at
 // desktop and phone width into $BERA_SCREENSHOTS (default e2e/screenshots/).
 func TestDashboard_Browser(t *testing.T) {
 	t.Parallel()
@@ -119,14 +120,26 @@ func TestDashboard_Browser(t *testing.T) {
 	b.see("main", "Removed friend@example.com.")
 	b.dontSee("#collaborators", "friend@example.com")
 
+	// Someone who is not a collaborator sees neither the app nor its pages (their direct
+	// posts are refused too: see internal/dashboard's TestNonCollaborator).
+	b.submit(`form[action="/dashboard/logout"] button`)
+	b.fill("#email", "friend@example.com")
+	b.fill("#password", "friend password")
+	b.submit(`form[action="/dashboard/login"] button`)
+	b.dontSee("main", "dash-shop")
+	b.open("/apps/dash-shop/settings?reveal=config")
+	b.see("main", "Not found", "Couldn't find that app.")
+	b.shot("error")
+	b.submit(`form[action="/dashboard/logout"] button`)
+	b.fill("#email", "admin@localhost")
+	b.fill("#password", password+"\n") // Enter submits the form
+	b.do("sign in with Enter", chromedp.WaitVisible(chromedp.CSS("#app-list")))
+
 	b.open("/apps/dash-shop/deploy")
 	b.see("#git", "git remote add bera", "dash-shop.git")
 	b.shot("deploy")
 	b.open("/apps/dash-shop/metrics")
 	b.shot("metrics")
-	b.open("/apps/no-such-app")
-	b.see("main", "Not found", "Couldn't find that app.")
-	b.shot("error")
 
 	// Delete: the typed name must match.
 	b.open("/apps/dash-shop/settings")
