@@ -51,7 +51,7 @@ func TestDashboard_Browser(t *testing.T) {
 	b.shot("overview")
 
 	b.open("/apps")
-	b.see("#app-list", "dash-shop", "v2", "Running")
+	b.see("#app-list", "dash-shop", "just now", "Running")
 	b.shot("apps")
 
 	// Scale web to 2: the form asks to confirm first.

@@ -2,9 +2,10 @@ package dashboard
 
 import (
 	"context"
-	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -14,20 +15,25 @@ import (
 	"github.com/kingvon-ke/bera/internal/wire"
 )
 
+// appsPerPage is how many apps a page of the list shows. Each row costs one API request of
+// the user's budget (its dynos), so a page stays well inside it.
+const appsPerPage = 50
+
 // appsView is the apps list.
 type appsView struct {
 	base
-	Apps  []appRow
-	Total int // apps before the filter
-	Query string
+	Apps       []appRow
+	Total      int // apps before the filter
+	Query      string
+	Page       int // 1-based
+	Prev, Next string
 }
 
 // appRow is one app of the list.
 type appRow struct {
 	Name       string
 	Owner      string
-	Release    string // "v12", "" before the first release
-	ReleasedAt string
+	ReleasedAt string // "" before the first release
 	Dynos      int
 	Status     string // Heroku's words: "Running", "Crashed", "Starting", "No dynos", "Maintenance"
 }
@@ -37,9 +43,17 @@ func (d *Dashboard) handleAppList(w http.ResponseWriter, r *http.Request, c *cli
 	if err != nil {
 		return err
 	}
-	v := appsView{base: d.baseFor(r, "Apps"), Total: len(apps), Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	q := r.URL.Query()
+	v := appsView{base: d.baseFor(r, "Apps"), Total: len(apps), Query: strings.TrimSpace(q.Get("q")), Page: 1}
 	apps = filterApps(apps, v.Query)
 	slices.SortFunc(apps, func(a, b wire.App) int { return strings.Compare(a.Name, b.Name) })
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 {
+		v.Page = min(n, max(1, (len(apps)+appsPerPage-1)/appsPerPage))
+	}
+	from := (v.Page - 1) * appsPerPage
+	to := min(len(apps), from+appsPerPage)
+	v.Prev, v.Next = pageLink(v.Query, v.Page-1, v.Page > 1), pageLink(v.Query, v.Page+1, to < len(apps))
+	apps = apps[from:to]
 	v.Apps = make([]appRow, len(apps))
 	g, ctx := errgroup.WithContext(r.Context())
 	g.SetLimit(8)
@@ -57,6 +71,18 @@ func (d *Dashboard) handleAppList(w http.ResponseWriter, r *http.Request, c *cli
 	return nil
 }
 
+// pageLink is the URL of page n of the list filtered by q, "" when !ok.
+func pageLink(q string, n int, ok bool) string {
+	if !ok {
+		return ""
+	}
+	v := url.Values{"page": {strconv.Itoa(n)}}
+	if q != "" {
+		v.Set("q", q)
+	}
+	return "/apps?" + v.Encode()
+}
+
 // filterApps keeps the apps whose name contains q (case-insensitive).
 func filterApps(apps []wire.App, q string) []wire.App {
 	if q == "" {
@@ -66,19 +92,12 @@ func filterApps(apps []wire.App, q string) []wire.App {
 	return slices.DeleteFunc(apps, func(a wire.App) bool { return !strings.Contains(strings.ToLower(a.Name), q) })
 }
 
-// loadAppRow fetches an app's latest release and its dynos. An app deleted meanwhile keeps
-// an empty row rather than failing the list.
+// loadAppRow fetches an app's dynos. An app deleted meanwhile keeps a row without dynos
+// rather than failing the list.
 func loadAppRow(ctx context.Context, c *client.Client, a wire.App) (appRow, error) {
 	row := appRow{Name: a.Name, Owner: a.Owner.Email, Status: "No dynos"}
-	rels, err := c.Releases(ctx, a.Name, 1)
-	if client.IsNotFound(err) {
-		return row, nil
-	}
-	if err != nil {
-		return row, err
-	}
-	if len(rels) > 0 {
-		row.Release, row.ReleasedAt = fmt.Sprintf("v%d", rels[0].Version), rels[0].CreatedAt
+	if a.ReleasedAt != nil {
+		row.ReleasedAt = *a.ReleasedAt
 	}
 	dynos, err := c.Dynos(ctx, a.Name)
 	if client.IsNotFound(err) {

@@ -31,11 +31,21 @@ type env struct {
 	now  time.Time // the dashboard's clock; tests move it
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with configure, when not nil, changing the API's Config.
+func newEnvWith(t testing.TB, configure func(*api.Config)) *env {
 	t.Helper()
 	e := &env{st: storetest.OpenSQLite(t), now: time.Now()}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	apiSrv := api.NewServer(api.Config{Store: e.st, Logger: logger, Domain: "localhost", WebURLSuffix: ":8080", Events: events.NewInMem()})
+	cfg := api.Config{Store: e.st, Logger: logger, Domain: "localhost", WebURLSuffix: ":8080", Events: events.NewInMem()}
+	if configure != nil {
+		configure(&cfg)
+	}
+	apiSrv := api.NewServer(cfg)
 	d, err := dashboard.New(dashboard.Config{API: apiSrv, Logger: logger, Now: func() time.Time { return e.now }})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +60,7 @@ func newEnv(t *testing.T) *env {
 }
 
 // mustUser creates an account with a password.
-func (e *env) mustUser(t *testing.T, email, pw string) *bera.User {
+func (e *env) mustUser(t testing.TB, email, pw string) *bera.User {
 	t.Helper()
 	u := &bera.User{Email: email, PasswordHash: secret.HashPassword(pw)}
 	if err := e.st.CreateUser(context.Background(), u); err != nil {
@@ -62,13 +72,13 @@ func (e *env) mustUser(t *testing.T, email, pw string) *bera.User {
 // browser is a cookie-keeping client that asks for HTML, as a browser does, and posts forms
 // from the dashboard's origin.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	e    *env
 	hc   *http.Client
 	csrf string // the CSRF token of the last page that had a form
 }
 
-func (e *env) browser(t *testing.T) *browser {
+func (e *env) browser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, e: e, hc: &http.Client{Jar: jar}}
 }

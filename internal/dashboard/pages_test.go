@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,7 +23,7 @@ func TestApp_Flow(t *testing.T) {
 		t.Fatalf("create went to %s", p.path)
 	}
 	p.mustContain(t, "Created shop.", "Dyno formation", "Latest activity", "Initial release")
-	b.get("/apps").mustContain(t, `href="/apps/shop"`, "v1", "No dynos")
+	b.get("/apps").mustContain(t, `href="/apps/shop"`, "just now", "No dynos")
 	b.get("/apps?q=zzz").mustContain(t, "No apps match")
 
 	// Config vars are hidden until revealed.
@@ -97,6 +98,27 @@ func TestApp_CreateFromGit(t *testing.T) {
 	if p.path != "/apps" || !strings.Contains(p.body, "flash-error") {
 		t.Fatalf("a taken name: %d at %s", p.status, p.path)
 	}
+}
+
+// TestAppList_Pages checks that the list shows 50 apps a page, and the filter spans pages.
+func TestAppList_Pages(t *testing.T) {
+	e := newEnv(t)
+	e.mustUser(t, "owner@example.com", "owner password")
+	b := e.browser(t)
+	b.login("owner@example.com", "owner password")
+	for i := range 51 {
+		b.post("/dashboard/apps", url.Values{"name": {fmt.Sprintf("app-%03d", i)}})
+	}
+	p := b.get("/apps")
+	p.mustContain(t, `href="/apps/app-049"`, `href="/apps?page=2"`, "Page 1")
+	p.mustNotContain(t, `href="/apps/app-050"`, `rel="prev"`)
+	p = b.get("/apps?page=2")
+	p.mustContain(t, `href="/apps/app-050"`, `href="/apps?page=1"`)
+	p.mustNotContain(t, `href="/apps/app-049"`, `rel="next"`)
+	b.get("/apps?page=99").mustContain(t, `href="/apps/app-050"`)
+	p = b.get("/apps?q=app-05")
+	p.mustContain(t, `href="/apps/app-050"`)
+	p.mustNotContain(t, `href="/apps/app-049"`, "Page 1")
 }
 
 // TestCSRF checks that a form post without the session's token, or from another site, changes
