@@ -175,11 +175,14 @@ func TestNonCollaborator(t *testing.T) {
 		p.mustNotContain(t, "s3cr3t-value", "owner@example.com")
 	}
 	for path, form := range map[string]url.Values{
-		"/dashboard/apps/private/config-vars":   {"key": {"SECRET"}, "value": {"pwned"}},
-		"/dashboard/apps/private/delete":        {"confirm": {"private"}},
-		"/dashboard/apps/private/rename":        {"name": {"pwned"}},
-		"/dashboard/apps/private/collaborators": {"email": {"mallory@example.com"}},
-		"/dashboard/apps/private/formation/web": {"quantity": {"5"}, "confirm": {"yes"}},
+		"/dashboard/apps/private/config-vars":          {"key": {"SECRET"}, "value": {"pwned"}},
+		"/dashboard/apps/private/delete":               {"confirm": {"private"}},
+		"/dashboard/apps/private/rename":               {"name": {"pwned"}},
+		"/dashboard/apps/private/collaborators":        {"email": {"mallory@example.com"}},
+		"/dashboard/apps/private/formation/web":        {"quantity": {"5"}, "confirm": {"yes"}},
+		"/dashboard/apps/private/rollback":             {"release": {"1"}, "confirm": {"yes"}},
+		"/dashboard/apps/private/config-vars/delete":   {"key": {"SECRET"}},
+		"/dashboard/apps/private/collaborators/delete": {"email": {"owner@example.com"}},
 	} {
 		p := m.post(path, form)
 		if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") {
@@ -188,6 +191,7 @@ func TestNonCollaborator(t *testing.T) {
 	}
 	owner.get("/apps/private/settings?reveal=config").mustContain(t, "s3cr3t-value")
 	owner.get("/apps/private/access").mustNotContain(t, "mallory@example.com")
+	owner.get("/apps/private/activity").mustNotContain(t, "Rollback to")
 }
 
 // TestErrorPages checks that failures render as HTML pages, never as JSON.
