@@ -60,6 +60,11 @@ var layering = []struct {
 		why:  "the API client is HTTP plus the wire shapes",
 	},
 	{
+		name: "dashboard", pkgs: []string{"internal/dashboard"},
+		only: []string{".", "internal/client", "internal/wire"},
+		why:  "the dashboard is an API client: it reaches apps only through the API, so it has exactly the API's authorization",
+	},
+	{
 		name: "assembly", pkgs: []string{"internal/..."}, except: []string{"internal/server/..."},
 		deny: []string{"internal/api", "internal/server/..."},
 		why:  "only the server wiring (internal/server, cmd) assembles the API; adapters sit below it",

@@ -37,6 +37,21 @@ func (c *Client) CreateAuthorization(ctx context.Context, email, password, descr
 	return &a, err
 }
 
+// Login is CreateAuthorization with the whole request body, such as a key that expires
+// (ExpiresIn).
+func (c *Client) Login(ctx context.Context, email, password string, in wire.AuthorizationCreate) (*wire.Authorization, error) {
+	var a wire.Authorization
+	_, _, err := c.do(ctx, request{method: http.MethodPost, path: "/oauth/authorizations", body: in,
+		basicUser: email, basicPass: password}, &a)
+	return &a, err
+}
+
+// DeleteAuthorization revokes an API key (DELETE /oauth/authorizations/{id}); "~" is the
+// key the client uses.
+func (c *Client) DeleteAuthorization(ctx context.Context, id string) error {
+	return c.call(ctx, http.MethodDelete, "/oauth/authorizations/"+url.PathEscape(id), nil, nil)
+}
+
 // Apps lists the apps the user owns or collaborates on (GET /users/~/apps, every page).
 func (c *Client) Apps(ctx context.Context) ([]wire.App, error) {
 	return listAll[wire.App](ctx, c, "/users/~/apps", "")

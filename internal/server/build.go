@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera/internal/api"
+	"github.com/kingvon-ke/bera/internal/dashboard"
 	"github.com/kingvon-ke/bera/internal/deploy"
 	"github.com/kingvon-ke/bera/internal/dyno"
 	"github.com/kingvon-ke/bera/internal/events"
@@ -158,9 +159,15 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 	mux := http.NewServeMux()
 	git.Register(mux)
 	mux.Handle("GET "+logSessionsPath+"{app}", c.logs.sessions)
-	mux.Handle("/", apiServer)
+	dash, err := dashboard.New(dashboard.Config{API: apiServer, Logger: log})
+	if err != nil {
+		return err
+	}
+	s.onClose(dash.Close)
+	mux.Handle("/", dash.ForBrowsers(apiServer))
 	s.apiTLS = tlsCfg
 	s.api = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	s.api.RegisterOnShutdown(func() { dash.Close() }) // open pages' live streams must not hold the shutdown
 	s.front = s.router.NewFrontend(cfg.RouterListen)
 	s.addPart("prune", func(ctx context.Context) error {
 		return pruneLoop(ctx, &deploy.Pruner{Store: c.st, Slugs: c.slugs, SlugDirs: filepath.Join(cfg.Data, "slugdirs"), Grace: time.Hour}, log)

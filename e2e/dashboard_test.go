@@ -1,0 +1,300 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kingvon-ke/bera/internal/beratest"
+)
+
+// TestDashboard_Browser drives the dashboard in Debian's headless Chromium, as a user would:
+// sign in, create an app, deploy it, scale it, set a config var and see the release, roll
+// back, see a release appear live, add and remove a collaborator, be refused as a
+// non-collaborator, and delete the app. Every page is screenshotted at
+// desktop and phone width into $BERA_SCREENSHOTS (default e2e/screenshots/).
+func TestDashboard_Browser(t *testing.T) {
+	t.Parallel()
+	beratest.Require(t, "git", "apt-get install git")
+	beratest.Require(t, "python3", "apt-get install python3")
+	const password = "dashboard test password"
+	env := beratest.NewWith(t, beratest.Options{Env: []string{"BERA_ADMIN_PASSWORD=" + password}})
+	env.CreateUser(t, "friend@example.com", "friend password")
+	b := newDashBrowser(t, env.APIURL)
+
+	// Signed out, the dashboard sends the browser to the sign-in page.
+	b.open("/apps")
+	b.shot("login")
+	b.fill("#email", "admin@localhost")
+	b.fill("#password", password)
+	b.submit(`form[action="/dashboard/login"] button`)
+	b.see("main", "Personal apps", "You have no apps yet.")
+	b.shot("apps-empty")
+
+	b.fill("#new-name", "dash-shop")
+	b.submit(`form[action="/dashboard/apps"] button`)
+	b.see("main", "Created dash-shop.", "Dyno formation", "Initial release")
+
+	dir := env.SampleApp(t, "procfile-hello", "dash-shop")
+	if out, err := env.Push(t, dir, "main"); err != nil {
+		t.Fatalf("git push: %v\n%s", err, out)
+	}
+	b.open("/apps/dash-shop")
+	b.see("#formation", "web", "python3 server.py", "standard-1X × 1")
+	b.see("#latest-activity", "v2", "Deploy")
+	b.shot("overview")
+
+	b.open("/apps")
+	b.see("#app-list", "dash-shop", "just now", "Running")
+	b.shot("apps")
+
+	// Scale web to 2: the form asks to confirm first.
+	b.open("/apps/dash-shop/resources")
+	b.shot("resources")
+	b.fill("#qty-web", "2")
+	b.submit(`li[data-type="web"] button`)
+	b.see("#confirm", "Scale web from 1 to 2 standard-1X dynos?")
+	b.shot("resources-confirm")
+	b.submit(`#confirm button[type="submit"]`)
+	b.see("main", "Scaled web to 2.")
+	if got := b.value("#qty-web"); got != "2" {
+		t.Fatalf("web quantity after scaling = %q, want 2", got)
+	}
+
+	// A config var: hidden until revealed; setting it makes v3.
+	b.open("/apps/dash-shop/settings")
+	b.see("#config-vars", "Reveal Config Vars")
+	b.shot("settings")
+	b.submit(`#config-vars a.button`)
+	b.fill("#new-key", "GREETING")
+	b.fill("#new-value", "hello from the dashboard")
+	b.submit(`form.addvar button`)
+	b.see("main", "Set GREETING.")
+	if got := b.value("#val-GREETING"); got != "hello from the dashboard" {
+		t.Fatalf("GREETING shows %q", got)
+	}
+	b.shot("settings-revealed")
+	b.open("/apps/dash-shop/activity")
+	b.see("#activity", "v3", "Set GREETING config vars", "admin@localhost")
+	b.shot("activity")
+
+	// Roll back to v2, confirmed: v4 has no GREETING.
+	b.submit(`li[data-release] button[aria-label="Roll back to v2"]`)
+	b.see("#confirm", "Roll back to v2")
+	b.submit(`#confirm button[type="submit"]`)
+	b.see("main", "Rolled back: created v4.", "Rollback to v2")
+	b.open("/apps/dash-shop/settings?reveal=config")
+	b.dontSee("#config-vars", "GREETING")
+
+	// Live: a release made elsewhere appears on the open Activity page without a reload.
+	b.open("/apps/dash-shop/activity")
+	b.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.beraMark = "not reloaded"`))
+	b.waitFor(`document.documentElement.dataset.live === "open"`)
+	// The stream subscribes just after it opens: set config vars until one shows.
+	seen := false
+	for i := 0; !seen && i < 5; i++ {
+		env.MustBera(t, "config:set", fmt.Sprintf("LIVE=%d", i), "-a", "dash-shop")
+		seen = b.poll(`document.querySelector("#activity").innerText.includes("Set LIVE config vars")`, 5*time.Second)
+	}
+	if !seen {
+		t.Fatalf("the release of config:set did not appear live:\n%s", b.text("#activity"))
+	}
+	if !b.poll(`window.beraMark === "not reloaded"`, time.Second) {
+		t.Fatal("the page reloaded instead of updating in place")
+	}
+	b.shot("activity-live")
+
+	// Access: add and remove a collaborator.
+	b.open("/apps/dash-shop/access")
+	b.fill("#collab-email", "friend@example.com")
+	b.submit(`form[action="/dashboard/apps/dash-shop/collaborators"] button`)
+	b.see("#collaborators", "friend@example.com", "Collaborator")
+	b.shot("access")
+	b.submit(`button[aria-label="Remove friend@example.com"]`)
+	b.see("main", "Removed friend@example.com.")
+	b.dontSee("#collaborators", "friend@example.com")
+
+	// Someone who is not a collaborator sees neither the app nor its pages (their direct
+	// posts are refused too: see internal/dashboard's TestNonCollaborator).
+	b.submit(`form[action="/dashboard/logout"] button`)
+	b.fill("#email", "friend@example.com")
+	b.fill("#password", "friend password")
+	b.submit(`form[action="/dashboard/login"] button`)
+	b.dontSee("main", "dash-shop")
+	b.open("/apps/dash-shop/settings?reveal=config")
+	b.see("main", "Not found", "Couldn't find that app.")
+	b.shot("error")
+	b.submit(`form[action="/dashboard/logout"] button`)
+	b.fill("#email", "admin@localhost")
+	b.fill("#password", password+"\n") // Enter submits the form
+	b.do("sign in with Enter", chromedp.WaitVisible(chromedp.CSS("#app-list")))
+
+	b.open("/apps/dash-shop/deploy")
+	b.see("#git", "git remote add bera", "dash-shop.git")
+	b.shot("deploy")
+	b.open("/apps/dash-shop/metrics")
+	b.shot("metrics")
+
+	// Delete: the typed name must match.
+	b.open("/apps/dash-shop/settings")
+	b.fill("#delete-confirm", "dash-shop")
+	b.submit(`#delete button`)
+	b.see("main", "Deleted dash-shop.", "You have no apps yet.")
+	b.submit(`form[action="/dashboard/logout"] button`)
+	b.see("main", "Log in to your account")
+}
+
+// dashBrowser is one headless Chromium tab on the dashboard at base.
+type dashBrowser struct {
+	t     *testing.T
+	ctx   context.Context
+	base  string
+	shots string // the screenshot folder
+}
+
+func newDashBrowser(t *testing.T, base string) *dashBrowser {
+	t.Helper()
+	exe := beratest.Require(t, "chromium", "apt-get install --no-install-recommends chromium")
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	shots := os.Getenv("BERA_SCREENSHOTS")
+	if shots == "" {
+		shots = "screenshots"
+	}
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The first action starts the browser, which lives as long as the context it ran
+	// with: so not one of the per-action timeouts.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatalf("start %s: %v", exe, err)
+	}
+	return &dashBrowser{t: t, ctx: ctx, base: base, shots: shots}
+}
+
+// do runs actions with a deadline, failing the test with what was being done.
+func (b *dashBrowser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v\npage:\n%s", what, err, b.text("body"))
+	}
+}
+
+// open loads path and waits for the page.
+func (b *dashBrowser) open(path string) {
+	b.t.Helper()
+	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitReady(chromedp.CSS("main")))
+}
+
+// fill types v into the empty field sel.
+func (b *dashBrowser) fill(sel, v string) {
+	b.t.Helper()
+	b.do("fill "+sel, chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), v))
+}
+
+// submit clicks sel and waits for the page it leads to.
+func (b *dashBrowser) submit(sel string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
+		b.t.Fatalf("click %s: %v\npage:\n%s", sel, err, b.text("body"))
+	}
+	b.do("load after "+sel, chromedp.WaitReady(chromedp.CSS("main")))
+}
+
+// poll reports whether the JavaScript expression js became true within d.
+func (b *dashBrowser) poll(js string, d time.Duration) bool {
+	ctx, cancel := context.WithTimeout(b.ctx, d+5*time.Second)
+	defer cancel()
+	ok, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(d)))
+	return err == nil && ok
+}
+
+// waitFor fails the test unless js becomes true within 20 s.
+func (b *dashBrowser) waitFor(js string) {
+	b.t.Helper()
+	if !b.poll(js, 20*time.Second) {
+		b.t.Fatalf("waited in vain for %s\npage:\n%s", js, b.text("body"))
+	}
+}
+
+// text returns the visible text of sel ("" when it cannot be read).
+func (b *dashBrowser) text(sel string) string {
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	s, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	return s
+}
+
+// value returns the value of the input sel.
+func (b *dashBrowser) value(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("value of %s: %v", sel, err)
+	}
+	return v
+}
+
+// see fails unless sel shows every want.
+func (b *dashBrowser) see(sel string, want ...string) {
+	b.t.Helper()
+	got := b.text(sel)
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			b.t.Fatalf("%s does not show %q; it shows:\n%s", sel, w, got)
+		}
+	}
+}
+
+// dontSee fails if sel shows bad.
+func (b *dashBrowser) dontSee(sel, bad string) {
+	b.t.Helper()
+	if got := b.text(sel); strings.Contains(got, bad) {
+		b.t.Fatalf("%s still shows %q:\n%s", sel, bad, got)
+	}
+}
+
+// shot writes screenshots of the page at desktop (1280×800) and phone (390×844) width.
+func (b *dashBrowser) shot(name string) {
+	b.t.Helper()
+	for _, size := range []struct {
+		suffix string
+		w, h   int64
+		opts   []chromedp.EmulateViewportOption
+	}{
+		{"desktop", 1280, 800, nil},
+		{"phone", 390, 844, []chromedp.EmulateViewportOption{chromedp.EmulateMobile, chromedp.EmulateScale(1)}},
+	} {
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		err := chromedp.Do(ctx, chromedp.EmulateViewport(size.w, size.h, size.opts...))
+		var png []byte
+		if err == nil {
+			png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		}
+		cancel()
+		if err != nil {
+			b.t.Fatalf("screenshot %s: %v", name, err)
+		}
+		file := filepath.Join(b.shots, fmt.Sprintf("%s-%s.png", name, size.suffix))
+		if err := os.WriteFile(file, png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	b.do("reset the viewport", chromedp.EmulateViewport(1280, 800))
+}
