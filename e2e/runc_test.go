@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
+	"github.com/kingvon-ke/bera/internal/runtime"
 	"github.com/kingvon-ke/bera/internal/runtime/runc"
 	"github.com/kingvon-ke/bera/internal/secret"
 	"github.com/kingvon-ke/bera/internal/store"
@@ -229,7 +230,10 @@ func removeContainers(t *testing.T, dataDir, bridge, subnet string) {
 	// shims first, then whatever is in the dynos' cgroups.
 	dynos, _ := os.ReadDir(filepath.Join(dataDir, "runc", "dynos"))
 	for _, d := range dynos {
-		if n := killShims(filepath.Join(dataDir, "runc", "dynos", d.Name())) + runc.KillCgroup("bera-"+d.Name()); n > 0 {
+		// A shim with an empty cgroup is one finishing a stop; processes in the cgroup are
+		// a dyno left running.
+		killShims(filepath.Join(dataDir, "runc", "dynos", d.Name()))
+		if n := runc.KillCgroup("bera-" + d.Name()); n > 0 {
 			t.Errorf("dyno %s was left starting or running (%d processes killed)", d.Name(), n)
 		}
 	}
@@ -244,7 +248,9 @@ func removeContainers(t *testing.T, dataDir, bridge, subnet string) {
 	defer rt.Close()
 	list, _ := rt.List(context.Background())
 	for _, st := range list {
-		t.Errorf("dyno %s (%s) left running; stopping it", st.Name, st.ID)
+		if st.State == runtime.StateRunning {
+			t.Errorf("dyno %s (%s) left running; stopping it", st.Name, st.ID)
+		}
 		rt.Stop(context.Background(), st.ID, 0)
 	}
 }
