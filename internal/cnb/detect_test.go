@@ -237,3 +237,15 @@ version = "1.0"
 		t.Fatalf("group = %v, want [b tail]", got)
 	}
 }
+
+func TestResolvePlanBoundsTrials(t *testing.T) {
+	// 20 buildpacks with 2 alternatives each, none satisfiable: 2^20 trials.
+	var cands []candidate
+	for i := 0; i < 20; i++ {
+		alt := PlanSections{Requires: []Require{{Name: "never"}}}
+		cands = append(cands, candidate{bp: GroupEntry{ID: string(rune('a' + i))}, alts: []PlanSections{alt, alt}})
+	}
+	if _, _, err := resolvePlan(cands); !errors.Is(err, errTooManyTrials) {
+		t.Fatalf("err = %v, want errTooManyTrials", err)
+	}
+}

@@ -149,18 +149,29 @@ var errPlanUnresolved = errors.New("build plan could not be resolved")
 // provided by the same or an earlier buildpack and every provide is required
 // by the same or a later one. Optional buildpacks whose plan cannot be met
 // are dropped. The first combination in order wins.
+// At most maxTrials combinations are tried, so buildpacks with many `or`
+// alternatives cannot make detection run for ever.
 func resolvePlan(cands []candidate) ([]GroupEntry, Plan, error) {
-	return tryFrom(cands, nil)
+	budget := maxTrials
+	return tryFrom(cands, nil, &budget)
 }
 
-func tryFrom(cands []candidate, prefix []option) ([]GroupEntry, Plan, error) {
+// maxTrials bounds the combinations resolvePlan tries.
+const maxTrials = 10000
+
+var errTooManyTrials = errors.New("build plan has too many alternatives")
+
+func tryFrom(cands []candidate, prefix []option, budget *int) ([]GroupEntry, Plan, error) {
 	if len(cands) == 0 {
+		if *budget--; *budget < 0 {
+			return nil, Plan{}, errTooManyTrials
+		}
 		return trial(prefix)
 	}
 	for _, o := range cands[0].options() {
-		group, plan, err := tryFrom(cands[1:], append(prefix[:len(prefix):len(prefix)], o))
-		if err == nil {
-			return group, plan, nil
+		group, plan, err := tryFrom(cands[1:], append(prefix[:len(prefix):len(prefix)], o), budget)
+		if err == nil || errors.Is(err, errTooManyTrials) {
+			return group, plan, err
 		}
 	}
 	return nil, Plan{}, errPlanUnresolved
