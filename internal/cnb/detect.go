@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 )
@@ -222,6 +223,8 @@ func buildpackEnv(base []string, platformDir string, bp *Buildpack) ([]string, e
 	}
 	env = setEnv(env, "CNB_PLATFORM_DIR", platformDir)
 	env = setEnv(env, "CNB_BUILDPACK_DIR", bp.Dir)
+	env = setEnv(env, "CNB_TARGET_OS", "linux")
+	env = setEnv(env, "CNB_TARGET_ARCH", runtime.GOARCH)
 	return env, nil
 }
 

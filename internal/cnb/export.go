@@ -37,6 +37,9 @@ type ExportConfig struct {
 	LayoutDir string    // OCI image layout to add the image to (created if absent)
 	Env       []string  // image config env (the run image's)
 	UID, GID  int       // owner of the exported files (the CNB user)
+	// RefName, when set, tags the image in the layout index
+	// (org.opencontainers.image.ref.name), as `oci:<dir>:<ref>` expects.
+	RefName string
 }
 
 // Export writes the app image into an OCI image layout: one layer per
@@ -53,7 +56,7 @@ func Export(cfg ExportConfig) (v1.Hash, error) {
 	if err != nil {
 		return v1.Hash{}, fmt.Errorf("export: %w", err)
 	}
-	if err := appendToLayout(cfg.LayoutDir, img); err != nil {
+	if err := appendToLayout(cfg.LayoutDir, img, cfg.RefName); err != nil {
 		return v1.Hash{}, fmt.Errorf("export: %w", err)
 	}
 	return img.Digest()
@@ -201,12 +204,16 @@ func (e *exporter) configure(img v1.Image, lm LifecycleMetadata) (v1.Image, erro
 }
 
 // appendToLayout adds img to the OCI layout at dir, creating it if needed.
-func appendToLayout(dir string, img v1.Image) error {
+func appendToLayout(dir string, img v1.Image, ref string) error {
 	p, err := layout.FromPath(dir)
 	if err != nil {
 		if p, err = layout.Write(dir, empty.Index); err != nil {
 			return err
 		}
 	}
-	return p.AppendImage(img)
+	var opts []layout.Option
+	if ref != "" {
+		opts = append(opts, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": ref}))
+	}
+	return p.AppendImage(img, opts...)
 }

@@ -18,7 +18,7 @@ func exportFixture(t *testing.T) (dir string, digest v1.Hash, layers, app string
 	t.Helper()
 	layers, app, md := buildFixture(t)
 	dir = t.TempDir()
-	digest, err := Export(ExportConfig{LayersDir: layers, AppDir: app, Metadata: md, LayoutDir: dir, Env: []string{"PATH=/usr/bin:/bin"}, UID: 1000, GID: 1000})
+	digest, err := Export(ExportConfig{LayersDir: layers, AppDir: app, Metadata: md, LayoutDir: dir, Env: []string{"PATH=/usr/bin:/bin"}, UID: 1000, GID: 1000, RefName: "app"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,14 +125,26 @@ func TestExportIsReproducible(t *testing.T) {
 	}
 }
 
-func TestExportValidForSkopeo(t *testing.T) {
-	skopeo, err := exec.LookPath("skopeo")
-	if err != nil {
-		t.Skip("skopeo not installed")
-	}
+func TestExportValidForSkopeoAndUmoci(t *testing.T) {
 	dir, digest, _, _ := exportFixture(t)
-	out, err := exec.Command(skopeo, "inspect", "oci:"+dir+"@"+digest.String()).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), LifecycleMetadataLabel) {
-		t.Fatalf("skopeo inspect: %v\n%s", err, out)
-	}
+	t.Run("Skopeo", func(t *testing.T) {
+		skopeo, err := exec.LookPath("skopeo")
+		if err != nil {
+			t.Skip("skopeo not installed")
+		}
+		out, err := exec.Command(skopeo, "inspect", "oci:"+dir+":app").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), LifecycleMetadataLabel) || !strings.Contains(string(out), digest.String()) {
+			t.Fatalf("skopeo inspect: %v\n%s", err, out)
+		}
+	})
+	t.Run("Umoci", func(t *testing.T) {
+		umoci, err := exec.LookPath("umoci")
+		if err != nil {
+			t.Skip("umoci not installed")
+		}
+		out, err := exec.Command(umoci, "stat", "--image", dir+":app").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "bera cnb export: application") {
+			t.Fatalf("umoci stat: %v\n%s", err, out)
+		}
+	})
 }
