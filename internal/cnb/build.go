@@ -137,8 +137,12 @@ func (b *builder) run(ctx context.Context, bp *Buildpack, e GroupEntry, bpLayers
 	}
 	env = setEnv(env, "CNB_LAYERS_DIR", bpLayers)
 	env = setEnv(env, "CNB_BP_PLAN_PATH", planPath)
+	var args []string
+	if !apiAtLeast(bp.API, 8) {
+		args = []string{bpLayers, b.cfg.PlatformDir, planPath}
+	}
 	code, err := b.cfg.Run(ctx, Cmd{
-		Path: filepath.Join(bp.Dir, "bin", "build"), Dir: b.cfg.AppDir, Env: env,
+		Path: filepath.Join(bp.Dir, "bin", "build"), Args: args, Dir: b.cfg.AppDir, Env: env,
 		Stdout: b.cfg.Output, Stderr: b.cfg.Output,
 	})
 	switch {
@@ -222,13 +226,14 @@ func (m *processMap) add(bp GroupEntry, procs []LaunchProcess) {
 }
 
 // toProcess converts a launch.toml process to the metadata form. Before
-// Buildpack API 0.10 a non-direct command is a shell script.
+// Buildpack API 0.9 a non-direct command is a shell script; from 0.9 on
+// every process is direct.
 func toProcess(bp GroupEntry, lp LaunchProcess) Process {
 	p := Process{
 		Type: lp.Type, Command: lp.Command, Args: lp.Args, Direct: true,
 		WorkingDir: lp.WorkingDir, BuildpackID: bp.ID,
 	}
-	if !apiAtLeast(bp.API, 10) && (lp.Direct == nil || !*lp.Direct) {
+	if !apiAtLeast(bp.API, 9) && (lp.Direct == nil || !*lp.Direct) {
 		p.Direct = false
 	}
 	return p

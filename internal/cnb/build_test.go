@@ -167,8 +167,8 @@ func TestProcessDefaults(t *testing.T) {
 	if _, def := m.result("worker"); def != "worker" {
 		t.Errorf("default = %q, want the platform's worker", def)
 	}
-	old := GroupEntry{ID: "old", API: "0.9"}
+	old := GroupEntry{ID: "old", API: "0.8"}
 	if p := toProcess(old, LaunchProcess{Type: "web", Command: Command{"echo hi"}}); p.Direct {
-		t.Errorf("API 0.9 process without direct = %+v, want shell form", p)
+		t.Errorf("API 0.8 process without direct = %+v, want shell form", p)
 	}
 }

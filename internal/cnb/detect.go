@@ -69,10 +69,15 @@ func (r *DetectResult) WriteFiles(dir string) error {
 }
 
 type detector struct {
-	cfg  DetectConfig
-	tmp  string
-	runs map[string]*detectRun // by id@version: a buildpack detects once
+	cfg   DetectConfig
+	tmp   string
+	runs  map[string]*detectRun // by id@version: a buildpack detects once
+	depth int                   // meta-buildpack nesting
 }
+
+// maxMetaDepth bounds meta-buildpack nesting, so an order that includes
+// itself fails instead of recursing for ever.
+const maxMetaDepth = 16
 
 type detectRun struct {
 	bp   *Buildpack
@@ -87,6 +92,10 @@ var errGroupFailed = errors.New("group failed detection")
 // group when o belongs to a meta-buildpack); done are the buildpacks of
 // the outer group already taken.
 func (d *detector) order(ctx context.Context, o Order, done, next []GroupEntry, optional bool) ([]GroupEntry, Plan, error) {
+	if d.depth++; d.depth > maxMetaDepth {
+		return nil, Plan{}, fmt.Errorf("detect: meta-buildpacks nested more than %d deep (a cycle?)", maxMetaDepth)
+	}
+	defer func() { d.depth-- }()
 	for _, g := range o {
 		group := append(append([]GroupEntry{}, g.Group...), next...)
 		found, plan, err := d.group(ctx, group, done)
@@ -169,8 +178,12 @@ func (d *detector) run(ctx context.Context, bp *Buildpack, e GroupEntry) error {
 		return fmt.Errorf("detect: buildpack %s: %w", key, err)
 	}
 	env = setEnv(env, "CNB_BUILD_PLAN_PATH", planPath)
+	var args []string
+	if !apiAtLeast(bp.API, 8) { // before 0.8 the paths are arguments
+		args = []string{d.cfg.PlatformDir, planPath}
+	}
 	code, err := d.cfg.Run(ctx, Cmd{
-		Path: filepath.Join(bp.Dir, "bin", "detect"), Dir: d.cfg.AppDir, Env: env,
+		Path: filepath.Join(bp.Dir, "bin", "detect"), Args: args, Dir: d.cfg.AppDir, Env: env,
 		Stdout: d.cfg.Output, Stderr: d.cfg.Output,
 	})
 	if ctx.Err() != nil {

@@ -249,3 +249,34 @@ func TestResolvePlanBoundsTrials(t *testing.T) {
 		t.Fatalf("err = %v, want errTooManyTrials", err)
 	}
 }
+
+func TestDetectMetaBuildpackCycle(t *testing.T) {
+	store := t.TempDir()
+	mustWrite(t, filepath.Join(store, "loop", "1.0", "buildpack.toml"), `api = "0.10"
+[buildpack]
+id = "loop"
+version = "1.0"
+[[order]]
+[[order.group]]
+id = "loop"
+version = "1.0"
+`, 0o644)
+	_, err := detect(t, store, Order{group("loop")})
+	if err == nil || !strings.Contains(err.Error(), "nested more than") {
+		t.Fatalf("err = %v, want the nesting limit", err)
+	}
+}
+
+func TestDetectOldAPIGetsPathArguments(t *testing.T) {
+	store := t.TempDir()
+	dir := filepath.Join(store, "old", "1.0")
+	mustWrite(t, filepath.Join(dir, "buildpack.toml"), "api = \"0.7\"\n[buildpack]\nid = \"old\"\nversion = \"1.0\"\n", 0o644)
+	mustWrite(t, filepath.Join(dir, "bin", "detect"), "#!/bin/sh\n[ -d \"$1\" ] || exit 1\nprintf '[[provides]]\\nname = \"x\"\\n[[requires]]\\nname = \"x\"\\n' > \"$2\"\n", 0o755)
+	res, err := detect(t, store, Order{group("old")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if planString(res.Plan) != "x:old" {
+		t.Errorf("plan = %q, want the plan written to $2", planString(res.Plan))
+	}
+}
