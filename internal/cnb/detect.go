@@ -278,3 +278,17 @@ func setEnv(env []string, k, v string) []string {
 	}
 	return append(env, k+"="+v)
 }
+
+// ParseGroup parses a group.toml written by the detect phase.
+func ParseGroup(data []byte) ([]GroupEntry, error) {
+	var r DetectResult
+	if err := decodeTOML(data, &r); err != nil {
+		return nil, fmt.Errorf("group.toml: %w", err)
+	}
+	for _, e := range r.Group {
+		if err := validID(e.ID); err != nil || e.ID == "" {
+			return nil, fmt.Errorf("group.toml: invalid buildpack %q", e.ID)
+		}
+	}
+	return r.Group, nil
+}

@@ -198,6 +198,14 @@ func TestDetectRequireMetadataAndFiles(t *testing.T) {
 	}
 	gb, _ := os.ReadFile(filepath.Join(dir, "group.toml"))
 	pb, _ := os.ReadFile(filepath.Join(dir, "plan.toml"))
+	g, err := ParseGroup(gb)
+	if err != nil || !slices.Equal(g, res.Group) {
+		t.Errorf("group.toml round trip = %v, %v; want %v", g, err, res.Group)
+	}
+	p, err := ParsePlan(pb)
+	if err != nil || planString(p) != "node:node" || p.Entries[0].Requires[0].Metadata["version"] != "20" {
+		t.Errorf("plan.toml round trip = %+v, %v", p, err)
+	}
 	for _, want := range []string{"[[group]]", `id = "node"`, `api = "0.10"`} {
 		if !strings.Contains(string(gb), want) {
 			t.Errorf("group.toml lacks %q:\n%s", want, gb)

@@ -104,7 +104,7 @@ func (e *Env) ApplyDir(dir string) error {
 
 func (e *Env) applyFile(dir, name string) error {
 	k, suffix := splitModifier(name)
-	if k == "" {
+	if k == "" || strings.Contains(k, "=") {
 		return nil
 	}
 	v, err := os.ReadFile(filepath.Join(dir, name))

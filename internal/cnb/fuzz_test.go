@@ -86,3 +86,16 @@ func FuzzParseExecDOutput(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseGroupAndPlan(f *testing.F) {
+	f.Add([]byte("[[group]]\nid = \"a\"\nversion = \"1\"\napi = \"0.10\"\n"))
+	f.Add([]byte("[[entries]]\n[[entries.providers]]\nid = \"a\"\n[[entries.requires]]\nname = \"n\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = ParseGroup(data)
+		if p, err := ParsePlan(data); err == nil {
+			// Using any parsed plan must not panic.
+			p.without("a", map[string]bool{"n": true})
+			p.forBuildpack("a")
+		}
+	})
+}

@@ -294,3 +294,12 @@ func readDetectPlan(path string) (*DetectPlan, error) {
 	}
 	return ParseDetectPlan(data)
 }
+
+// ParsePlan parses a plan.toml written by the detect phase.
+func ParsePlan(data []byte) (Plan, error) {
+	var p Plan
+	if err := decodeTOML(data, &p); err != nil {
+		return Plan{}, fmt.Errorf("plan.toml: %w", err)
+	}
+	return p, nil
+}
