@@ -3,6 +3,7 @@ package cnb
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -170,5 +171,35 @@ func TestProcessDefaults(t *testing.T) {
 	old := GroupEntry{ID: "old", API: "0.8"}
 	if p := toProcess(old, LaunchProcess{Type: "web", Command: Command{"echo hi"}}); p.Direct {
 		t.Errorf("API 0.8 process without direct = %+v, want shell form", p)
+	}
+}
+
+func TestBuildBadOutputAndCancel(t *testing.T) {
+	store := t.TempDir()
+	writeBuildpackFull(t, store, "badlaunch", "", "", `printf '[[processes]]\ntype = "../x"\ncommand = ["a"]\n' > "$CNB_LAYERS_DIR/launch.toml"`)
+	writeBuildpackFull(t, store, "badlayer", "", "", `mkdir "$CNB_LAYERS_DIR/l"; echo '[types' > "$CNB_LAYERS_DIR/l.toml"`)
+	writeBuildpackFull(t, store, "platformenv", "", "", `[ "$USER_VAR" = "u" ]`)
+	platform := t.TempDir()
+	mustWrite(t, filepath.Join(platform, "env", "USER_VAR"), "u", 0o644)
+	run := func(ctx context.Context, id string) error {
+		_, err := Build(ctx, BuildConfig{
+			AppDir: t.TempDir(), LayersDir: t.TempDir(), PlatformDir: platform,
+			Buildpacks: Store{Dir: store}, Group: group(id).Group,
+		})
+		return err
+	}
+	if err := run(context.Background(), "badlaunch"); err == nil || !strings.HasPrefix(err.Error(), "build: buildpack badlaunch@1.0: launch.toml: invalid process type") {
+		t.Errorf("bad launch.toml: err = %v", err)
+	}
+	if err := run(context.Background(), "badlayer"); err == nil || !strings.HasPrefix(err.Error(), "build: buildpack badlayer@1.0: layer l:") {
+		t.Errorf("bad layer toml: err = %v", err)
+	}
+	if err := run(context.Background(), "platformenv"); err != nil {
+		t.Errorf("platform env not given to bin/build: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := run(ctx, "platformenv"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled build: err = %v, want context.Canceled", err)
 	}
 }
