@@ -1,0 +1,101 @@
+package cnb
+
+import (
+	"testing"
+)
+
+// The TOML files below come from buildpacks and platforms: outside input.
+
+func FuzzParseBuildpack(f *testing.F) {
+	f.Add([]byte("api = \"0.10\"\n[buildpack]\nid = \"a/b\"\nversion = \"1\"\n[[order]]\n[[order.group]]\nid = \"c\"\n"))
+	f.Add([]byte("api = \"0.9\"\n[buildpack]\nid = \"x\"\nversion = \"1\"\n[[stacks]]\nid = \"*\"\n[[targets]]\nos = \"linux\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		bp, err := ParseBuildpack(data)
+		if err == nil && (bp.Info.ID == "" || !apiSupported(bp.API) || validID(bp.Info.ID) != nil) {
+			t.Fatalf("accepted invalid buildpack %+v", bp)
+		}
+	})
+}
+
+func FuzzParseOrder(f *testing.F) {
+	f.Add([]byte("[[order]]\n[[order.group]]\nid = \"a\"\nversion = \"1\"\noptional = true\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		o, err := ParseOrder(data)
+		if err != nil {
+			return
+		}
+		for _, g := range o {
+			if len(g.Group) == 0 {
+				t.Fatal("accepted empty group")
+			}
+		}
+	})
+}
+
+func FuzzParseLaunchTOML(f *testing.F) {
+	f.Add([]byte("[[processes]]\ntype = \"web\"\ncommand = [\"a\", \"b\"]\nargs = [\"c\"]\ndefault = true\nworking-dir = \"/w\"\n[[labels]]\nkey = \"k\"\nvalue = \"v\"\n"))
+	f.Add([]byte("[[processes]]\ntype = \"web\"\ncommand = \"echo hi\"\ndirect = false\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ParseLaunchTOML(data)
+		if err != nil {
+			return
+		}
+		for _, p := range l.Processes {
+			if !processTypeRE.MatchString(p.Type) || len(p.Command) == 0 {
+				t.Fatalf("accepted invalid process %+v", p)
+			}
+		}
+	})
+}
+
+func FuzzParseLayerMetadata(f *testing.F) {
+	f.Add([]byte("[types]\nlaunch = true\nbuild = false\ncache = true\n[metadata]\nv = \"1\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = ParseLayerMetadata(data)
+	})
+}
+
+func FuzzParseDetectPlan(f *testing.F) {
+	f.Add([]byte("[[provides]]\nname = \"a\"\n[[requires]]\nname = \"a\"\n[requires.metadata]\nx = 1\n[[or]]\n[[or.requires]]\nname = \"b\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParseDetectPlan(data)
+		if err != nil {
+			return
+		}
+		// Resolving any accepted plan must not panic.
+		_, _, _ = resolvePlan([]candidate{{bp: GroupEntry{ID: "x", Optional: true}, alts: p.alternatives()}})
+	})
+}
+
+func FuzzParseMetadata(f *testing.F) {
+	f.Add([]byte("buildpack-default-process-type = \"web\"\n[[buildpacks]]\nid = \"a\"\nversion = \"1\"\n[[processes]]\ntype = \"web\"\ncommand = [\"x\"]\nbuildpack-id = \"a\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = ParseMetadata(data)
+	})
+}
+
+func FuzzParseExecDOutput(f *testing.F) {
+	f.Add([]byte("A = \"1\"\nB = \"two\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		vars, err := ParseExecDOutput(data)
+		if err != nil {
+			return
+		}
+		if _, ok := vars[""]; ok {
+			t.Fatal("accepted empty name")
+		}
+	})
+}
+
+func FuzzParseGroupAndPlan(f *testing.F) {
+	f.Add([]byte("[[group]]\nid = \"a\"\nversion = \"1\"\napi = \"0.10\"\n"))
+	f.Add([]byte("[[entries]]\n[[entries.providers]]\nid = \"a\"\n[[entries.requires]]\nname = \"n\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = ParseGroup(data)
+		if p, err := ParsePlan(data); err == nil {
+			// Using any parsed plan must not panic.
+			p.without("a", map[string]bool{"n": true})
+			p.forBuildpack("a")
+		}
+	})
+}
