@@ -12,6 +12,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+
+	"github.com/kingvon-ke/bera/internal/beratest"
 )
 
 func exportFixture(t *testing.T) (dir string, digest v1.Hash, layers, app string) {
@@ -128,20 +130,14 @@ func TestExportIsReproducible(t *testing.T) {
 func TestExportValidForSkopeoAndUmoci(t *testing.T) {
 	dir, digest, _, _ := exportFixture(t)
 	t.Run("Skopeo", func(t *testing.T) {
-		skopeo, err := exec.LookPath("skopeo")
-		if err != nil {
-			t.Skip("skopeo not installed")
-		}
+		skopeo := beratest.Require(t, "skopeo", "apt-get install skopeo")
 		out, err := exec.Command(skopeo, "inspect", "oci:"+dir+":app").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), LifecycleMetadataLabel) || !strings.Contains(string(out), digest.String()) {
 			t.Fatalf("skopeo inspect: %v\n%s", err, out)
 		}
 	})
 	t.Run("Umoci", func(t *testing.T) {
-		umoci, err := exec.LookPath("umoci")
-		if err != nil {
-			t.Skip("umoci not installed")
-		}
+		umoci := beratest.Require(t, "umoci", "apt-get install umoci")
 		out, err := exec.Command(umoci, "stat", "--image", dir+":app").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "bera cnb export: application") {
 			t.Fatalf("umoci stat: %v\n%s", err, out)
