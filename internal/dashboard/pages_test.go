@@ -167,7 +167,8 @@ func TestNonCollaborator(t *testing.T) {
 	m := e.browser(t)
 	m.login("mallory@example.com", "mallory password").mustNotContain(t, "private")
 	for _, path := range []string{"/apps/private", "/apps/private/resources", "/apps/private/activity",
-		"/apps/private/access", "/apps/private/settings?reveal=config", "/apps/private/deploy"} {
+		"/apps/private/access", "/apps/private/settings?reveal=config", "/apps/private/deploy",
+		"/apps/private/logs", "/apps/private/metrics", "/dashboard/apps/private/log-session"} {
 		p := m.get(path)
 		if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") {
 			t.Errorf("GET %s: %d %s, want an HTML 404", path, p.status, p.ctype)
@@ -183,6 +184,7 @@ func TestNonCollaborator(t *testing.T) {
 		"/dashboard/apps/private/rollback":             {"release": {"1"}, "confirm": {"yes"}},
 		"/dashboard/apps/private/config-vars/delete":   {"key": {"SECRET"}},
 		"/dashboard/apps/private/collaborators/delete": {"email": {"owner@example.com"}},
+		"/dashboard/apps/private/dynos/restart":        {"confirm": {"yes"}},
 	} {
 		p := m.post(path, form)
 		if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") {

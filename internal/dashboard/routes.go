@@ -21,6 +21,7 @@ func (d *Dashboard) routes() {
 	m.Handle("GET /apps/{app}/activity", d.page(d.handleActivity))
 	m.Handle("GET /apps/{app}/access", d.page(d.handleAccess))
 	m.Handle("GET /apps/{app}/settings", d.page(d.handleSettings))
+	m.Handle("GET /apps/{app}/logs", d.page(d.handleLogs))
 
 	m.Handle("POST /dashboard/apps/{app}/formation/{type}", d.action(d.handleScale))
 	m.Handle("POST /dashboard/apps/{app}/rollback", d.action(d.handleRollback))
@@ -31,7 +32,10 @@ func (d *Dashboard) routes() {
 	m.Handle("POST /dashboard/apps/{app}/collaborators", d.action(d.handleCollaboratorAdd))
 	m.Handle("POST /dashboard/apps/{app}/collaborators/delete", d.action(d.handleCollaboratorRemove))
 
+	m.Handle("POST /dashboard/apps/{app}/dynos/restart", d.action(d.handleRestartAll))
+
 	m.Handle("GET /dashboard/apps/{app}/live", d.page(d.handleLive))
+	m.Handle("GET /dashboard/apps/{app}/log-session", d.page(d.handleLogSession))
 	m.Handle("GET /dashboard/assets/{name}", d.assets)
 	m.Handle("/", d.public(d.handleNotFound))
 }
