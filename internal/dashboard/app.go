@@ -71,12 +71,3 @@ func (d *Dashboard) handleDeploy(w http.ResponseWriter, r *http.Request, c *clie
 	d.render(w, r, http.StatusOK, "deploy", v)
 	return nil
 }
-
-func (d *Dashboard) handleMetrics(w http.ResponseWriter, r *http.Request, c *client.Client) error {
-	f, err := d.appFrame(r, c, "metrics", "Metrics")
-	if err != nil {
-		return err
-	}
-	d.render(w, r, http.StatusOK, "metrics", f)
-	return nil
-}
