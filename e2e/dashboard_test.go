@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
+	"github.com/kingvon-ke/bera/internal/source/sourcetest"
 )
 
 // TestDashboard_Browser drives the dashboard in Debian's headless Chromium, as a user would:
@@ -24,7 +25,9 @@ func TestDashboard_Browser(t *testing.T) {
 	beratest.Require(t, "git", "apt-get install git")
 	beratest.Require(t, "python3", "apt-get install python3")
 	const password = "dashboard test password"
-	env := beratest.NewWith(t, beratest.Options{Env: []string{"BERA_ADMIN_PASSWORD=" + password}})
+	gs := sourcetest.NewGitServer(t)
+	gs.Commit(t, "web", "main", sampleFiles(t, "procfile-hello"))
+	env := beratest.NewWith(t, beratest.Options{Env: []string{"BERA_ADMIN_PASSWORD=" + password}, Args: []string{"--allow-private-sources"}})
 	env.CreateUser(t, "friend@example.com", "friend password")
 	b := newDashBrowser(t, env.APIURL)
 
@@ -50,6 +53,33 @@ func TestDashboard_Browser(t *testing.T) {
 	b.see("#latest-activity", "v2", "Deploy")
 	b.shot("overview")
 
+	// More → View logs: a request to the app shows its router line live; filters, and a
+	// pause that is still on after a reload.
+	b.do("open More", chromedp.Click(chromedp.CSS(".more summary")))
+	b.submit(`.more a[href="/apps/dash-shop/logs"]`)
+	b.see("#logs", "Application Logs")
+	b.waitFor(`document.documentElement.dataset.logs === "open"`)
+	logged := false
+	for i := 0; !logged && i < 5; i++ {
+		path := fmt.Sprintf("/from-the-log-view-%d", i)
+		env.Get(t, "dash-shop", path)
+		logged = b.poll(fmt.Sprintf(`document.querySelector("#log-lines").innerText.includes('heroku[router]:') && document.querySelector("#log-lines").innerText.includes('path="%s"')`, path), 5*time.Second)
+	}
+	if !logged {
+		t.Fatalf("the router line of a request did not appear live:\n%s", b.text("#log-lines"))
+	}
+	b.shot("logs")
+	b.do("show app lines only", chromedp.Evaluate[chromedp.Void](`{const s = document.querySelector("#log-source"); s.value = "app"; s.dispatchEvent(new Event("change"))}`))
+	b.waitFor(`!document.querySelector("#log-lines").innerText.includes("heroku[router]") && document.querySelector("#log-lines").innerText.includes("app[")`)
+	b.fill("#log-search", "no line has this text")
+	b.waitFor(`document.querySelector("#log-lines").childElementCount === 0`)
+	b.do("pause", chromedp.Click(chromedp.CSS("#log-follow")))
+	b.open("/apps/dash-shop/logs")
+	b.waitFor(`document.querySelector("#log-follow").textContent === "Follow" && document.querySelector("#log-follow").getAttribute("aria-pressed") === "false"`)
+	b.see("#log-status", "Paused")
+	b.do("follow", chromedp.Click(chromedp.CSS("#log-follow")))
+	b.waitFor(`document.querySelector("#log-lines").innerText.includes("heroku[router]:")`)
+
 	b.open("/apps")
 	b.see("#app-list", "dash-shop", "just now", "Running")
 	b.shot("apps")
@@ -66,6 +96,14 @@ func TestDashboard_Browser(t *testing.T) {
 	if got := b.value("#qty-web"); got != "2" {
 		t.Fatalf("web quantity after scaling = %q, want 2", got)
 	}
+
+	// More → Restart all dynos, confirmed.
+	b.do("open More", chromedp.Click(chromedp.CSS(".more summary")))
+	b.submit(`.more button`)
+	b.see("#confirm-restart", "Restart every dyno of dash-shop?")
+	b.shot("restart-confirm")
+	b.submit(`#confirm-restart button[type="submit"]`)
+	b.see("main", "Restarting all dynos of dash-shop.")
 
 	// A config var: hidden until revealed; setting it makes v3.
 	b.open("/apps/dash-shop/settings")
@@ -137,8 +175,28 @@ func TestDashboard_Browser(t *testing.T) {
 
 	b.open("/apps/dash-shop/deploy")
 	b.see("#git", "git remote add bera", "dash-shop.git")
+	b.see("#source", "No repository is connected.")
 	b.shot("deploy")
+
+	// Connect a Git URL served on loopback, turn on automatic deploys, deploy the branch and
+	// watch its build log stream.
+	b.fill("#repo-url", gs.RepoURL("web"))
+	b.fill("#repo-branch", "main")
+	b.submit(`form[action="/dashboard/apps/dash-shop/source"] button`)
+	b.see("#source", "Connected to "+gs.RepoURL("web")+", branch main.", "Automatic deploys are off.")
+	b.submit(`form[action="/dashboard/apps/dash-shop/source/auto-deploy"] button`)
+	b.see("main", "Automatic deploys are on.", "every push to main deploys")
+	b.submit(`form[action="/dashboard/apps/dash-shop/builds"] button`)
+	b.see("#build", "Build log")
+	b.waitFor(`document.querySelector("#build-log").textContent.includes("----->")`)
+	b.shot("deploy-build")
+	b.waitFor(`document.querySelector("#build").dataset.done === "true"`)
+	b.see("#build-status", "Build finished.")
+	b.see("#build-log", "-----> Cloning")
 	b.open("/apps/dash-shop/metrics")
+	b.see("#metrics", "Response Time", "Throughput", "Memory Usage", "Dyno Load", "Restarts and Errors")
+	// The log view's requests are in the rollups: counted, and the response time is drawn.
+	b.waitFor(`/: [1-9][0-9]* requests?\./.test(document.querySelector("#metrics .help").innerText) && document.querySelector("#chart-response-time polyline") !== null`)
 	b.shot("metrics")
 
 	// Delete: the typed name must match.

@@ -168,7 +168,8 @@ func TestNonCollaborator(t *testing.T) {
 	m.login("mallory@example.com", "mallory password").mustNotContain(t, "private")
 	for _, path := range []string{"/apps/private", "/apps/private/resources", "/apps/private/activity",
 		"/apps/private/access", "/apps/private/settings?reveal=config", "/apps/private/deploy",
-		"/apps/private/logs", "/apps/private/metrics", "/dashboard/apps/private/log-session"} {
+		"/apps/private/logs", "/apps/private/metrics", "/dashboard/apps/private/log-session",
+		"/dashboard/apps/private/builds/1/output"} {
 		p := m.get(path)
 		if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") {
 			t.Errorf("GET %s: %d %s, want an HTML 404", path, p.status, p.ctype)
@@ -185,6 +186,9 @@ func TestNonCollaborator(t *testing.T) {
 		"/dashboard/apps/private/config-vars/delete":   {"key": {"SECRET"}},
 		"/dashboard/apps/private/collaborators/delete": {"email": {"owner@example.com"}},
 		"/dashboard/apps/private/dynos/restart":        {"confirm": {"yes"}},
+		"/dashboard/apps/private/source":               {"repo_url": {"https://example.com/x.git"}},
+		"/dashboard/apps/private/source/auto-deploy":   {"auto_deploy": {"on"}},
+		"/dashboard/apps/private/builds":               {},
 	} {
 		p := m.post(path, form)
 		if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") {

@@ -33,9 +33,13 @@ func (d *Dashboard) routes() {
 	m.Handle("POST /dashboard/apps/{app}/collaborators/delete", d.action(d.handleCollaboratorRemove))
 
 	m.Handle("POST /dashboard/apps/{app}/dynos/restart", d.action(d.handleRestartAll))
+	m.Handle("POST /dashboard/apps/{app}/source", d.action(d.handleSourceConnect))
+	m.Handle("POST /dashboard/apps/{app}/source/auto-deploy", d.action(d.handleAutoDeploy))
+	m.Handle("POST /dashboard/apps/{app}/builds", d.action(d.handleDeployBranch))
 
 	m.Handle("GET /dashboard/apps/{app}/live", d.page(d.handleLive))
 	m.Handle("GET /dashboard/apps/{app}/log-session", d.page(d.handleLogSession))
+	m.Handle("GET /dashboard/apps/{app}/builds/{build}/output", d.page(d.handleBuildOutput))
 	m.Handle("GET /dashboard/assets/{name}", d.assets)
 	m.Handle("/", d.public(d.handleNotFound))
 }

@@ -211,3 +211,37 @@ class LogView {
     }
   }
 }
+
+// Deploy: stream a build's output into the page as it is written.
+document.addEventListener("DOMContentLoaded", async () => {
+  const panel = document.querySelector("[data-build-output]");
+  if (!panel || !window.ReadableStream) return;
+  const log = panel.querySelector("#build-log");
+  const status = panel.querySelector("#build-status");
+  const decoder = new TextDecoder();
+  let pending = "", frame = 0;
+  const flush = () => {
+    frame = 0;
+    log.append(pending);
+    pending = "";
+    log.scrollTop = log.scrollHeight;
+  };
+  try {
+    const resp = await fetch(panel.dataset.buildOutput, { credentials: "same-origin" });
+    if (!resp.ok) throw new Error("The build output is unavailable (" + resp.status + ").");
+    status.textContent = "Building…";
+    const reader = resp.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      pending += decoder.decode(value, { stream: true });
+      if (!frame) frame = requestAnimationFrame(flush);
+    }
+    pending += decoder.decode();
+    flush();
+    status.textContent = "Build finished. The new release is on the Activity tab.";
+    panel.dataset.done = "true";
+  } catch (err) {
+    status.textContent = err.message || "The build output ended.";
+  }
+});
