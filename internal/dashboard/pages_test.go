@@ -169,7 +169,7 @@ func TestNonCollaborator(t *testing.T) {
 	for _, path := range []string{"/apps/private", "/apps/private/resources", "/apps/private/activity",
 		"/apps/private/access", "/apps/private/settings?reveal=config", "/apps/private/deploy",
 		"/apps/private/logs", "/apps/private/metrics", "/dashboard/apps/private/log-session",
-		"/dashboard/apps/private/builds/1/output"} {
+		"/dashboard/apps/private/builds/1/output", "/dashboard/apps/private/config-vars.env"} {
 		p := m.get(path)
 		if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") {
 			t.Errorf("GET %s: %d %s, want an HTML 404", path, p.status, p.ctype)
@@ -189,6 +189,10 @@ func TestNonCollaborator(t *testing.T) {
 		"/dashboard/apps/private/source":               {"repo_url": {"https://example.com/x.git"}},
 		"/dashboard/apps/private/source/auto-deploy":   {"auto_deploy": {"on"}},
 		"/dashboard/apps/private/builds":               {},
+		"/dashboard/apps/private/config-vars/bulk":     {"env": {"SECRET=pwned"}},
+		"/dashboard/apps/private/maintenance":          {"maintenance": {"on"}},
+		"/dashboard/apps/private/domains":              {"hostname": {"pwned.example.com"}},
+		"/dashboard/apps/private/domains/delete":       {"hostname": {"private.localhost"}},
 	} {
 		p := m.post(path, form)
 		if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") {
