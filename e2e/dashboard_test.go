@@ -199,6 +199,31 @@ func TestDashboard_Browser(t *testing.T) {
 	b.waitFor(`/: [1-9][0-9]* requests?\./.test(document.querySelector("#metrics .help").innerText) && document.querySelector("#chart-response-time polyline") !== null`)
 	b.shot("metrics")
 
+	// Settings: the .env bulk editor, maintenance mode, a custom domain.
+	b.open("/apps/dash-shop/settings?reveal=config")
+	b.do("open the bulk editor", chromedp.Click(chromedp.CSS("#bulk-editor summary")))
+	b.fill("#bulk-env", "BULK_A=1\nBULK_B=\"two words\"\n")
+	b.shot("settings-bulk")
+	b.submit(`form[action="/dashboard/apps/dash-shop/config-vars/bulk"] button`)
+	b.see("main", "Updated config vars: 2 set, 0 removed.")
+	if got := b.value("#val-BULK_B"); got != "two words" {
+		t.Fatalf("BULK_B shows %q", got)
+	}
+	b.submit(`#maintenance button`)
+	b.see("#maintenance", "Maintenance mode is on.")
+	if code, _ := env.Get(t, "dash-shop", "/"); code != 503 {
+		t.Errorf("the app in maintenance answered %d, want 503", code)
+	}
+	b.submit(`#maintenance button`)
+	b.see("#maintenance", "Maintenance mode is off.")
+	b.fill("#new-domain", "www.dash-shop.test")
+	b.submit(`form[action="/dashboard/apps/dash-shop/domains"] button`)
+	b.see("#domains", "www.dash-shop.test")
+	b.shot("settings-domains")
+	b.submit(`button[aria-label="Remove www.dash-shop.test"]`)
+	b.see("main", "Removed www.dash-shop.test.")
+	b.dontSee("#domains", "www.dash-shop.test")
+
 	// Delete: the typed name must match.
 	b.open("/apps/dash-shop/settings")
 	b.fill("#delete-confirm", "dash-shop")

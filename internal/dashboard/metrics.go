@@ -212,7 +212,7 @@ func segments(bs []bucket, top float64, val func(bucket) (float64, bool)) []stri
 		v, ok := val(b)
 		if !ok {
 			if cur.Len() > 0 {
-				out = append(out, cur.String())
+				out = append(out, dot(cur.String()))
 				cur.Reset()
 			}
 			continue
@@ -228,9 +228,17 @@ func segments(bs []bucket, top float64, val func(bucket) (float64, bool)) []stri
 		fmt.Fprintf(&cur, "%.1f,%.1f", x, y)
 	}
 	if cur.Len() > 0 {
-		out = append(out, cur.String())
+		out = append(out, dot(cur.String()))
 	}
 	return out
+}
+
+// dot repeats the point of a one-point segment, which the lines' round caps draw as a dot.
+func dot(seg string) string {
+	if !strings.Contains(seg, " ") {
+		return seg + " " + seg
+	}
+	return seg
 }
 
 // niceCeil rounds v up to 1, 2 or 5 times a power of ten (0 stays 0).

@@ -28,7 +28,7 @@ func TestSegments(t *testing.T) {
 	}
 	bs := bucketize(pts, maxBuckets)
 	got := segments(bs, 40, func(b bucket) (float64, bool) { return b.p50, b.ok })
-	want := []string{"56.0,132.0", "440.0,92.0 632.0,12.0"}
+	want := []string{"56.0,132.0 56.0,132.0", "440.0,92.0 632.0,12.0"}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("segments = %q, want %q", got, want)
 	}
