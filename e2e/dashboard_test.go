@@ -199,6 +199,15 @@ func TestDashboard_Browser(t *testing.T) {
 	b.waitFor(`/: [1-9][0-9]* requests?\./.test(document.querySelector("#metrics .help").innerText) && document.querySelector("#chart-response-time polyline") !== null`)
 	b.shot("metrics")
 
+	// More → Run console: `echo hi` in a one-off dyno, in a terminal in the page.
+	b.open("/apps/dash-shop/console")
+	b.fill("#console-command", "echo hi")
+	b.submit(`form[action="/dashboard/apps/dash-shop/console"] button`)
+	b.waitFor(`document.querySelector("#console").dataset.exited !== undefined`)
+	b.see("#console-status", "Process exited with status 0.")
+	b.waitFor(`document.querySelector("#terminal .xterm-rows").innerText.includes("hi")`)
+	b.shot("console")
+
 	// Settings: the .env bulk editor, maintenance mode, a custom domain.
 	b.open("/apps/dash-shop/settings?reveal=config")
 	b.do("open the bulk editor", chromedp.Click(chromedp.CSS("#bulk-editor summary")))

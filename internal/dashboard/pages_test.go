@@ -169,7 +169,7 @@ func TestNonCollaborator(t *testing.T) {
 	for _, path := range []string{"/apps/private", "/apps/private/resources", "/apps/private/activity",
 		"/apps/private/access", "/apps/private/settings?reveal=config", "/apps/private/deploy",
 		"/apps/private/logs", "/apps/private/metrics", "/dashboard/apps/private/log-session",
-		"/dashboard/apps/private/builds/1/output", "/dashboard/apps/private/config-vars.env"} {
+		"/dashboard/apps/private/builds/1/output", "/dashboard/apps/private/config-vars.env", "/apps/private/console"} {
 		p := m.get(path)
 		if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") {
 			t.Errorf("GET %s: %d %s, want an HTML 404", path, p.status, p.ctype)
@@ -191,6 +191,7 @@ func TestNonCollaborator(t *testing.T) {
 		"/dashboard/apps/private/builds":               {},
 		"/dashboard/apps/private/config-vars/bulk":     {"env": {"SECRET=pwned"}},
 		"/dashboard/apps/private/maintenance":          {"maintenance": {"on"}},
+		"/dashboard/apps/private/console":              {"command": {"echo pwned"}},
 		"/dashboard/apps/private/domains":              {"hostname": {"pwned.example.com"}},
 		"/dashboard/apps/private/domains/delete":       {"hostname": {"private.localhost"}},
 	} {

@@ -22,6 +22,7 @@ func (d *Dashboard) routes() {
 	m.Handle("GET /apps/{app}/access", d.page(d.handleAccess))
 	m.Handle("GET /apps/{app}/settings", d.page(d.handleSettings))
 	m.Handle("GET /apps/{app}/logs", d.page(d.handleLogs))
+	m.Handle("GET /apps/{app}/console", d.page(d.handleConsole))
 
 	m.Handle("POST /dashboard/apps/{app}/formation/{type}", d.action(d.handleScale))
 	m.Handle("POST /dashboard/apps/{app}/rollback", d.action(d.handleRollback))
@@ -38,12 +39,14 @@ func (d *Dashboard) routes() {
 	m.Handle("POST /dashboard/apps/{app}/collaborators/delete", d.action(d.handleCollaboratorRemove))
 
 	m.Handle("POST /dashboard/apps/{app}/dynos/restart", d.action(d.handleRestartAll))
+	m.Handle("POST /dashboard/apps/{app}/console", d.action(d.handleConsoleStart))
 	m.Handle("POST /dashboard/apps/{app}/source", d.action(d.handleSourceConnect))
 	m.Handle("POST /dashboard/apps/{app}/source/auto-deploy", d.action(d.handleAutoDeploy))
 	m.Handle("POST /dashboard/apps/{app}/builds", d.action(d.handleDeployBranch))
 
 	m.Handle("GET /dashboard/apps/{app}/live", d.page(d.handleLive))
 	m.Handle("GET /dashboard/apps/{app}/log-session", d.page(d.handleLogSession))
+	m.Handle("GET /dashboard/apps/{app}/console/{token}", d.page(d.handleConsoleAttach))
 	m.Handle("GET /dashboard/apps/{app}/builds/{build}/output", d.page(d.handleBuildOutput))
 	m.Handle("GET /dashboard/assets/{name}", d.assets)
 	m.Handle("/", d.public(d.handleNotFound))

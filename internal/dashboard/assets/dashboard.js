@@ -245,3 +245,41 @@ document.addEventListener("DOMContentLoaded", async () => {
     status.textContent = err.message || "The build output ended.";
   }
 });
+
+// Run console: a terminal (xterm.js) attached to the one-off dyno over the dashboard's
+// WebSocket; binary messages are input and output, text messages JSON controls.
+document.addEventListener("DOMContentLoaded", () => {
+  const panel = document.querySelector("[data-console]");
+  if (!panel || !window.Terminal || !window.WebSocket) return;
+  const status = panel.querySelector("#console-status");
+  const term = new Terminal({ rows: 24, cols: 80, cursorBlink: true, fontSize: 13, scrollback: 5000 });
+  term.open(panel.querySelector("#terminal"));
+  term.focus();
+  const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + panel.dataset.console);
+  ws.binaryType = "arraybuffer";
+  const encoder = new TextEncoder();
+  ws.onopen = () => {
+    status.textContent = "Connected. Type into the terminal; the dyno ends when the command exits.";
+    ws.send(JSON.stringify({ type: "resize", rows: term.rows, cols: term.cols }));
+  };
+  ws.onmessage = (ev) => {
+    if (typeof ev.data !== "string") {
+      term.write(new Uint8Array(ev.data));
+      return;
+    }
+    const m = JSON.parse(ev.data);
+    if (m.type === "exit") {
+      status.textContent = "Process exited with status " + m.status + ".";
+      panel.dataset.exited = String(m.status);
+    } else if (m.type === "error") {
+      status.textContent = m.message;
+      panel.dataset.exited = "error";
+    }
+  };
+  ws.onclose = () => {
+    if (!panel.dataset.exited) status.textContent = "The connection to the console ended.";
+  };
+  term.onData((data) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(encoder.encode(data));
+  });
+});
