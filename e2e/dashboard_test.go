@@ -80,6 +80,35 @@ func TestDashboard_Browser(t *testing.T) {
 	b.do("follow", chromedp.Click(chromedp.CSS("#log-follow")))
 	b.waitFor(`document.querySelector("#log-lines").innerText.includes("heroku[router]:")`)
 
+	// 5,000 lines at once (a detached one-off's output): the view shows at most 2,000 and
+	// stays responsive; the time to show the last line, to filter, and the page's memory are
+	// logged as the view's benchmark.
+	b.do("start the clock", chromedp.Evaluate[chromedp.Void](`window.beraT0 = performance.now()`))
+	env.MustBera(t, "run:detached", "-a", "dash-shop", "--", "seq", "1", "5000")
+	const lastLine = `[...document.querySelectorAll("#log-lines .logline")].some((e) => e.textContent.endsWith("]: 5000"))`
+	b.waitFor(lastLine)
+	type logPerf struct{ Shown, Heap, Filter, Lines float64 }
+	perf := evalJS[logPerf](b, "measure the log view", `(() => {
+		const shown = performance.now() - window.beraT0;
+		const box = document.querySelector("#log-lines"), search = document.querySelector("#log-search");
+		const t = performance.now();
+		search.value = "]: 4999";
+		search.dispatchEvent(new Event("input"));
+		const filter = performance.now() - t;
+		const r = { Shown: shown, Heap: performance.memory ? performance.memory.usedJSHeapSize : 0, Filter: filter, Lines: box.childElementCount };
+		search.value = "";
+		search.dispatchEvent(new Event("input"));
+		return r;
+	})()`)
+	t.Logf("log view with 5,000 new lines: last line shown after %.0f ms, filtering took %.1f ms, JS heap %.1f MB",
+		perf.Shown, perf.Filter, perf.Heap/(1<<20))
+	if perf.Lines != 1 || perf.Filter > 1000 {
+		t.Errorf("filtering 5,000 lines for one: %v lines in %.0f ms, want 1 line within a second", perf.Lines, perf.Filter)
+	}
+	if n := b.count("#log-lines .logline"); n > 2000 {
+		t.Errorf("the log view shows %d lines, want at most 2,000", n)
+	}
+
 	b.open("/apps")
 	b.see("#app-list", "dash-shop", "just now", "Running")
 	b.shot("apps")
@@ -329,6 +358,24 @@ func (b *dashBrowser) text(sel string) string {
 	defer cancel()
 	s, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	return s
+}
+
+// count returns how many elements match sel.
+func (b *dashBrowser) count(sel string) int {
+	b.t.Helper()
+	return evalJS[int](b, "count "+sel, fmt.Sprintf("document.querySelectorAll(%q).length", sel))
+}
+
+// evalJS returns the value of the JavaScript expression js, failing the test with what.
+func evalJS[T any](b *dashBrowser, what, js string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
 }
 
 // value returns the value of the input sel.
