@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
+	"github.com/kingvon-ke/bera/internal/source/sourcetest"
 )
 
 // TestDashboard_Browser drives the dashboard in Debian's headless Chromium, as a user would:
@@ -24,7 +25,9 @@ func TestDashboard_Browser(t *testing.T) {
 	beratest.Require(t, "git", "apt-get install git")
 	beratest.Require(t, "python3", "apt-get install python3")
 	const password = "dashboard test password"
-	env := beratest.NewWith(t, beratest.Options{Env: []string{"BERA_ADMIN_PASSWORD=" + password}})
+	gs := sourcetest.NewGitServer(t)
+	gs.Commit(t, "web", "main", sampleFiles(t, "procfile-hello"))
+	env := beratest.NewWith(t, beratest.Options{Env: []string{"BERA_ADMIN_PASSWORD=" + password}, Args: []string{"--allow-private-sources"}})
 	env.CreateUser(t, "friend@example.com", "friend password")
 	b := newDashBrowser(t, env.APIURL)
 
@@ -50,6 +53,62 @@ func TestDashboard_Browser(t *testing.T) {
 	b.see("#latest-activity", "v2", "Deploy")
 	b.shot("overview")
 
+	// More → View logs: a request to the app shows its router line live; filters, and a
+	// pause that is still on after a reload.
+	b.do("open More", chromedp.Click(chromedp.CSS(".more summary")))
+	b.submit(`.more a[href="/apps/dash-shop/logs"]`)
+	b.see("#logs", "Application Logs")
+	b.waitFor(`document.documentElement.dataset.logs === "open"`)
+	logged := false
+	for i := 0; !logged && i < 5; i++ {
+		path := fmt.Sprintf("/from-the-log-view-%d", i)
+		env.Get(t, "dash-shop", path)
+		logged = b.poll(fmt.Sprintf(`document.querySelector("#log-lines").innerText.includes('heroku[router]:') && document.querySelector("#log-lines").innerText.includes('path="%s"')`, path), 5*time.Second)
+	}
+	if !logged {
+		t.Fatalf("the router line of a request did not appear live:\n%s", b.text("#log-lines"))
+	}
+	b.shot("logs")
+	b.do("show app lines only", chromedp.Evaluate[chromedp.Void](`{const s = document.querySelector("#log-source"); s.value = "app"; s.dispatchEvent(new Event("change"))}`))
+	b.waitFor(`!document.querySelector("#log-lines").innerText.includes("heroku[router]") && document.querySelector("#log-lines").innerText.includes("app[")`)
+	b.fill("#log-search", "no line has this text")
+	b.waitFor(`document.querySelector("#log-lines").childElementCount === 0`)
+	b.do("pause", chromedp.Click(chromedp.CSS("#log-follow")))
+	b.open("/apps/dash-shop/logs")
+	b.waitFor(`document.querySelector("#log-follow").textContent === "Follow" && document.querySelector("#log-follow").getAttribute("aria-pressed") === "false"`)
+	b.see("#log-status", "Paused")
+	b.do("follow", chromedp.Click(chromedp.CSS("#log-follow")))
+	b.waitFor(`document.querySelector("#log-lines").innerText.includes("heroku[router]:")`)
+
+	// 5,000 lines at once (a detached one-off's output): the view shows at most 2,000 and
+	// stays responsive; the time to show the last line, to filter, and the page's memory are
+	// logged as the view's benchmark.
+	b.do("start the clock", chromedp.Evaluate[chromedp.Void](`window.beraT0 = performance.now()`))
+	env.MustBera(t, "run:detached", "-a", "dash-shop", "--", "seq", "1", "5000")
+	const lastLine = `[...document.querySelectorAll("#log-lines .logline")].some((e) => e.textContent.endsWith("]: 5000"))`
+	b.waitFor(lastLine)
+	type logPerf struct{ Shown, Heap, Filter, Lines float64 }
+	perf := evalJS[logPerf](b, "measure the log view", `(() => {
+		const shown = performance.now() - window.beraT0;
+		const box = document.querySelector("#log-lines"), search = document.querySelector("#log-search");
+		const t = performance.now();
+		search.value = "]: 4999";
+		search.dispatchEvent(new Event("input"));
+		const filter = performance.now() - t;
+		const r = { Shown: shown, Heap: performance.memory ? performance.memory.usedJSHeapSize : 0, Filter: filter, Lines: box.childElementCount };
+		search.value = "";
+		search.dispatchEvent(new Event("input"));
+		return r;
+	})()`)
+	t.Logf("log view with 5,000 new lines: last line shown after %.0f ms, filtering took %.1f ms, JS heap %.1f MB",
+		perf.Shown, perf.Filter, perf.Heap/(1<<20))
+	if perf.Lines != 1 || perf.Filter > 1000 {
+		t.Errorf("filtering 5,000 lines for one: %v lines in %.0f ms, want 1 line within a second", perf.Lines, perf.Filter)
+	}
+	if n := b.count("#log-lines .logline"); n > 2000 {
+		t.Errorf("the log view shows %d lines, want at most 2,000", n)
+	}
+
 	b.open("/apps")
 	b.see("#app-list", "dash-shop", "just now", "Running")
 	b.shot("apps")
@@ -66,6 +125,14 @@ func TestDashboard_Browser(t *testing.T) {
 	if got := b.value("#qty-web"); got != "2" {
 		t.Fatalf("web quantity after scaling = %q, want 2", got)
 	}
+
+	// More → Restart all dynos, confirmed.
+	b.do("open More", chromedp.Click(chromedp.CSS(".more summary")))
+	b.submit(`.more button`)
+	b.see("#confirm-restart", "Restart every dyno of dash-shop?")
+	b.shot("restart-confirm")
+	b.submit(`#confirm-restart button[type="submit"]`)
+	b.see("main", "Restarting all dynos of dash-shop.")
 
 	// A config var: hidden until revealed; setting it makes v3.
 	b.open("/apps/dash-shop/settings")
@@ -137,9 +204,63 @@ func TestDashboard_Browser(t *testing.T) {
 
 	b.open("/apps/dash-shop/deploy")
 	b.see("#git", "git remote add bera", "dash-shop.git")
+	b.see("#source", "No repository is connected.")
 	b.shot("deploy")
+
+	// Connect a Git URL served on loopback, turn on automatic deploys, deploy the branch and
+	// watch its build log stream.
+	b.fill("#repo-url", gs.RepoURL("web"))
+	b.fill("#repo-branch", "main")
+	b.submit(`form[action="/dashboard/apps/dash-shop/source"] button`)
+	b.see("#source", "Connected to "+gs.RepoURL("web")+", branch main.", "Automatic deploys are off.")
+	b.submit(`form[action="/dashboard/apps/dash-shop/source/auto-deploy"] button`)
+	b.see("main", "Automatic deploys are on.", "every push to main deploys")
+	b.submit(`form[action="/dashboard/apps/dash-shop/builds"] button`)
+	b.see("#build", "Build log")
+	b.waitFor(`document.querySelector("#build-log").textContent.includes("----->")`)
+	b.shot("deploy-build")
+	b.waitFor(`document.querySelector("#build").dataset.done === "true"`)
+	b.see("#build-status", "Build finished.")
+	b.see("#build-log", "-----> Cloning")
 	b.open("/apps/dash-shop/metrics")
+	b.see("#metrics", "Response Time", "Throughput", "Memory Usage", "Dyno Load", "Restarts and Errors")
+	// The log view's requests are in the rollups: counted, and the response time is drawn.
+	b.waitFor(`/: [1-9][0-9]* requests?\./.test(document.querySelector("#metrics .help").innerText) && document.querySelector("#chart-response-time polyline") !== null`)
 	b.shot("metrics")
+
+	// More → Run console: `echo hi` in a one-off dyno, in a terminal in the page.
+	b.open("/apps/dash-shop/console")
+	b.fill("#console-command", "echo hi")
+	b.submit(`form[action="/dashboard/apps/dash-shop/console"] button`)
+	b.waitFor(`document.querySelector("#console").dataset.exited !== undefined`)
+	b.see("#console-status", "Process exited with status 0.")
+	b.waitFor(`document.querySelector("#terminal .xterm-rows").innerText.includes("hi")`)
+	b.shot("console")
+
+	// Settings: the .env bulk editor, maintenance mode, a custom domain.
+	b.open("/apps/dash-shop/settings?reveal=config")
+	b.do("open the bulk editor", chromedp.Click(chromedp.CSS("#bulk-editor summary")))
+	b.fill("#bulk-env", "BULK_A=1\nBULK_B=\"two words\"\n")
+	b.shot("settings-bulk")
+	b.submit(`form[action="/dashboard/apps/dash-shop/config-vars/bulk"] button`)
+	b.see("main", "Updated config vars: 2 set, 0 removed.")
+	if got := b.value("#val-BULK_B"); got != "two words" {
+		t.Fatalf("BULK_B shows %q", got)
+	}
+	b.submit(`#maintenance button`)
+	b.see("#maintenance", "Maintenance mode is on.")
+	if code, _ := env.Get(t, "dash-shop", "/"); code != 503 {
+		t.Errorf("the app in maintenance answered %d, want 503", code)
+	}
+	b.submit(`#maintenance button`)
+	b.see("#maintenance", "Maintenance mode is off.")
+	b.fill("#new-domain", "www.dash-shop.test")
+	b.submit(`form[action="/dashboard/apps/dash-shop/domains"] button`)
+	b.see("#domains", "www.dash-shop.test")
+	b.shot("settings-domains")
+	b.submit(`button[aria-label="Remove www.dash-shop.test"]`)
+	b.see("main", "Removed www.dash-shop.test.")
+	b.dontSee("#domains", "www.dash-shop.test")
 
 	// Delete: the typed name must match.
 	b.open("/apps/dash-shop/settings")
@@ -237,6 +358,24 @@ func (b *dashBrowser) text(sel string) string {
 	defer cancel()
 	s, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	return s
+}
+
+// count returns how many elements match sel.
+func (b *dashBrowser) count(sel string) int {
+	b.t.Helper()
+	return evalJS[int](b, "count "+sel, fmt.Sprintf("document.querySelectorAll(%q).length", sel))
+}
+
+// evalJS returns the value of the JavaScript expression js, failing the test with what.
+func evalJS[T any](b *dashBrowser, what, js string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return v
 }
 
 // value returns the value of the input sel.

@@ -52,31 +52,3 @@ func (d *Dashboard) handleOverview(w http.ResponseWriter, r *http.Request, c *cl
 	d.render(w, r, http.StatusOK, "overview", v)
 	return nil
 }
-
-// deployView is the Deploy tab: the git remote and the connected repository.
-type deployView struct {
-	appBase
-	Source *wire.AppSource // nil when deploys from Git URLs are off
-}
-
-func (d *Dashboard) handleDeploy(w http.ResponseWriter, r *http.Request, c *client.Client) error {
-	f, err := d.appFrame(r, c, "deploy", "Deploy")
-	if err != nil {
-		return err
-	}
-	v := deployView{appBase: f}
-	if src, err := c.AppSource(r.Context(), f.App.Name); err == nil {
-		v.Source = src
-	}
-	d.render(w, r, http.StatusOK, "deploy", v)
-	return nil
-}
-
-func (d *Dashboard) handleMetrics(w http.ResponseWriter, r *http.Request, c *client.Client) error {
-	f, err := d.appFrame(r, c, "metrics", "Metrics")
-	if err != nil {
-		return err
-	}
-	d.render(w, r, http.StatusOK, "metrics", f)
-	return nil
-}

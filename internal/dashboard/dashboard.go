@@ -48,6 +48,7 @@ type Dashboard struct {
 	sessions *sessions
 	pages    *pages
 	assets   *assets
+	consoles *consoles
 	api      *apiConn     // the API, served in memory
 	hc       *http.Client // the API clients' HTTP client, over api
 
@@ -78,7 +79,7 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, err
 	}
 	d := &Dashboard{cfg: cfg, log: cfg.Logger.With("component", "dashboard"), mux: http.NewServeMux(),
-		sessions: newSessions(cfg.Now, cfg.SessionTTL), pages: ps, assets: as, api: newAPIConn(cfg.API)}
+		sessions: newSessions(cfg.Now, cfg.SessionTTL), pages: ps, assets: as, consoles: newConsoles(cfg.Now), api: newAPIConn(cfg.API)}
 	d.hc = &http.Client{Transport: d.api}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.routes()

@@ -43,7 +43,8 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.SetCookie(w, sessionCookie(r, "", -1))
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
-	case errors.As(err, &ce) && ce.StatusCode < 500:
+	case errors.As(err, &ce) && (ce.StatusCode < 500 || ce.StatusCode == http.StatusServiceUnavailable):
+		// The API's 4xx and 503 messages are written for users ("… not enabled on this server").
 		v.Status, v.Heading, v.Message = ce.StatusCode, http.StatusText(ce.StatusCode), ce.Message
 	default:
 		v.RequestID = randomToken()

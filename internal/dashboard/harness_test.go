@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/dashboard"
 	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/logs"
 	"github.com/kingvon-ke/bera/internal/secret"
 	"github.com/kingvon-ke/bera/internal/store"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
@@ -26,6 +28,8 @@ import (
 // them (browser requests to the dashboard, the rest to the API) on a loopback listener.
 type env struct {
 	st   *store.Store
+	logs *logs.Buffer // the apps' log lines, streamed by log sessions at /log-sessions/
+	mets *testMetrics // the rollups GET /apps/{app}/metrics answers with
 	dash *dashboard.Dashboard
 	srv  *httptest.Server
 	now  time.Time // the dashboard's clock; tests move it
@@ -39,9 +43,12 @@ func newEnv(t testing.TB) *env {
 // newEnvWith is newEnv with configure, when not nil, changing the API's Config.
 func newEnvWith(t testing.TB, configure func(*api.Config)) *env {
 	t.Helper()
-	e := &env{st: storetest.OpenSQLite(t), now: time.Now()}
+	e := &env{st: storetest.OpenSQLite(t), now: time.Now(), logs: logs.New(logs.Config{}), mets: &testMetrics{}}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := api.Config{Store: e.st, Logger: logger, Domain: "localhost", WebURLSuffix: ":8080", Events: events.NewInMem()}
+	sessions := logs.NewSessions(logs.SessionsConfig{Key: []byte("dashboard test log session key"), Stream: e.logs,
+		Logger: logger, Allowed: api.LogSessionAllowed(e.st)})
+	cfg := api.Config{Store: e.st, Logger: logger, Domain: "localhost", WebURLSuffix: ":8080", Events: events.NewInMem(),
+		LogSessions: testLogSessions{sessions}, Metrics: e.mets}
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -51,12 +58,52 @@ func newEnvWith(t testing.TB, configure func(*api.Config)) *env {
 		t.Fatal(err)
 	}
 	e.dash = d
-	e.srv = httptest.NewServer(d.ForBrowsers(apiSrv))
+	mux := http.NewServeMux()
+	mux.Handle("GET /log-sessions/{app}", sessions)
+	mux.Handle("/", d.ForBrowsers(apiSrv))
+	e.srv = httptest.NewServer(mux)
 	t.Cleanup(func() {
 		e.srv.Close()
 		d.Close()
 	})
 	return e
+}
+
+// testLogSessions issues log-session URLs on the test server, as `bera server` does.
+type testLogSessions struct{ s *logs.Sessions }
+
+func (l testLogSessions) URL(base, appID string, o api.LogSessionOptions) string {
+	return base + "/log-sessions/" + url.PathEscape(appID) + "?" +
+		l.s.Query(appID, logs.SessionOptions{Lines: o.Lines, Tail: o.Tail, Source: o.Source, Dyno: o.Dyno, Holder: o.Holder})
+}
+
+// testMetrics answers rollups with the points a test set, by app id; the Prometheus
+// endpoint is not the dashboard's.
+type testMetrics struct {
+	http.Handler
+	mu     sync.Mutex
+	points map[string][]api.MetricPoint
+}
+
+func (m *testMetrics) set(appID string, pts []api.MetricPoint) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.points == nil {
+		m.points = map[string][]api.MetricPoint{}
+	}
+	m.points[appID] = pts
+}
+
+func (m *testMetrics) Rollups(appID string, since, until time.Time) []api.MetricPoint {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []api.MetricPoint
+	for _, p := range m.points[appID] {
+		if !p.Time.Before(since) && p.Time.Before(until) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // mustUser creates an account with a password.
@@ -158,4 +205,17 @@ func (p page) mustNotContain(t *testing.T, bad ...string) {
 			t.Fatalf("%s (%d) shows %q:\n%s", p.path, p.status, w, p.body)
 		}
 	}
+}
+
+// getJSON fetches a dashboard endpoint that answers JSON to the page's script.
+func (b *browser) getJSON(t testing.TB, path string) page {
+	t.Helper()
+	req, _ := http.NewRequest("GET", b.e.srv.URL+path, nil)
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return page{status: resp.StatusCode, path: resp.Request.URL.RequestURI(), ctype: resp.Header.Get("Content-Type"), body: string(data)}
 }

@@ -167,7 +167,9 @@ func TestNonCollaborator(t *testing.T) {
 	m := e.browser(t)
 	m.login("mallory@example.com", "mallory password").mustNotContain(t, "private")
 	for _, path := range []string{"/apps/private", "/apps/private/resources", "/apps/private/activity",
-		"/apps/private/access", "/apps/private/settings?reveal=config", "/apps/private/deploy"} {
+		"/apps/private/access", "/apps/private/settings?reveal=config", "/apps/private/deploy",
+		"/apps/private/logs", "/apps/private/metrics", "/dashboard/apps/private/log-session",
+		"/dashboard/apps/private/builds/1/output", "/dashboard/apps/private/config-vars.env", "/apps/private/console"} {
 		p := m.get(path)
 		if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") {
 			t.Errorf("GET %s: %d %s, want an HTML 404", path, p.status, p.ctype)
@@ -183,6 +185,15 @@ func TestNonCollaborator(t *testing.T) {
 		"/dashboard/apps/private/rollback":             {"release": {"1"}, "confirm": {"yes"}},
 		"/dashboard/apps/private/config-vars/delete":   {"key": {"SECRET"}},
 		"/dashboard/apps/private/collaborators/delete": {"email": {"owner@example.com"}},
+		"/dashboard/apps/private/dynos/restart":        {"confirm": {"yes"}},
+		"/dashboard/apps/private/source":               {"repo_url": {"https://example.com/x.git"}},
+		"/dashboard/apps/private/source/auto-deploy":   {"auto_deploy": {"on"}},
+		"/dashboard/apps/private/builds":               {},
+		"/dashboard/apps/private/config-vars/bulk":     {"env": {"SECRET=pwned"}},
+		"/dashboard/apps/private/maintenance":          {"maintenance": {"on"}},
+		"/dashboard/apps/private/console":              {"command": {"echo pwned"}},
+		"/dashboard/apps/private/domains":              {"hostname": {"pwned.example.com"}},
+		"/dashboard/apps/private/domains/delete":       {"hostname": {"private.localhost"}},
 	} {
 		p := m.post(path, form)
 		if p.status != http.StatusNotFound || !strings.HasPrefix(p.ctype, "text/html") {

@@ -16,6 +16,8 @@ type resourcesView struct {
 	Dynos     []wire.Dyno
 	// Confirm is set while a scale waits for confirmation.
 	Confirm *scaleConfirm
+	// ConfirmRestart is set while More → Restart all dynos waits for confirmation.
+	ConfirmRestart bool
 }
 
 // scaleConfirm is a scale the user asked for and has to confirm.
@@ -38,6 +40,7 @@ func (d *Dashboard) handleResources(w http.ResponseWriter, r *http.Request, c *c
 		return err
 	}
 	q := r.URL.Query()
+	v.ConfirmRestart = q.Get("restart") == "all"
 	if t := q.Get("scale"); t != "" {
 		to, err := strconv.Atoi(q.Get("quantity"))
 		for _, p := range v.Formation {

@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,6 +17,8 @@ type settingsView struct {
 	appBase
 	Revealed bool
 	Vars     []configVar
+	EnvText  string // the vars as .env text, for the bulk editor (only when revealed)
+	Domains  []wire.Domain
 }
 
 // configVar is one config var; Value is empty unless revealed.
@@ -37,6 +41,10 @@ func (d *Dashboard) handleSettings(w http.ResponseWriter, r *http.Request, c *cl
 			v.Vars = append(v.Vars, configVar{Key: k, Value: val})
 		}
 		slices.SortFunc(v.Vars, func(a, b configVar) int { return strings.Compare(a.Key, b.Key) })
+		v.EnvText = formatEnvFile(vars)
+	}
+	if v.Domains, err = c.Domains(r.Context(), f.App.Name); err != nil {
+		return err
 	}
 	d.render(w, r, http.StatusOK, "settings", v)
 	return nil
@@ -93,4 +101,110 @@ func (d *Dashboard) handleAppDelete(w http.ResponseWriter, r *http.Request, c *c
 	}
 	d.sessions.setFlash(sessionFrom(r.Context()), flash{Text: "Deleted " + app + "."})
 	return "/apps", nil
+}
+
+// handleConfigBulk applies .env text to the config vars in one PATCH: its vars are set and,
+// with mode=replace, the vars it leaves out are removed.
+func (d *Dashboard) handleConfigBulk(w http.ResponseWriter, r *http.Request, c *client.Client) (string, error) {
+	app := r.PathValue("app")
+	back := revealed(app)
+	vars, err := parseEnvFile(r.PostForm.Get("env"))
+	if err != nil {
+		return back, errorf(http.StatusUnprocessableEntity, "Invalid", "The .env text could not be read: "+err.Error()+".")
+	}
+	current, err := c.ConfigVars(r.Context(), app)
+	if err != nil {
+		return back, err
+	}
+	upd := wire.ConfigVarsUpdate{}
+	for k, v := range vars {
+		if old, ok := current[k]; !ok || old != v {
+			upd[k] = &v
+		}
+	}
+	removed := 0
+	if r.PostForm.Get("mode") == "replace" {
+		for k := range current {
+			if _, ok := vars[k]; !ok {
+				upd[k] = nil
+				removed++
+			}
+		}
+	}
+	sess := sessionFrom(r.Context())
+	if len(upd) == 0 {
+		d.sessions.setFlash(sess, flash{Text: "No config vars changed."})
+		return back, nil
+	}
+	if _, err := c.UpdateConfigVars(r.Context(), app, upd); err != nil {
+		return back, err
+	}
+	d.sessions.setFlash(sess, flash{Text: fmt.Sprintf("Updated config vars: %d set, %d removed.", len(upd)-removed, removed)})
+	return back, nil
+}
+
+// handleConfigExport serves GET /dashboard/apps/{app}/config-vars.env: the config vars as a
+// .env file to download.
+func (d *Dashboard) handleConfigExport(w http.ResponseWriter, r *http.Request, c *client.Client) error {
+	app := r.PathValue("app")
+	vars, err := c.ConfigVars(r.Context(), app)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.Map(safeFileRune, app)+`.env"`)
+	io.WriteString(w, formatEnvFile(vars))
+	return nil
+}
+
+func safeFileRune(r rune) rune {
+	if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+		return r
+	}
+	return '_'
+}
+
+// handleMaintenance turns maintenance mode on or off.
+func (d *Dashboard) handleMaintenance(w http.ResponseWriter, r *http.Request, c *client.Client) (string, error) {
+	app := r.PathValue("app")
+	on := r.PostForm.Get("maintenance") == "on"
+	if _, err := c.UpdateApp(r.Context(), app, wire.AppUpdate{Maintenance: &on}); err != nil {
+		return appURL(app, "settings") + "#maintenance", err
+	}
+	msg := "Maintenance mode is off."
+	if on {
+		msg = "Maintenance mode is on: the app answers every request with a maintenance page."
+	}
+	d.sessions.setFlash(sessionFrom(r.Context()), flash{Text: msg})
+	return appURL(app, "settings") + "#maintenance", nil
+}
+
+// handleDomainAdd adds a custom domain.
+func (d *Dashboard) handleDomainAdd(w http.ResponseWriter, r *http.Request, c *client.Client) (string, error) {
+	app, host := r.PathValue("app"), strings.TrimSpace(r.PostForm.Get("hostname"))
+	back := appURL(app, "settings") + "#domains"
+	if host == "" {
+		return back, errorf(http.StatusUnprocessableEntity, "Invalid", "Enter a domain name.")
+	}
+	dom, err := c.AddDomain(r.Context(), app, wire.DomainCreate{Hostname: host})
+	if err != nil {
+		return back, err
+	}
+	msg := "Added " + dom.Hostname + "."
+	if dom.CNAME != nil {
+		msg += " Point its DNS at " + *dom.CNAME + "."
+	}
+	d.sessions.setFlash(sessionFrom(r.Context()), flash{Text: msg})
+	return back, nil
+}
+
+// handleDomainRemove removes a custom domain.
+func (d *Dashboard) handleDomainRemove(w http.ResponseWriter, r *http.Request, c *client.Client) (string, error) {
+	app, host := r.PathValue("app"), r.PostForm.Get("hostname")
+	back := appURL(app, "settings") + "#domains"
+	if err := c.RemoveDomain(r.Context(), app, host); err != nil {
+		return back, err
+	}
+	d.sessions.setFlash(sessionFrom(r.Context()), flash{Text: "Removed " + host + "."})
+	return back, nil
 }
