@@ -1,0 +1,168 @@
+package api_test
+
+import (
+	"context"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/kingvon-ke/bera/internal/addons"
+	"github.com/kingvon-ke/bera/internal/addons/addonstest"
+	"github.com/kingvon-ke/bera/internal/addons/postgres"
+	"github.com/kingvon-ke/bera/internal/addons/supervisor"
+	"github.com/kingvon-ke/bera/internal/api"
+	"github.com/kingvon-ke/bera/internal/pki"
+	"github.com/kingvon-ke/bera/internal/store/storetest"
+	"github.com/kingvon-ke/bera/internal/wire"
+)
+
+// newPostgresHarness is a harness whose server provisions heroku-postgresql add-ons with
+// a real provider (a dedicated instance takes about 2 s); stopped when the test ends.
+func newPostgresHarness(t *testing.T) *harness {
+	t.Helper()
+	if _, err := postgres.FindBinDir(); err != nil {
+		addonstest.Missing(t, "apt-get install -y postgresql")
+	}
+	ca, err := pki.LoadOrCreateCA(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := postgres.New(postgres.Config{Root: addonstest.Root(t), Ports: &addons.Ports{}, Box: storetest.NewCipher(t), CA: ca,
+		Logger: slog.New(slog.DiscardHandler), Supervisor: supervisor.Config{Poll: 20 * time.Millisecond, Backoff: 20 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown(context.WithoutCancel(t.Context())) })
+	reg, _ := addons.NewRegistry(p)
+	h := newHarnessWith(t, func(c *api.Config) { c.Addons = reg })
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// pgSelect1 connects with rawURL over TLS and runs select 1.
+func pgSelect1(t *testing.T, rawURL string) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, rawURL+"?sslmode=require")
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var one int
+	return conn.QueryRow(ctx, "select 1").Scan(&one)
+}
+
+func rowValue(rows []wire.DataInfoRow, name string) string {
+	i := slices.IndexFunc(rows, func(r wire.DataInfoRow) bool { return r.Name == name })
+	if i < 0 {
+		return ""
+	}
+	return strings.Join(rows[i].Values, " ")
+}
+
+// pg:info, pg:credentials and pg:credentials:rotate through the data API, with Basic auth
+// as the CLI sends it on /postgres/v0: the rotated password reaches DATABASE_URL in a
+// release and the old one is refused.
+func TestData_Postgres(t *testing.T) {
+	h := newPostgresHarness(t)
+	h.mustApp("pg-data")
+	var a wire.Addon
+	h.json("POST", "/apps/pg-data/addons", `{"plan":"heroku-postgresql"}`, http.StatusCreated, &a)
+	if got := h.waitAddon("pg-data", a.Name); got.State != "provisioned" {
+		t.Fatalf("%+v", got)
+	}
+	old := h.config("pg-data")["DATABASE_URL"]
+
+	var db wire.PGDatabase
+	h.json("GET", "/client/v11/databases/"+a.ID, "", http.StatusOK, &db)
+	if db.ResourceURL != old {
+		t.Errorf("resource_url is not the app's DATABASE_URL")
+	}
+	if v := rowValue(db.Info, "PG Version"); v == "" || v[0] < '1' || v[0] > '9' {
+		t.Errorf("PG Version %q in %+v", v, db.Info)
+	}
+	if v := rowValue(db.Info, "Connections"); !strings.Contains(v, "/") {
+		t.Errorf("Connections %q", v)
+	}
+	if rowValue(db.Info, "Tables") != "0" || rowValue(db.Info, "Data Size") == "" || rowValue(db.Info, "Created") == "" {
+		t.Errorf("info %+v", db.Info)
+	}
+	// Another user cannot see it; a name works as well as an id.
+	wantError(t, h.do("GET", "/client/v11/databases/"+a.ID, h.other, ""), http.StatusNotFound, "not_found")
+	h.json("GET", "/client/v11/databases/"+a.Name, "", http.StatusOK, nil)
+	wantError(t, h.do("GET", "/redis/v0/databases/"+a.ID, h.key, ""), http.StatusNotFound, "not_found")
+
+	basic := "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(":"+h.key))
+	var creds []wire.PGCredential
+	h.json("GET", "/postgres/v0/databases/"+a.ID+"/credentials", "", http.StatusOK, &creds, basic)
+	if len(creds) != 1 || creds[0].Name != "default" || creds[0].State != "active" || creds[0].Credentials[0].Password != "" {
+		t.Fatalf("credentials %+v", creds)
+	}
+	var url wire.PGCredential
+	h.json("GET", "/postgres/v0/databases/"+a.Name+"/credentials/default", "", http.StatusOK, &url, basic)
+	if url.Credentials[0].Password == "" || !strings.Contains(old, ":"+url.Credentials[0].Password+"@") {
+		t.Errorf("pg:credentials:url gives another password than DATABASE_URL's")
+	}
+
+	h.json("POST", "/postgres/v0/databases/"+a.Name+"/credentials/default/credentials_rotation", `{"forced":true}`, http.StatusOK, nil, basic)
+	now := h.config("pg-data")["DATABASE_URL"]
+	if now == old || !strings.HasPrefix(now, "postgres://") {
+		t.Fatalf("DATABASE_URL unchanged or not postgres:// after rotation")
+	}
+	if d := h.lastRelease("pg-data").Description; !strings.Contains(d, "credential rotation") {
+		t.Errorf("last release %q", d)
+	}
+	if err := pgSelect1(t, now); err != nil {
+		t.Errorf("new DATABASE_URL: %v", err)
+	}
+	if err := pgSelect1(t, old); err == nil || !strings.Contains(err.Error(), "password authentication failed") {
+		t.Errorf("old DATABASE_URL after rotation: %v, want password authentication failed", err)
+	}
+	wantError(t, h.do("POST", "/postgres/v0/databases/"+a.Name+"/credentials/nope/credentials_rotation", h.key, ""), http.StatusNotFound, "not_found")
+}
+
+// redis:info and redis:credentials --reset through the data API.
+func TestData_Redis(t *testing.T) {
+	h := newAddonHarness(t)
+	h.mustApp("kv-data")
+	var a wire.Addon
+	h.json("POST", "/apps/kv-data/addons", `{"plan":"heroku-redis"}`, http.StatusCreated, &a)
+	if got := h.waitAddon("kv-data", a.Name); got.State != "provisioned" {
+		t.Fatalf("%+v", got)
+	}
+	old := h.config("kv-data")["REDIS_URL"]
+	var db wire.RedisDatabase
+	h.json("GET", "/redis/v0/databases/"+a.Name, "", http.StatusOK, &db)
+	// redis:cli talks plain TCP to resource_url only for a "hobby" plan.
+	if db.ResourceURL != old || !strings.HasPrefix(db.Plan, "hobby-") || db.PreferNativeTLS {
+		t.Errorf("redis database %+v", db)
+	}
+	if rowValue(db.Info, "Version") == "" || !strings.Contains(rowValue(db.Info, "Clients"), "/40") {
+		t.Errorf("info %+v", db.Info)
+	}
+	wantError(t, h.do("GET", "/client/v11/databases/"+a.ID, h.key, ""), http.StatusNotFound, "not_found")
+	wantError(t, h.do("POST", "/redis/v0/databases/"+a.ID+"/credentials_rotation", h.other, "{}"), http.StatusNotFound, "not_found")
+
+	h.json("POST", "/redis/v0/databases/"+a.Name+"/credentials_rotation", "{}", http.StatusOK, nil)
+	now := h.config("kv-data")["REDIS_URL"]
+	if now == old {
+		t.Fatal("REDIS_URL unchanged after credentials_rotation")
+	}
+	if err := redisPing(t, now); err != nil {
+		t.Errorf("new REDIS_URL: %v", err)
+	}
+	if err := redisPing(t, old); err == nil {
+		t.Error("the old REDIS_URL still works")
+	}
+	h.json("GET", "/redis/v0/databases/"+a.ID, "", http.StatusOK, &db)
+	if db.ResourceURL != now {
+		t.Error("resource_url is not the new REDIS_URL")
+	}
+}

@@ -1,0 +1,64 @@
+package wire
+
+// The data API's shapes: what Heroku's CLI reads from /client/v11, /postgres/v0 and
+// /redis/v0 (its pg:* and redis:* commands, with HEROKU_DATA_HOST pointing at Bera).
+
+// DataInfoRow is one line of pg:info or redis:info.
+type DataInfoRow struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+}
+
+// PGDatabase is GET /client/v11/databases/{id}: the CLI matches resource_url against the
+// app's config vars to name the database, and prints info (which must be an array).
+type PGDatabase struct {
+	AddonID     string        `json:"addon_id"`
+	Name        string        `json:"name"`
+	Plan        string        `json:"plan"`
+	ResourceURL string        `json:"resource_url"`
+	Info        []DataInfoRow `json:"info"`
+	CreatedAt   string        `json:"created_at"`
+}
+
+// PGCredential is one credential of GET /postgres/v0/databases/{id}/credentials. The list
+// leaves the password out; GET …/credentials/{name} (pg:credentials:url) has it.
+type PGCredential struct {
+	UUID        string             `json:"uuid"`
+	Name        string             `json:"name"`
+	State       string             `json:"state"`
+	Database    string             `json:"database"`
+	Host        string             `json:"host"`
+	Port        int                `json:"port"`
+	Credentials []PGCredentialUser `json:"credentials"`
+}
+
+// PGCredentialUser is a login of a credential; Password is a secret, set only when asked.
+type PGCredentialUser struct {
+	User        string `json:"user"`
+	Password    string `json:"password,omitempty"`
+	State       string `json:"state"`
+	Connections *int   `json:"connections"`
+}
+
+// PGRotation is the optional body of a credentials_rotation.
+type PGRotation struct {
+	Forced bool `json:"forced"`
+}
+
+// RedisDatabase is GET /redis/v0/databases/{id}. redis:cli picks its transport from plan
+// and prefer_native_tls: native TLS on resource_url's port, or, for a plan starting with
+// "hobby", plain TCP.
+type RedisDatabase struct {
+	AddonID         string        `json:"addon_id"`
+	Name            string        `json:"name"`
+	Plan            string        `json:"plan"`
+	PreferNativeTLS bool          `json:"prefer_native_tls"`
+	ResourceURL     string        `json:"resource_url"`
+	Info            []DataInfoRow `json:"info"`
+	CreatedAt       string        `json:"created_at"`
+}
+
+// DataMessage is the body of data API actions that only report what they did.
+type DataMessage struct {
+	Message string `json:"message"`
+}
