@@ -3,8 +3,12 @@ package api_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -22,9 +26,10 @@ import (
 	"github.com/kingvon-ke/bera/internal/wire"
 )
 
-// newPostgresHarness is a harness whose server provisions heroku-postgresql add-ons with
-// a real provider (a dedicated instance takes about 2 s); stopped when the test ends.
-func newPostgresHarness(t *testing.T) *harness {
+// newPostgresHarnessWith is a harness whose server provisions heroku-postgresql add-ons
+// with a real provider (a dedicated instance takes about 2 s), stopped when the test ends;
+// configure, when not nil, changes the server's Config.
+func newPostgresHarnessWith(t *testing.T, configure func(*api.Config)) *harness {
 	t.Helper()
 	if _, err := postgres.FindBinDir(); err != nil {
 		addonstest.Missing(t, "apt-get install -y postgresql")
@@ -40,13 +45,25 @@ func newPostgresHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { p.Shutdown(context.WithoutCancel(t.Context())) })
 	reg, _ := addons.NewRegistry(p)
-	h := newHarnessWith(t, func(c *api.Config) { c.Addons = reg })
+	h := newHarnessWith(t, func(c *api.Config) {
+		c.Addons = reg
+		if configure != nil {
+			configure(c)
+		}
+	})
 	t.Cleanup(h.srv.Close)
 	return h
 }
 
 // pgSelect1 connects with rawURL over TLS and runs select 1.
 func pgSelect1(t *testing.T, rawURL string) error {
+	t.Helper()
+	var one int
+	return pgQuery(t, rawURL, "select 1", &one)
+}
+
+// pgQuery runs sql over TLS with rawURL and scans its one row into dest (none: exec).
+func pgQuery(t *testing.T, rawURL, sql string, dest ...any) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
@@ -55,8 +72,11 @@ func pgSelect1(t *testing.T, rawURL string) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	var one int
-	return conn.QueryRow(ctx, "select 1").Scan(&one)
+	if len(dest) == 0 {
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	return conn.QueryRow(ctx, sql).Scan(dest...)
 }
 
 func rowValue(rows []wire.DataInfoRow, name string) string {
@@ -71,7 +91,8 @@ func rowValue(rows []wire.DataInfoRow, name string) string {
 // as the CLI sends it on /postgres/v0: the rotated password reaches DATABASE_URL in a
 // release and the old one is refused.
 func TestData_Postgres(t *testing.T) {
-	h := newPostgresHarness(t)
+	backups := t.TempDir()
+	h := newPostgresHarnessWith(t, func(c *api.Config) { c.BackupDir = backups })
 	h.mustApp("pg-data")
 	var a wire.Addon
 	h.json("POST", "/apps/pg-data/addons", `{"plan":"heroku-postgresql"}`, http.StatusCreated, &a)
@@ -126,6 +147,81 @@ func TestData_Postgres(t *testing.T) {
 		t.Errorf("old DATABASE_URL after rotation: %v, want password authentication failed", err)
 	}
 	wantError(t, h.do("POST", "/postgres/v0/databases/"+a.Name+"/credentials/nope/credentials_rotation", h.key, ""), http.StatusNotFound, "not_found")
+
+	testBackups(t, h, a, now, backups)
+}
+
+// waitTransfer polls a transfer as pg:backups:capture does, until it finished.
+func (h *harness) waitTransfer(app, uuid string) wire.Transfer {
+	h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var tr wire.Transfer
+		h.json("GET", "/client/v11/apps/"+app+"/transfers/"+uuid+"?verbose=true", "", http.StatusOK, &tr)
+		if tr.FinishedAt != nil || time.Now().After(deadline) {
+			return tr
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A captured backup is listed as b001, downloads through its signed URL only, and restored
+// brings a dropped table back.
+func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
+	if err := pgQuery(t, dbURL, "create table notes (body text); insert into notes values ('kept')"); err != nil {
+		t.Fatal(err)
+	}
+	var b wire.Transfer
+	h.json("POST", "/client/v11/databases/"+a.ID+"/backups", "", http.StatusCreated, &b)
+	if b.Num != 1 || b.FromType != "pg_dump" || b.ToType != "gof3r" || b.FromName != "DATABASE" {
+		t.Fatalf("backup %+v", b)
+	}
+	if got := h.waitTransfer("pg-data", b.UUID); !got.Succeeded || got.ProcessedBytes == 0 || len(got.Logs) == 0 {
+		t.Fatalf("backup finished as %+v", got)
+	}
+	var list []wire.Transfer
+	h.json("GET", "/client/v11/apps/"+h.appID("pg-data")+"/transfers", "", http.StatusOK, &list)
+	if len(list) != 1 || list[0].UUID != b.UUID || !list[0].Succeeded || list[0].Logs != nil {
+		t.Fatalf("transfers %+v", list)
+	}
+	wantError(t, h.do("GET", "/client/v11/apps/pg-data/transfers", h.other, ""), http.StatusNotFound, "not_found")
+
+	var pub wire.PublicURL
+	h.json("POST", "/client/v11/apps/pg-data/transfers/1/actions/public-url", "", http.StatusOK, &pub)
+	u, err := url.Parse(pub.URL)
+	if err != nil || u.Scheme != "https" {
+		t.Fatalf("public url %q: %v", pub.URL, err)
+	}
+	w := h.do("GET", u.RequestURI(), "", "")
+	if w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), "PGDMP") {
+		t.Fatalf("download: %d %.40q", w.Code, w.Body)
+	}
+	q := u.Query()
+	q.Set("expires", fmt.Sprint(time.Now().Add(time.Hour).Unix()))
+	wantError(t, h.do("GET", u.Path+"?"+q.Encode(), "", ""), http.StatusForbidden, "forbidden")
+	expired := u.Query()
+	expired.Set("expires", "1")
+	expired.Set("signature", strings.Repeat("0", 64))
+	wantError(t, h.do("GET", u.Path+"?"+expired.Encode(), "", ""), http.StatusForbidden, "forbidden")
+
+	if err := pgQuery(t, dbURL, "drop table notes"); err != nil {
+		t.Fatal(err)
+	}
+	var r wire.Transfer
+	h.json("POST", "/client/v11/databases/"+a.Name+"/restores", `{"backup_url":"`+b.ToURL+`"}`, http.StatusCreated, &r)
+	if got := h.waitTransfer(h.appID("pg-data"), r.UUID); !got.Succeeded || r.Num != 2 || r.ToType != "pg_restore" {
+		t.Fatalf("restore %+v finished as %+v", r, got)
+	}
+	var body string
+	if err := pgQuery(t, dbURL, "select body from notes", &body); err != nil || body != "kept" {
+		t.Fatalf("after restore: %q, %v", body, err)
+	}
+	wantError(t, h.do("POST", "/client/v11/databases/"+a.Name+"/restores", h.key, `{"backup_url":"https://example.com/x.dump"}`), http.StatusUnprocessableEntity, "invalid_params")
+
+	h.json("DELETE", "/apps/pg-data/addons/"+a.Name, "", http.StatusOK, nil)
+	if _, err := os.Stat(filepath.Join(dir, a.ID)); !os.IsNotExist(err) {
+		t.Errorf("backups of a destroyed add-on: %v", err)
+	}
 }
 
 // redis:info and redis:credentials --reset through the data API.

@@ -119,7 +119,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/spaces", summary: "List spaces", h: s.handleEmptyList},
 		{method: "GET", path: "/stacks", summary: "List stacks", h: s.handleStackList},
 		{method: "GET", path: "/regions", summary: "List regions", h: s.handleRegionList},
-	}, s.dataRoutes()...)
+	}, append(s.dataRoutes(), s.backupRoutes()...)...)
 }
 
 // registerRoutes registers every route at the root and under /api/v1.

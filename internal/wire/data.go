@@ -62,3 +62,47 @@ type RedisDatabase struct {
 type DataMessage struct {
 	Message string `json:"message"`
 }
+
+// Transfer is a pg:backups transfer (GET /client/v11/apps/{app}/transfers): a backup
+// (pg_dump → gof3r, named b001), or a restore (gof3r → pg_restore, r001). The CLI names it
+// from num and the types, sorts by created_at and waits for finished_at.
+type Transfer struct {
+	UUID           string        `json:"uuid"`
+	Num            int           `json:"num"`
+	FromName       string        `json:"from_name"`
+	FromType       string        `json:"from_type"`
+	FromURL        string        `json:"from_url"`
+	ToName         string        `json:"to_name"`
+	ToType         string        `json:"to_type"`
+	ToURL          string        `json:"to_url"`
+	Options        struct{}      `json:"options"`
+	Schedule       *IDName       `json:"schedule"`
+	Succeeded      bool          `json:"succeeded"`
+	Canceled       bool          `json:"canceled"`
+	Warnings       int           `json:"warnings"`
+	ProcessedBytes int64         `json:"processed_bytes"`
+	SourceBytes    int64         `json:"source_bytes"`
+	CreatedAt      string        `json:"created_at"`
+	StartedAt      *string       `json:"started_at"`
+	FinishedAt     *string       `json:"finished_at"`
+	UpdatedAt      string        `json:"updated_at"`
+	Logs           []TransferLog `json:"logs,omitempty"`
+}
+
+// TransferLog is a line of a transfer's log (shown with ?verbose=true).
+type TransferLog struct {
+	CreatedAt string `json:"created_at"`
+	Message   string `json:"message"`
+}
+
+// TransferRestore is the body of POST /client/v11/databases/{id}/restores.
+type TransferRestore struct {
+	BackupURL  string   `json:"backup_url"`
+	Extensions []string `json:"extensions"`
+}
+
+// PublicURL is a backup's signed, short-lived download URL (pg:backups:download).
+type PublicURL struct {
+	URL       string `json:"url"`
+	ExpiresAt string `json:"expires_at"`
+}
