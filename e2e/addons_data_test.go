@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -24,7 +25,7 @@ func herokuData(t *testing.T, bin string, env *beratest.Env, home, stdin string,
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = home
-	cmd.Env = append(env.HerokuEnv(home), "HEROKU_DATA_HOST=127.0.0.1")
+	cmd.Env = append(env.HerokuEnv(home), "HEROKU_DATA_HOST=127.0.0.1", "NODE_EXTRA_CA_CERTS="+filepath.Join(env.DataDir, "ca.pem"))
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
@@ -37,7 +38,8 @@ func herokuData(t *testing.T, bin string, env *beratest.Env, home, stdin string,
 // TestAddons_DataCommands drives pg:* and redis:* of the official Heroku CLI against a
 // PostgreSQL and a Redis add-on: the figures of pg:info and redis:info, a query through
 // pg:psql (the local psql over TLS), PING through redis:cli, and a credentials rotation
-// that changes DATABASE_URL in a release.
+// that changes DATABASE_URL in a release, and a backup captured, listed, downloaded and
+// restored.
 func TestAddons_DataCommands(t *testing.T) {
 	t.Parallel()
 	bin := beratest.HerokuCLI(t)
@@ -78,6 +80,23 @@ func TestAddons_DataCommands(t *testing.T) {
 	run("", "credential rotation", "releases", "-a", "data-app")
 	if out := run("", "42", "pg:psql", "-a", "data-app", "-c", "select 42"); !strings.Contains(out, "42") {
 		t.Errorf("pg:psql after rotation: %s", out)
+	}
+
+	// A backup, downloaded over https, restored after the table is dropped.
+	run("", "", "pg:psql", "-a", "data-app", "-c", "create table notes (body text); insert into notes values ('kept')")
+	run("", "b001", "pg:backups:capture", "-a", "data-app")
+	if list := run("", "b001", "pg:backups", "-a", "data-app"); !strings.Contains(list, "Completed") {
+		t.Errorf("pg:backups:\n%s", list)
+	}
+	dump := filepath.Join(home, "latest.dump")
+	run("", "", "pg:backups:download", "b001", "-a", "data-app", "-o", dump)
+	if data, err := os.ReadFile(dump); err != nil || !bytes.HasPrefix(data, []byte("PGDMP")) {
+		t.Errorf("pg:backups:download wrote %d bytes, %v", len(data), err)
+	}
+	run("", "", "pg:psql", "-a", "data-app", "-c", "drop table notes")
+	run("", "", "pg:backups:restore", "b001", "DATABASE_URL", "-a", "data-app", "--confirm", "data-app")
+	if out := run("", "kept", "pg:psql", "-a", "data-app", "-c", "select body from notes"); !strings.Contains(out, "kept") {
+		t.Errorf("after pg:backups:restore: %s", out)
 	}
 
 	rinfo := run("", "REDIS_URL", "redis:info", "-a", "data-app")
