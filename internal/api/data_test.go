@@ -218,6 +218,16 @@ func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
 	}
 	wantError(t, h.do("POST", "/client/v11/databases/"+a.Name+"/restores", h.key, `{"backup_url":"https://example.com/x.dump"}`), http.StatusUnprocessableEntity, "invalid_params")
 
+	// pg:reset empties the database; DATABASE_URL still logs in.
+	wantError(t, h.do("PUT", "/client/v11/databases/"+a.ID+"/reset", h.other, "{}"), http.StatusNotFound, "not_found")
+	h.json("PUT", "/client/v11/databases/"+a.ID+"/reset", `{}`, http.StatusOK, nil)
+	if err := pgQuery(t, dbURL, "select body from notes", &body); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("notes after pg:reset: %q, %v", body, err)
+	}
+	if err := pgSelect1(t, dbURL); err != nil {
+		t.Errorf("DATABASE_URL after pg:reset: %v", err)
+	}
+
 	h.json("DELETE", "/apps/pg-data/addons/"+a.Name, "", http.StatusOK, nil)
 	if _, err := os.Stat(filepath.Join(dir, a.ID)); !os.IsNotExist(err) {
 		t.Errorf("backups of a destroyed add-on: %v", err)
@@ -261,4 +271,16 @@ func TestData_Redis(t *testing.T) {
 	if db.ResourceURL != now {
 		t.Error("resource_url is not the new REDIS_URL")
 	}
+
+	// redis:maxmemory.
+	var cfg wire.RedisConfig
+	h.json("PATCH", "/redis/v0/databases/"+a.Name+"/config", `{"maxmemory_policy":"allkeys-lru"}`, http.StatusOK, &cfg)
+	if cfg.MaxmemoryPolicy.Value != "allkeys-lru" || cfg.MaxmemoryPolicy.Values["allkeys-lru"] == "" {
+		t.Errorf("config %+v", cfg)
+	}
+	h.json("GET", "/redis/v0/databases/"+a.ID, "", http.StatusOK, &db)
+	if got := rowValue(db.Info, "Maxmemory"); got != "allkeys-lru" {
+		t.Errorf("Maxmemory %q after PATCH config", got)
+	}
+	wantError(t, h.do("PATCH", "/redis/v0/databases/"+a.Name+"/config", h.key, `{"maxmemory_policy":"lru"}`), http.StatusUnprocessableEntity, "invalid_params")
 }

@@ -106,3 +106,25 @@ type PublicURL struct {
 	URL       string `json:"url"`
 	ExpiresAt string `json:"expires_at"`
 }
+
+// DatabaseReset is the body of PUT /client/v11/databases/{id}/reset (pg:reset).
+type DatabaseReset struct {
+	Extensions []string `json:"extensions"`
+}
+
+// RedisConfigUpdate is the body of PATCH /redis/v0/databases/{id}/config.
+type RedisConfigUpdate struct {
+	MaxmemoryPolicy *string `json:"maxmemory_policy"`
+}
+
+// RedisConfig is what PATCH /redis/v0/databases/{id}/config answers: redis:maxmemory
+// prints maxmemory_policy.value and the description values gives it.
+type RedisConfig struct {
+	MaxmemoryPolicy RedisSetting `json:"maxmemory_policy"`
+}
+
+// RedisSetting is a setting's value and the descriptions of the values it can take.
+type RedisSetting struct {
+	Value  string            `json:"value"`
+	Values map[string]string `json:"values"`
+}
