@@ -39,7 +39,7 @@ func herokuData(t *testing.T, bin string, env *beratest.Env, home, stdin string,
 // PostgreSQL and a Redis add-on: the figures of pg:info and redis:info, a query through
 // pg:psql (the local psql over TLS), PING through redis:cli, and a credentials rotation
 // that changes DATABASE_URL in a release, and a backup captured, listed, downloaded and
-// restored.
+// restored, pg:reset and redis:maxmemory.
 func TestAddons_DataCommands(t *testing.T) {
 	t.Parallel()
 	bin := beratest.HerokuCLI(t)
@@ -99,8 +99,14 @@ func TestAddons_DataCommands(t *testing.T) {
 		t.Errorf("after pg:backups:restore: %s", out)
 	}
 
+	run("", "", "pg:reset", "DATABASE_URL", "-a", "data-app", "--confirm", "data-app")
+	if out, errOut, err := herokuData(t, bin, env, home, "", "pg:psql", "-a", "data-app", "-c", "select body from notes"); err == nil || !strings.Contains(out+errOut, "does not exist") {
+		t.Errorf("notes after pg:reset: %v\n%s%s", err, out, errOut)
+	}
+
+	run("", "set to allkeys-lru", "redis:maxmemory", "-a", "data-app", "--policy", "allkeys-lru")
 	rinfo := run("", "REDIS_URL", "redis:info", "-a", "data-app")
-	for _, want := range []string{"Version:", "Clients:", "Maxmemory:"} {
+	for _, want := range []string{"Version:", "Clients:", "allkeys-lru"} {
 		if !strings.Contains(rinfo, want) {
 			t.Errorf("redis:info lacks %q:\n%s", want, rinfo)
 		}
