@@ -218,6 +218,33 @@ func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
 	}
 	wantError(t, h.do("POST", "/client/v11/databases/"+a.Name+"/restores", h.key, `{"backup_url":"https://example.com/x.dump"}`), http.StatusUnprocessableEntity, "invalid_params")
 
+	// pg:backups:schedule: one backup a day, at the hour, named a00N.
+	now := time.Now().UTC()
+	var sch wire.TransferSchedule
+	h.json("POST", "/client/v11/databases/"+a.ID+"/transfer-schedules", fmt.Sprintf(`{"hour":"%02d","timezone":"UTC","schedule_name":"DATABASE_URL"}`, now.Hour()),
+		http.StatusCreated, &sch)
+	var schedules []wire.TransferSchedule
+	h.json("GET", "/client/v11/databases/"+a.ID+"/transfer-schedules", "", http.StatusOK, &schedules)
+	if len(schedules) != 1 || schedules[0].Hour != now.Hour() || schedules[0].Name != "DATABASE_URL" {
+		t.Fatalf("schedules %+v", schedules)
+	}
+	h.srv.RunSchedules(t.Context(), now.Add(time.Hour))
+	h.srv.RunSchedules(t.Context(), now)
+	h.srv.RunSchedules(t.Context(), now)
+	h.json("GET", "/client/v11/apps/pg-data/transfers", "", http.StatusOK, &list)
+	if len(list) != 3 || list[2].Schedule == nil || list[2].Schedule.Name != "DATABASE_URL" || list[2].ToType != "gof3r" {
+		t.Fatalf("transfers after the scheduled hour came twice: %+v", list)
+	}
+	if got := h.waitTransfer("pg-data", list[2].UUID); !got.Succeeded {
+		t.Fatalf("scheduled backup %+v", got)
+	}
+	h.json("DELETE", "/client/v11/databases/"+a.ID+"/transfer-schedules/"+sch.UUID, "", http.StatusOK, nil)
+	h.json("GET", "/client/v11/databases/"+a.ID+"/transfer-schedules", "", http.StatusOK, &schedules)
+	if len(schedules) != 0 {
+		t.Errorf("schedules after unschedule %+v", schedules)
+	}
+	wantError(t, h.do("POST", "/client/v11/databases/"+a.ID+"/transfer-schedules", h.key, `{"hour":"24"}`), http.StatusUnprocessableEntity, "invalid_params")
+
 	// pg:reset empties the database; DATABASE_URL still logs in.
 	wantError(t, h.do("PUT", "/client/v11/databases/"+a.ID+"/reset", h.other, "{}"), http.StatusNotFound, "not_found")
 	h.json("PUT", "/client/v11/databases/"+a.ID+"/reset", `{}`, http.StatusOK, nil)

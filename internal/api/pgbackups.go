@@ -70,7 +70,7 @@ func (b *backupStore) path(addonID string, num int, ext string) string {
 func (b *backupStore) list(ids []string) ([]transferRecord, error) {
 	var out []transferRecord
 	for _, id := range ids {
-		files, err := filepath.Glob(filepath.Join(b.dir, id, "*.json"))
+		files, err := filepath.Glob(filepath.Join(b.dir, id, "[0-9]*.json"))
 		if err != nil {
 			return nil, err
 		}
@@ -253,11 +253,17 @@ func (s *Server) handleBackupCapture(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	rec.ToURL = backupScheme + "://" + a.ID + "/" + strconv.Itoa(rec.Num)
-	s.saveTransfer(rec)
-	dump := s.backups.path(a.ID, rec.Num, ".dump")
-	s.runTransfer(rec, func(ctx context.Context) (int64, error) { return dumpTo(ctx, bk, a.ID, dump) })
+	rec = s.startBackup(rec, bk)
 	return writeJSON(w, http.StatusCreated, rec.Transfer)
+}
+
+// startBackup gives rec its to_url and runs its pg_dump in the background.
+func (s *Server) startBackup(rec transferRecord, bk addons.Backups) transferRecord {
+	rec.ToURL = backupScheme + "://" + rec.AddonID + "/" + strconv.Itoa(rec.Num)
+	s.saveTransfer(rec)
+	dump := s.backups.path(rec.AddonID, rec.Num, ".dump")
+	s.runTransfer(rec, func(ctx context.Context) (int64, error) { return dumpTo(ctx, bk, rec.AddonID, dump) })
+	return rec
 }
 
 // dumpTo writes a backup of id to file, whole or not at all.

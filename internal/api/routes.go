@@ -120,7 +120,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/spaces", summary: "List spaces", h: s.handleEmptyList},
 		{method: "GET", path: "/stacks", summary: "List stacks", h: s.handleStackList},
 		{method: "GET", path: "/regions", summary: "List regions", h: s.handleRegionList},
-	}, slices.Concat(s.dataRoutes(), s.backupRoutes(), s.dataOpRoutes())...)
+	}, slices.Concat(s.dataRoutes(), s.backupRoutes(), s.scheduleRoutes(), s.dataOpRoutes())...)
 }
 
 // registerRoutes registers every route at the root and under /api/v1.

@@ -207,6 +207,10 @@ func NewServer(cfg Config) *Server {
 			FormationLimits: cfg.FormationLimits, FormationLock: s.formationMu, Now: cfg.Now})
 	}
 	s.bg, s.stopBG = context.WithCancel(context.Background())
+	if s.backups != nil {
+		s.work.Add(1)
+		go s.scheduleLoop()
+	}
 	s.registerRoutes()
 	s.handler = s.recoverPanics(s.withRequestID(s.accessLog(s.mux)))
 	return s

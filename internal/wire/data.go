@@ -1,5 +1,11 @@
 package wire
 
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
 // The data API's shapes: what Heroku's CLI reads from /client/v11, /postgres/v0 and
 // /redis/v0 (its pg:* and redis:* commands, with HEROKU_DATA_HOST pointing at Bera).
 
@@ -127,4 +133,38 @@ type RedisConfig struct {
 type RedisSetting struct {
 	Value  string            `json:"value"`
 	Values map[string]string `json:"values"`
+}
+
+// TransferSchedule is a daily backup schedule (pg:backups:schedules): at hour:00 in
+// timezone. Name is the attachment's config var (DATABASE_URL).
+type TransferSchedule struct {
+	UUID     string `json:"uuid"`
+	Name     string `json:"name"`
+	Hour     int    `json:"hour"`
+	Timezone string `json:"timezone"`
+}
+
+// TransferScheduleCreate is the body of POST /client/v11/databases/{id}/transfer-schedules;
+// the CLI sends hour as a string ("02").
+type TransferScheduleCreate struct {
+	Hour         Hour   `json:"hour"`
+	Timezone     string `json:"timezone"`
+	ScheduleName string `json:"schedule_name"`
+}
+
+// Hour is an hour of the day sent as a number or as a string of digits ("02").
+type Hour int
+
+// UnmarshalJSON accepts 2 or "02"; anything else is an error.
+func (h *Hour) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		s = string(data)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("hour %s: not a number", data)
+	}
+	*h = Hour(n)
+	return nil
 }
