@@ -99,6 +99,8 @@ func TestAddons_DataCommands(t *testing.T) {
 		t.Errorf("after pg:backups:restore: %s", out)
 	}
 
+	run("", "", "pg:backups:schedule", "DATABASE_URL", "--at", "02:00 Europe/Paris", "-a", "data-app")
+	run("", "DATABASE_URL: daily at 2:00 Europe/Paris", "pg:backups:schedules", "-a", "data-app")
 	run("", "", "pg:reset", "DATABASE_URL", "-a", "data-app", "--confirm", "data-app")
 	if out, errOut, err := herokuData(t, bin, env, home, "", "pg:psql", "-a", "data-app", "-c", "select body from notes"); err == nil || !strings.Contains(out+errOut, "does not exist") {
 		t.Errorf("notes after pg:reset: %v\n%s%s", err, out, errOut)
