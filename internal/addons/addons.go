@@ -150,3 +150,20 @@ func (s Service) FindPlan(name string) (Plan, error) {
 	}
 	return Plan{}, ErrUnknownPlan
 }
+
+// Resetter is implemented by providers that can empty an instance (pg:reset).
+type Resetter interface {
+	// Reset removes every object of id's data, keeping its credentials. Returns ErrNotFound.
+	Reset(ctx context.Context, id string) error
+}
+
+// PolicySetter is implemented by providers whose eviction policy can change while they
+// run (redis:maxmemory).
+type PolicySetter interface {
+	// SetPolicy sets id's maxmemory policy, kept across restarts. Returns ErrNotFound, or
+	// ErrInvalidPolicy for a policy the service does not know.
+	SetPolicy(ctx context.Context, id, policy string) error
+}
+
+// ErrInvalidPolicy means a maxmemory policy is not one the service knows.
+var ErrInvalidPolicy = errors.New("unknown maxmemory policy")

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -13,7 +14,7 @@ type route struct {
 }
 
 func (s *Server) routeTable() []route {
-	return []route{
+	return append([]route{
 		{method: "GET", path: "/health", summary: "Liveness check", public: true, h: s.handleHealth},
 		{method: "GET", path: "/openapi.json", summary: "OpenAPI description of this API", public: true, h: s.handleOpenAPI},
 		{method: "GET", path: "/schema", summary: "OpenAPI description of this API", public: true, h: s.handleOpenAPI},
@@ -119,7 +120,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/spaces", summary: "List spaces", h: s.handleEmptyList},
 		{method: "GET", path: "/stacks", summary: "List stacks", h: s.handleStackList},
 		{method: "GET", path: "/regions", summary: "List regions", h: s.handleRegionList},
-	}
+	}, slices.Concat(s.dataRoutes(), s.backupRoutes(), s.scheduleRoutes(), s.dataOpRoutes())...)
 }
 
 // registerRoutes registers every route at the root and under /api/v1.

@@ -129,6 +129,8 @@ type Config struct {
 	RoutesChanged func(appID string)
 	// Addons provisions add-ons; nil lists no services and answers addons:create with 503.
 	Addons Addons
+	// BackupDir keeps pg:backups' dumps and records (DATA/backups); "" answers them with 503.
+	BackupDir string
 }
 
 // Server is the API's http.Handler.
@@ -153,6 +155,8 @@ type Server struct {
 	// addonMu serialises add-on state changes with the attach and detach releases they
 	// imply, so that a var is set exactly when its add-on is provisioned and attached.
 	addonMu sync.Mutex
+	// backups keeps pg:backups transfers; nil without Config.BackupDir.
+	backups *backupStore
 }
 
 // NewServer returns a Server with its routes registered.
@@ -188,6 +192,7 @@ func NewServer(cfg Config) *Server {
 		mux:     http.NewServeMux(),
 		guard:   newLoginGuard(cfg.FailedLoginsPerMinute),
 		budgets: newBudgets(cfg.RequestBudget, cfg.RequestRefillPerMinute),
+		backups: newBackupStore(cfg.BackupDir),
 	}
 	if cfg.Dynos == nil {
 		s.cfg.Dynos = noDynos{}
@@ -202,6 +207,10 @@ func NewServer(cfg Config) *Server {
 			FormationLimits: cfg.FormationLimits, FormationLock: s.formationMu, Now: cfg.Now})
 	}
 	s.bg, s.stopBG = context.WithCancel(context.Background())
+	if s.backups != nil {
+		s.work.Add(1)
+		go s.scheduleLoop()
+	}
 	s.registerRoutes()
 	s.handler = s.recoverPanics(s.withRequestID(s.accessLog(s.mux)))
 	return s

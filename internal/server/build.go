@@ -149,7 +149,7 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 			c.routes.AppChanged(appID)
 			s.appsTLS.certs.Changed(appID)
 		},
-		Addons: addonRegistry,
+		Addons: addonRegistry, BackupDir: filepath.Join(cfg.Data, "backups"),
 	})
 	s.onClose(func() error { apiServer.Close(); return nil })
 	if err := apiServer.ResumeAddons(ctx); err != nil {
