@@ -125,7 +125,8 @@ func (s *server) env() []string {
 
 func (s *server) bera(args ...string) (string, error) {
 	cmd := exec.Command(s.bin, args...)
-	cmd.Env = s.env()
+	// From the temp dir: run inside a checkout, apps:create would add a git remote to it.
+	cmd.Dir, cmd.Env = s.dir, s.env()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
