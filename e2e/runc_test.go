@@ -83,6 +83,12 @@ func upDynos(t *testing.T, env *beratest.Env, app string) int {
 // the server again alike.
 func runcServer(t *testing.T, second int) (env *beratest.Env, args []string) {
 	t.Helper()
+	return runcServerIn(t, second, "")
+}
+
+// runcServerIn is runcServer on the data dir dataDir ("" for a new one).
+func runcServerIn(t *testing.T, second int, dataDir string) (env *beratest.Env, args []string) {
+	t.Helper()
 	if err := runc.Available(); err != nil {
 		beratest.Missing(t, "runc dynos are not available: "+err.Error()+" (apt-get install runc; run as root)")
 	}
@@ -91,8 +97,8 @@ func runcServer(t *testing.T, second int) (env *beratest.Env, args []string) {
 	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.%d.%d.0/24", second, n%250)
 	args = []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}
 	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
-	env = beratest.NewWith(t, beratest.Options{Args: args})
-	dataDir := env.DataDir
+	env = beratest.NewWith(t, beratest.Options{Args: args, DataDir: dataDir})
+	dataDir = env.DataDir
 	t.Cleanup(func() { removeContainers(t, dataDir, bridge, subnet) })
 	return env, args
 }

@@ -7,7 +7,9 @@
 //
 // # Wiring
 //
-//	ports := &addons.Ports{Host: "127.0.0.1"} // the address instances bind, shared
+//	// Instances bind Host and DynoHost (runtime.HostAddress: runc's gateway); URLs name
+//	// DynoHost. An instance made before DynoHost was set is restarted once to bind it.
+//	ports := &addons.Ports{Host: "127.0.0.1", DynoHost: dynoHost} // shared by the providers
 //	pg, err := postgres.New(postgres.Config{Root: DATA + "/addons", Ports: ports, Box: box,
 //		CA: ca, SharedURL: addonPostgresURL, Logger: log})
 //	rd, err := redis.New(redis.Config{Root: DATA + "/addons", Ports: ports, Box: box, CA: ca, Logger: log})

@@ -12,12 +12,17 @@ import (
 // ErrNoPorts means every port of a Ports range is taken.
 var ErrNoPorts = errors.New("no free add-on port")
 
-// Ports hands out the TCP ports instances listen on, from one range on one host address.
-// Providers share one Ports so that a Redis and a PostgreSQL never get the same port, even
-// while one of them is down and not listening.
+// Ports hands out the TCP ports instances listen on, from one range, and says on which
+// addresses they listen. Providers share one Ports so that a Redis and a PostgreSQL never
+// get the same port, even while one of them is down and not listening.
 type Ports struct {
-	// Host is the address instances bind; "127.0.0.1" when empty.
+	// Host is the address instances bind and Bera's own connections use; "127.0.0.1" when
+	// empty.
 	Host string
+	// DynoHost is the address at which dynos reach the host (runc: the bridge's gateway);
+	// instances listen on it too and their URLs name it. Empty means Host: dynos on the
+	// host's network.
+	DynoHost string
 	// First and Last bound the range (inclusive); 20000..29999 when zero.
 	First, Last int
 
@@ -31,6 +36,24 @@ func (p *Ports) HostOrDefault() string {
 		return "127.0.0.1"
 	}
 	return p.Host
+}
+
+// DynoHostOrDefault returns DynoHost, or the host address when it is empty: the host of
+// the URLs apps get.
+func (p *Ports) DynoHostOrDefault() string {
+	if p.DynoHost == "" {
+		return p.HostOrDefault()
+	}
+	return p.DynoHost
+}
+
+// Listen lists the addresses instances listen on: the host address, then the dynos' one
+// when it differs.
+func (p *Ports) Listen() []string {
+	if h, d := p.HostOrDefault(), p.DynoHostOrDefault(); h != d {
+		return []string{h, d}
+	}
+	return []string{p.HostOrDefault()}
 }
 
 // Reserve marks port as taken by an existing instance.
@@ -79,12 +102,14 @@ func (p *Ports) Allocate() (int, error) {
 	return 0, ErrNoPorts
 }
 
-// freeLocked reports whether port can be listened on now.
+// freeLocked reports whether port can be listened on now, on every address of Listen.
 func (p *Ports) freeLocked(port int) bool {
-	l, err := net.Listen("tcp", net.JoinHostPort(p.HostOrDefault(), strconv.Itoa(port)))
-	if err != nil {
-		return false
+	for _, host := range p.Listen() {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			return false
+		}
+		l.Close()
 	}
-	l.Close()
 	return true
 }

@@ -5,6 +5,7 @@ package runtime
 
 import (
 	"context"
+	"net/netip"
 	"syscall"
 	"time"
 
@@ -139,4 +140,27 @@ func (s DynoSpec) SizeOrDefault() bera.DynoSize {
 		return size
 	}
 	return s.Size
+}
+
+// HostAccess is implemented by backends whose dynos reach no service of the host unless
+// told to (runc): the host services meant for dynos, such as add-on instances, listen on
+// HostAddress too, and SetHostPorts says which app's dynos may connect to which port.
+// Backends without it run dynos on the host's network, where such services listen on
+// 127.0.0.1 (see HostAddress).
+type HostAccess interface {
+	// HostAddress is the host's address as the dynos see it (the bridge's gateway).
+	HostAddress() netip.Addr
+	// SetHostPorts replaces the TCP ports on HostAddress that dynos may connect to, by
+	// their app's id: dynos of an app not in ports, or to a port not in its list, reach
+	// none. Dynos running or started later follow it at once.
+	SetHostPorts(ports map[string][]int) error
+}
+
+// HostAddress is the address at which rt's dynos reach the host's services: the backend's
+// own (HostAccess) or 127.0.0.1 for dynos on the host's network.
+func HostAddress(rt Runtime) netip.Addr {
+	if h, ok := rt.(HostAccess); ok {
+		return h.HostAddress()
+	}
+	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
 }

@@ -62,8 +62,9 @@ func closeToOthers(path string) error {
 // (dedicated plans, and the shared plan on --addon-postgres-url). A provider whose
 // programs are missing is left out with a warning; none at all gives a registry without
 // services. Instances outlive the server: the registry's Close leaves them running and the
-// next server adopts them.
-func (s *Server) newAddons(key []byte) (*addons.Registry, error) {
+// next server adopts them. They listen on 127.0.0.1 and on dynoHost, the address at which
+// dynos reach the host, which their URLs name.
+func (s *Server) newAddons(key []byte, dynoHost string) (*addons.Registry, error) {
 	cfg, log := &s.cfg, s.log
 	if err := openData(cfg.Data); err != nil {
 		return nil, fmt.Errorf("data dir for add-ons: %w", err)
@@ -77,7 +78,7 @@ func (s *Server) newAddons(key []byte) (*addons.Registry, error) {
 		return nil, err
 	}
 	root := filepath.Join(cfg.Data, "addons")
-	ports := &addons.Ports{Host: "127.0.0.1"}
+	ports := &addons.Ports{Host: "127.0.0.1", DynoHost: dynoHost}
 	addonLog := log.With("component", "addons")
 	var provs []addons.Provider
 	if p, err := redis.New(redis.Config{Root: root, Ports: ports, Box: box, CA: ca, Logger: addonLog}); err != nil {

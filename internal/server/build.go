@@ -122,9 +122,18 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s.onClose(s.apiLn.Close)
+	addonRegistry, err := s.newAddons(key, runtime.HostAddress(c.rt).String())
+	if err != nil {
+		return err
+	}
+	access := newAddonAccess(c.rt, c.st, addonRegistry, log)
+	var apiStore api.Store = c.st
+	if access != nil {
+		apiStore = addonStore{Store: c.st, access: access}
+	}
 	// API scaling and releases check the formation limits in turn.
 	formationLock := &sync.Mutex{}
-	releases := release.New(release.Config{Store: c.st, Events: c.bus, Converger: c.rec, Log: c.logs.api,
+	releases := release.New(release.Config{Store: c.st, Events: c.bus, Converger: access.converger(c.rec), Log: c.logs.api,
 		FormationLimits: cfg.FormationLimits(), FormationLock: formationLock})
 	deployer, err := s.newDeployer(c, releases, formationLock)
 	if err != nil {
@@ -133,14 +142,10 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 	if s.appsTLS, err = newAppTLS(cfg, c.st, log); err != nil {
 		return err
 	}
-	addonRegistry, err := s.newAddons(key)
-	if err != nil {
-		return err
-	}
 	srcs := newSources(cfg, c.st, deployer, key, s.apiLn.Addr().String(), log)
 	s.addPart("sources", func(ctx context.Context) error { return runSources(ctx, srcs) })
 	apiServer := api.NewServer(api.Config{
-		Store: c.st, Dynos: runs.dynos(c.rec), Runs: runs, LogSessions: c.logs, Log: c.logs.api, Drains: c.logs,
+		Store: apiStore, Dynos: runs.dynos(c.rec), Runs: runs, LogSessions: c.logs, Log: c.logs.api, Drains: c.logs,
 		AllowPrivateDrains: cfg.AllowPrivateDrains, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks, Logger: log,
 		Domain: cfg.Domain, WebScheme: "http", WebURLSuffix: s.webURLSuffix(), RequestBudget: budget(cfg.APIRateLimit),
 		Metrics: c.metrics, Sources: srcs, Events: c.bus,
@@ -155,6 +160,7 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 	if err := apiServer.ResumeAddons(ctx); err != nil {
 		return err
 	}
+	access.sync(ctx) // the dynos adopted from a previous server get their add-ons back
 	git := newGitServer(cfg, c.st, apiServer, deployer, s.apiLn.Addr().String(), log)
 	mux := http.NewServeMux()
 	git.Register(mux)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/kingvon-ke/bera/internal/addons"
 )
@@ -34,11 +35,11 @@ full_page_writes = on
 logging_collector = off
 log_destination = 'stderr'
 log_line_prefix = '%%m [%%p] '
-`, p.cfg.Ports.HostOrDefault(), st.Port, pl.Connections+5, pl.sharedBuffers, pl.workMem, pl.maintenanceWorkMem, pl.effectiveCache)
+`, strings.Join(p.cfg.Ports.Listen(), ","), st.Port, pl.Connections+5, pl.sharedBuffers, pl.workMem, pl.maintenanceWorkMem, pl.effectiveCache)
 }
 
 // hbaConf lets the superuser in only from the server's own address, and everyone else
-// from anywhere with scram-sha-256; TLS is offered and psql's sslmode=require uses it.
+// from anywhere (dynos on the bridge included) with scram-sha-256; TLS is offered and psql's sslmode=require uses it.
 func (p *Provider) hbaConf() string {
 	host := p.cfg.Ports.HostOrDefault()
 	bits := "/32"
@@ -54,9 +55,10 @@ host    all      all      all      scram-sha-256
 `, host, bits)
 }
 
-// credential is the default login: a postgres:// URL, the scheme the Heroku CLI requires.
+// credential is the default login: a postgres:// URL, the scheme the Heroku CLI requires,
+// on the address dynos reach.
 func (p *Provider) credential(st state) addons.Credential {
-	host, port := p.cfg.Ports.HostOrDefault(), st.Port
+	host, port := p.cfg.Ports.DynoHostOrDefault(), st.Port
 	if st.Shared {
 		host, port = p.sharedHostPort()
 	}

@@ -120,11 +120,33 @@ func (p *Provider) writeConfig(data string, st state, pl plan) error {
 	return err
 }
 
+// refreshConfig writes bera.conf and pg_hba.conf again when what this Bera renders differs
+// from them (listening addresses added since st was provisioned), and says whether it did.
+func (p *Provider) refreshConfig(data string, st state) (bool, error) {
+	pl, err := p.findPlan(st.Plan)
+	if err != nil {
+		return false, err
+	}
+	owner := addons.InstanceOwner(st.ID)
+	changed := false
+	for name, content := range map[string]string{"bera.conf": p.serverConf(st, pl), "pg_hba.conf": p.hbaConf()} {
+		path := filepath.Join(data, name)
+		if old, err := os.ReadFile(path); err == nil && string(old) == content {
+			continue
+		}
+		if err := owner.WriteFile(path, []byte(content)); err != nil {
+			return false, err
+		}
+		changed = true
+	}
+	return changed, nil
+}
+
 // writeCert writes server.crt and server.key into data, signed by Bera's CA for the
-// listening address and localhost.
+// listening addresses and localhost.
 func (p *Provider) writeCert(data string, owner addons.Owner) error {
 	return addons.WriteCert(p.cfg.CA, owner, filepath.Join(data, "server.crt"), filepath.Join(data, "server.key"),
-		[]string{p.cfg.Ports.HostOrDefault(), "localhost"})
+		append(p.cfg.Ports.Listen(), "localhost"))
 }
 
 // spec says how the supervisor runs st's postmaster. SIGINT is PostgreSQL's fast
@@ -162,5 +184,5 @@ func (p *Provider) addr(st state) string {
 		host, port := p.sharedHostPort()
 		return net.JoinHostPort(host, strconv.Itoa(port))
 	}
-	return net.JoinHostPort(p.cfg.Ports.HostOrDefault(), strconv.Itoa(st.Port))
+	return net.JoinHostPort(p.cfg.Ports.DynoHostOrDefault(), strconv.Itoa(st.Port))
 }

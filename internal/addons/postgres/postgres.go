@@ -121,7 +121,16 @@ func (p *Provider) adopt(id string) error {
 	}
 	p.cfg.Ports.Reserve(st.Port)
 	data := filepath.Join(p.dirs.Dir(id), "data")
-	renew := addons.CertDue(filepath.Join(data, "server.crt"), addons.RenewBefore)
+	changed, err := p.refreshConfig(data, st)
+	if err != nil {
+		return err
+	}
+	if changed { // listen_addresses takes a restart (an instance of an older Bera)
+		if err := p.sup.Stop(context.Background(), p.spec(st)); err != nil {
+			return err
+		}
+	}
+	renew := changed || addons.CertDue(filepath.Join(data, "server.crt"), addons.RenewBefore)
 	if renew {
 		if err := p.writeCert(data, addons.InstanceOwner(id)); err != nil {
 			return err

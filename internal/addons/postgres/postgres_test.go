@@ -62,3 +62,11 @@ func TestConformance_Dedicated(t *testing.T) {
 		Client: addonstest.Postgres,
 	})
 }
+
+func TestDynoHost(t *testing.T) {
+	e := newEnv(t)
+	addonstest.RunDynoHost(t, e.ports, addonstest.Options{
+		Open:   func(t *testing.T, root string) addons.Provider { return e.MustOpen(t, root) },
+		Client: addonstest.Postgres,
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/kingvon-ke/bera/internal/addons"
@@ -45,8 +46,19 @@ func (p *Provider) conf(dir string, st state, pl plan) string {
 			st.Port, dir, dir)
 	}
 	// Bera's admin connections come on top of the plan's clients.
-	return fmt.Sprintf(confTemplate, p.cfg.Ports.HostOrDefault(), listen, dir, pl.Memory, st.Policy,
+	return fmt.Sprintf(confTemplate, bindAddrs(p.cfg.Ports), listen, dir, pl.Memory, st.Policy,
 		pl.Connections+4, hash(st.Password), hash(st.AdminPassword))
+}
+
+// bindAddrs is the bind line's value: the host address, and the dynos' one marked
+// optional ('-'), so that an instance still starts while that address is missing (the
+// runc bridge not made yet after a reboot).
+func bindAddrs(ports *addons.Ports) string {
+	addrs := ports.Listen()
+	for i := 1; i < len(addrs); i++ {
+		addrs[i] = "-" + addrs[i]
+	}
+	return strings.Join(addrs, " ")
 }
 
 func hash(password string) string {
@@ -72,7 +84,7 @@ func (p *Provider) writeFiles(dir string, st state, pl plan) error {
 // writeCert writes tls.crt and tls.key signed by Bera's CA for the host and localhost.
 func (p *Provider) writeCert(dir string, owner addons.Owner) error {
 	return addons.WriteCert(p.cfg.CA, owner, filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"),
-		[]string{p.cfg.Ports.HostOrDefault(), "localhost"})
+		append(p.cfg.Ports.Listen(), "localhost"))
 }
 
 // spec says how the supervisor runs st's redis-server.
@@ -83,19 +95,35 @@ func (p *Provider) spec(st state) supervisor.Spec {
 		Log: filepath.Join(dir, "redis.log"), Owner: addons.InstanceOwner(st.ID), StopSignal: syscall.SIGTERM}
 }
 
+// addr is where dynos reach st.
 func (p *Provider) addr(st state) string {
-	return net.JoinHostPort(p.cfg.Ports.HostOrDefault(), strconv.Itoa(st.Port))
+	return net.JoinHostPort(p.cfg.Ports.DynoHostOrDefault(), strconv.Itoa(st.Port))
 }
 
-// credential is the default user's login; Heroku's REDIS_URL has an empty user name.
+// credential is the default user's login, on the address dynos reach; Heroku's REDIS_URL
+// has an empty user name.
 func (p *Provider) credential(st state) addons.Credential {
 	scheme := "redis"
 	if st.TLS {
 		scheme = "rediss"
 	}
 	u := url.URL{Scheme: scheme, User: url.UserPassword("", st.Password), Host: p.addr(st)}
-	return addons.Credential{Name: "default", Password: st.Password, Host: p.cfg.Ports.HostOrDefault(),
+	return addons.Credential{Name: "default", Password: st.Password, Host: p.cfg.Ports.DynoHostOrDefault(),
 		Port: st.Port, URL: u.String()}
+}
+
+// refreshConf writes st's redis.conf again when what this Bera renders differs from it
+// (listening addresses added since st was provisioned), and says whether it did.
+func (p *Provider) refreshConf(st state) (bool, error) {
+	pl, err := findPlan(st.Plan)
+	if err != nil {
+		return false, err
+	}
+	dir := p.dirs.Dir(st.ID)
+	if old, err := os.ReadFile(filepath.Join(dir, "redis.conf")); err == nil && string(old) == p.conf(dir, st, pl) {
+		return false, nil
+	}
+	return true, p.rewriteConf(st)
 }
 
 // rewriteConf writes st's redis.conf again (after a rotation) so a restart keeps it.

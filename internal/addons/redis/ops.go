@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +17,7 @@ import (
 
 // admin connects to st's redis-server as the "bera" user.
 func (p *Provider) admin(st state) *goredis.Client {
-	opt := &goredis.Options{Addr: p.addr(st), Username: "bera", Password: st.AdminPassword,
+	opt := &goredis.Options{Addr: net.JoinHostPort(p.cfg.Ports.HostOrDefault(), strconv.Itoa(st.Port)), Username: "bera", Password: st.AdminPassword,
 		MaxRetries: -1, PoolSize: 1, DialTimeout: 2 * time.Second}
 	if st.TLS {
 		pool := x509.NewCertPool()

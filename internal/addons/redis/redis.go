@@ -113,7 +113,16 @@ func (p *Provider) adopt(id string) error {
 	}
 	p.cfg.Ports.Reserve(st.Port)
 	dir := p.dirs.Dir(id)
-	renew := st.TLS && p.cfg.CA != nil && addons.CertDue(filepath.Join(dir, "tls.crt"), addons.RenewBefore)
+	changed, err := p.refreshConf(st)
+	if err != nil {
+		return err
+	}
+	if changed { // bind takes a restart (an instance of an older Bera)
+		if err := p.sup.Stop(context.Background(), p.spec(st)); err != nil {
+			return err
+		}
+	}
+	renew := st.TLS && p.cfg.CA != nil && (changed || addons.CertDue(filepath.Join(dir, "tls.crt"), addons.RenewBefore))
 	if renew {
 		if err := p.writeCert(dir, addons.InstanceOwner(id)); err != nil {
 			return err

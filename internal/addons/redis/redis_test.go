@@ -74,3 +74,11 @@ func TestConformance_TLS(t *testing.T) {
 		Client: addonstest.RedisTLS(roots),
 	})
 }
+
+func TestDynoHost(t *testing.T) {
+	e := newEnv(t)
+	addonstest.RunDynoHost(t, e.ports, addonstest.Options{
+		Open:   func(t *testing.T, root string) addons.Provider { return e.MustOpen(t, root) },
+		Client: addonstest.Redis,
+	})
+}

@@ -38,7 +38,9 @@ func (n network) addr(i int) (netip.Addr, bool) {
 // fe80:: address that a host service listening on [::] answers on. Dynos have IPv6 turned
 // off in their namespace too (see ipv6Off); these rules hold even if a namespace has it on.
 // IPv6 is never forwarded from the bridge (dynos get no IPv6 route out). The first lines
-// drop the ip-family table older versions made.
+// drop the ip-family table older versions made. The only connections to the host a dyno may
+// open go to the gateway, on the ports its app was given (see hostports.go); the set starts
+// empty and the runtime fills it.
 func (n network) rules() string {
 	t := "bera_" + n.bridge
 	return fmt.Sprintf(`table ip %[1]s {}
@@ -46,6 +48,9 @@ delete table ip %[1]s
 table inet %[1]s {}
 delete table inet %[1]s
 table inet %[1]s {
+	set %[4]s {
+		type ipv4_addr . inet_service
+	}
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;
 		ip saddr %[2]s oifname != "%[3]s" masquerade
@@ -59,6 +64,7 @@ table inet %[1]s {
 	chain input {
 		type filter hook input priority filter; policy accept;
 		iifname "%[3]s" ct state established,related accept
+		iifname "%[3]s" ip daddr %[5]s ip saddr . tcp dport @%[4]s accept
 		iifname "%[3]s" drop
 	}
 }
@@ -70,7 +76,7 @@ table bridge %[1]s {
 		iifname "bv*" oifname "bv*" drop
 	}
 }
-`, t, n.subnet, n.bridge)
+`, t, n.subnet, n.bridge, hostPortsSet, n.gateway())
 }
 
 // setup creates the bridge, turns on forwarding and loads the rules. It is idempotent.

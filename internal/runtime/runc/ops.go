@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strconv"
@@ -73,6 +74,9 @@ func (r *Runtime) remove(ctx context.Context, d *dyno) error {
 	err := r.runc(ctx, "delete", "--force", d.meta.ContainerID)
 	if err != nil && !strings.Contains(err.Error(), "does not exist") {
 		return err
+	}
+	if a, err := netip.ParseAddr(d.meta.IP); err == nil {
+		r.dismiss(a)
 	}
 	r.net.detach(ctx, d.meta.ContainerID)
 	if err := unmountDisk(d.dir); err != nil {

@@ -90,6 +90,7 @@ type Runtime struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	diskMu  sync.Mutex // serializes making disk templates
+	hostMu  sync.Mutex // serializes loading the host ports set (taken before mu)
 	notify  *notifier  // wakes the dynos' goroutines; nil without inotify (they poll)
 
 	mu       sync.Mutex // guards the following
@@ -101,7 +102,11 @@ type Runtime struct {
 	// (the host's neighbour and connection tables, a namespace the kernel has not torn
 	// down yet, a request in flight) has time to forget it.
 	nextIP int
-	closed bool
+	// ipApp gives the app id of the dyno at each address with a network, and hostPorts
+	// the gateway ports each app's dynos may connect to (SetHostPorts).
+	ipApp     map[netip.Addr]string
+	hostPorts map[string][]int
+	closed    bool
 }
 
 // Available reports why runc dynos cannot run here, or nil: it needs Linux, root and runc.
@@ -136,7 +141,8 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	cfg.Root = root
 	r := &Runtime{cfg: cfg, net: network{bridge: cfg.Bridge, subnet: cfg.Subnet.Masked()},
 		log:   cfg.Logger.With("component", "runtime", "backend", "runc"),
-		dynos: map[string]*dyno{}, reserved: map[string]bool{}, ips: map[netip.Addr]string{}}
+		dynos: map[string]*dyno{}, reserved: map[string]bool{}, ips: map[netip.Addr]string{},
+		ipApp: map[netip.Addr]string{}, hostPorts: map[string][]int{}}
 	if err := r.prepare(ctx); err != nil {
 		return nil, fmt.Errorf("new runc runtime: %w", err)
 	}
@@ -176,12 +182,13 @@ func (r *Runtime) prepare(ctx context.Context) error {
 	return r.loadIPs()
 }
 
-// loadIPs marks the addresses of the dynos on disk as used.
+// loadIPs marks the addresses of the dynos on disk as used, by their app.
 func (r *Runtime) loadIPs() error {
 	metas, err := r.readMetas()
 	for _, m := range metas {
 		if a, err := netip.ParseAddr(m.IP); err == nil {
 			r.ips[a] = m.ID
+			r.ipApp[a] = m.AppID
 		}
 	}
 	return err

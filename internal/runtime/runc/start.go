@@ -123,6 +123,9 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.
 		err = r.net.attach(ctx, cid, addr)
 	}
 	if err == nil {
+		err = r.admit(addr, spec.AppID)
+	}
+	if err == nil {
 		err = r.writeBundle(dir, spec, cid, stdio.TTY())
 	}
 	var d *dyno
@@ -137,6 +140,7 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.
 		if n := KillCgroup(cid); n > 0 {
 			r.log.Warn("killed the processes of a dyno that did not start", "dyno", spec.Name, "count", n)
 		}
+		r.dismiss(addr)
 		r.net.detach(cleanup, cid)
 		if uerr := unmountDisk(dir); uerr != nil {
 			r.log.Error("clean up a dyno that did not start", "dyno", spec.Name, "err", uerr)
