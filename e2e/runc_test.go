@@ -231,21 +231,25 @@ func deleteApp(t *testing.T, env *beratest.Env, name string) {
 // removeContainers stops whatever a failed test left in a runc root, through the runtime
 // itself so that network namespaces, veths and cgroups go too.
 func removeContainers(t *testing.T, dataDir, bridge, subnet string) {
-	// A server killed while it started a dyno leaves a shim that creates the container
-	// after runc list looked, or processes whose runc state was never written: stop the
-	// shims first, then whatever is in the dynos' cgroups.
-	dynos, _ := os.ReadDir(filepath.Join(dataDir, "runc", "dynos"))
+	dynosDir := filepath.Join(dataDir, "runc", "dynos")
+	dynos, _ := os.ReadDir(dynosDir)
+	if len(runcContainers(t, dataDir)) > 0 || len(dynos) > 0 {
+		stopLeftovers(t, dataDir, bridge, subnet)
+	}
+	// Last resort, for a server killed while it started a dyno: a shim that creates its
+	// container after the runtime looked, or processes whose runc state was never written.
+	// A shim with an empty cgroup is one finishing a stop; processes in a cgroup are a dyno
+	// left running.
 	for _, d := range dynos {
-		// A shim with an empty cgroup is one finishing a stop; processes in the cgroup are
-		// a dyno left running.
-		killShims(filepath.Join(dataDir, "runc", "dynos", d.Name()))
+		killShims(filepath.Join(dynosDir, d.Name()))
 		if n := runc.KillCgroup("bera-" + d.Name()); n > 0 {
 			t.Errorf("dyno %s was left starting or running (%d processes killed)", d.Name(), n)
 		}
 	}
-	if len(runcContainers(t, dataDir)) == 0 && len(dynos) == 0 {
-		return
-	}
+}
+
+// stopLeftovers stops, through the runtime, every dyno the server left under dataDir.
+func stopLeftovers(t *testing.T, dataDir, bridge, subnet string) {
 	rt, err := runc.New(context.Background(), runc.Config{Root: filepath.Join(dataDir, "runc"), Bridge: bridge, Subnet: netip.MustParsePrefix(subnet)})
 	if err != nil {
 		t.Errorf("open the runc runtime to clean up: %v", err)
@@ -257,7 +261,11 @@ func removeContainers(t *testing.T, dataDir, bridge, subnet string) {
 		if st.State == runtime.StateRunning {
 			t.Errorf("dyno %s (%s) left running; stopping it", st.Name, st.ID)
 		}
-		rt.Stop(context.Background(), st.ID, 0)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if _, err := rt.Stop(ctx, st.ID, 0); err != nil {
+			t.Logf("stop dyno %s: %v", st.Name, err)
+		}
+		cancel()
 	}
 }
 
