@@ -97,9 +97,13 @@ func runcServerIn(t *testing.T, second int, dataDir string) (env *beratest.Env, 
 	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.%d.%d.0/24", second, n%250)
 	args = []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}
 	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
-	env = beratest.NewWith(t, beratest.Options{Args: args, DataDir: dataDir})
-	dataDir = env.DataDir
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	// Registered before the server starts, so it runs after the server stopped: a server
+	// still running would restart the dynos it stops.
 	t.Cleanup(func() { removeContainers(t, dataDir, bridge, subnet) })
+	env = beratest.NewWith(t, beratest.Options{Args: args, DataDir: dataDir})
 	return env, args
 }
 

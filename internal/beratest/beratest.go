@@ -151,7 +151,7 @@ func NewWith(t testing.TB, o Options) *Env {
 	if err := e.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.Stop(t) })
+	t.Cleanup(func() { e.Stop(t); killAddons(e.DataDir) })
 	e.waitReady(t)
 	return e
 }
