@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera/internal/addons"
+	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/pki"
 	"github.com/kingvon-ke/bera/internal/secret"
 )
@@ -183,7 +184,7 @@ func TestRegistry(t *testing.T) {
 
 func TestDirs_Check(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("only root's instances switch uids")
+		beratest.Missing(t, "run the tests as root: only root's instances switch uids")
 	}
 	dir := t.TempDir() // 0700
 	d := addons.Dirs{Root: filepath.Join(dir, "data", "addons")}

@@ -4,11 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kingvon-ke/bera/internal/beratest"
 )
 
 func TestOpenData(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("DATA changes only when the server runs as root")
+		beratest.Missing(t, "run the tests as root: DATA changes only when the server runs as root")
 	}
 	data := filepath.Join(t.TempDir(), "data")
 	must := func(err error) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kingvon-ke/bera/internal/addons"
 	"github.com/kingvon-ke/bera/internal/addons/addonstest"
+	"github.com/kingvon-ke/bera/internal/beratest"
 )
 
 // A dedicated instance: psql's sslmode=require works, the default credential owns its
@@ -78,7 +79,7 @@ func TestDedicated_Security(t *testing.T) {
 	})
 	t.Run("Unprivileged", func(t *testing.T) {
 		if os.Geteuid() != 0 {
-			t.Skip("not root: the instance runs as the test's user")
+			beratest.Missing(t, "run the tests as root: the instance switches to its own uid")
 		}
 		pid, _ := p.PID("pg1")
 		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

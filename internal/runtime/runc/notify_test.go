@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/beratest"
 )
 
 // TestNotifierWakes checks that each file the shim writes wakes the goroutine reading it,
@@ -13,7 +15,7 @@ import (
 func TestNotifierWakes(t *testing.T) {
 	n, err := newNotifier()
 	if err != nil {
-		t.Skip("no inotify:", err)
+		beratest.Missing(t, "inotify is not available: "+err.Error())
 	}
 	defer n.close()
 	dir := t.TempDir()
@@ -99,7 +101,7 @@ func TestWatchPID(t *testing.T) {
 	exited, stop := watchPID(cmd.Process.Pid)
 	defer stop()
 	if exited == nil {
-		t.Skip("no pidfd")
+		beratest.Missing(t, "pidfd_open is not available (Linux 5.3 or later)")
 	}
 	select {
 	case <-exited:
