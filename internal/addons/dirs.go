@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 )
@@ -178,4 +179,22 @@ func (d Dirs) Check() error {
 			return nil
 		}
 	}
+}
+
+// Open checks the root and calls adopt for every instance directory under it. An instance
+// that cannot be adopted is logged and left, so that one broken instance keeps no other down.
+func (d Dirs) Open(log *slog.Logger, adopt func(id string) error) error {
+	if err := d.Check(); err != nil {
+		return err
+	}
+	ids, err := d.List()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := adopt(id); err != nil {
+			log.Error("add-on instance not started", "addon", id, "err", err)
+		}
+	}
+	return nil
 }

@@ -88,17 +88,8 @@ func New(cfg Config) (*Provider, error) {
 	cfg.Supervisor.Logger = cfg.Logger
 	p := &Provider{cfg: cfg, dirs: addons.Dirs{Root: cfg.Root, Service: ServiceName, Box: cfg.Box},
 		sup: supervisor.New(cfg.Supervisor), log: cfg.Logger.With("service", ServiceName)}
-	if err := p.dirs.Check(); err != nil {
+	if err := p.dirs.Open(p.log, p.adopt); err != nil {
 		return nil, err
-	}
-	ids, err := p.dirs.List()
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		if err := p.adopt(id); err != nil {
-			p.log.Error("add-on instance not started", "addon", id, "err", err)
-		}
 	}
 	return p, nil
 }
