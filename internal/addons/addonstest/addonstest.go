@@ -46,6 +46,10 @@ type Options struct {
 	// TrustAuth says the server accepts any password (the shared plan's test server uses
 	// trust authentication), so a refused old password cannot be checked.
 	TrustAuth bool
+	// Durable is how long after it is acknowledged a write may still be lost to a kill -9
+	// of the instance's process (0: never). Redis with appendfsync everysec postpones the
+	// AOF write for up to 2 s while a background fsync runs, replying first.
+	Durable time.Duration
 }
 
 // Shutdowner is implemented by providers that can stop all their instances, keeping their
@@ -272,6 +276,7 @@ func (s *suite) crash(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
+	time.Sleep(s.o.Durable)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

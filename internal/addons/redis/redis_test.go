@@ -58,10 +58,15 @@ func (e *env) MustOpen(t testing.TB, root string) *redis.Provider {
 func TestConformance(t *testing.T) {
 	e := newEnv(t)
 	addonstest.Run(t, addonstest.Options{
-		Open:   func(t *testing.T, root string) addons.Provider { return e.MustOpen(t, root) },
-		Client: addonstest.Redis,
+		Open:    func(t *testing.T, root string) addons.Provider { return e.MustOpen(t, root) },
+		Client:  addonstest.Redis,
+		Durable: durable,
 	})
 }
+
+// durable is what appendfsync everysec promises: a write acknowledged while a background
+// fsync runs reaches the AOF up to 2 s later (redis.conf's documented window).
+const durable = 2500 * time.Millisecond
 
 // The same suite on an instance that serves TLS only (rediss://).
 func TestConformance_TLS(t *testing.T) {
@@ -69,9 +74,10 @@ func TestConformance_TLS(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AddCert(e.ca.Cert)
 	addonstest.Run(t, addonstest.Options{
-		Open:   func(t *testing.T, root string) addons.Provider { return e.MustOpen(t, root) },
-		Config: map[string]string{"tls": "true"},
-		Client: addonstest.RedisTLS(roots),
+		Open:    func(t *testing.T, root string) addons.Provider { return e.MustOpen(t, root) },
+		Config:  map[string]string{"tls": "true"},
+		Client:  addonstest.RedisTLS(roots),
+		Durable: durable,
 	})
 }
 
