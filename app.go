@@ -22,11 +22,17 @@ type App struct {
 	BootTimeout int
 	// Buildpacks are set by the user (URLs or built-in names), in order; empty means detect.
 	Buildpacks []string
-	RepoSize   int64
-	SlugSize   int64
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	ReleasedAt *time.Time
+	// SpaceID is the Private Space the app's dynos run in ("" for the common runtime), and
+	// SpaceName its name (filled by the store on reads). InternalRouting keeps the app off
+	// the public router: only its space's apps reach it.
+	SpaceID         string
+	SpaceName       string
+	InternalRouting bool
+	RepoSize        int64
+	SlugSize        int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	ReleasedAt      *time.Time
 }
 
 // AppUpdate lists the fields of an app to change; nil means unchanged.

@@ -80,6 +80,9 @@ func (s *Server) handleAppCreate(w http.ResponseWriter, r *http.Request) error {
 	if req.Stack != nil && *req.Stack != bera.DefaultStack {
 		return &bera.Error{Code: bera.EInvalid, Resource: "stack", Message: "Stack " + *req.Stack + " is not available. Available stacks: " + bera.DefaultStack + "."}
 	}
+	if err := s.placeInSpace(r, app, req); err != nil {
+		return err
+	}
 	if req.Name != nil && *req.Name != "" {
 		if err := bera.ValidateAppName(*req.Name); err != nil {
 			return err

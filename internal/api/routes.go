@@ -30,7 +30,12 @@ func (s *Server) routeTable() []route {
 
 		{method: "GET", path: "/apps", summary: "List apps you own or collaborate on", h: s.handleAppList},
 		{method: "GET", path: "/users/{user}/apps", summary: "List apps of a user (~ is the current user)", h: s.handleUserAppList},
-		{method: "POST", path: "/apps", summary: "Create an app", h: s.handleAppCreate},
+		{method: "POST", path: "/apps", summary: "Create an app (space and internal_routing put it in a Private Space)", h: s.handleAppCreate},
+		{method: "POST", path: "/teams/apps", summary: "Create an app (as POST /apps; the Heroku CLI's path for --space)", h: s.handleAppCreate},
+		{method: "GET", path: "/spaces", summary: "List Private Spaces you own or have apps in", h: s.handleSpaceList},
+		{method: "POST", path: "/spaces", summary: "Create a Private Space ({name, cidr})", h: s.handleSpaceCreate},
+		{method: "GET", path: "/spaces/{space}", summary: "Info for a Private Space", h: s.handleSpaceInfo},
+		{method: "DELETE", path: "/spaces/{space}", summary: "Destroy an empty Private Space (owner only)", h: s.handleSpaceDelete},
 		{method: "GET", path: "/apps/{app}", summary: "Info for an app", h: s.handleAppInfo},
 		{method: "PATCH", path: "/apps/{app}", summary: "Update an app (name, maintenance, build_stack)", h: s.handleAppUpdate},
 		{method: "DELETE", path: "/apps/{app}", summary: "Delete an app", h: s.handleAppDelete},
@@ -117,7 +122,6 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/apps/{app}/addon-attachments/{attachment}", summary: "Info for an attachment of the app (id or name)", h: s.handleAppAttachmentInfo},
 		{method: "POST", path: "/actions/addon-attachments/resolve", summary: "Find an app's attachments by name, config var, add-on name or id", h: s.handleAttachmentResolve},
 		{method: "GET", path: "/apps/{app}/pipeline-couplings", summary: "Pipeline coupling of the app (404 when none)", h: s.handlePipelineCoupling},
-		{method: "GET", path: "/spaces", summary: "List spaces", h: s.handleEmptyList},
 		{method: "GET", path: "/stacks", summary: "List stacks", h: s.handleStackList},
 		{method: "GET", path: "/regions", summary: "List regions", h: s.handleRegionList},
 	}, slices.Concat(s.dataRoutes(), s.backupRoutes(), s.scheduleRoutes(), s.dataOpRoutes())...)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -74,6 +75,11 @@ type Dynos interface {
 type Config struct {
 	Store Store
 	Dynos Dynos
+	// Spaces brings Private Spaces' networks up and down; nil means the runtime has none,
+	// and /spaces says so.
+	Spaces SpaceNetworks
+	// CommonNetwork is the common runtime's dyno network, which no space may overlap.
+	CommonNetwork netip.Prefix
 	// LogSessions issues logplex_url values; nil answers log-sessions with 503.
 	LogSessions LogSessions
 	// Runs runs one-off dynos; nil answers POST /apps/{app}/dynos with 503.

@@ -67,6 +67,10 @@ func (s *Server) toApp(a *bera.App, r *http.Request) wire.App {
 	if j.BootTimeout == 0 {
 		j.BootTimeout = bera.DefaultBootTimeout
 	}
+	if a.SpaceID != "" {
+		internal := a.InternalRouting
+		j.Space, j.InternalRouting = &wire.IDName{ID: a.SpaceID, Name: a.SpaceName}, &internal
+	}
 	if a.RepoSize > 0 {
 		j.RepoSize = &a.RepoSize
 	}

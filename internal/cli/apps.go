@@ -25,6 +25,8 @@ func appsCommands() []*command {
 			{Name: "repo", Arg: "URL", Usage: "deploy from a public Git URL"},
 			{Name: "branch", Arg: "BRANCH", Usage: "branch of --repo to deploy (default: its default branch)"},
 			{Name: "buildpack", Short: "b", Arg: "URL", Usage: "buildpack to use (not available yet)"},
+			{Name: "space", Short: "s", Arg: "SPACE", Usage: "create the app in a Private Space"},
+			{Name: "internal-routing", Usage: "keep the app off the public router: only its space's apps reach it"},
 			jsonFlag,
 		},
 		Run: runAppsCreate,
@@ -116,6 +118,16 @@ func runAppsCreate(s *session) error {
 	if len(s.args) == 1 {
 		in.Name = &s.args[0]
 	}
+	if space := s.opts.String("space"); space != "" {
+		in.Space = &space
+	}
+	if s.opts.Bool("internal-routing") {
+		if in.Space == nil {
+			return usagef("--internal-routing needs --space")
+		}
+		internal := true
+		in.InternalRouting = &internal
+	}
 	a, err := c.CreateApp(s.ctx, in)
 	if err != nil {
 		return err
@@ -206,7 +218,7 @@ func appInfoPairs(a *wire.App, collabs []wire.Collaborator, dynos []wire.Dyno, r
 	for _, t := range types {
 		dynoText = append(dynoText, fmt.Sprintf("%s: %d", t, counts[t]))
 	}
-	return []kv{
+	pairs := []kv{
 		{"Collaborators", strings.Join(emails, ", ")},
 		{"Dynos", strings.Join(dynoText, ", ")},
 		{"Git URL", remote},
@@ -218,6 +230,11 @@ func appInfoPairs(a *wire.App, collabs []wire.Collaborator, dynos []wire.Dyno, r
 		{"Stack", a.Stack.Name},
 		{"Web URL", a.WebURL},
 	}
+	if a.Space != nil {
+		pairs = append(pairs, kv{"Space", spaceText(a)})
+		slices.SortFunc(pairs, func(x, y kv) int { return strings.Compare(x.key, y.key) })
+	}
+	return pairs
 }
 
 func runAppsRename(s *session) error {
@@ -278,4 +295,12 @@ func runAppsDestroy(s *session) error {
 		fmt.Fprintf(s.stdout, "Git remote %s removed\n", r)
 	}
 	return err
+}
+
+// spaceText is apps:info's Space line: the space and whether routing is internal.
+func spaceText(a *wire.App) string {
+	if a.InternalRouting != nil && *a.InternalRouting {
+		return a.Space.Name + " (internal routing)"
+	}
+	return a.Space.Name
 }

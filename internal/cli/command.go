@@ -72,6 +72,7 @@ func topics() []topic {
 		{"metrics", "an app's traffic, response times and dyno resources by the minute"},
 		{"ps", "list dynos and scale process types"},
 		{"releases", "list and inspect an app's releases"},
+		{"spaces", "Private Spaces: networks of their own where apps reach each other by name"},
 	}
 }
 
@@ -79,7 +80,7 @@ func topics() []topic {
 func commands() []*command {
 	var all []*command
 	for _, group := range [][]*command{authCommands(), appsCommands(), configCommands(),
-		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands(), runCommands(), domainsCommands(), certsCommands(), metricsCommands(), deployCommands(), eventsCommands(), addonsCommands()} {
+		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands(), runCommands(), domainsCommands(), certsCommands(), metricsCommands(), deployCommands(), eventsCommands(), addonsCommands(), spacesCommands()} {
 		all = append(all, group...)
 	}
 	slices.SortFunc(all, func(a, b *command) int { return strings.Compare(a.Name, b.Name) })

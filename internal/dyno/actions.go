@@ -75,7 +75,11 @@ func (r *Reconciler) start(ctx context.Context, appID string, a Action, rel *ber
 		if !r.takeSlot(ctx, prev, mine) {
 			return
 		}
-		status, err := r.launch(ctx, spec, size, rel.SlugID)
+		var status runtime.Status
+		var err error
+		if spec.Network, err = r.networkOf(ctx, appID); err == nil {
+			status, err = r.launch(ctx, spec, size, rel.SlugID)
+		}
 		<-r.slots
 		r.send(ctx, event{kind: evLaunched, appID: appID, id: spec.ID, status: status, err: err})
 	}()
@@ -314,4 +318,12 @@ func (r *Reconciler) setState(t *tracked, state string) {
 func (r *Reconciler) stateChanged(appID, name, from, to string) {
 	r.cfg.Log(appID, "heroku", name, "State changed from "+from+" to "+to)
 	r.cfg.Events.Publish(events.Event{AppID: appID, Time: r.cfg.Now(), Payload: events.DynoState{Dyno: name, From: from, To: to}})
+}
+
+// networkOf is the Private Space the app's dynos join, "" for the common runtime.
+func (r *Reconciler) networkOf(ctx context.Context, appID string) (string, error) {
+	if r.cfg.NetworkOf == nil {
+		return "", nil
+	}
+	return r.cfg.NetworkOf(ctx, appID)
 }

@@ -30,6 +30,9 @@ func (r *Reconciler) RunOnce(ctx context.Context, appID string, rel *bera.Releas
 	size, _ := bera.LookupDynoSize(bera.DefaultDynoSize)
 	spec := runtime.DynoSpec{ID: oneOffID(), App: appID, AppID: appID, Name: name, Type: typ, Command: command,
 		Env: rel.Config, SlugDir: dir, Size: size}
+	if spec.Network, err = r.networkOf(ctx, appID); err != nil {
+		return 0, err
+	}
 	r.cfg.Log(appID, "heroku", name, "Starting process with command `"+command+"`")
 	sess, err := att.Attach(ctx, spec, false)
 	if err != nil {

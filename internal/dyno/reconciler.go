@@ -47,6 +47,9 @@ type Config struct {
 	// Drain waits for in-flight requests to a web dyno's address to finish; it is called after
 	// the dyno left the router and before it is signalled. Optional.
 	Drain func(ctx context.Context, addr string) error
+	// NetworkOf returns the Private Space an app's dynos join ("" for the common runtime).
+	// Nil puts every dyno in the common runtime.
+	NetworkOf func(ctx context.Context, appID string) (string, error)
 	// BootTimeout is how long a web dyno has to accept connections on $PORT (default 60 s).
 	BootTimeout time.Duration
 	// StopGrace is the time between SIGTERM and SIGKILL (default 30 s).

@@ -147,6 +147,21 @@ func (r *Reconciler) Backends(appID string) (up []Backend, crashed bool) {
 	return up, crashed
 }
 
+// Up returns the app's up dynos of every process type (web, worker, ...), by name: what a
+// Private Space's DNS names list.
+func (r *Reconciler) Up(appID string) []Backend {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var up []Backend
+	for _, t := range r.apps[appID] {
+		if t.State == bera.DynoUp && !t.stopping && t.Addr != "" {
+			up = append(up, Backend{Name: t.Name, Addr: t.Addr})
+		}
+	}
+	sort.Slice(up, func(i, j int) bool { return up[i].Name < up[j].Name })
+	return up
+}
+
 // Restart replaces the app's dynos of a type (or one dyno by name, or all when target is
 // ""): new ones start, the old ones stop once the new are up.
 func (r *Reconciler) Restart(appID, target string) {

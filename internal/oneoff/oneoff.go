@@ -186,7 +186,7 @@ func (m *Manager) prepare(ctx context.Context, app *bera.App, o Options) (*run, 
 	return &run{
 		dyno: bera.Dyno{ID: uuid.NewString(), AppID: app.ID, Name: name, Type: o.Type, State: bera.DynoStarting, Command: o.Command,
 			Size: size.Name, ReleaseID: rel.ID, ReleaseVersion: rel.Version, CreatedAt: now, UpdatedAt: now},
-		spec: runtime.DynoSpec{ID: id, App: app.ID, AppID: app.ID, Name: name, Type: o.Type, Command: o.Command, Env: env, SlugDir: dir, Size: size},
+		spec: runtime.DynoSpec{ID: id, App: app.ID, AppID: app.ID, Name: name, Type: o.Type, Command: o.Command, Env: env, SlugDir: dir, Size: size, Network: app.SpaceID},
 	}, nil
 }
 

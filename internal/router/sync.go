@@ -259,8 +259,13 @@ func (s *Syncer) route(appID string, a appRoute) Route {
 	return Route{AppID: appID, AppName: a.name, Hosts: a.hosts, Maintenance: a.maintenance, Crashed: crashed, Backends: up}
 }
 
-// appRoute is app's APP.DOMAIN name and custom domains, and its maintenance switch.
+// appRoute is app's APP.DOMAIN name and custom domains, and its maintenance switch. An app
+// with internal routing (in a Private Space) has no public host at all: the router answers
+// for it as for a name no app has, and only its space's dynos reach it.
 func (s *Syncer) appRoute(app *bera.App, custom []string) appRoute {
+	if app.InternalRouting {
+		return appRoute{name: app.Name, maintenance: app.Maintenance}
+	}
 	return appRoute{name: app.Name, hosts: append([]string{app.Name + "." + s.cfg.Domain}, custom...), maintenance: app.Maintenance}
 }
 

@@ -87,6 +87,9 @@ type DynoSpec struct {
 	UID int
 	// Port is $PORT; 0 means the backend picks (5000 for runc, a free port for process).
 	Port int
+	// Network is the Private Space whose network the dyno joins ("" for the common
+	// runtime). Only backends implementing Networks accept one, once EnsureNetwork made it.
+	Network string
 }
 
 // State is the state of a dyno process.
@@ -154,6 +157,16 @@ type HostAccess interface {
 	// their app's id: dynos of an app not in ports, or to a port not in its list, reach
 	// none. Dynos running or started later follow it at once.
 	SetHostPorts(ports map[string][]int) error
+}
+
+// Networks is implemented by backends that give Private Spaces networks of their own:
+// the dynos of a space reach each other, and nothing outside the space reaches them.
+type Networks interface {
+	// EnsureNetwork makes the network name on subnet (idempotent) and returns its gateway,
+	// the address where the space's services (its DNS resolver) listen for its dynos.
+	EnsureNetwork(ctx context.Context, name string, subnet netip.Prefix) (netip.Addr, error)
+	// RemoveNetwork deletes the network; EConflict while dynos are on it.
+	RemoveNetwork(ctx context.Context, name string, subnet netip.Prefix) error
 }
 
 // HostAddress is the address at which rt's dynos reach the host's services: the backend's

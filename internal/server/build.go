@@ -20,6 +20,7 @@ import (
 	"github.com/kingvon-ke/bera/internal/runtime"
 	"github.com/kingvon-ke/bera/internal/slug/slugfs"
 	"github.com/kingvon-ke/bera/internal/source"
+	"github.com/kingvon-ke/bera/internal/spaces"
 	"github.com/kingvon-ke/bera/internal/store"
 )
 
@@ -37,6 +38,9 @@ type core struct {
 	routes *router.Syncer
 	// metrics are the app metrics as the API serves them.
 	metrics api.Metrics
+	// spaces runs the Private Spaces' networks and resolvers; nil on a runtime without
+	// networks of its own (process dynos).
+	spaces *spaces.Service
 }
 
 // build makes every part, in the order of their dependencies.
@@ -76,7 +80,23 @@ func (s *Server) buildCore(ctx context.Context, key []byte) (*core, error) {
 		return nil, err
 	}
 	c.dirs = &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: c.st, Slugs: c.slugs, Owner: slugOwner(c.rt)}
+	if nets, ok := c.rt.(runtime.Networks); ok {
+		c.spaces = spaces.New(spaces.Config{Store: c.st, Networks: nets, Logger: log, Up: func(appID string) []spaces.Dyno {
+			var out []spaces.Dyno
+			for _, d := range c.rec.Up(appID) {
+				out = append(out, spaces.Dyno{Name: d.Name, Addr: d.Addr})
+			}
+			return out
+		}})
+		s.onClose(c.spaces.Close)
+	}
 	s.buildDynos(c)
+	if c.spaces != nil {
+		// Before the reconciler runs: the dynos of a space join its network.
+		if err := c.spaces.Start(ctx); err != nil {
+			log.Error("bring up Private Spaces", "err", err)
+		}
+	}
 	return c, nil
 }
 
@@ -89,12 +109,16 @@ func (s *Server) buildDynos(c *core) {
 	adopted := make(chan struct{}) // closed once the reconciler adopted the running dynos
 	changes := &dynoChanges{}
 	c.rec = dyno.New(dyno.Config{Store: c.st, OnAdopted: func() { close(adopted) }, Runtime: c.rt, Logger: log,
-		OnChange: changes.changed, Drain: s.router.Drain, Slugs: c.dirs, Log: c.logs.platform, Events: c.bus})
+		OnChange: changes.changed, Drain: s.router.Drain, Slugs: c.dirs, Log: c.logs.platform, Events: c.bus,
+		NetworkOf: c.networkOf()})
 	rec := c.rec
 	c.routes = router.NewSyncer(router.SyncConfig{Router: s.router, Apps: c.st, Domain: cfg.Domain, Adopted: adopted, Logger: log,
 		Backends: func(appID string) ([]router.Backend, bool) { return routeBackends(rec.Backends(appID)) }})
 	changes.follow(c.routes.DynosChanged)
 	changes.follow(countCrashes(m, c.rec))
+	if c.spaces != nil {
+		changes.follow(c.spaces.DynosChanged)
+	}
 	s.routesReady = c.routes.Ready()
 	sampler := newSampler(m, c.st, c.rec, c.rt, c.logs.platform)
 	c.metrics = apiMetrics{m}
@@ -155,6 +179,7 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 			s.appsTLS.certs.Changed(appID)
 		},
 		Addons: addonRegistry, BackupDir: filepath.Join(cfg.Data, "backups"),
+		Spaces: c.spaceNetworks(), CommonNetwork: commonNetwork(cfg),
 	})
 	s.onClose(func() error { apiServer.Close(); return nil })
 	if err := apiServer.ResumeAddons(ctx); err != nil {
@@ -203,3 +228,20 @@ func (s *Server) newDeployer(c *core, releases *release.Service, formationLock *
 
 // webURLSuffix is the port of app URLs (http://APP.DOMAIN:PORT/): the router's, unless 80.
 func (s *Server) webURLSuffix() string { return portSuffix(s.routerLn.Addr().String(), "80") }
+
+// networkOf is the reconciler's NetworkOf: nil (every dyno in the common runtime) without
+// spaces.
+func (c *core) networkOf() func(ctx context.Context, appID string) (string, error) {
+	if c.spaces == nil {
+		return nil
+	}
+	return c.spaces.NetworkOf
+}
+
+// spaceNetworks is the API's SpaceNetworks, a nil interface without spaces.
+func (c *core) spaceNetworks() api.SpaceNetworks {
+	if c.spaces == nil {
+		return nil
+	}
+	return c.spaces
+}

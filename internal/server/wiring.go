@@ -109,3 +109,10 @@ func pruneLoop(ctx context.Context, p *deploy.Pruner, log *slog.Logger) error {
 		}
 	}
 }
+
+// commonNetwork is the runc dynos' network (--runc-subnet), which no space may overlap;
+// invalid for other runtimes.
+func commonNetwork(cfg *Config) netip.Prefix {
+	p, _ := netip.ParsePrefix(cfg.RuncSubnet)
+	return p.Masked()
+}

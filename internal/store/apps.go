@@ -11,9 +11,10 @@ import (
 )
 
 const appColumns = `a.id, a.name, a.owner_id, u.email, a.region, a.stack, a.build_stack, a.maintenance,
-	a.buildpacks, a.repo_size, a.slug_size, a.created_at, a.updated_at, a.released_at, a.boot_timeout`
+	a.buildpacks, a.repo_size, a.slug_size, a.created_at, a.updated_at, a.released_at, a.boot_timeout,
+	COALESCE(a.space_id, ''), COALESCE(sp.name, ''), a.internal_routing`
 
-const appFrom = " FROM apps a JOIN users u ON u.id = a.owner_id"
+const appFrom = " FROM apps a JOIN users u ON u.id = a.owner_id LEFT JOIN spaces sp ON sp.id = a.space_id"
 
 // CreateApp inserts app (ID, timestamps filled when empty), makes app.OwnerID its owner
 // collaborator, and creates release v1 "Initial release" (succeeded, empty config, user =
@@ -60,11 +61,11 @@ func fillApp(app *bera.App, now time.Time) {
 
 func (s *Store) insertApp(ctx context.Context, tx *sql.Tx, app *bera.App) error {
 	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO apps (id, name, owner_id, region, stack, build_stack,
-		maintenance, buildpacks, repo_size, slug_size, created_at, updated_at, released_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		maintenance, buildpacks, repo_size, slug_size, created_at, updated_at, released_at, space_id,
+		internal_routing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		app.ID, app.Name, app.OwnerID, app.Region, app.Stack, app.BuildStack, app.Maintenance,
 		jsonText(app.Buildpacks), app.RepoSize, app.SlugSize, fmtTime(app.CreatedAt),
-		fmtTime(app.UpdatedAt), fmtTimePtr(app.ReleasedAt))
+		fmtTime(app.UpdatedAt), fmtTimePtr(app.ReleasedAt), nullString(app.SpaceID), app.InternalRouting)
 	if isUniqueViolation(err) {
 		return errAppNameTaken()
 	}
@@ -97,7 +98,8 @@ func scanApp(sc scanner) (*bera.App, error) {
 	var buildpacks, created, updated string
 	var released sql.NullString
 	err := sc.Scan(&a.ID, &a.Name, &a.OwnerID, &a.OwnerEmail, &a.Region, &a.Stack, &a.BuildStack,
-		&a.Maintenance, &buildpacks, &a.RepoSize, &a.SlugSize, &created, &updated, &released, &a.BootTimeout)
+		&a.Maintenance, &buildpacks, &a.RepoSize, &a.SlugSize, &created, &updated, &released, &a.BootTimeout,
+		&a.SpaceID, &a.SpaceName, &a.InternalRouting)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,10 @@ type AppCreate struct {
 	Name   *string `json:"name,omitempty"`
 	Region *string `json:"region,omitempty"`
 	Stack  *string `json:"stack,omitempty"`
+	// Space puts the app in a Private Space (name or id) and InternalRouting keeps it off
+	// the public router (only with Space), as on POST /teams/apps.
+	Space           *string `json:"space,omitempty"`
+	InternalRouting *bool   `json:"internal_routing,omitempty"`
 }
 
 // AppUpdate is the body of PATCH /apps/{app}; nil fields are unchanged.

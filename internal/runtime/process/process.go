@@ -7,6 +7,7 @@ package process
 import (
 	"context"
 	"fmt"
+	"github.com/kingvon-ke/bera"
 	"log/slog"
 	"sync"
 	"syscall"
@@ -80,6 +81,9 @@ func (r *Runtime) Attach(ctx context.Context, spec runtime.DynoSpec, tty bool) (
 func (r *Runtime) start(ctx context.Context, spec runtime.DynoSpec, stdio *runtime.Stdio) (*dyno, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
+	}
+	if spec.Network != "" {
+		return nil, bera.Errorf(bera.EInvalid, "Dyno %s is in a Private Space, and dynos on the host's network cannot be: use the runc runtime.", spec.Name)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -25,7 +25,7 @@ type Namespace struct {
 // AttachNamespace reserves an address for id and creates its network namespace on the
 // bridge, exactly as for a dyno. Call Release on the result once the container is gone.
 func (r *Runtime) AttachNamespace(ctx context.Context, id string) (*Namespace, error) {
-	addr, err := r.reserve(id)
+	addr, err := r.reserve(id, "")
 	if err != nil {
 		return nil, err
 	}

@@ -79,7 +79,7 @@ func (r *Runtime) dismiss(addr netip.Addr) {
 // syncHostPortsLocked loads the set the runtime's state gives. r.hostMu must be held.
 func (r *Runtime) syncHostPortsLocked() error {
 	r.mu.Lock()
-	script := r.net.hostPortsScript(r.ipApp, r.hostPorts)
+	script := r.hostPortsScriptsLocked()
 	r.mu.Unlock()
 	if err := run(context.Background(), strings.NewReader(script), "nft", "-f", "-"); err != nil {
 		return fmt.Errorf("set the dynos' host ports: %w", err)

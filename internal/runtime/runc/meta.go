@@ -22,7 +22,9 @@ type meta struct {
 	ContainerID string
 	IP          string
 	Port        int
-	StartedAt   time.Time
+	// Network is the Private Space the dyno is in, "" for the common runtime.
+	Network   string `json:",omitempty"`
+	StartedAt time.Time
 }
 
 func (m meta) status() runtime.Status {

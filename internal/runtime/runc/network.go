@@ -16,6 +16,7 @@ import (
 type network struct {
 	bridge string
 	subnet netip.Prefix
+	space  bool // a Private Space's (see spaces.go)
 }
 
 // gateway is the bridge's own address, the dynos' default route.
@@ -81,6 +82,14 @@ table bridge %[1]s {
 
 // setup creates the bridge, turns on forwarding and loads the rules. It is idempotent.
 func (n network) setup(ctx context.Context) error {
+	if err := n.setupBridge(ctx); err != nil {
+		return err
+	}
+	return run(ctx, strings.NewReader(n.rules()), "nft", "-f", "-")
+}
+
+// setupBridge creates the bridge with the gateway address and turns on forwarding.
+func (n network) setupBridge(ctx context.Context) error {
 	if _, err := os.Stat("/sys/class/net/" + n.bridge); err != nil {
 		if err := ip(ctx, "link", "add", n.bridge, "type", "bridge"); err != nil {
 			return err
@@ -99,7 +108,7 @@ func (n network) setup(ctx context.Context) error {
 	if err := os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("1\n"), 0o644); err != nil {
 		return fmt.Errorf("enable ip forwarding: %w", err)
 	}
-	return run(ctx, strings.NewReader(n.rules()), "nft", "-f", "-")
+	return nil
 }
 
 // teardown removes the bridge and its rules (tests only; dynos of a server keep them).
@@ -110,18 +119,23 @@ func (n network) teardown(ctx context.Context) error {
 	return ip(ctx, "link", "del", n.bridge)
 }
 
-// vethNames returns the host and container ends of a dyno's veth pair (at most 15 bytes).
-func vethNames(containerID string) (host, peer string) {
+// vethNames returns the host and container ends of a dyno's veth pair (at most 15 bytes):
+// "bv…" on the common bridge, "bs…" on a space's.
+func (n network) vethNames(containerID string) (host, peer string) {
 	h := fnv.New32a()
 	h.Write([]byte(containerID))
 	s := fmt.Sprintf("%08x", h.Sum32())
-	return "bv" + s + "h", "bv" + s + "c"
+	prefix := "bv"
+	if n.space {
+		prefix = "bs"
+	}
+	return prefix + s + "h", prefix + s + "c"
 }
 
 // attach creates the dyno's network namespace (named containerID) with eth0 at addr, a
 // default route via the bridge, and the host end of its veth pair on the bridge.
 func (n network) attach(ctx context.Context, containerID string, addr netip.Addr) error {
-	host, peer := vethNames(containerID)
+	host, peer := n.vethNames(containerID)
 	if err := n.attachNetlink(containerID, host, peer, addr); err != nil {
 		n.detach(context.WithoutCancel(ctx), containerID)
 		return err
@@ -131,7 +145,7 @@ func (n network) attach(ctx context.Context, containerID string, addr netip.Addr
 
 // detach deletes the dyno's namespace and veth pair; missing ones are fine.
 func (n network) detach(_ context.Context, containerID string) {
-	host, _ := vethNames(containerID)
+	host, _ := n.vethNames(containerID)
 	detachNetlink(containerID, host)
 }
 

@@ -78,7 +78,7 @@ func (r *Runtime) remove(ctx context.Context, d *dyno) error {
 	if a, err := netip.ParseAddr(d.meta.IP); err == nil {
 		r.dismiss(a)
 	}
-	r.net.detach(ctx, d.meta.ContainerID)
+	r.netOf(d.meta.Network).detach(ctx, d.meta.ContainerID)
 	if err := unmountDisk(d.dir); err != nil {
 		return err
 	}

@@ -106,7 +106,9 @@ type Runtime struct {
 	// the gateway ports each app's dynos may connect to (SetHostPorts).
 	ipApp     map[netip.Addr]string
 	hostPorts map[string][]int
-	closed    bool
+	// spaces are the Private Spaces' networks, by name (EnsureNetwork).
+	spaces map[string]*spaceAlloc
+	closed bool
 }
 
 // Available reports why runc dynos cannot run here, or nil: it needs Linux, root and runc.
@@ -142,7 +144,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	r := &Runtime{cfg: cfg, net: network{bridge: cfg.Bridge, subnet: cfg.Subnet.Masked()},
 		log:   cfg.Logger.With("component", "runtime", "backend", "runc"),
 		dynos: map[string]*dyno{}, reserved: map[string]bool{}, ips: map[netip.Addr]string{},
-		ipApp: map[netip.Addr]string{}, hostPorts: map[string][]int{}}
+		ipApp: map[netip.Addr]string{}, hostPorts: map[string][]int{}, spaces: map[string]*spaceAlloc{}}
 	if err := r.prepare(ctx); err != nil {
 		return nil, fmt.Errorf("new runc runtime: %w", err)
 	}

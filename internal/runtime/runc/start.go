@@ -49,7 +49,7 @@ func (r *Runtime) start(ctx context.Context, spec runtime.DynoSpec, stdio *runti
 	if spec.Port == 0 {
 		spec.Port = r.cfg.Port
 	}
-	addr, err := r.reserve(spec.ID)
+	addr, err := r.reserve(spec.ID, spec.Network)
 	if err != nil {
 		return nil, err
 	}
@@ -80,8 +80,9 @@ func validate(spec runtime.DynoSpec) error {
 	return nil
 }
 
-// reserve claims the id and the first free address.
-func (r *Runtime) reserve(id string) (netip.Addr, error) {
+// reserve claims the id and the first free address of the network netName ("" for the
+// common one).
+func (r *Runtime) reserve(id, netName string) (netip.Addr, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
@@ -93,22 +94,26 @@ func (r *Runtime) reserve(id string) (netip.Addr, error) {
 	if _, err := os.Stat(r.dynoDir(id)); err == nil {
 		return netip.Addr{}, runtime.Conflict(id)
 	}
+	n, nextIP, err := r.netForLocked(netName)
+	if err != nil {
+		return netip.Addr{}, err
+	}
 	// From nextIP to the end of the subnet, then from its start up to nextIP.
-	for pass, start := range []int{r.nextIP, 0} {
-		for i := start; pass == 0 || i < r.nextIP; i++ {
-			a, ok := r.net.addr(i)
+	for pass, start := range []int{*nextIP, 0} {
+		for i := start; pass == 0 || i < *nextIP; i++ {
+			a, ok := n.addr(i)
 			if !ok {
 				break
 			}
 			if _, used := r.ips[a]; !used {
 				r.ips[a] = id
 				r.reserved[id] = true
-				r.nextIP = i + 1
+				*nextIP = i + 1
 				return a, nil
 			}
 		}
 	}
-	return netip.Addr{}, bera.Errorf(bera.EUnavailable, "No free dyno address on %s.", r.cfg.Bridge)
+	return netip.Addr{}, bera.Errorf(bera.EUnavailable, "No free dyno address on %s.", n.bridge)
 }
 
 // create lays out the dyno's directory and network and launches it; on failure it undoes
@@ -117,10 +122,11 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.
 	cid := r.containerID(spec.ID)
 	dir := r.dynoDir(spec.ID)
 	m := meta{ID: spec.ID, App: spec.App, AppID: spec.AppID, Name: spec.Name, Type: spec.Type,
-		ContainerID: cid, IP: addr.String(), Port: spec.Port, StartedAt: time.Now().UTC()}
-	err := r.layout(ctx, dir, spec, m)
+		ContainerID: cid, IP: addr.String(), Port: spec.Port, StartedAt: time.Now().UTC(), Network: spec.Network}
+	n := r.netOf(spec.Network)
+	err := r.layout(ctx, dir, spec, m, n)
 	if err == nil {
-		err = r.net.attach(ctx, cid, addr)
+		err = n.attach(ctx, cid, addr)
 	}
 	if err == nil {
 		err = r.admit(addr, spec.AppID)
@@ -141,7 +147,7 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.
 			r.log.Warn("killed the processes of a dyno that did not start", "dyno", spec.Name, "count", n)
 		}
 		r.dismiss(addr)
-		r.net.detach(cleanup, cid)
+		n.detach(cleanup, cid)
 		if uerr := unmountDisk(dir); uerr != nil {
 			r.log.Error("clean up a dyno that did not start", "dyno", spec.Name, "err", uerr)
 			return nil, err // its directory stays: removing it would go into the mount
@@ -156,7 +162,7 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.
 // upper and work directories, the upper one owned by the dyno's uid so /app is writable.
 // The meta comes before the disk, so a server killed in between leaves a dyno that the
 // next one adopts and, finding it dead, removes with its disk.
-func (r *Runtime) layout(ctx context.Context, dir string, spec runtime.DynoSpec, m meta) error {
+func (r *Runtime) layout(ctx context.Context, dir string, spec runtime.DynoSpec, m meta, n network) error {
 	uid := spec.UIDOrDefault()
 	for _, sub := range []string{"", "etc/ssl/certs"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
@@ -166,7 +172,12 @@ func (r *Runtime) layout(ctx context.Context, dir string, spec runtime.DynoSpec,
 	if err := os.Chmod(dir, 0o711); err != nil {
 		return err
 	}
-	for name, content := range EtcFiles(spec, m.IP, r.resolv) {
+	resolv := r.resolv
+	if n.space {
+		// The space's resolver answers its names and forwards the others.
+		resolv = "nameserver " + n.gateway().String() + "\n"
+	}
+	for name, content := range EtcFiles(spec, m.IP, resolv) {
 		if err := os.WriteFile(filepath.Join(dir, "etc", name), []byte(content), 0o644); err != nil {
 			return err
 		}

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Builds", testBuilds},
 		{"Slugs", testSlugs},
 		{"Addons", testAddons},
+		{"Spaces", testSpaces},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
