@@ -6,10 +6,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kingvon-ke/bera/internal/addons/addonstest"
 	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/runtime/runc"
 )
@@ -43,7 +45,9 @@ except OSError:
 // changes what its name resolves to; destroying space A takes its bridge, rules and
 // resolver away.
 func TestRunc_Spaces(t *testing.T) {
-	env, args := runcServer(t, 113)
+	beratest.Require(t, "redis-server", "apt-get install redis-server")
+	// Add-on instances run as uids of their own, which must reach DATA/addons.
+	env, args := runcServerIn(t, 113, filepath.Dir(addonstest.Root(t)))
 	n := rand.IntN(250)
 	cidrA, cidrB := fmt.Sprintf("10.120.%d.0/24", n), fmt.Sprintf("10.121.%d.0/24", n)
 	var bridges []string
@@ -133,6 +137,19 @@ func TestRunc_Spaces(t *testing.T) {
 		if got := fetch("sp-a1", target); got != "blocked" {
 			t.Errorf("sp-a1's dyno → host %s = %q, want blocked", target, got)
 		}
+	}
+
+	// An add-on of an app in the space: its dynos reach it, the other space's do not.
+	env.MustBera(t, "addons:create", "heroku-redis", "--wait", "-a", "sp-a1")
+	redisURL := configVar(t, env, "sp-a1", "REDIS_URL")
+	probe := func(app string) string {
+		return run(app, "python3 -c '"+probeScript+"' '"+redisURL+"'")
+	}
+	if got := probe("sp-a1"); got != "connected" {
+		t.Errorf("sp-a1's dyno → its Redis: %q, want connected", got)
+	}
+	if got := probe("sp-b1"); got != "blocked" {
+		t.Errorf("sp-b1's dyno (space B) → sp-a1's Redis: %q, want blocked", got)
 	}
 
 	// Internal routing: not on the public router; sp-a1 is.
