@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -52,14 +53,20 @@ func TestRunc_Spaces(t *testing.T) {
 	cidrA, cidrB := fmt.Sprintf("10.120.%d.0/24", n), fmt.Sprintf("10.121.%d.0/24", n)
 	var bridges []string
 	t.Cleanup(func() {
+		for _, b := range bridges {
+			runc.RemoveNetwork(context.Background(), b)
+		}
+	})
+	// scaleDown stops the apps' dynos while the server runs: registered again after the
+	// restart below, since a cleanup runs after the cleanups registered later (the new
+	// server's stop among them).
+	scaleDown := func() {
 		for _, app := range []string{"sp-a1", "sp-a2", "sp-b1", "sp-c1"} {
 			env.Bera(t, "", nil, "ps:scale", "web=0", "worker=0", "-a", app)
 		}
 		beratest.Eventually(t, time.Minute, "no dynos left", func() bool { return noContainers(t, env.DataDir) })
-		for _, b := range bridges {
-			runc.RemoveNetwork(t.Context(), b)
-		}
-	})
+	}
+	t.Cleanup(scaleDown)
 	space := func(name, cidr string) string {
 		t.Helper()
 		env.MustBera(t, "spaces:create", name, "--cidr", cidr)
@@ -168,6 +175,24 @@ func TestRunc_Spaces(t *testing.T) {
 		}
 		return nil
 	})
+
+	// A server restart: the space's network, resolver and dynos come back as they were.
+	env.Stop(t)
+	env = beratest.NewWith(t, beratest.Options{DataDir: env.DataDir, DatabaseURL: env.DatabaseURL, Args: args,
+		APIAddr: strings.TrimPrefix(env.APIURL, "http://"), RouterAddr: strings.TrimPrefix(env.RouterURL, "http://")})
+	t.Cleanup(scaleDown)
+	beratest.Eventually(t, time.Minute, "space A's names to resolve again after a restart", func() error {
+		if got := fetch("sp-a1", "web.sp-a2.app.localspace:5000"); !strings.HasPrefix(got, "web.") {
+			return fmt.Errorf("sp-a1 → web.sp-a2.app.localspace:5000 = %q", got)
+		}
+		if got := fetch("sp-a1", "resolve", "web.sp-a2.app.localspace"); strings.Count(got, ",") != 1 {
+			return fmt.Errorf("web.sp-a2.app.localspace resolves to %q, want its two web dynos", got)
+		}
+		return nil
+	})
+	if got := fetch("sp-c1", webA2+":5000"); got != "blocked" {
+		t.Errorf("after the restart, sp-c1 → %s:5000 = %q, want blocked", webA2, got)
+	}
 
 	// Destroying space A: its apps first, then the space takes its bridge, rules and resolver.
 	if _, errOut, code := env.Bera(t, "", nil, "spaces:destroy", "sp-space-a", "--confirm", "sp-space-a"); code == 0 || !strings.Contains(errOut, "still has 2 app(s)") {

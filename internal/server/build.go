@@ -108,7 +108,13 @@ func (s *Server) buildDynos(c *core) {
 	s.router = router.New(router.Config{Logger: log.With("component", "router"), Sink: c.logs, Metrics: m, DisableFastPath: !cfg.RouterFastPath})
 	adopted := make(chan struct{}) // closed once the reconciler adopted the running dynos
 	changes := &dynoChanges{}
-	c.rec = dyno.New(dyno.Config{Store: c.st, OnAdopted: func() { close(adopted) }, Runtime: c.rt, Logger: log,
+	onAdopted := func() {
+		close(adopted)
+		if c.spaces != nil {
+			c.spaces.Adopted()
+		}
+	}
+	c.rec = dyno.New(dyno.Config{Store: c.st, OnAdopted: onAdopted, Runtime: c.rt, Logger: log,
 		OnChange: changes.changed, Drain: s.router.Drain, Slugs: c.dirs, Log: c.logs.platform, Events: c.bus,
 		NetworkOf: c.networkOf()})
 	rec := c.rec

@@ -194,6 +194,20 @@ func (s *Service) DynosChanged(appID string) {
 	s.refreshSpace(context.Background(), info.spaceID)
 }
 
+// Adopted sets every space's table again: call it once the reconciler has adopted the
+// dynos a previous server left, whose names the resolvers do not know yet.
+func (s *Service) Adopted() {
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.spaces))
+	for id := range s.spaces {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	for _, id := range ids {
+		s.refreshSpace(context.Background(), id)
+	}
+}
+
 // forget drops a deleted app from every space's table.
 func (s *Service) forget(appID string) {
 	s.mu.Lock()
