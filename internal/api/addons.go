@@ -3,12 +3,14 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/addons"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/wire"
 )
 
@@ -282,11 +284,14 @@ func (s *Server) handleAddonCreate(w http.ResponseWriter, r *http.Request) error
 	if err := s.createAddon(r.Context(), a, att, body.Name); err != nil {
 		return err
 	}
+	user := bera.UserFrom(r.Context())
+	s.addonLog(app.ID, user, fmt.Sprintf("Provisioning @ref:%s (%s)", a.Name, a.Plan))
+	s.addonChanged(a, events.AddonProvisioning, att.Name, []string{app.ID})
 	config := map[string]string{}
 	for k, v := range body.Config {
 		config[k] = string(v)
 	}
-	s.provisionLater(a, prov, config, bera.UserFrom(r.Context()))
+	s.provisionLater(a, prov, config, user)
 	return s.writeAddon(w, r, http.StatusCreated, a)
 }
 
