@@ -278,7 +278,7 @@ func (s *Server) destroyAddon(ctx context.Context, a *bera.Addon, user *bera.Use
 	if err := prov.Deprovision(ctx, a.ID); err != nil && !errors.Is(err, addons.ErrNotFound) {
 		return fmt.Errorf("deprovision add-on %s: %w", a.Name, err)
 	}
-	if err := s.removeBackups(a.ID); err != nil {
+	if err := s.removeBackups(ctx, a.ID); err != nil {
 		s.log.Warn("removing a destroyed add-on's backups", "addon", a.Name, "err", err)
 	}
 	if err := s.store.DestroyAddon(ctx, a.ID); err != nil {

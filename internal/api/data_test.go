@@ -22,6 +22,8 @@ import (
 	"github.com/kingvon-ke/bera/internal/addons/supervisor"
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/pki"
+	"github.com/kingvon-ke/bera/internal/slug"
+	"github.com/kingvon-ke/bera/internal/slug/slugfs"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
 	"github.com/kingvon-ke/bera/internal/wire"
 )
@@ -92,7 +94,11 @@ func rowValue(rows []wire.DataInfoRow, name string) string {
 // release and the old one is refused.
 func TestData_Postgres(t *testing.T) {
 	backups := t.TempDir()
-	h := newPostgresHarnessWith(t, func(c *api.Config) { c.BackupDir = backups })
+	dumps, err := slugfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newPostgresHarnessWith(t, func(c *api.Config) { c.BackupDir, c.BackupBlobs = backups, slug.Blobs{Store: dumps} })
 	h.mustApp("pg-data")
 	var a wire.Addon
 	h.json("POST", "/apps/pg-data/addons", `{"plan":"heroku-postgresql"}`, http.StatusCreated, &a)
@@ -148,7 +154,7 @@ func TestData_Postgres(t *testing.T) {
 	}
 	wantError(t, h.do("POST", "/postgres/v0/databases/"+a.Name+"/credentials/nope/credentials_rotation", h.key, ""), http.StatusNotFound, "not_found")
 
-	testBackups(t, h, a, now, backups)
+	testBackups(t, h, a, now, backups, dumps)
 }
 
 // waitTransfer polls a transfer as pg:backups:capture does, until it finished.
@@ -165,9 +171,10 @@ func (h *harness) waitTransfer(app, uuid string) wire.Transfer {
 	}
 }
 
-// A captured backup is listed as b001, downloads through its signed URL only, and restored
-// brings a dropped table back.
-func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
+// A captured backup is listed as b001, is stored in the slug store's backend (not as a
+// file beside its record), downloads through its signed URL only, and restored brings a
+// dropped table back. Destroying the add-on removes its records and its dumps.
+func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string, dumps slug.Store) {
 	if err := pgQuery(t, dbURL, "create table notes (body text); insert into notes values ('kept')"); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +183,8 @@ func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
 	if b.Num != 1 || b.FromType != "pg_dump" || b.ToType != "gof3r" || b.FromName != "DATABASE" {
 		t.Fatalf("backup %+v", b)
 	}
-	if got := h.waitTransfer("pg-data", b.UUID); !got.Succeeded || got.ProcessedBytes == 0 || len(got.Logs) == 0 {
+	got := h.waitTransfer("pg-data", b.UUID)
+	if !got.Succeeded || got.ProcessedBytes == 0 || len(got.Logs) == 0 {
 		t.Fatalf("backup finished as %+v", got)
 	}
 	var list []wire.Transfer
@@ -185,6 +193,13 @@ func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
 		t.Fatalf("transfers %+v", list)
 	}
 	wantError(t, h.do("GET", "/client/v11/apps/pg-data/transfers", h.other, ""), http.StatusNotFound, "not_found")
+	stored, err := dumps.List(t.Context())
+	if err != nil || len(stored) != 1 || stored[0].Size != got.ProcessedBytes {
+		t.Fatalf("the backend holds %+v (%v), want the one backup of %d bytes", stored, err, got.ProcessedBytes)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*", "*.dump")); len(files) != 0 {
+		t.Fatalf("dumps as files beside the records: %v", files)
+	}
 
 	var pub wire.PublicURL
 	h.json("POST", "/client/v11/apps/pg-data/transfers/1/actions/public-url", "", http.StatusOK, &pub)
@@ -193,8 +208,8 @@ func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
 		t.Fatalf("public url %q: %v", pub.URL, err)
 	}
 	w := h.do("GET", u.RequestURI(), "", "")
-	if w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), "PGDMP") {
-		t.Fatalf("download: %d %.40q", w.Code, w.Body)
+	if w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), "PGDMP") || int64(w.Body.Len()) != got.ProcessedBytes {
+		t.Fatalf("download: %d %.40q (%d bytes)", w.Code, w.Body, w.Body.Len())
 	}
 	q := u.Query()
 	q.Set("expires", fmt.Sprint(time.Now().Add(time.Hour).Unix()))
@@ -258,6 +273,9 @@ func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
 	h.json("DELETE", "/apps/pg-data/addons/"+a.Name, "", http.StatusOK, nil)
 	if _, err := os.Stat(filepath.Join(dir, a.ID)); !os.IsNotExist(err) {
 		t.Errorf("backups of a destroyed add-on: %v", err)
+	}
+	if stored, err := dumps.List(t.Context()); err != nil || len(stored) != 0 {
+		t.Errorf("dumps of a destroyed add-on: %+v (%v)", stored, err)
 	}
 }
 
