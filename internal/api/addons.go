@@ -32,8 +32,13 @@ type AddonStore interface {
 	ListAddons(ctx context.Context, appID string) ([]*bera.Addon, error)
 	SetAddonState(ctx context.Context, id, state, message, url string) error
 	DestroyAddon(ctx context.Context, id string) error
-	// DestroyedAddonName names a destroyed add-on whose URL is one of urls ("" for none).
+	// RotateAddonURL sets the add-on's URL after a rotation and retires the old one.
+	RotateAddonURL(ctx context.Context, id, url string) error
+	// DestroyedAddonName names a destroyed add-on whose URL, current or retired, is one of
+	// urls ("" for none).
 	DestroyedAddonName(ctx context.Context, urls []string) (string, error)
+	// RotatedAddonName names an add-on one of whose retired URLs is one of urls ("" for none).
+	RotatedAddonName(ctx context.Context, urls []string) (string, error)
 	CreateAttachment(ctx context.Context, att *bera.AddonAttachment) error
 	Attachment(ctx context.Context, id string) (*bera.AddonAttachment, error)
 	ListAttachments(ctx context.Context, appID, addonID string) ([]*bera.AddonAttachment, error)

@@ -305,7 +305,8 @@ func (s *Server) destroyAppAddons(ctx context.Context, app *bera.App, user *bera
 }
 
 // checkRollbackAddons refuses a rollback whose config would bring back the URL of a
-// destroyed add-on, as Heroku does: its data is gone.
+// destroyed add-on, as Heroku does: its data is gone; or the URL of an add-on from before
+// its credentials were rotated: that password no longer works.
 func (s *Server) checkRollbackAddons(ctx context.Context, target *bera.Release) error {
 	urls := make([]string, 0, len(target.Config))
 	for _, v := range target.Config {
@@ -317,6 +318,12 @@ func (s *Server) checkRollbackAddons(ctx context.Context, target *bera.Release) 
 	}
 	if name != "" {
 		return bera.Errorf(bera.EInvalid, "Cannot roll back to v%d: its config vars hold the URL of add-on %s, which was destroyed with its data. Roll back to a later release, or set the config vars yourself.", target.Version, name)
+	}
+	if name, err = s.store.RotatedAddonName(ctx, urls); err != nil {
+		return err
+	}
+	if name != "" {
+		return bera.Errorf(bera.EInvalid, "Cannot roll back to v%d: its config vars hold credentials of add-on %s that were rotated since and no longer work. Roll back to a release made after the rotation, or set the config vars yourself.", target.Version, name)
 	}
 	return nil
 }

@@ -185,7 +185,7 @@ func (s *Server) rotate(ctx context.Context, a *bera.Addon, prov addons.Provider
 		s.addonLog(a.AppID, user, fmt.Sprintf("Rotate credential %s of @ref:%s", name, a.Name))
 		return nil
 	}
-	if err := s.store.SetAddonState(ctx, a.ID, a.State, a.Message, cred.URL); err != nil {
+	if err := s.store.RotateAddonURL(ctx, a.ID, cred.URL); err != nil {
 		return err
 	}
 	a.URL = cred.URL

@@ -301,10 +301,23 @@ func TestData_Redis(t *testing.T) {
 	wantError(t, h.do("GET", "/client/v11/databases/"+a.ID, h.key, ""), http.StatusNotFound, "not_found")
 	wantError(t, h.do("POST", "/redis/v0/databases/"+a.ID+"/credentials_rotation", h.other, "{}"), http.StatusNotFound, "not_found")
 
+	attached := h.lastRelease("kv-data").Version
 	h.json("POST", "/redis/v0/databases/"+a.Name+"/credentials_rotation", "{}", http.StatusOK, nil)
 	now := h.config("kv-data")["REDIS_URL"]
 	if now == old {
 		t.Fatal("REDIS_URL unchanged after credentials_rotation")
+	}
+	// A rollback to a release from before the rotation would bring back the dead password:
+	// refused, saying why. One to the rotation's release goes ahead.
+	w := h.do("POST", "/apps/kv-data/releases", h.key, fmt.Sprintf(`{"release":"%d"}`, attached))
+	wantError(t, w, http.StatusUnprocessableEntity, "invalid_params")
+	if msg := w.Body.String(); !strings.Contains(msg, a.Name) || !strings.Contains(msg, "rotated") {
+		t.Fatalf("rollback refusal does not say the add-on's credentials were rotated: %s", msg)
+	}
+	rotation := h.lastRelease("kv-data").Version
+	h.json("POST", "/apps/kv-data/releases", fmt.Sprintf(`{"release":"%d"}`, rotation), http.StatusCreated, nil)
+	if h.config("kv-data")["REDIS_URL"] != now {
+		t.Fatal("the rollback to the rotation's release changed REDIS_URL")
 	}
 	if err := redisPing(t, now); err != nil {
 		t.Errorf("new REDIS_URL: %v", err)
