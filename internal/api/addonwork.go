@@ -419,8 +419,12 @@ func toAddonPlan(svc addons.Service, p addons.Plan) wire.AddonPlan {
 // ResumeAddons provisions again, in the background, the add-ons a previous server left
 // provisioning: it stopped before their instance was ready or before their attach
 // releases. What their instance had is removed first; the options given at creation are
-// not kept, so they get the plan's defaults.
+// not kept, so they get the plan's defaults. Backup dumps an older server kept as files
+// move into BackupBlobs first.
 func (s *Server) ResumeAddons(ctx context.Context) error {
+	if err := s.adoptDumps(ctx); err != nil {
+		return err
+	}
 	if s.cfg.Addons == nil {
 		return nil
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/addons"
 	"github.com/kingvon-ke/bera/internal/addons/addonstest"
 	"github.com/kingvon-ke/bera/internal/addons/postgres"
@@ -341,4 +342,55 @@ func TestData_Redis(t *testing.T) {
 		t.Errorf("Maxmemory %q after PATCH config", got)
 	}
 	wantError(t, h.do("PATCH", "/redis/v0/databases/"+a.Name+"/config", h.key, `{"maxmemory_policy":"lru"}`), http.StatusUnprocessableEntity, "invalid_params")
+}
+
+// A backup an older server kept as a file beside its record moves into the backend at the
+// next start, and downloads from there through its signed URL.
+func TestBackups_AdoptsOlderDumps(t *testing.T) {
+	dir := t.TempDir()
+	dumps, err := slugfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessWith(t, func(c *api.Config) { c.BackupDir, c.BackupBlobs = dir, slug.Blobs{Store: dumps} })
+	t.Cleanup(h.srv.Close)
+	h.mustApp("old-backups")
+	a := &bera.Addon{Name: "postgresql-old-00001", AppID: h.appID("old-backups"), Service: "heroku-postgresql",
+		Plan: "heroku-postgresql:essential-0", State: bera.AddonProvisioned}
+	if err := h.st.CreateAddon(t.Context(), a, &bera.AddonAttachment{Name: "DATABASE"}); err != nil {
+		t.Fatal(err)
+	}
+	dump := []byte("PGDMP an older server's backup")
+	rec := fmt.Sprintf(`{"uuid":"u1","num":1,"from_type":"pg_dump","to_type":"gof3r","succeeded":true,"processed_bytes":%d,"addon_id":%q,"app_id":%q}`,
+		len(dump), a.ID, a.AppID)
+	files := map[string][]byte{"001.json": []byte(rec), "001.dump": dump, "002.dump.partial": []byte("PGD")}
+	if err := os.Mkdir(filepath.Join(dir, a.ID), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, a.ID, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.srv.ResumeAddons(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, a.ID, "*.dump*")); len(left) != 0 {
+		t.Errorf("dump files left after the start: %v", left)
+	}
+	if stored, err := dumps.List(t.Context()); err != nil || len(stored) != 1 || stored[0].Size != int64(len(dump)) {
+		t.Fatalf("the backend holds %+v (%v), want the older backup", stored, err)
+	}
+	var pub wire.PublicURL
+	h.json("POST", "/client/v11/apps/old-backups/transfers/1/actions/public-url", "", http.StatusOK, &pub)
+	u, err := url.Parse(pub.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := h.do("GET", u.RequestURI(), "", ""); w.Code != http.StatusOK || w.Body.String() != string(dump) {
+		t.Fatalf("download: %d %q", w.Code, w.Body)
+	}
+	if err := h.srv.ResumeAddons(t.Context()); err != nil { // the next start has nothing to move
+		t.Fatal(err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kingvon-ke/bera"
@@ -79,6 +80,60 @@ func dumpTo(ctx context.Context, bk addons.Backups, id string, blobs BackupBlobs
 		return "", cw.n, derr
 	}
 	return blob, cw.n, err
+}
+
+// adoptDumps moves the dumps older servers kept as BackupDir/<addon>/<num>.dump into
+// blobs and names them in their records; a crash midway leaves the file, moved at the next
+// start. Half-written dumps (.dump.partial) are removed.
+func (s *Server) adoptDumps(ctx context.Context) error {
+	if s.backups == nil {
+		return nil
+	}
+	b := s.backups
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	partial, err := filepath.Glob(filepath.Join(b.dir, "*", "[0-9]*.dump.partial"))
+	if err != nil {
+		return err
+	}
+	for _, f := range partial {
+		os.Remove(f)
+	}
+	files, err := filepath.Glob(filepath.Join(b.dir, "*", "[0-9]*.dump"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := b.adoptDumpLocked(ctx, f); err != nil {
+			return fmt.Errorf("move backup %s into the backup store: %w", f, err)
+		}
+	}
+	return nil
+}
+
+// adoptDumpLocked moves the dump file into blobs and names it in its record. b.mu must be
+// held.
+func (b *backupStore) adoptDumpLocked(ctx context.Context, file string) error {
+	recs, err := readTransfers([]string{strings.TrimSuffix(file, ".dump") + ".json"})
+	if errors.Is(err, os.ErrNotExist) {
+		return os.Remove(file) // a dump without a record: nothing can name it
+	}
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rec := recs[0]
+	if rec.Blob, err = b.blobs.Put(ctx, f); err != nil {
+		return err
+	}
+	if err := b.save(rec); err != nil {
+		return err
+	}
+	return os.Remove(file)
 }
 
 // restoreFrom restores the dump blob into the add-on id.
