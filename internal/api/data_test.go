@@ -94,12 +94,8 @@ func rowValue(rows []wire.DataInfoRow, name string) string {
 // as the CLI sends it on /postgres/v0: the rotated password reaches DATABASE_URL in a
 // release and the old one is refused.
 func TestData_Postgres(t *testing.T) {
-	backups := t.TempDir()
-	dumps, err := slugfs.New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := newPostgresHarnessWith(t, func(c *api.Config) { c.BackupDir, c.BackupBlobs = backups, slug.Blobs{Store: dumps} })
+	backups, dumps, withBackups := backupConfig(t)
+	h := newPostgresHarnessWith(t, withBackups)
 	h.mustApp("pg-data")
 	var a wire.Addon
 	h.json("POST", "/apps/pg-data/addons", `{"plan":"heroku-postgresql"}`, http.StatusCreated, &a)
@@ -156,6 +152,18 @@ func TestData_Postgres(t *testing.T) {
 	wantError(t, h.do("POST", "/postgres/v0/databases/"+a.Name+"/credentials/nope/credentials_rotation", h.key, ""), http.StatusNotFound, "not_found")
 
 	testBackups(t, h, a, now, backups, dumps)
+}
+
+// backupConfig gives a server pg:backups on temporary directories: the records in dir, the
+// dumps in a local slug store.
+func backupConfig(t *testing.T) (dir string, dumps slug.Store, configure func(*api.Config)) {
+	t.Helper()
+	fs, err := slugfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	return dir, fs, func(c *api.Config) { c.BackupDir, c.BackupBlobs = dir, slug.Blobs{Store: fs} }
 }
 
 // waitTransfer polls a transfer as pg:backups:capture does, until it finished.
@@ -347,12 +355,8 @@ func TestData_Redis(t *testing.T) {
 // A backup an older server kept as a file beside its record moves into the backend at the
 // next start, and downloads from there through its signed URL.
 func TestBackups_AdoptsOlderDumps(t *testing.T) {
-	dir := t.TempDir()
-	dumps, err := slugfs.New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := newHarnessWith(t, func(c *api.Config) { c.BackupDir, c.BackupBlobs = dir, slug.Blobs{Store: dumps} })
+	dir, dumps, withBackups := backupConfig(t)
+	h := newHarnessWith(t, withBackups)
 	t.Cleanup(h.srv.Close)
 	h.mustApp("old-backups")
 	a := &bera.Addon{Name: "postgresql-old-00001", AppID: h.appID("old-backups"), Service: "heroku-postgresql",
