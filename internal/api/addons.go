@@ -3,12 +3,14 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/addons"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/wire"
 )
 
@@ -30,8 +32,13 @@ type AddonStore interface {
 	ListAddons(ctx context.Context, appID string) ([]*bera.Addon, error)
 	SetAddonState(ctx context.Context, id, state, message, url string) error
 	DestroyAddon(ctx context.Context, id string) error
-	// DestroyedAddonName names a destroyed add-on whose URL is one of urls ("" for none).
+	// RotateAddonURL sets the add-on's URL after a rotation and retires the old one.
+	RotateAddonURL(ctx context.Context, id, url string) error
+	// DestroyedAddonName names a destroyed add-on whose URL, current or retired, is one of
+	// urls ("" for none).
 	DestroyedAddonName(ctx context.Context, urls []string) (string, error)
+	// RotatedAddonName names an add-on one of whose retired URLs is one of urls ("" for none).
+	RotatedAddonName(ctx context.Context, urls []string) (string, error)
 	CreateAttachment(ctx context.Context, att *bera.AddonAttachment) error
 	Attachment(ctx context.Context, id string) (*bera.AddonAttachment, error)
 	ListAttachments(ctx context.Context, appID, addonID string) ([]*bera.AddonAttachment, error)
@@ -282,11 +289,14 @@ func (s *Server) handleAddonCreate(w http.ResponseWriter, r *http.Request) error
 	if err := s.createAddon(r.Context(), a, att, body.Name); err != nil {
 		return err
 	}
+	user := bera.UserFrom(r.Context())
+	s.addonLog(app.ID, user, fmt.Sprintf("Provisioning @ref:%s (%s)", a.Name, a.Plan))
+	s.addonChanged(a, events.AddonProvisioning, att.Name, []string{app.ID})
 	config := map[string]string{}
 	for k, v := range body.Config {
 		config[k] = string(v)
 	}
-	s.provisionLater(a, prov, config, bera.UserFrom(r.Context()))
+	s.provisionLater(a, prov, config, user)
 	return s.writeAddon(w, r, http.StatusCreated, a)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/addons"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/wire"
 )
@@ -115,6 +116,7 @@ func (s *Server) provision(a *bera.Addon, prov addons.Provider, config map[strin
 		if serr := s.store.SetAddonState(ctx, a.ID, bera.AddonDeprovisioned, msg, ""); serr != nil {
 			s.log.Error("recording a failed provisioning", "addon", a.Name, "err", serr)
 		}
+		s.provisioned(ctx, a, events.AddonFailed, "@ref:"+a.Name+" failed provisioning", user)
 		return
 	}
 	// The vars are set before the state says provisioned, so that whoever waits for the
@@ -132,6 +134,18 @@ func (s *Server) provision(a *bera.Addon, prov addons.Provider, config map[strin
 	if err := s.store.SetAddonState(ctx, a.ID, bera.AddonProvisioned, "", inst.URL); err != nil {
 		s.log.Error("recording a provisioned add-on", "addon", a.Name, "err", err)
 	}
+	s.provisioned(ctx, a, events.AddonProvisioned, "@ref:"+a.Name+" completed provisioning", user)
+}
+
+// provisioned announces the outcome of a's provisioning (events.AddonProvisioned or
+// AddonFailed) to the apps it is attached to by now, and logs msg on its app.
+func (s *Server) provisioned(ctx context.Context, a *bera.Addon, state, msg string, user *bera.User) {
+	atts, err := s.store.ListAttachments(ctx, "", a.ID)
+	if err != nil {
+		s.log.Error("listing attachments", "addon", a.Name, "err", err)
+	}
+	s.addonLog(a.AppID, user, msg)
+	s.addonChanged(a, state, "", addonApps(a, atts))
 }
 
 // attach stores t and, when its add-on is provisioned, releases its config var.
@@ -146,15 +160,15 @@ func (s *Server) attach(ctx context.Context, app *bera.App, t *bera.AddonAttachm
 	if err != nil {
 		return err
 	}
-	if a.State != bera.AddonProvisioned {
-		return nil
-	}
-	if err := s.attachRelease(ctx, a, t, user); err != nil {
-		if derr := s.store.DeleteAttachment(context.WithoutCancel(ctx), t.ID); derr != nil {
-			return errors.Join(err, derr)
+	if a.State == bera.AddonProvisioned {
+		if err := s.attachRelease(ctx, a, t, user); err != nil {
+			if derr := s.store.DeleteAttachment(context.WithoutCancel(ctx), t.ID); derr != nil {
+				return errors.Join(err, derr)
+			}
+			return err
 		}
-		return err
 	}
+	s.addonChanged(a, events.AddonAttached, t.Name, addonApps(a, []*bera.AddonAttachment{t}))
 	return nil
 }
 
@@ -224,7 +238,11 @@ func (s *Server) detach(ctx context.Context, t *bera.AddonAttachment, user *bera
 			return err
 		}
 	}
-	return s.store.DeleteAttachment(context.WithoutCancel(ctx), t.ID)
+	if err := s.store.DeleteAttachment(context.WithoutCancel(ctx), t.ID); err != nil {
+		return err
+	}
+	s.addonChanged(a, events.AddonDetached, t.Name, addonApps(a, []*bera.AddonAttachment{t}))
+	return nil
 }
 
 // destroyAddon detaches a everywhere (a release per app), deprovisions its instance and
@@ -260,11 +278,16 @@ func (s *Server) destroyAddon(ctx context.Context, a *bera.Addon, user *bera.Use
 	if err := prov.Deprovision(ctx, a.ID); err != nil && !errors.Is(err, addons.ErrNotFound) {
 		return fmt.Errorf("deprovision add-on %s: %w", a.Name, err)
 	}
-	if err := s.removeBackups(a.ID); err != nil {
+	if err := s.removeBackups(ctx, a.ID); err != nil {
 		s.log.Warn("removing a destroyed add-on's backups", "addon", a.Name, "err", err)
 	}
+	if err := s.store.DestroyAddon(ctx, a.ID); err != nil {
+		return err
+	}
 	s.log.Info("add-on destroyed", "addon", a.Name, "app", a.AppName)
-	return s.store.DestroyAddon(ctx, a.ID)
+	s.addonLog(a.AppID, user, "Destroy @ref:"+a.Name)
+	s.addonChanged(a, events.AddonDestroyed, "", addonApps(a, atts))
+	return nil
 }
 
 // destroyAppAddons destroys the add-ons billed to app, before the app is deleted.
@@ -282,7 +305,8 @@ func (s *Server) destroyAppAddons(ctx context.Context, app *bera.App, user *bera
 }
 
 // checkRollbackAddons refuses a rollback whose config would bring back the URL of a
-// destroyed add-on, as Heroku does: its data is gone.
+// destroyed add-on, as Heroku does: its data is gone; or the URL of an add-on from before
+// its credentials were rotated: that password no longer works.
 func (s *Server) checkRollbackAddons(ctx context.Context, target *bera.Release) error {
 	urls := make([]string, 0, len(target.Config))
 	for _, v := range target.Config {
@@ -294,6 +318,12 @@ func (s *Server) checkRollbackAddons(ctx context.Context, target *bera.Release) 
 	}
 	if name != "" {
 		return bera.Errorf(bera.EInvalid, "Cannot roll back to v%d: its config vars hold the URL of add-on %s, which was destroyed with its data. Roll back to a later release, or set the config vars yourself.", target.Version, name)
+	}
+	if name, err = s.store.RotatedAddonName(ctx, urls); err != nil {
+		return err
+	}
+	if name != "" {
+		return bera.Errorf(bera.EInvalid, "Cannot roll back to v%d: its config vars hold credentials of add-on %s that were rotated since and no longer work. Roll back to a release made after the rotation, or set the config vars yourself.", target.Version, name)
 	}
 	return nil
 }
@@ -389,8 +419,12 @@ func toAddonPlan(svc addons.Service, p addons.Plan) wire.AddonPlan {
 // ResumeAddons provisions again, in the background, the add-ons a previous server left
 // provisioning: it stopped before their instance was ready or before their attach
 // releases. What their instance had is removed first; the options given at creation are
-// not kept, so they get the plan's defaults.
+// not kept, so they get the plan's defaults. Backup dumps an older server kept as files
+// move into BackupBlobs first.
 func (s *Server) ResumeAddons(ctx context.Context) error {
+	if err := s.adoptDumps(ctx); err != nil {
+		return err
+	}
 	if s.cfg.Addons == nil {
 		return nil
 	}

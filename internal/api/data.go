@@ -9,6 +9,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/addons"
+	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/wire"
 )
@@ -173,18 +174,21 @@ func (s *Server) rotate(ctx context.Context, a *bera.Addon, prov addons.Provider
 		return err
 	}
 	s.log.Info("add-on credential rotated", "addon", a.Name, "credential", name)
-	if name != "default" {
-		return nil
-	}
 	ctx = context.WithoutCancel(ctx)
-	if err := s.store.SetAddonState(ctx, a.ID, a.State, a.Message, cred.URL); err != nil {
-		return err
-	}
-	a.URL = cred.URL
 	atts, err := s.store.ListAttachments(ctx, "", a.ID)
 	if err != nil {
 		return err
 	}
+	s.addonChanged(a, events.AddonCredentialsRotated, "", addonApps(a, atts))
+	if name != "default" {
+		// The default credential's rotation is logged by its releases.
+		s.addonLog(a.AppID, user, fmt.Sprintf("Rotate credential %s of @ref:%s", name, a.Name))
+		return nil
+	}
+	if err := s.store.RotateAddonURL(ctx, a.ID, cred.URL); err != nil {
+		return err
+	}
+	a.URL = cred.URL
 	var errs []error
 	for _, t := range atts {
 		if t.Namespace != "" {

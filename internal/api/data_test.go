@@ -16,12 +16,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/addons"
 	"github.com/kingvon-ke/bera/internal/addons/addonstest"
 	"github.com/kingvon-ke/bera/internal/addons/postgres"
 	"github.com/kingvon-ke/bera/internal/addons/supervisor"
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/pki"
+	"github.com/kingvon-ke/bera/internal/slug"
+	"github.com/kingvon-ke/bera/internal/slug/slugfs"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
 	"github.com/kingvon-ke/bera/internal/wire"
 )
@@ -91,8 +94,8 @@ func rowValue(rows []wire.DataInfoRow, name string) string {
 // as the CLI sends it on /postgres/v0: the rotated password reaches DATABASE_URL in a
 // release and the old one is refused.
 func TestData_Postgres(t *testing.T) {
-	backups := t.TempDir()
-	h := newPostgresHarnessWith(t, func(c *api.Config) { c.BackupDir = backups })
+	backups, dumps, withBackups := backupConfig(t)
+	h := newPostgresHarnessWith(t, withBackups)
 	h.mustApp("pg-data")
 	var a wire.Addon
 	h.json("POST", "/apps/pg-data/addons", `{"plan":"heroku-postgresql"}`, http.StatusCreated, &a)
@@ -148,7 +151,19 @@ func TestData_Postgres(t *testing.T) {
 	}
 	wantError(t, h.do("POST", "/postgres/v0/databases/"+a.Name+"/credentials/nope/credentials_rotation", h.key, ""), http.StatusNotFound, "not_found")
 
-	testBackups(t, h, a, now, backups)
+	testBackups(t, h, a, now, backups, dumps)
+}
+
+// backupConfig gives a server pg:backups on temporary directories: the records in dir, the
+// dumps in a local slug store.
+func backupConfig(t *testing.T) (dir string, dumps slug.Store, configure func(*api.Config)) {
+	t.Helper()
+	fs, err := slugfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	return dir, fs, func(c *api.Config) { c.BackupDir, c.BackupBlobs = dir, slug.Blobs{Store: fs} }
 }
 
 // waitTransfer polls a transfer as pg:backups:capture does, until it finished.
@@ -165,9 +180,10 @@ func (h *harness) waitTransfer(app, uuid string) wire.Transfer {
 	}
 }
 
-// A captured backup is listed as b001, downloads through its signed URL only, and restored
-// brings a dropped table back.
-func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
+// A captured backup is listed as b001, is stored in the slug store's backend (not as a
+// file beside its record), downloads through its signed URL only, and restored brings a
+// dropped table back. Destroying the add-on removes its records and its dumps.
+func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string, dumps slug.Store) {
 	if err := pgQuery(t, dbURL, "create table notes (body text); insert into notes values ('kept')"); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +192,8 @@ func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
 	if b.Num != 1 || b.FromType != "pg_dump" || b.ToType != "gof3r" || b.FromName != "DATABASE" {
 		t.Fatalf("backup %+v", b)
 	}
-	if got := h.waitTransfer("pg-data", b.UUID); !got.Succeeded || got.ProcessedBytes == 0 || len(got.Logs) == 0 {
+	got := h.waitTransfer("pg-data", b.UUID)
+	if !got.Succeeded || got.ProcessedBytes == 0 || len(got.Logs) == 0 {
 		t.Fatalf("backup finished as %+v", got)
 	}
 	var list []wire.Transfer
@@ -185,6 +202,13 @@ func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
 		t.Fatalf("transfers %+v", list)
 	}
 	wantError(t, h.do("GET", "/client/v11/apps/pg-data/transfers", h.other, ""), http.StatusNotFound, "not_found")
+	stored, err := dumps.List(t.Context())
+	if err != nil || len(stored) != 1 || stored[0].Size != got.ProcessedBytes {
+		t.Fatalf("the backend holds %+v (%v), want the one backup of %d bytes", stored, err, got.ProcessedBytes)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*", "*.dump")); len(files) != 0 {
+		t.Fatalf("dumps as files beside the records: %v", files)
+	}
 
 	var pub wire.PublicURL
 	h.json("POST", "/client/v11/apps/pg-data/transfers/1/actions/public-url", "", http.StatusOK, &pub)
@@ -193,8 +217,8 @@ func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
 		t.Fatalf("public url %q: %v", pub.URL, err)
 	}
 	w := h.do("GET", u.RequestURI(), "", "")
-	if w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), "PGDMP") {
-		t.Fatalf("download: %d %.40q", w.Code, w.Body)
+	if w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), "PGDMP") || int64(w.Body.Len()) != got.ProcessedBytes {
+		t.Fatalf("download: %d %.40q (%d bytes)", w.Code, w.Body, w.Body.Len())
 	}
 	q := u.Query()
 	q.Set("expires", fmt.Sprint(time.Now().Add(time.Hour).Unix()))
@@ -259,6 +283,9 @@ func testBackups(t *testing.T, h *harness, a wire.Addon, dbURL, dir string) {
 	if _, err := os.Stat(filepath.Join(dir, a.ID)); !os.IsNotExist(err) {
 		t.Errorf("backups of a destroyed add-on: %v", err)
 	}
+	if stored, err := dumps.List(t.Context()); err != nil || len(stored) != 0 {
+		t.Errorf("dumps of a destroyed add-on: %+v (%v)", stored, err)
+	}
 }
 
 // redis:info and redis:credentials --reset through the data API.
@@ -283,10 +310,23 @@ func TestData_Redis(t *testing.T) {
 	wantError(t, h.do("GET", "/client/v11/databases/"+a.ID, h.key, ""), http.StatusNotFound, "not_found")
 	wantError(t, h.do("POST", "/redis/v0/databases/"+a.ID+"/credentials_rotation", h.other, "{}"), http.StatusNotFound, "not_found")
 
+	attached := h.lastRelease("kv-data").Version
 	h.json("POST", "/redis/v0/databases/"+a.Name+"/credentials_rotation", "{}", http.StatusOK, nil)
 	now := h.config("kv-data")["REDIS_URL"]
 	if now == old {
 		t.Fatal("REDIS_URL unchanged after credentials_rotation")
+	}
+	// A rollback to a release from before the rotation would bring back the dead password:
+	// refused, saying why. One to the rotation's release goes ahead.
+	w := h.do("POST", "/apps/kv-data/releases", h.key, fmt.Sprintf(`{"release":"%d"}`, attached))
+	wantError(t, w, http.StatusUnprocessableEntity, "invalid_params")
+	if msg := w.Body.String(); !strings.Contains(msg, a.Name) || !strings.Contains(msg, "rotated") {
+		t.Fatalf("rollback refusal does not say the add-on's credentials were rotated: %s", msg)
+	}
+	rotation := h.lastRelease("kv-data").Version
+	h.json("POST", "/apps/kv-data/releases", fmt.Sprintf(`{"release":"%d"}`, rotation), http.StatusCreated, nil)
+	if h.config("kv-data")["REDIS_URL"] != now {
+		t.Fatal("the rollback to the rotation's release changed REDIS_URL")
 	}
 	if err := redisPing(t, now); err != nil {
 		t.Errorf("new REDIS_URL: %v", err)
@@ -310,4 +350,51 @@ func TestData_Redis(t *testing.T) {
 		t.Errorf("Maxmemory %q after PATCH config", got)
 	}
 	wantError(t, h.do("PATCH", "/redis/v0/databases/"+a.Name+"/config", h.key, `{"maxmemory_policy":"lru"}`), http.StatusUnprocessableEntity, "invalid_params")
+}
+
+// A backup an older server kept as a file beside its record moves into the backend at the
+// next start, and downloads from there through its signed URL.
+func TestBackups_AdoptsOlderDumps(t *testing.T) {
+	dir, dumps, withBackups := backupConfig(t)
+	h := newHarnessWith(t, withBackups)
+	t.Cleanup(h.srv.Close)
+	h.mustApp("old-backups")
+	a := &bera.Addon{Name: "postgresql-old-00001", AppID: h.appID("old-backups"), Service: "heroku-postgresql",
+		Plan: "heroku-postgresql:essential-0", State: bera.AddonProvisioned}
+	if err := h.st.CreateAddon(t.Context(), a, &bera.AddonAttachment{Name: "DATABASE"}); err != nil {
+		t.Fatal(err)
+	}
+	dump := []byte("PGDMP an older server's backup")
+	rec := fmt.Sprintf(`{"uuid":"u1","num":1,"from_type":"pg_dump","to_type":"gof3r","succeeded":true,"processed_bytes":%d,"addon_id":%q,"app_id":%q}`,
+		len(dump), a.ID, a.AppID)
+	files := map[string][]byte{"001.json": []byte(rec), "001.dump": dump, "002.dump.partial": []byte("PGD")}
+	if err := os.Mkdir(filepath.Join(dir, a.ID), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, a.ID, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.srv.ResumeAddons(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, a.ID, "*.dump*")); len(left) != 0 {
+		t.Errorf("dump files left after the start: %v", left)
+	}
+	if stored, err := dumps.List(t.Context()); err != nil || len(stored) != 1 || stored[0].Size != int64(len(dump)) {
+		t.Fatalf("the backend holds %+v (%v), want the older backup", stored, err)
+	}
+	var pub wire.PublicURL
+	h.json("POST", "/client/v11/apps/old-backups/transfers/1/actions/public-url", "", http.StatusOK, &pub)
+	u, err := url.Parse(pub.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := h.do("GET", u.RequestURI(), "", ""); w.Code != http.StatusOK || w.Body.String() != string(dump) {
+		t.Fatalf("download: %d %q", w.Code, w.Body)
+	}
+	if err := h.srv.ResumeAddons(t.Context()); err != nil { // the next start has nothing to move
+		t.Fatal(err)
+	}
 }

@@ -7,9 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,9 +24,10 @@ import (
 )
 
 // pg:backups keeps each heroku-postgresql add-on's transfers in BackupDir/<addon id>/: a
-// record <num>.json per backup or restore and, for a backup, its pg_dump (custom format)
-// in <num>.dump. Numbers count per app, as Heroku's b001, b002, r003. Downloads go through
-// a signed URL that expires after downloadTTL.
+// record <num>.json per backup or restore. A backup's pg_dump (custom format) is a blob in
+// BackupBlobs, the slug store's backend, which the record names. Numbers count per app, as
+// Heroku's b001, b002, r003. Downloads go through a signed URL that expires after
+// downloadTTL.
 
 const (
 	// downloadTTL is how long a pg:backups:download URL works.
@@ -39,27 +38,32 @@ const (
 	backupScheme = "bera-backup"
 )
 
-// backupStore is the transfers on disk; mu serialises numbering and record writes.
+// backupStore is the transfers' records on disk and the dumps in blobs; mu serialises
+// numbering and record writes.
 type backupStore struct {
-	dir string
-	key []byte // signs download URLs; new at each start, so URLs die with the server
-	mu  sync.Mutex
+	dir   string
+	blobs BackupBlobs
+	key   []byte // signs download URLs; new at each start, so URLs die with the server
+	mu    sync.Mutex
 }
 
-func newBackupStore(dir string) *backupStore {
-	if dir == "" {
+func newBackupStore(dir string, blobs BackupBlobs) *backupStore {
+	if dir == "" || blobs == nil {
 		return nil
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
-	return &backupStore{dir: dir, key: key}
+	return &backupStore{dir: dir, blobs: blobs, key: key}
 }
 
-// transferRecord is a transfer with what the server needs to find its add-on and app.
+// transferRecord is a transfer with what the server needs to find its add-on, its app and,
+// for a finished backup, its dump.
 type transferRecord struct {
 	wire.Transfer
 	AddonID string `json:"addon_id"`
 	AppID   string `json:"app_id"`
+	// Blob is the dump's id in BackupBlobs.
+	Blob string `json:"blob,omitempty"`
 }
 
 func (b *backupStore) path(addonID string, num int, ext string) string {
@@ -68,23 +72,30 @@ func (b *backupStore) path(addonID string, num int, ext string) string {
 
 // list reads the transfers of the add-ons ids, oldest first.
 func (b *backupStore) list(ids []string) ([]transferRecord, error) {
-	var out []transferRecord
+	var files []string
 	for _, id := range ids {
-		files, err := filepath.Glob(filepath.Join(b.dir, id, "[0-9]*.json"))
+		more, err := filepath.Glob(filepath.Join(b.dir, id, "[0-9]*.json"))
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				return nil, err
-			}
-			var rec transferRecord
-			if err := json.Unmarshal(data, &rec); err != nil {
-				return nil, fmt.Errorf("read transfer %s: %w", f, err)
-			}
-			out = append(out, rec)
+		files = append(files, more...)
+	}
+	return readTransfers(files)
+}
+
+// readTransfers reads the transfer records files, sorted by number.
+func readTransfers(files []string) ([]transferRecord, error) {
+	var out []transferRecord
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
 		}
+		var rec transferRecord
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return nil, fmt.Errorf("read transfer %s: %w", f, err)
+		}
+		out = append(out, rec)
 	}
 	slices.SortFunc(out, func(x, y transferRecord) int { return x.Num - y.Num })
 	return out, nil
@@ -197,8 +208,9 @@ func (s *Server) attachmentName(ctx context.Context, a *bera.Addon) string {
 	return atts[0].Name
 }
 
-// runTransfer runs do in the background, recording its start, end and outcome.
-func (s *Server) runTransfer(rec transferRecord, do func(ctx context.Context) (int64, error)) {
+// runTransfer runs do in the background, recording its start, end and outcome; do may
+// fill in rec (a backup's blob).
+func (s *Server) runTransfer(rec transferRecord, do func(ctx context.Context, rec *transferRecord) (int64, error)) {
 	s.work.Add(1)
 	go func() {
 		defer s.work.Done()
@@ -208,7 +220,7 @@ func (s *Server) runTransfer(rec transferRecord, do func(ctx context.Context) (i
 		rec.StartedAt = &started
 		rec.Logs = append(rec.Logs, wire.TransferLog{CreatedAt: started, Message: "started"})
 		s.saveTransfer(rec)
-		n, err := do(ctx)
+		n, err := do(ctx, &rec)
 		finished := ts(s.cfg.Now())
 		rec.FinishedAt, rec.UpdatedAt, rec.ProcessedBytes, rec.SourceBytes = &finished, finished, n, n
 		rec.Succeeded = err == nil
@@ -230,18 +242,6 @@ func (s *Server) saveTransfer(rec transferRecord) {
 	}
 }
 
-// countWriter counts the bytes written through it.
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // handleBackupCapture starts a pg_dump of the database into its backup directory.
 func (s *Server) handleBackupCapture(w http.ResponseWriter, r *http.Request) error {
 	a, bk, _, err := s.backupAddon(r)
@@ -257,34 +257,15 @@ func (s *Server) handleBackupCapture(w http.ResponseWriter, r *http.Request) err
 	return writeJSON(w, http.StatusCreated, rec.Transfer)
 }
 
-// startBackup gives rec its to_url and runs its pg_dump in the background.
+// startBackup gives rec its to_url and runs its pg_dump into a blob in the background.
 func (s *Server) startBackup(rec transferRecord, bk addons.Backups) transferRecord {
 	rec.ToURL = backupScheme + "://" + rec.AddonID + "/" + strconv.Itoa(rec.Num)
 	s.saveTransfer(rec)
-	dump := s.backups.path(rec.AddonID, rec.Num, ".dump")
-	s.runTransfer(rec, func(ctx context.Context) (int64, error) { return dumpTo(ctx, bk, rec.AddonID, dump) })
+	s.runTransfer(rec, func(ctx context.Context, rec *transferRecord) (n int64, err error) {
+		rec.Blob, n, err = dumpTo(ctx, bk, rec.AddonID, s.backups.blobs)
+		return n, err
+	})
 	return rec
-}
-
-// dumpTo writes a backup of id to file, whole or not at all.
-func dumpTo(ctx context.Context, bk addons.Backups, id, file string) (int64, error) {
-	f, err := os.OpenFile(file+".partial", os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return 0, err
-	}
-	cw := &countWriter{w: f}
-	err = bk.Backup(ctx, id, cw)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return cw.n, err
-	}
-	return cw.n, os.Rename(f.Name(), file)
 }
 
 // handleBackupRestore restores a Bera backup (its to_url, or its download URL) into the
@@ -302,8 +283,8 @@ func (s *Server) handleBackupRestore(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	dump := s.backups.path(from, num, ".dump")
-	if _, err := os.Stat(dump); err != nil {
+	src, err := s.backups.backup(from, num)
+	if err != nil {
 		return bera.Errorf(bera.EInvalid, "That backup has no data (it failed or was removed).")
 	}
 	rec, err := s.newTransfer(r.Context(), a, wire.Transfer{FromName: "BACKUP", FromType: "gof3r", FromURL: body.BackupURL,
@@ -311,21 +292,10 @@ func (s *Server) handleBackupRestore(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	s.runTransfer(rec, func(ctx context.Context) (int64, error) { return restoreFrom(ctx, bk, a.ID, dump) })
+	s.runTransfer(rec, func(ctx context.Context, _ *transferRecord) (int64, error) {
+		return src.ProcessedBytes, restoreFrom(ctx, bk, a.ID, s.backups.blobs, src.Blob)
+	})
 	return writeJSON(w, http.StatusCreated, rec.Transfer)
-}
-
-func restoreFrom(ctx context.Context, bk addons.Backups, id, file string) (int64, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	return fi.Size(), bk.Restore(ctx, id, f)
 }
 
 // backupRef is a backup named by a restore's backup_url.
@@ -463,30 +433,9 @@ func (s *Server) handleBackupDownload(w http.ResponseWriter, r *http.Request) er
 	if err != nil || eerr != nil || !addons.ValidID(id) || !s.backups.verify(id, num, expires, r.URL.Query().Get("signature"), s.cfg.Now()) {
 		return bera.Errorf(bera.EForbidden, "This download URL is invalid or has expired: ask for a new one (pg:backups:url).")
 	}
-	f, err := os.Open(s.backups.path(id, num, ".dump"))
-	if errors.Is(err, os.ErrNotExist) {
+	rec, err := s.backups.backup(id, num)
+	if err != nil {
 		return bera.NotFound("backup")
 	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="b%03d.dump"`, num))
-	http.ServeContent(w, r, "", fi.ModTime(), f)
-	return nil
-}
-
-// removeBackups deletes a destroyed add-on's backups.
-func (s *Server) removeBackups(addonID string) error {
-	if s.backups == nil || !addons.ValidID(addonID) {
-		return nil
-	}
-	s.backups.mu.Lock()
-	defer s.backups.mu.Unlock()
-	return os.RemoveAll(filepath.Join(s.backups.dir, addonID))
+	return s.serveDump(w, r, rec)
 }

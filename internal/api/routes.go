@@ -79,7 +79,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/apps/{app}/dynos/{dyno}/actions/stop", summary: "Stop a dyno (a formation dyno is started again; scale to 0 to keep it stopped)", h: s.handleDynoRestart},
 		{method: "POST", path: "/apps/{app}/formations/{type}/actions/stop", summary: "Stop the dynos of a process type (they are started again)", h: s.handleDynoRestart},
 
-		{method: "GET", path: "/ws", summary: "WebSocket of live events of ?app=NAME (repeatable): build output, releases, dyno states, formation, log lines; API key as Bearer or a \"bera.key.KEY\" subprotocol", public: true, h: s.handleEvents},
+		{method: "GET", path: "/ws", summary: "WebSocket of live events of ?app=NAME (repeatable): build output, releases, dyno states, formation, add-on changes, log lines; API key as Bearer or a \"bera.key.KEY\" subprotocol", public: true, h: s.handleEvents},
 		{method: "POST", path: "/apps/{app}/log-sessions", summary: "Create a log session: a signed logplex_url streaming the app's logs", h: s.handleLogSessionCreate},
 		{method: "GET", path: "/apps/{app}/metrics", summary: "1-minute metrics of the app (requests by status class, response time p50/p95/p99, throughput, dyno CPU, memory, restarts); ?since= and ?until= (RFC 3339, default the last hour, kept 24 h)", h: s.handleMetricsRollups},
 		{method: "GET", path: "/metrics", summary: "Prometheus metrics of every app, in the text format (an admin's API key)", h: s.handlePrometheus},

@@ -135,8 +135,10 @@ type Config struct {
 	RoutesChanged func(appID string)
 	// Addons provisions add-ons; nil lists no services and answers addons:create with 503.
 	Addons Addons
-	// BackupDir keeps pg:backups' dumps and records (DATA/backups); "" answers them with 503.
-	BackupDir string
+	// BackupDir keeps pg:backups' records and schedules (DATA/backups), BackupBlobs their
+	// dumps; without either, pg:backups is answered with 503.
+	BackupDir   string
+	BackupBlobs BackupBlobs
 }
 
 // Server is the API's http.Handler.
@@ -161,7 +163,7 @@ type Server struct {
 	// addonMu serialises add-on state changes with the attach and detach releases they
 	// imply, so that a var is set exactly when its add-on is provisioned and attached.
 	addonMu sync.Mutex
-	// backups keeps pg:backups transfers; nil without Config.BackupDir.
+	// backups keeps pg:backups transfers; nil without Config.BackupDir and BackupBlobs.
 	backups *backupStore
 }
 
@@ -198,7 +200,7 @@ func NewServer(cfg Config) *Server {
 		mux:     http.NewServeMux(),
 		guard:   newLoginGuard(cfg.FailedLoginsPerMinute),
 		budgets: newBudgets(cfg.RequestBudget, cfg.RequestRefillPerMinute),
-		backups: newBackupStore(cfg.BackupDir),
+		backups: newBackupStore(cfg.BackupDir, cfg.BackupBlobs),
 	}
 	if cfg.Dynos == nil {
 		s.cfg.Dynos = noDynos{}

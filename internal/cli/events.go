@@ -13,7 +13,7 @@ func eventsCommands() []*command {
 		Name: "events", Topic: "apps", App: true,
 		Summary: "follow an app's live events",
 		Description: "Follows the app's events as they happen: build output, releases created, dyno state " +
-			"changes, formation changes and log lines. --json prints each event as one JSON line. " +
+			"changes, formation changes, add-on changes and log lines. --json prints each event as one JSON line. " +
 			"A follower that falls too far behind is disconnected by the server.",
 		Example: "bera events -a my-app --json",
 		Flags:   []Flag{jsonFlag},
@@ -53,6 +53,11 @@ func printEvent(w io.Writer, e client.Event) error {
 		msg = fmt.Sprintf("dyno %v: %v -> %v", d["dyno"], d["from"], d["to"])
 	case "formation.changed":
 		msg = fmt.Sprintf("formation %v: %v × %v", d["type"], d["quantity"], d["size"])
+	case "addon.changed":
+		msg = fmt.Sprintf("add-on %v (%v): %v", d["addon"], d["plan"], d["state"])
+		if att, ok := d["attachment"]; ok {
+			msg += fmt.Sprintf(" %v", att)
+		}
 	case "build.output":
 		msg = fmt.Sprintf("build: %v", d["line"])
 	default:

@@ -22,6 +22,7 @@ var decoders = map[string]func([]byte) (Payload, error){
 	TypeDynoState:        decode[DynoState],
 	TypeFormationChanged: decode[FormationChanged],
 	TypeLog:              decode[Log],
+	TypeAddonChanged:     decode[AddonChanged],
 }
 
 // errNoPayload is the error of encoding an event without a payload.

@@ -14,6 +14,8 @@ var roundTripSamples = map[string]Payload{
 	TypeDynoState:        DynoState{Dyno: "web.2", From: "up", To: "crashed"},
 	TypeFormationChanged: FormationChanged{Quantity: 3, Size: "performance-m", Type: "worker"},
 	TypeLog:              Log{Dyno: "router", Line: `at=info method=GET path="/" status=200 <é>`, Source: "heroku"},
+	TypeAddonChanged: AddonChanged{Addon: "postgresql-curved-12345", AddonID: "6d1f0b2a-3c4e-4f5a-8b9c-0d1e2f3a4b5c",
+		Attachment: "DATABASE", Plan: "heroku-postgresql:essential-0", Service: "heroku-postgresql", State: AddonAttached},
 }
 
 // Every event type survives the encoding a remote bus uses: what arrives equals what was

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/events"
 )
 
@@ -56,6 +57,28 @@ func TestEventEncoding(t *testing.T) {
 	}
 }
 
+// An add-on event names the add-on and what happened to it, in the keys /ws clients read;
+// an event about no attachment has no "attachment" key.
+func TestAddonChangedEncoding(t *testing.T) {
+	a := &bera.Addon{ID: "6d1f0b2a", Name: "redis-curved-12345", AppID: "a1", Service: "heroku-redis",
+		Plan: "heroku-redis:premium-0", URL: "redis://h:secret@127.0.0.1:6380"}
+	for _, tt := range []struct {
+		attachment, want string
+	}{
+		{"", `{"addon":"redis-curved-12345","addon_id":"6d1f0b2a","plan":"heroku-redis:premium-0","service":"heroku-redis","state":"destroyed"}`},
+		{"CACHE", `{"addon":"redis-curved-12345","addon_id":"6d1f0b2a","attachment":"CACHE","plan":"heroku-redis:premium-0","service":"heroku-redis","state":"destroyed"}`},
+	} {
+		e := events.NewAddonChanged("b2", a, events.AddonDestroyed, tt.attachment)
+		got, err := json.Marshal(e.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != tt.want || e.AppID != "b2" || e.Type() != "addon.changed" {
+			t.Errorf("event %+v encodes as %s, want app b2 and %s", e, got, tt.want)
+		}
+	}
+}
+
 func TestEventDecodingErrors(t *testing.T) {
 	for _, in := range []string{
 		`{"type":"dyno.exploded","app_id":"a","data":{}}`,
@@ -80,6 +103,7 @@ func FuzzEventDecode(f *testing.F) {
 	f.Add(`{"type":"log","data":{"line":"\u00e9\ud800","dyno":"run.1","source":"heroku"}}`)
 	f.Add(`{"type":"formation.changed","data":{"quantity":-1,"size":"","type":"web","extra":true}}`)
 	f.Add(`{"type":"build.output","data":null}`)
+	f.Add(`{"type":"addon.changed","app_id":"a1","data":{"addon":"redis-x","addon_id":"i","plan":"heroku-redis:premium-0","service":"heroku-redis","state":"destroyed"}}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		var e events.Event
 		if json.Unmarshal([]byte(in), &e) != nil {

@@ -1,5 +1,5 @@
 // Package events carries live app events (build output, releases, dyno states, formation
-// changes, log lines) from the parts of the platform that cause them to /ws subscribers.
+// changes, add-on changes, log lines) from the parts of the platform that cause them to /ws subscribers.
 //
 // An Event is an envelope (app, time) around one typed Payload. Events cross a Bus, an
 // interface: InMem delivers them inside one process; a bus across servers (Redis,
@@ -20,6 +20,24 @@ const (
 	TypeDynoState        = "dyno.state"
 	TypeFormationChanged = "formation.changed"
 	TypeLog              = "log"
+	TypeAddonChanged     = "addon.changed"
+)
+
+// AddonChanged states: what happened to the add-on.
+const (
+	// AddonProvisioning: the add-on was created; its instance is being made.
+	AddonProvisioning = "provisioning"
+	// AddonProvisioned: the instance takes connections and its URL is set on its apps.
+	AddonProvisioned = "provisioned"
+	// AddonFailed: provisioning failed; the add-on waits to be destroyed.
+	AddonFailed = "failed"
+	// AddonAttached and AddonDetached: an attachment (Attachment) was added or removed.
+	AddonAttached = "attached"
+	AddonDetached = "detached"
+	// AddonDestroyed: the instance and its data are gone.
+	AddonDestroyed = "destroyed"
+	// AddonCredentialsRotated: a credential got a new password; the old one is refused.
+	AddonCredentialsRotated = "credentials_rotated"
 )
 
 // Event is one thing that happened to an app.
@@ -84,6 +102,18 @@ type Log struct {
 	Source string `json:"source"`
 }
 
+// AddonChanged says an add-on the app uses changed state (AddonProvisioned, ...). It names
+// the add-on, never its URL or credentials. Attachment is the attachment concerned (REDIS,
+// DATABASE), when one is.
+type AddonChanged struct {
+	Addon      string `json:"addon"`
+	AddonID    string `json:"addon_id"`
+	Attachment string `json:"attachment,omitempty"`
+	Plan       string `json:"plan"`
+	Service    string `json:"service"`
+	State      string `json:"state"`
+}
+
 // EventType implements Payload.
 func (BuildOutput) EventType() string { return TypeBuildOutput }
 
@@ -99,11 +129,15 @@ func (FormationChanged) EventType() string { return TypeFormationChanged }
 // EventType implements Payload.
 func (Log) EventType() string { return TypeLog }
 
+// EventType implements Payload.
+func (AddonChanged) EventType() string { return TypeAddonChanged }
+
 func (BuildOutput) isPayload()      {}
 func (ReleaseCreated) isPayload()   {}
 func (DynoState) isPayload()        {}
 func (FormationChanged) isPayload() {}
 func (Log) isPayload()              {}
+func (AddonChanged) isPayload()     {}
 
 // NewReleaseCreated returns the event announcing rel.
 func NewReleaseCreated(rel *bera.Release) Event {
@@ -113,4 +147,11 @@ func NewReleaseCreated(rel *bera.Release) Event {
 // NewFormationChanged returns the event announcing f's quantity and size.
 func NewFormationChanged(f *bera.Formation) Event {
 	return Event{AppID: f.AppID, Payload: FormationChanged{Quantity: f.Quantity, Size: f.Size, Type: f.Type}}
+}
+
+// NewAddonChanged returns the event, for app appID, that add-on a is now in state; attachment
+// names the attachment concerned ("" for none).
+func NewAddonChanged(appID string, a *bera.Addon, state, attachment string) Event {
+	return Event{AppID: appID, Payload: AddonChanged{Addon: a.Name, AddonID: a.ID, Attachment: attachment,
+		Plan: a.Plan, Service: a.Service, State: state}}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/router"
 	"github.com/kingvon-ke/bera/internal/runtime"
+	"github.com/kingvon-ke/bera/internal/slug"
 	"github.com/kingvon-ke/bera/internal/slug/slugfs"
 	"github.com/kingvon-ke/bera/internal/source"
 	"github.com/kingvon-ke/bera/internal/spaces"
@@ -174,6 +175,13 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 	}
 	srcs := newSources(cfg, c.st, deployer, key, s.apiLn.Addr().String(), log)
 	s.addPart("sources", func(ctx context.Context) error { return runSources(ctx, srcs) })
+	// Backups go to the slug store's backend, in a store of their own that the slug
+	// pruner does not see.
+	dumps, err := slugfs.New(filepath.Join(cfg.Data, "backups", "dumps"))
+	if err != nil {
+		return err
+	}
+	backupBlobs := slug.Blobs{Store: dumps}
 	apiServer := api.NewServer(api.Config{
 		Store: apiStore, Dynos: runs.dynos(c.rec), Runs: runs, LogSessions: c.logs, Log: c.logs.api, Drains: c.logs,
 		AllowPrivateDrains: cfg.AllowPrivateDrains, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks, Logger: log,
@@ -184,7 +192,7 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 			c.routes.AppChanged(appID)
 			s.appsTLS.certs.Changed(appID)
 		},
-		Addons: addonRegistry, BackupDir: filepath.Join(cfg.Data, "backups"),
+		Addons: addonRegistry, BackupDir: filepath.Join(cfg.Data, "backups"), BackupBlobs: backupBlobs,
 		Spaces: c.spaceNetworks(), CommonNetwork: commonNetwork(cfg),
 	})
 	s.onClose(func() error { apiServer.Close(); return nil })

@@ -188,24 +188,77 @@ func (s *Store) DestroyAddon(ctx context.Context, id string) error {
 	})
 }
 
-// DestroyedAddonName returns the name of a destroyed add-on whose URL is one of urls, or
-// "" when none is.
+// RotateAddonURL gives the add-on a new URL (its credentials rotated) and retires the old
+// one, in one transaction: RotatedAddonName knows it from then on. ENotFound "add_on".
+func (s *Store) RotateAddonURL(ctx context.Context, id, url string) error {
+	sealed, err := s.sealURL(url)
+	if err != nil {
+		return err
+	}
+	now := fmtTime(s.now())
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var old string
+		err := tx.QueryRowContext(ctx, s.q("SELECT url_hash FROM addons WHERE id = ? AND destroyed_at = ''"), id).Scan(&old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errAddonNotFound()
+		}
+		if err != nil {
+			return fmt.Errorf("get add-on url: %w", err)
+		}
+		if old != "" && old != hashURL(url) {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO addon_retired_urls (addon_id, url_hash, retired_at) VALUES (?, ?, ?)
+				ON CONFLICT DO NOTHING`), id, old, now); err != nil {
+				return fmt.Errorf("retire add-on url: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q("UPDATE addons SET url_sealed = ?, url_hash = ?, updated_at = ? WHERE id = ?"),
+			sealed, hashURL(url), now, id); err != nil {
+			return fmt.Errorf("update add-on url: %w", err)
+		}
+		return nil
+	})
+}
+
+// DestroyedAddonName returns the name of a destroyed add-on whose URL, current or retired
+// by a rotation, is one of urls, or "" when none is.
 func (s *Store) DestroyedAddonName(ctx context.Context, urls []string) (string, error) {
 	if len(urls) == 0 {
 		return "", nil
 	}
+	marks, args := urlHashArgs(urls)
+	return s.addonNameWhere(ctx, "a.destroyed_at <> '' AND (a.url_hash IN ("+marks+
+		") OR a.id IN (SELECT addon_id FROM addon_retired_urls WHERE url_hash IN ("+marks+"))) ORDER BY a.destroyed_at", append(args, args...))
+}
+
+// RotatedAddonName returns the name of an add-on (not destroyed) one of whose retired URLs
+// is one of urls, or "" when none is.
+func (s *Store) RotatedAddonName(ctx context.Context, urls []string) (string, error) {
+	if len(urls) == 0 {
+		return "", nil
+	}
+	marks, args := urlHashArgs(urls)
+	return s.addonNameWhere(ctx, "a.destroyed_at = '' AND a.id IN (SELECT addon_id FROM addon_retired_urls WHERE url_hash IN ("+marks+")) ORDER BY a.created_at", args)
+}
+
+// urlHashArgs are the placeholders and hashes of urls, for "url_hash IN (...)".
+func urlHashArgs(urls []string) (string, []any) {
 	args := make([]any, len(urls))
 	for i, u := range urls {
 		args[i] = urlHash(u)
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(urls)), ", ")
+	return strings.TrimSuffix(strings.Repeat("?, ", len(urls)), ", "), args
+}
+
+// addonNameWhere returns the name of the first add-on a that where (with its ORDER BY)
+// selects, or "".
+func (s *Store) addonNameWhere(ctx context.Context, where string, args []any) (string, error) {
 	var name string
-	err := s.r.QueryRowContext(ctx, s.q("SELECT name FROM addons WHERE destroyed_at <> '' AND url_hash IN ("+marks+") ORDER BY destroyed_at LIMIT 1"), args...).Scan(&name)
+	err := s.r.QueryRowContext(ctx, s.q("SELECT a.name FROM addons a WHERE "+where+" LIMIT 1"), args...).Scan(&name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("find destroyed add-on: %w", err)
+		return "", fmt.Errorf("find add-on by url: %w", err)
 	}
 	return name, nil
 }

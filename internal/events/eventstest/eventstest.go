@@ -31,6 +31,8 @@ var Samples = []events.Payload{
 	events.DynoState{Dyno: "web.2", From: "up", To: "crashed"},
 	events.FormationChanged{Quantity: 3, Size: "performance-m", Type: "worker"},
 	events.Log{Dyno: "router", Line: `at=info path="/" <é> ` + "\x00", Source: "heroku"},
+	events.AddonChanged{Addon: "redis-curved-12345", AddonID: "6d1f0b2a-3c4e-4f5a-8b9c-0d1e2f3a4b5c", Attachment: "REDIS",
+		Plan: "heroku-redis:premium-0", Service: "heroku-redis", State: events.AddonProvisioned},
 }
 
 // Subscribe subscribes to apps on b and closes the subscription when the test ends.

@@ -57,13 +57,36 @@ func testAddons(t *testing.T, st *store.Store) {
 	must(t, st.DeleteAttachment(ctx, shared.ID))
 	wantCode(t, st.DeleteAttachment(ctx, shared.ID), bera.ENotFound, "")
 
-	if name, _ := st.DestroyedAddonName(ctx, []string{secretURL}); name != "" {
+	// A rotation retires the URL: the add-on answers only to the new one.
+	rotatedURL := "redis://:n3w-pass@127.0.0.1:7001"
+	if name, err := st.RotatedAddonName(ctx, []string{secretURL}); err != nil || name != "" {
+		t.Fatalf("RotatedAddonName before any rotation = %q, %v", name, err)
+	}
+	must(t, st.RotateAddonURL(ctx, a.ID, rotatedURL))
+	wantCode(t, st.RotateAddonURL(ctx, "nope", rotatedURL), bera.ENotFound, "")
+	if got, _ := st.Addon(ctx, a.ID); got.URL != rotatedURL || got.State != bera.AddonProvisioned {
+		t.Fatalf("after RotateAddonURL: %+v", got)
+	}
+	if name, err := st.RotatedAddonName(ctx, []string{"postgres://x", secretURL}); err != nil || name != a.Name {
+		t.Fatalf("RotatedAddonName of the old URL = %q, %v", name, err)
+	}
+	if name, _ := st.RotatedAddonName(ctx, []string{rotatedURL}); name != "" {
+		t.Fatalf("the current URL counted as retired: %q", name)
+	}
+
+	if name, _ := st.DestroyedAddonName(ctx, []string{secretURL, rotatedURL}); name != "" {
 		t.Fatalf("a live add-on counted as destroyed: %q", name)
 	}
 	must(t, st.DestroyAddon(ctx, a.ID))
 	wantCode(t, st.DestroyAddon(ctx, a.ID), bera.ENotFound, "")
-	if name, err := st.DestroyedAddonName(ctx, []string{"postgres://x", secretURL}); err != nil || name != a.Name {
-		t.Fatalf("DestroyedAddonName = %q, %v", name, err)
+	// Both its last URL and the one retired before are a destroyed add-on's.
+	for _, u := range []string{rotatedURL, secretURL} {
+		if name, err := st.DestroyedAddonName(ctx, []string{"postgres://x", u}); err != nil || name != a.Name {
+			t.Fatalf("DestroyedAddonName = %q, %v", name, err)
+		}
+	}
+	if name, _ := st.RotatedAddonName(ctx, []string{secretURL}); name != "" {
+		t.Fatalf("a destroyed add-on counted as rotated: %q", name)
 	}
 	if left, _ := st.ListAttachments(ctx, "", a.ID); len(left) != 0 {
 		t.Fatalf("attachments outlive their add-on: %+v", left)
