@@ -112,17 +112,6 @@ func (s *Server) handlePipelineCoupling(w http.ResponseWriter, r *http.Request) 
 	return bera.NotFound("pipeline coupling")
 }
 
-// handleEmptyList answers list endpoints of features Bera does not have yet (add-ons,
-// spaces) with an empty list, after checking app access where there is an app.
-func (s *Server) handleEmptyList(w http.ResponseWriter, r *http.Request) error {
-	if r.PathValue("app") != "" {
-		if _, _, err := s.appFor(r); err != nil {
-			return err
-		}
-	}
-	return writeJSON(w, http.StatusOK, []any{})
-}
-
 // catalogTime is the created_at and updated_at of catalog objects (stacks, regions).
 const catalogTime = "2026-01-01T00:00:00Z"
 
