@@ -20,11 +20,12 @@ func FuzzRequestDecoding(f *testing.F) {
 		`{"quantity":2,"size":"eco"}`, `{"hostname":"www.example.com","sni_endpoint":null}`, `{"certificate_chain":"x","private_key":"y"}`,
 		`{"url":"syslog+tls://logs.example.com:6514"}`, `{"lines":10,"tail":true,"dyno":"web.1"}`, `{"description":"x","expires_in":60}`,
 		`{"plan":{"name":"heroku-redis"},"config":{"tls":true},"attachment":{"name":"CACHE"}}`, `{"addon":"a::b","app":null}`,
-		`{"addon_attachment":"DATABASE_URL","app":"fuzz-app"}`, `{"addon":{"name":"x"},"app":{"name":"fuzz-app"},"name":"Y"}`} {
+		`{"addon_attachment":"DATABASE_URL","app":"fuzz-app"}`, `{"addon":{"name":"x"},"app":{"name":"fuzz-app"},"name":"Y"}`,
+		`{"name":"team-a","cidr":"10.20.0.0/16"}`, `{"name":"in-space","space":"team-a","internal_routing":true}`} {
 		f.Add(s, "version ..; max=2, order=desc")
 	}
 	noServices, _ := addons.NewRegistry() // add-on bodies are decoded and checked, nothing provisioned
-	h := newHarnessWith(f, func(c *api.Config) { c.LogSessions, c.Addons = shapeSessions{}, noServices })
+	h := newHarnessWith(f, func(c *api.Config) { c.LogSessions, c.Addons, c.Spaces = shapeSessions{}, noServices, &spaceNets{} })
 	h.mustApp("fuzz-app")
 	targets := [][2]string{{"POST", "/apps"}, {"PATCH", "/apps/fuzz-app"}, {"PATCH", "/apps/fuzz-app/config-vars"},
 		{"PATCH", "/apps/fuzz-app/formation"}, {"POST", "/apps/fuzz-app/releases"}, {"POST", "/apps/fuzz-app/collaborators"},
@@ -32,7 +33,7 @@ func FuzzRequestDecoding(f *testing.F) {
 		{"PATCH", "/apps/fuzz-app/formation/web"}, {"POST", "/apps/fuzz-app/domains"}, {"POST", "/apps/fuzz-app/sni-endpoints"},
 		{"POST", "/apps/fuzz-app/log-drains"}, {"POST", "/apps/fuzz-app/log-sessions"}, {"POST", "/oauth/authorizations"},
 		{"POST", "/apps/fuzz-app/addons"}, {"POST", "/addon-attachments"}, {"POST", "/actions/addons/resolve"},
-		{"POST", "/actions/addon-attachments/resolve"}}
+		{"POST", "/actions/addon-attachments/resolve"}, {"POST", "/spaces"}, {"POST", "/teams/apps"}}
 	f.Fuzz(func(t *testing.T, body, rng string) {
 		h := h.with(t)
 		for _, tg := range targets {
