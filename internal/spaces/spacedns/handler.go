@@ -115,7 +115,7 @@ func (s *Server) write(w dns.ResponseWriter, r, m *dns.Msg) {
 		size = dns.MinMsgSize
 	}
 	if opt := r.IsEdns0(); opt != nil {
-		m.SetEdns0(udpSize, false)
+		m.SetEdns0(udpSize, opt.Do())
 		if size != dns.MaxMsgSize {
 			size = min(max(int(opt.UDPSize()), dns.MinMsgSize), udpSize)
 		}

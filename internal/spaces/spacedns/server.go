@@ -56,6 +56,8 @@ type Server struct {
 	addrs   []net.Addr
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc // aborts forwarded queries on Close
+	closed  sync.Once
+	err     error // of the first Close
 }
 
 // New binds the Listen addresses and starts serving. The table starts empty: every app
@@ -178,8 +180,14 @@ func (s *Server) Set(records []Record) {
 	}
 }
 
-// Close stops serving, aborts forwarded queries and waits for the servers to stop.
+// Close stops serving, aborts forwarded queries and waits for the servers to stop. Later
+// calls return the first one's result.
 func (s *Server) Close() error {
+	s.closed.Do(func() { s.err = s.close() })
+	return s.err
+}
+
+func (s *Server) close() error {
 	if s.cancel != nil {
 		s.cancel()
 	}
