@@ -2,6 +2,8 @@ package runc_test
 
 import (
 	"context"
+	"io"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/kingvon-ke/bera/internal/runtime"
 	"github.com/kingvon-ke/bera/internal/runtime/runc"
+	"github.com/kingvon-ke/bera/internal/runtime/runtimetest"
+	"github.com/kingvon-ke/bera/internal/spaces/spacedns"
 )
 
 var loadRE = regexp.MustCompile(`rps=(\d+) p50us=(\d+) p99us=(\d+)`)
@@ -119,6 +123,58 @@ func BenchmarkCommonHostToDyno(b *testing.B) {
 		}
 		b.StopTimer()
 		reportLoad(b, string(out))
+		b.StartTimer()
+	}
+}
+
+// dnsLoop, run in a dyno, resolves argv[1] argv[2] times through the dyno's resolver and
+// prints the mean microseconds per lookup.
+const dnsLoop = `import socket, sys, time
+n = int(sys.argv[2])
+t0 = time.perf_counter()
+for _ in range(n):
+    socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET, socket.SOCK_STREAM)
+print("us=%d" % ((time.perf_counter() - t0) / n * 1e6))`
+
+var dnsRE = regexp.MustCompile(`us=(\d+)`)
+
+// BenchmarkSpaceDNSFromDyno: the latency of a name lookup from inside a dyno of a Private
+// Space, through glibc and across the bridge to the space's resolver on its gateway
+// (1,000 lookups per iteration, mean per lookup).
+func BenchmarkSpaceDNSFromDyno(b *testing.B) {
+	rt := benchRuntime(b)
+	gw, err := rt.EnsureNetwork(b.Context(), "bench-dns", spaceB)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { runc.RemoveNetwork(context.Background(), runc.SpaceBridge("bench-dns")) })
+	dns, err := spacedns.New(spacedns.Config{Listen: []string{net.JoinHostPort(gw.String(), "53")}, Forward: []string{"127.0.0.1:1"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { dns.Close() })
+	dns.Set([]spacedns.Record{{App: "api", Process: "web", Dyno: 1, Addr: spaceB.Addr().Next().Next()},
+		{App: "api", Process: "web", Dyno: 2, Addr: spaceB.Addr().Next().Next().Next()}})
+	slug := b.TempDir()
+	os.Chmod(slug, 0o755)
+	for i := 0; b.Loop(); i++ {
+		id := "dnsbench" + strconv.Itoa(i)
+		sess, err := rt.Attach(b.Context(), runtime.DynoSpec{ID: id, App: "bench", AppID: "app-bench", Name: "run.1", Type: "run",
+			Command: runtimetest.Python + " -c '" + dnsLoop + "' web.api.app.localspace 1000", SlugDir: slug, Network: "bench-dns"}, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sess.Stdin.Close()
+		out, _ := io.ReadAll(sess.Stdout)
+		rt.Stop(context.Background(), id, 0)
+		sess.Close()
+		b.StopTimer()
+		m := dnsRE.FindStringSubmatch(string(out))
+		if m == nil {
+			b.Fatalf("lookup loop printed %q", out)
+		}
+		v, _ := strconv.Atoi(m[1])
+		b.ReportMetric(float64(v), "µs/lookup")
 		b.StartTimer()
 	}
 }
