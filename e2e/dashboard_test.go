@@ -226,6 +226,16 @@ func TestDashboard_Browser(t *testing.T) {
 	b.waitFor(`document.querySelector("#build").dataset.done === "true"`)
 	b.see("#build-status", "Build finished.")
 	b.see("#build-log", "-----> Cloning")
+	// Activity lists the builds next to the releases; the newest one's log opens from there.
+	b.open("/apps/dash-shop/activity")
+	b.see("#builds", "succeeded", "admin@localhost")
+	if n := b.count("#builds li.build"); n != 2 {
+		t.Errorf("Activity shows %d builds, want 2 (the push and the branch deploy)", n)
+	}
+	b.shot("activity-builds")
+	b.submit(`#builds li.build a`)
+	b.waitFor(`document.querySelector("#build").dataset.done === "true"`)
+	b.see("#build-log", "-----> Cloning")
 	b.open("/apps/dash-shop/metrics")
 	b.see("#metrics", "Response Time", "Throughput", "Memory Usage", "Dyno Load", "Restarts and Errors")
 	// The log view's requests are in the rollups: counted, and the response time is drawn.
