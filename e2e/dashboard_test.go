@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/kingvon-ke/bera/internal/addons/addonstest"
 	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/source/sourcetest"
 )
@@ -24,10 +25,13 @@ func TestDashboard_Browser(t *testing.T) {
 	t.Parallel()
 	beratest.Require(t, "git", "apt-get install git")
 	beratest.Require(t, "python3", "apt-get install python3")
+	beratest.Require(t, "redis-server", "apt-get install redis-server")
 	const password = "dashboard test password"
 	gs := sourcetest.NewGitServer(t)
 	gs.Commit(t, "web", "main", sampleFiles(t, "procfile-hello"))
-	env := beratest.NewWith(t, beratest.Options{Env: []string{"BERA_ADMIN_PASSWORD=" + password}, Args: []string{"--allow-private-sources"}})
+	// Add-on instances run as uids of their own, which must reach DATA/addons.
+	env := beratest.NewWith(t, beratest.Options{DataDir: filepath.Dir(addonstest.Root(t)),
+		Env: []string{"BERA_ADMIN_PASSWORD=" + password}, Args: []string{"--allow-private-sources"}})
 	env.CreateUser(t, "friend@example.com", "friend password")
 	b := newDashBrowser(t, env.APIURL)
 
@@ -222,6 +226,16 @@ func TestDashboard_Browser(t *testing.T) {
 	b.waitFor(`document.querySelector("#build").dataset.done === "true"`)
 	b.see("#build-status", "Build finished.")
 	b.see("#build-log", "-----> Cloning")
+	// Activity lists the builds next to the releases; the newest one's log opens from there.
+	b.open("/apps/dash-shop/activity")
+	b.see("#builds", "succeeded", "admin@localhost")
+	if n := b.count("#builds li.build"); n != 2 {
+		t.Errorf("Activity shows %d builds, want 2 (the push and the branch deploy)", n)
+	}
+	b.shot("activity-builds")
+	b.submit(`#builds li.build a`)
+	b.waitFor(`document.querySelector("#build").dataset.done === "true"`)
+	b.see("#build-log", "-----> Cloning")
 	b.open("/apps/dash-shop/metrics")
 	b.see("#metrics", "Response Time", "Throughput", "Memory Usage", "Dyno Load", "Restarts and Errors")
 	// The log view's requests are in the rollups: counted, and the response time is drawn.
@@ -261,6 +275,34 @@ func TestDashboard_Browser(t *testing.T) {
 	b.submit(`button[aria-label="Remove www.dash-shop.test"]`)
 	b.see("main", "Removed www.dash-shop.test.")
 	b.dontSee("#domains", "www.dash-shop.test")
+
+	// Resources → Add-ons: add a Heroku Key-Value Store, see it provisioned on Resources and
+	// on the Overview, then remove it (confirmed).
+	b.open("/apps/dash-shop/resources")
+	b.see("#addons", "There are no add-ons for this app.")
+	b.do("choose a plan", chromedp.Evaluate[chromedp.Void](`document.querySelector("#addon-plan").value = "heroku-redis:premium-0"`))
+	b.submit(`form[action="/dashboard/apps/dash-shop/addons"] button`)
+	b.see("main", "Added redis-", "heroku-redis:premium-0")
+	created := false
+	for i := 0; !created && i < 30; i++ {
+		b.open("/apps/dash-shop/resources")
+		created = b.poll(`document.querySelector("#addons li.addon .state")?.textContent === "provisioned"`, 2*time.Second)
+	}
+	if !created {
+		t.Fatalf("the add-on was not provisioned:\n%s\nserver: %s", b.text("#addons"), env.Stderr.String())
+	}
+	b.see("#addons", "Heroku Key-Value Store", "heroku-redis:premium-0", "provisioned")
+	b.shot("resources-addons")
+	b.open("/apps/dash-shop")
+	b.see("#installed-addons", "Heroku Key-Value Store", "heroku-redis:premium-0", "provisioned", "as REDIS_URL")
+	b.shot("overview-addons")
+	b.open("/apps/dash-shop/resources")
+	b.submit(`#addons button[aria-label^="Remove redis-"]`)
+	b.see("#confirm-addon", "Its data is destroyed")
+	b.shot("resources-addon-confirm")
+	b.submit(`#confirm-addon button[type="submit"]`)
+	b.see("main", "Removed redis-")
+	b.see("#addons", "There are no add-ons for this app.")
 
 	// Delete: the typed name must match.
 	b.open("/apps/dash-shop/settings")

@@ -30,6 +30,8 @@ type MetricPoint struct {
 	// CPU is the mean number of CPU cores used by all the app's dynos together.
 	CPU                      float64
 	RSSMean, RSSMax, SwapMax uint64
+	// Errors counts Heroku error codes (H12, R14, ...) by code.
+	Errors map[string]int
 }
 
 // maxMetricsWindow is how far back rollups go.
@@ -91,9 +93,12 @@ func fillMinutes(pts []MetricPoint, since, until time.Time) []wire.MetricPoint {
 }
 
 func toMetricPoint(p MetricPoint) wire.MetricPoint {
-	j := wire.MetricPoint{Time: ts(p.Time), Requests: p.Requests, Status: map[string]int{}, ThroughputRPS: float64(p.Requests) / 60,
+	j := wire.MetricPoint{Time: ts(p.Time), Requests: p.Requests, Status: map[string]int{}, Errors: map[string]int{}, ThroughputRPS: float64(p.Requests) / 60,
 		BytesOut: p.BytesOut, Dynos: p.Dynos, Restarts: p.Restarts, CPULoad: p.CPU,
 		MemoryRSS: wire.MeanMax{Mean: p.RSSMean, Max: p.RSSMax}, MemorySwapMax: p.SwapMax}
+	for code, n := range p.Errors {
+		j.Errors[code] = n
+	}
 	for i, n := range p.Status {
 		j.Status[string(rune('1'+i))+"xx"] = n
 	}

@@ -36,3 +36,9 @@ func (c *Client) UpdateAppSource(ctx context.Context, app string, in wire.AppSou
 	var s wire.AppSource
 	return &s, c.call(ctx, http.MethodPatch, appPath(app, "source"), in, &s)
 }
+
+// Builds lists an app's builds, oldest first (GET /apps/{app}/builds).
+func (c *Client) Builds(ctx context.Context, app string) ([]wire.Build, error) {
+	var out []wire.Build
+	return out, c.call(ctx, http.MethodGet, appPath(app, "builds"), nil, &out)
+}

@@ -26,11 +26,12 @@ func appURL(app, tab string) string {
 	return u
 }
 
-// overviewView is an app's Overview: its formation and latest activity.
+// overviewView is an app's Overview: its formation, installed add-ons and latest activity.
 type overviewView struct {
 	appBase
 	Formation []wire.Formation
 	Dynos     int
+	Addons    []wire.Addon
 	Releases  []wire.Release
 }
 
@@ -45,6 +46,9 @@ func (d *Dashboard) handleOverview(w http.ResponseWriter, r *http.Request, c *cl
 	}
 	for _, p := range v.Formation {
 		v.Dynos += p.Quantity
+	}
+	if v.Addons, err = c.Addons(r.Context(), f.App.Name); err != nil {
+		return err
 	}
 	if v.Releases, err = c.Releases(r.Context(), f.App.Name, 5); err != nil {
 		return err

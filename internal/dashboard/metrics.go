@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +28,16 @@ type metricsView struct {
 	Step     string // the width of one column, "1 minute", "3 minutes"
 	Requests int    // in the whole window
 	Charts   []chart
+	// Errors are the Heroku error codes of the window (H12, R14, ...) with their counts.
+	Errors []errorCount
+	// Alert is the threshold alert the page's form set, checked against the rollups.
+	Alert *alertState
+}
+
+// errorCount is how often an error code occurred in the window.
+type errorCount struct {
+	Code  string
+	Count int
 }
 
 func (d *Dashboard) handleMetrics(w http.ResponseWriter, r *http.Request, c *client.Client) error {
@@ -51,6 +63,11 @@ func (d *Dashboard) handleMetrics(w http.ResponseWriter, r *http.Request, c *cli
 	for _, b := range bs {
 		v.Requests += b.requests
 	}
+	v.Errors = errorCounts(m.Points)
+	if rule, ok := parseAlert(r.URL.Query()); ok {
+		st := checkAlert(rule, m.Points, d.cfg.Now())
+		v.Alert = &st
+	}
 	if len(bs) > 0 {
 		v.Step = unitCount(bs[0].minutes, "minute")
 	}
@@ -71,6 +88,8 @@ type bucket struct {
 	rssMax        float64
 	cpu           float64 // mean cores
 	restarts      int
+	hErrors       int // router error codes
+	rErrors       int // dyno error codes
 }
 
 // bucketize merges the minutes of pts into at most n columns of equal width.
@@ -97,6 +116,13 @@ func bucketize(pts []wire.MetricPoint, n int) []bucket {
 			b.rssMax = math.Max(b.rssMax, float64(p.MemoryRSS.Max))
 			b.cpu += p.CPULoad / float64(len(group))
 			b.restarts += p.Restarts
+			for code, n := range p.Errors {
+				if strings.HasPrefix(code, "R") {
+					b.rErrors += n
+				} else {
+					b.hErrors += n
+				}
+			}
 		}
 		out = append(out, b)
 	}
@@ -194,9 +220,10 @@ func metricCharts(bs []bucket) []chart {
 		mk("load", "Dyno Load", "CPU cores used by all dynos together, mean.", "cores", []def{
 			{"load", "s1", always(func(b bucket) float64 { return b.cpu })},
 		}),
-		mk("events", "Restarts and Errors", "Dyno restarts, and requests answered with a 5xx status, per column.", "count", []def{
+		mk("events", "Restarts and Errors", "Dyno restarts, router errors (H codes) and dyno errors (R codes), per column.", "count", []def{
 			{"restarts", "s2", always(func(b bucket) float64 { return float64(b.restarts) })},
-			{"5xx errors", "s3", always(func(b bucket) float64 { return float64(b.status[3]) })},
+			{"H errors", "s3", always(func(b bucket) float64 { return float64(b.hErrors) })},
+			{"R errors", "s4", always(func(b bucket) float64 { return float64(b.rErrors) })},
 		}),
 	}
 }
@@ -271,4 +298,36 @@ func unitCount(n int, name string) string {
 		return "1 " + name
 	}
 	return strconv.Itoa(n) + " " + name + "s"
+}
+
+// errorCounts totals the error codes of pts, sorted by code.
+func errorCounts(pts []wire.MetricPoint) []errorCount {
+	total := map[string]int{}
+	for _, p := range pts {
+		for code, n := range p.Errors {
+			total[code] += n
+		}
+	}
+	out := make([]errorCount, 0, len(total))
+	for code, n := range total {
+		out = append(out, errorCount{Code: code, Count: n})
+	}
+	slices.SortFunc(out, func(a, b errorCount) int { return strings.Compare(a.Code, b.Code) })
+	return out
+}
+
+// parseAlert reads the alert form (?alert_p95=MS&alert_minutes=N); ok is false when it
+// is not filled in or out of range (1 to 60 minutes, which the 1-hour window holds).
+func parseAlert(q url.Values) (alertRule, bool) {
+	ms, err := strconv.ParseFloat(q.Get("alert_p95"), 64)
+	if err != nil || ms <= 0 || math.IsInf(ms, 0) {
+		return alertRule{}, false
+	}
+	n := 5
+	if s := q.Get("alert_minutes"); s != "" {
+		if n, err = strconv.Atoi(s); err != nil || n < 1 || n > 60 {
+			return alertRule{}, false
+		}
+	}
+	return alertRule{P95MS: ms, Minutes: n}, true
 }

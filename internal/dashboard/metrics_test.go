@@ -29,9 +29,10 @@ func TestMetrics(t *testing.T) {
 	minute := e.now.UTC().Truncate(time.Minute).Add(-10 * time.Minute)
 	e.mets.set(e.appID(t, "shop"), []api.MetricPoint{
 		{Time: minute, Requests: 120, Status: [5]int{0, 100, 0, 0, 20}, P50: 20 * time.Millisecond, P95: 250 * time.Millisecond,
-			P99: 900 * time.Millisecond, Dynos: 2, Restarts: 1, CPU: 0.5, RSSMean: 64 << 20, RSSMax: 80 << 20},
+			P99: 900 * time.Millisecond, Dynos: 2, Restarts: 1, CPU: 0.5, RSSMean: 64 << 20, RSSMax: 80 << 20,
+			Errors: map[string]int{"H12": 3, "R14": 1}},
 		{Time: minute.Add(time.Minute), Requests: 60, Status: [5]int{0, 60}, P50: 10 * time.Millisecond, P95: 30 * time.Millisecond,
-			P99: 40 * time.Millisecond, Dynos: 2, RSSMean: 64 << 20, RSSMax: 64 << 20},
+			P99: 40 * time.Millisecond, Dynos: 2, RSSMean: 64 << 20, RSSMax: 64 << 20, Errors: map[string]int{"H12": 1}},
 	})
 	p = b.get("/apps/shop/metrics")
 	p.mustContain(t, "180 requests", "one point per 1 minute",
@@ -40,10 +41,23 @@ func TestMetrics(t *testing.T) {
 		"<td>1.67</td>", "<td>0.33</td>", // 2xx and 5xx per second
 		"<td>64</td>", "<td>80</td>", // memory in MB
 		`<polyline class="line s3"`, "Data table")
+	// Error codes are totalled by code, and drawn as H and R errors next to restarts.
+	p.mustContain(t, `<th scope="row"><code>H12</code></th><td>4</td>`, `<th scope="row"><code>R14</code></th><td>1</td>`,
+		`<th scope="col">H errors</th><th scope="col">R errors</th>`)
 	hm := minute.Format("15:04")
 	p.mustContain(t, `<th scope="row">`+hm+`</th>`)
 
 	// A day merges minutes into at most 120 columns; an unknown range is the last hour.
 	b.get("/apps/shop/metrics?hours=24").mustContain(t, "The last 24 hours", "one point per 12 minutes", "180 requests")
 	b.get("/apps/shop/metrics?hours=5").mustContain(t, "The last 1 hour", `aria-current="page">Past 1 hour`)
+
+	// A threshold alert: p95 was over 100 ms in one minute, 10 minutes ago, so it fires for a
+	// run of one minute only if that minute is the last whole one.
+	b.get("/apps/shop/metrics?alert_p95=100&alert_minutes=1").mustContain(t, `id="alert"`,
+		"No alert: p95 response time has not been over 100 ms for each of the last 1 minute.", `id="alert-p95" name="alert_p95"`)
+	last := e.now.UTC().Truncate(time.Minute).Add(-time.Minute)
+	e.mets.set(e.appID(t, "shop"), []api.MetricPoint{{Time: last, Requests: 5, Status: [5]int{0, 5}, P95: 300 * time.Millisecond}})
+	b.get("/apps/shop/metrics?alert_p95=100&alert_minutes=1").mustContain(t,
+		"Alert: p95 response time has been over 100 ms for 1 minute (since "+last.Format("15:04")+" UTC, at least 300 ms).")
+	b.get("/apps/shop/metrics?alert_p95=nope").mustNotContain(t, `id="alert"`)
 }

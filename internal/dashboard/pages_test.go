@@ -229,7 +229,7 @@ func TestErrorPages(t *testing.T) {
 	}
 }
 
-func (e *env) appID(t *testing.T, name string) string {
+func (e *env) appID(t testing.TB, name string) string {
 	t.Helper()
 	a, err := e.st.App(context.Background(), name)
 	if err != nil {

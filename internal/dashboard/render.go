@@ -35,6 +35,7 @@ func parsePages(as *assets, now func() time.Time) (*pages, error) {
 			}
 			return many
 		},
+		"formatMS": formatValue,
 	}
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {

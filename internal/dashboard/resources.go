@@ -18,6 +18,11 @@ type resourcesView struct {
 	Confirm *scaleConfirm
 	// ConfirmRestart is set while More → Restart all dynos waits for confirmation.
 	ConfirmRestart bool
+	// Addons are the app's add-ons (its own and those shared with it); Offer is what the
+	// add form offers, and ConfirmAddon the add-on a removal waits to be confirmed for.
+	Addons       []wire.Addon
+	Offer        []addonService
+	ConfirmAddon *wire.Addon
 }
 
 // scaleConfirm is a scale the user asked for and has to confirm.
@@ -39,7 +44,20 @@ func (d *Dashboard) handleResources(w http.ResponseWriter, r *http.Request, c *c
 	if v.Dynos, err = c.Dynos(r.Context(), f.App.Name); err != nil {
 		return err
 	}
+	if v.Addons, err = c.Addons(r.Context(), f.App.Name); err != nil {
+		return err
+	}
+	if v.Offer, err = addonOffer(r, c); err != nil {
+		return err
+	}
 	q := r.URL.Query()
+	if id := q.Get("remove"); id != "" {
+		for i := range v.Addons {
+			if v.Addons[i].ID == id && v.Addons[i].App.Name == f.App.Name {
+				v.ConfirmAddon = &v.Addons[i]
+			}
+		}
+	}
 	v.ConfirmRestart = q.Get("restart") == "all"
 	if t := q.Get("scale"); t != "" {
 		to, err := strconv.Atoi(q.Get("quantity"))

@@ -61,7 +61,7 @@ func (s *appState) observe(now time.Time, e *router.Entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rollLocked(now)
-	s.acc.observe(e.Status, d, e.Bytes)
+	s.acc.observe(e.Status, d, e.Bytes, string(e.Code))
 	if c := e.Status/100 - 1; c >= 0 && c < 5 {
 		s.requests[c]++
 	}
@@ -97,6 +97,13 @@ func (s *appState) crashed(now time.Time, dyno string) {
 	s.acc.hasPoint = true
 	s.acc.p.Restarts++
 	s.restarts[dyno]++
+}
+
+func (s *appState) codeError(now time.Time, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rollLocked(now)
+	s.acc.countError(code)
 }
 
 // points returns the closed minutes in [since, until), plus the current one when it is in

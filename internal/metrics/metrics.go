@@ -144,6 +144,12 @@ func (m *Metrics) DynoCrashed(appID, name string) {
 	m.app(appID).crashed(m.cfg.Now(), name)
 }
 
+// DynoError counts an R code (R14, R15) of one of the app's dynos in its rollups; the
+// router's H codes are counted by Observe.
+func (m *Metrics) DynoError(appID, code string) {
+	m.app(appID).codeError(m.cfg.Now(), code)
+}
+
 // Rollups returns the app's 1-minute points with since <= Time < until, oldest first;
 // minutes with no traffic and no dyno sample have no point. The current minute, if in
 // range, is included as it stands. Points older than Retention are never returned.

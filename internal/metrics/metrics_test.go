@@ -130,6 +130,12 @@ func TestMetrics_Prometheus(t *testing.T) {
 	if got := m.Rollups("a1", t0, t0.Add(time.Minute)); len(got) != 1 || got[0].Restarts != 2 {
 		t.Errorf("rollup restarts: %+v", got)
 	}
+	// H codes come from the router's entries, R codes from DynoError; both by code.
+	m.DynoError("a1", "R14")
+	m.DynoError("a1", "R14")
+	if got := m.Rollups("a1", t0, t0.Add(time.Minute)); len(got) != 1 || got[0].Errors["H10"] != 1 || got[0].Errors["R14"] != 2 {
+		t.Errorf("rollup errors: %+v, want H10 once and R14 twice", got)
+	}
 }
 
 func scrape(t *testing.T, m *metrics.Metrics) string {

@@ -15,6 +15,9 @@ type QuotaConfig struct {
 	// it for runtimes that do not hold dynos to their size's memory: runc dynos are held at
 	// their quota by the cgroup and OOM-killed there, and the reconciler logs the R15.
 	Kill func(ctx context.Context, id string) error
+	// Count, when set, counts each R14 and R15 logged in the app's rollups
+	// (Metrics.DynoError), for the dashboard's Restarts and Errors chart.
+	Count func(appID, code string)
 }
 
 // Quota is Heroku's memory policy for dynos above their size's memory: R14 in the app's
@@ -39,6 +42,7 @@ func (q *Quota) OverQuota(ctx context.Context, d Dyno, rss, swap uint64) {
 	if q.cfg.Kill != nil && used > 2*d.Quota {
 		q.cfg.Log(d.AppID, "heroku", d.Name, running)
 		q.cfg.Log(d.AppID, "heroku", d.Name, "Error R15 (Memory quota vastly exceeded)")
+		q.count(d.AppID, "R15")
 		q.cfg.Log(d.AppID, "heroku", d.Name, "Stopping process with SIGKILL")
 		q.cfg.Kill(ctx, d.ID) //nolint:errcheck // a dyno that exited meanwhile needs no kill
 		return
@@ -48,6 +52,13 @@ func (q *Quota) OverQuota(ctx context.Context, d Dyno, rss, swap uint64) {
 	}
 	q.cfg.Log(d.AppID, "heroku", d.Name, running)
 	q.cfg.Log(d.AppID, "heroku", d.Name, "Error R14 (Memory quota exceeded)")
+	q.count(d.AppID, "R14")
+}
+
+func (q *Quota) count(appID, code string) {
+	if q.cfg.Count != nil {
+		q.cfg.Count(appID, code)
+	}
 }
 
 // dueR14 reports whether dyno id has had no R14 for a minute, and if so notes one now.

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"maps"
 	"time"
 )
 
@@ -21,6 +22,9 @@ type Point struct {
 	Dynos uint16
 	// Restarts counts dyno crashes (each is followed by a restart).
 	Restarts uint16
+	// Errors counts Heroku error codes by code: the router's H codes and the dynos' R
+	// codes (R14, R15 from the memory quota). Nil in a minute without any.
+	Errors map[string]uint32
 	// CPU is the mean number of CPU cores the app's dynos used together.
 	CPU float32
 	// RSSMean and RSSMax are the app's resident memory (all dynos together) over the
@@ -38,14 +42,26 @@ type minuteAcc struct {
 	hasPoint bool
 }
 
-func (a *minuteAcc) observe(status int, d time.Duration, bytes int64) {
+func (a *minuteAcc) observe(status int, d time.Duration, bytes int64, code string) {
 	a.hasPoint = true
+	if code != "" {
+		a.countError(code)
+	}
 	a.p.Requests++
 	if c := status/100 - 1; c >= 0 && c < 5 {
 		a.p.Status[c]++
 	}
 	a.p.BytesOut += uint64(max(bytes, 0))
 	a.lat.add(d)
+}
+
+// countError counts one occurrence of an error code in the minute.
+func (a *minuteAcc) countError(code string) {
+	a.hasPoint = true
+	if a.p.Errors == nil {
+		a.p.Errors = map[string]uint32{}
+	}
+	a.p.Errors[code]++
 }
 
 // sample adds one sampling of the app's dynos: how many, their memory, and the CPU time
@@ -64,6 +80,8 @@ func (a *minuteAcc) sample(dynos int, rss, swap uint64, cpu time.Duration) {
 // minute, except for the current one), over which CPU time is averaged.
 func (a *minuteAcc) close(span time.Duration) Point {
 	p := a.p
+	// The current minute's point is returned while the minute still counts into its map.
+	p.Errors = maps.Clone(a.p.Errors)
 	p.P50, p.P95, p.P99 = a.lat.quantile(0.50), a.lat.quantile(0.95), a.lat.quantile(0.99)
 	if a.samples > 0 {
 		p.RSSMean = a.rssSum / uint64(a.samples)

@@ -30,14 +30,14 @@ func newMetrics(st *store.Store, log *slog.Logger) *metrics.Metrics {
 // the memory quota with R14/R15 lines in appLog.
 func newSampler(m *metrics.Metrics, st *store.Store, rec *dyno.Reconciler, rt runtime.Runtime, appLog func(appID, source, dyno, msg string)) *metrics.Sampler {
 	usage, _ := rt.(runtime.UsageReporter)
-	return m.NewSampler(metrics.SamplerConfig{Dynos: runningDynos{st, rec, rt}, Usage: usage, OverQuota: newQuota(rt, appLog).OverQuota})
+	return m.NewSampler(metrics.SamplerConfig{Dynos: runningDynos{st, rec, rt}, Usage: usage, OverQuota: newQuota(rt, appLog, m.DynoError).OverQuota})
 }
 
 // newQuota is the memory policy for dynos of rt. runc dynos are held at their quota by the
 // cgroup and OOM-killed there (R15, logged by the reconciler); process dynos have no
 // cgroup, so past twice the quota they are killed by the policy.
-func newQuota(rt runtime.Runtime, appLog func(appID, source, dyno, msg string)) *metrics.Quota {
-	cfg := metrics.QuotaConfig{Log: appLog}
+func newQuota(rt runtime.Runtime, appLog func(appID, source, dyno, msg string), count func(appID, code string)) *metrics.Quota {
+	cfg := metrics.QuotaConfig{Log: appLog, Count: count}
 	if !rt.Capabilities().Isolated {
 		cfg.Kill = func(ctx context.Context, id string) error { return rt.Signal(ctx, id, syscall.SIGKILL) }
 	}
@@ -135,8 +135,19 @@ func (a apiMetrics) Rollups(appID string, since, until time.Time) []api.MetricPo
 	for _, p := range pts {
 		out = append(out, api.MetricPoint{Time: p.Time, Requests: int(p.Requests), P50: p.P50, P95: p.P95, P99: p.P99,
 			BytesOut: p.BytesOut, Dynos: int(p.Dynos), Restarts: int(p.Restarts), CPU: float64(p.CPU),
-			RSSMean: p.RSSMean, RSSMax: p.RSSMax, SwapMax: p.SwapMax,
+			RSSMean: p.RSSMean, RSSMax: p.RSSMax, SwapMax: p.SwapMax, Errors: errorCounts(p.Errors),
 			Status: [5]int{int(p.Status[0]), int(p.Status[1]), int(p.Status[2]), int(p.Status[3]), int(p.Status[4])}})
+	}
+	return out
+}
+
+func errorCounts(m map[string]uint32) map[string]int {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]int, len(m))
+	for code, n := range m {
+		out[code] = int(n)
 	}
 	return out
 }

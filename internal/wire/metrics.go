@@ -11,8 +11,9 @@ type Metrics struct {
 }
 
 // MetricPoint is one minute of an app: router traffic (requests, by status class "1xx" …
-// "5xx", and response times, null without requests) and its dynos' resources (CPU cores
-// used by all dynos together, memory and swap in bytes).
+// "5xx", and response times, null without requests), Heroku error codes by code (H12,
+// R14, ...), and its dynos' resources (CPU cores used by all dynos together, memory and
+// swap in bytes).
 type MetricPoint struct {
 	Time           string         `json:"time"`
 	Requests       int            `json:"requests"`
@@ -22,6 +23,7 @@ type MetricPoint struct {
 	BytesOut       uint64         `json:"bytes_out"`
 	Dynos          int            `json:"dynos"`
 	Restarts       int            `json:"restarts"`
+	Errors         map[string]int `json:"errors"`
 	CPULoad        float64        `json:"cpu_load"`
 	MemoryRSS      MeanMax        `json:"memory_rss_bytes"`
 	MemorySwapMax  uint64         `json:"memory_swap_max_bytes"`
