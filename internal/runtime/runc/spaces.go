@@ -143,7 +143,8 @@ type spaceAlloc struct {
 	next int
 }
 
-// netFor returns the network a dyno of spec joins, and where its address search starts.
+// netForLocked returns the network named name ("" for the common one) and where its address
+// search starts (a pointer the caller advances).
 // r.mu must be held.
 func (r *Runtime) netForLocked(name string) (network, *int, error) {
 	if name == "" {
