@@ -47,9 +47,13 @@ func (t *syslogTransport) send(ctx context.Context, batch []byte, _ int, _ strin
 		}
 	}
 	// A destination that stops reading blocks the write; ctx's end unblocks it.
-	stop := context.AfterFunc(ctx, func() { _ = t.conn.SetWriteDeadline(time.Unix(1, 0)) })
-	defer stop()
-	if _, err := t.conn.Write(batch); err != nil {
+	// The callback gets its own copy of conn: close below clears t.conn while
+	// the callback may still be running.
+	conn := t.conn
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetWriteDeadline(time.Unix(1, 0)) })
+	_, err := conn.Write(batch)
+	stop()
+	if err != nil {
 		_ = t.close()
 		return fmt.Errorf("write to syslog drain %s: %w", t.addr, err)
 	}
