@@ -28,6 +28,9 @@ type Release struct {
 	UserEmail   string // filled by the store on reads
 	// AddonPlanNames lists the add-on plans attached when the release was made.
 	AddonPlanNames []string
+	// Image is filled by the store on reads: the OCI image digest of the release's slug
+	// when it came from a Cloud Native Buildpacks build, else "".
+	Image string
 	// Current is computed by the store on reads: true for the newest succeeded release.
 	Current   bool
 	CreatedAt time.Time

@@ -64,6 +64,8 @@ func (s *Server) routeTable() []route {
 
 		{method: "GET", path: "/apps/{app}/builds", summary: "List builds", h: s.handleBuildList},
 		{method: "GET", path: "/apps/{app}/builds/{build}", summary: "Info for a build", h: s.handleBuildInfo},
+		{method: "GET", path: "/apps/{app}/slugs/{slug}", summary: "Info for a slug: process types, checksum, and the OCI image of a CNB build", h: s.handleSlugInfo},
+		{method: "GET", path: "/apps/{app}/oci-images/{image}", summary: "Info for an OCI image of a CNB build, by id or digest: buildpacks, process types", h: s.handleOCIImageInfo},
 		{method: "POST", path: "/apps/{app}/builds", summary: "Start a build from a tarball (source_blob.url) or a Git URL ({\"git\": {url, ref}}); 201 with output_stream_url", h: s.handleBuildCreate},
 		{method: "GET", path: "/build-output/{build}", summary: "A build's output as plain text, live then replayed (the token in the URL is the credential)", public: true, h: s.handleBuildOutput},
 		{method: "GET", path: "/apps/{app}/source", summary: "The app's source settings: repository, branch, auto-deploy, GitHub webhook", h: s.handleAppSourceInfo},

@@ -25,6 +25,8 @@ type Store interface {
 	ListAPIKeys(ctx context.Context, userID string) ([]*bera.APIKey, error)
 	DeleteAPIKey(ctx context.Context, userID, keyID string) error
 
+	AppSlug(ctx context.Context, appID, idOrDigest string) (*bera.Slug, error)
+
 	CreateApp(ctx context.Context, app *bera.App) (*bera.Release, error)
 	App(ctx context.Context, idOrName string) (*bera.App, error)
 	ListApps(ctx context.Context, userID string) ([]*bera.App, error)

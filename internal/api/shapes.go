@@ -95,6 +95,9 @@ func toRelease(r *bera.Release, app *bera.App) wire.Release {
 	if r.SlugID != "" {
 		j.Slug = &wire.IDOnly{ID: r.SlugID}
 	}
+	if r.Image != "" {
+		j.OCIImage = &wire.OCIImageRef{ID: r.SlugID, Digest: r.Image}
+	}
 	return j
 }
 

@@ -80,7 +80,7 @@ func topics() []topic {
 func commands() []*command {
 	var all []*command
 	for _, group := range [][]*command{authCommands(), appsCommands(), configCommands(),
-		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands(), runCommands(), domainsCommands(), certsCommands(), metricsCommands(), deployCommands(), eventsCommands(), addonsCommands(), spacesCommands()} {
+		releasesCommands(), psCommands(), accessCommands(), maintenanceCommands(), gitCommands(), logsCommands(), buildpacksCommands(), drainsCommands(), runCommands(), domainsCommands(), certsCommands(), metricsCommands(), deployCommands(), eventsCommands(), addonsCommands(), spacesCommands(), buildsCommands()} {
 		all = append(all, group...)
 	}
 	slices.SortFunc(all, func(a, b *command) int { return strings.Compare(a.Name, b.Name) })

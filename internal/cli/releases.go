@@ -136,13 +136,17 @@ func runReleasesInfo(s *session) error {
 		return err
 	}
 	header(s.stdout, fmt.Sprintf("Release v%d", r.Version))
-	printObject(s.stdout, []kv{
+	pairs := []kv{
 		{"Add-ons", strings.Join(r.AddonPlanNames, ", ")},
 		{"Change", releaseDescription(*r)},
 		{"By", r.User.Email},
 		{"When", humanTime(r.CreatedAt, s.now())},
 		{"Current", strconv.FormatBool(r.Current)},
-	})
+	}
+	if r.OCIImage != nil {
+		pairs = append(pairs, kv{"OCI image", r.OCIImage.Digest})
+	}
+	printObject(s.stdout, pairs)
 	fmt.Fprintln(s.stdout)
 	header(s.stdout, fmt.Sprintf("v%d Config vars", r.Version))
 	fmt.Fprintln(s.stdout)

@@ -42,3 +42,15 @@ func (c *Client) Builds(ctx context.Context, app string) ([]wire.Build, error) {
 	var out []wire.Build
 	return out, c.call(ctx, http.MethodGet, appPath(app, "builds"), nil, &out)
 }
+
+// Slug returns one of an app's slugs.
+func (c *Client) Slug(ctx context.Context, app, id string) (*wire.Slug, error) {
+	var s wire.Slug
+	return &s, c.call(ctx, http.MethodGet, appPath(app, "slugs", id), nil, &s)
+}
+
+// OCIImage returns an OCI image of an app's CNB build, by id or digest.
+func (c *Client) OCIImage(ctx context.Context, app, idOrDigest string) (*wire.OCIImage, error) {
+	var im wire.OCIImage
+	return &im, c.call(ctx, http.MethodGet, appPath(app, "oci-images", idOrDigest), nil, &im)
+}

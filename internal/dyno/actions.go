@@ -132,15 +132,14 @@ func (r *Reconciler) takeSlot(ctx context.Context, prev <-chan struct{}, mine ch
 }
 
 func (r *Reconciler) launch(ctx context.Context, spec runtime.DynoSpec, sizeName, slugID string) (runtime.Status, error) {
-	dir, err := r.cfg.Slugs.Dir(ctx, slugID)
-	if err != nil {
+	if err := r.cfg.Slugs.Prepare(ctx, slugID, &spec); err != nil {
 		return runtime.Status{}, fmt.Errorf("prepare slug: %w", err)
 	}
 	size, err := bera.LookupDynoSize(sizeName)
 	if err != nil {
 		size, _ = bera.LookupDynoSize(bera.DefaultDynoSize)
 	}
-	spec.SlugDir, spec.Size = dir, size
+	spec.Size = size
 	return r.cfg.Runtime.Start(ctx, spec)
 }
 

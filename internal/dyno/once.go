@@ -22,14 +22,14 @@ func (r *Reconciler) RunOnce(ctx context.Context, appID string, rel *bera.Releas
 	if !ok {
 		return 0, bera.Errorf(bera.EUnavailable, "This runtime cannot run one-off dynos.")
 	}
-	dir, err := r.cfg.Slugs.Dir(ctx, rel.SlugID)
-	if err != nil {
-		return 0, fmt.Errorf("prepare slug: %w", err)
-	}
 	typ, _ := splitName(name)
 	size, _ := bera.LookupDynoSize(bera.DefaultDynoSize)
 	spec := runtime.DynoSpec{ID: oneOffID(), App: appID, AppID: appID, Name: name, Type: typ, Command: command,
-		Env: rel.Config, SlugDir: dir, Size: size}
+		Env: rel.Config, Size: size}
+	if err := r.cfg.Slugs.Prepare(ctx, rel.SlugID, &spec); err != nil {
+		return 0, fmt.Errorf("prepare slug: %w", err)
+	}
+	var err error
 	if spec.Network, err = r.networkOf(ctx, appID); err != nil {
 		return 0, err
 	}

@@ -24,9 +24,10 @@ type Store interface {
 	Release(ctx context.Context, appID, idOrVersion string) (*bera.Release, error)
 }
 
-// Slugs makes a release's slug available as a directory for dynos.
+// Slugs makes a release's slug runnable: Prepare fills in what spec runs (the extracted
+// slug, or a CNB image's layers and its launcher) for slugID. *deploy.SlugDirs satisfies it.
 type Slugs interface {
-	Dir(ctx context.Context, slugID string) (string, error)
+	Prepare(ctx context.Context, slugID string, spec *runtime.DynoSpec) error
 }
 
 // Config configures a Reconciler.

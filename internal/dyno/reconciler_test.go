@@ -12,6 +12,7 @@ import (
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/dyno"
+	"github.com/kingvon-ke/bera/internal/runtime"
 	"github.com/kingvon-ke/bera/internal/runtime/process"
 	"github.com/kingvon-ke/bera/internal/store"
 	"github.com/kingvon-ke/bera/internal/store/storetest"
@@ -20,7 +21,10 @@ import (
 // slugDir serves every slug as the same empty directory.
 type slugDir string
 
-func (d slugDir) Dir(context.Context, string) (string, error) { return string(d), nil }
+func (d slugDir) Prepare(_ context.Context, _ string, spec *runtime.DynoSpec) error {
+	spec.SlugDir = string(d)
+	return nil
+}
 
 // reconcilerEnv is a Reconciler on the process runtime over a real SQLite store.
 type reconcilerEnv struct {

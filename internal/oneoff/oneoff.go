@@ -38,9 +38,10 @@ type Releases interface {
 	CurrentRelease(ctx context.Context, appID string) (*bera.Release, error)
 }
 
-// Slugs makes a release's slug available as a directory. *deploy.SlugDirs satisfies it.
+// Slugs makes a release's slug runnable: Prepare fills in what spec runs for slugID.
+// *deploy.SlugDirs satisfies it.
 type Slugs interface {
-	Dir(ctx context.Context, slugID string) (string, error)
+	Prepare(ctx context.Context, slugID string, spec *runtime.DynoSpec) error
 }
 
 // Config configures a Manager.
@@ -169,7 +170,7 @@ func (m *Manager) prepare(ctx context.Context, app *bera.App, o Options) (*run, 
 	if err := bera.ValidateProcessType(o.Type); err != nil {
 		return nil, err
 	}
-	rel, dir, err := m.current(ctx, app.ID)
+	rel, err := m.current(ctx, app.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -183,27 +184,27 @@ func (m *Manager) prepare(ctx context.Context, app *bera.App, o Options) (*run, 
 	now := m.cfg.Now()
 	name := m.newName(app.ID)
 	id := "run-" + strings.ReplaceAll(app.ID, "-", "") + "-" + strings.TrimPrefix(name, "run.") + "-" + randomHex(3)
+	spec := runtime.DynoSpec{ID: id, App: app.ID, AppID: app.ID, Name: name, Type: o.Type, Command: o.Command, Env: env, Size: size, Network: app.SpaceID}
+	if err := m.cfg.Slugs.Prepare(ctx, rel.SlugID, &spec); err != nil {
+		return nil, fmt.Errorf("prepare slug: %w", err)
+	}
 	return &run{
 		dyno: bera.Dyno{ID: uuid.NewString(), AppID: app.ID, Name: name, Type: o.Type, State: bera.DynoStarting, Command: o.Command,
 			Size: size.Name, ReleaseID: rel.ID, ReleaseVersion: rel.Version, CreatedAt: now, UpdatedAt: now},
-		spec: runtime.DynoSpec{ID: id, App: app.ID, AppID: app.ID, Name: name, Type: o.Type, Command: o.Command, Env: env, SlugDir: dir, Size: size, Network: app.SpaceID},
+		spec: spec,
 	}, nil
 }
 
-// current returns the app's current release and its slug directory.
-func (m *Manager) current(ctx context.Context, appID string) (*bera.Release, string, error) {
+// current returns the app's current release, refusing an app without code.
+func (m *Manager) current(ctx context.Context, appID string) (*bera.Release, error) {
 	cur, err := m.cfg.Releases.CurrentRelease(ctx, appID)
 	if err != nil && bera.ErrorCode(err) != bera.ENotFound {
-		return nil, "", err
+		return nil, err
 	}
 	if cur == nil || cur.SlugID == "" {
-		return nil, "", bera.Errorf(bera.EInvalid, "This app has no code yet: deploy it with git push before running a one-off dyno.")
+		return nil, bera.Errorf(bera.EInvalid, "This app has no code yet: deploy it with git push before running a one-off dyno.")
 	}
-	dir, err := m.cfg.Slugs.Dir(ctx, cur.SlugID)
-	if err != nil {
-		return nil, "", fmt.Errorf("prepare slug: %w", err)
-	}
-	return cur, dir, nil
+	return cur, nil
 }
 
 // newName picks run.NNNN (4 or 5 random digits) not in use by the app.

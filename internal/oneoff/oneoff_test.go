@@ -16,6 +16,7 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/oneoff"
 	"github.com/kingvon-ke/bera/internal/pki"
+	"github.com/kingvon-ke/bera/internal/runtime"
 	"github.com/kingvon-ke/bera/internal/runtime/process"
 )
 
@@ -35,7 +36,10 @@ func (r releases) CurrentRelease(context.Context, string) (*bera.Release, error)
 // slugDir serves every slug from one directory.
 type slugDir string
 
-func (d slugDir) Dir(context.Context, string) (string, error) { return string(d), nil }
+func (d slugDir) Prepare(_ context.Context, _ string, spec *runtime.DynoSpec) error {
+	spec.SlugDir = string(d)
+	return nil
+}
 
 // logLines records platform log lines.
 type logLines struct {

@@ -60,6 +60,10 @@ type Attacher interface {
 	Attach(ctx context.Context, spec DynoSpec, tty bool) (*Session, error)
 }
 
+// LauncherPath is where a dyno running a CNB image (DynoSpec.ImageLayers) finds the
+// launcher: the bera binary, which runs as the CNB launcher under that name.
+const LauncherPath = "/cnb/lifecycle/launcher"
+
 // DynoSpec describes one dyno to start.
 type DynoSpec struct {
 	// ID identifies the dyno inside the runtime: letters, digits, '-' and '_', at most 64
@@ -81,6 +85,9 @@ type DynoSpec struct {
 	// writes to it (runc puts a per-dyno overlay on top). For runc its files should be owned
 	// by UID so the dyno can change them.
 	SlugDir string
+	// ImageLayers, when set, runs a CNB image instead of a slug: the image's unpacked layer
+	// directories, bottom first (image.Store.Unpack). SlugDir is then unused.
+	ImageLayers []string
 	// Size sets the resource limits (memory, pids, cpu shares). A zero Size means standard-1X.
 	Size bera.DynoSize
 	// UID is the unprivileged user the dyno runs as; 0 means AppUID(AppID).

@@ -49,7 +49,7 @@ func (s *Store) currentReleases(ctx context.Context, appID string) ([]*bera.Curr
 	query := "SELECT a.boot_timeout, " + releaseColumns + "1" + ` FROM apps a
 		JOIN releases r ON r.app_id = a.id AND r.version = (SELECT MAX(r2.version) FROM releases r2
 			WHERE r2.app_id = a.id AND r2.status = 'succeeded')
-		LEFT JOIN users u ON u.id = r.user_id`
+		` + releaseJoins
 	args := []any{}
 	if appID != "" {
 		query += " WHERE a.id = ?"

@@ -15,12 +15,15 @@ import (
 // releaseColumns ends with the Current flag; releaseCurrent computes it in SQL (the newest
 // succeeded release of the app) for single lookups, while ListReleases computes it in Go.
 const releaseColumns = `r.id, r.app_id, r.version, r.description, r.status, r.slug_id, r.config_sealed,
-	r.user_id, COALESCE(u.email, ''), r.addon_plan_names, r.created_at, r.updated_at, `
+	r.user_id, COALESCE(u.email, ''), r.addon_plan_names, COALESCE(sl.image, ''), r.created_at, r.updated_at, `
 
 const releaseCurrent = `CASE WHEN r.version = (SELECT MAX(r2.version) FROM releases r2
 	WHERE r2.app_id = r.app_id AND r2.status = 'succeeded') THEN 1 ELSE 0 END`
 
-const releaseFrom = " FROM releases r LEFT JOIN users u ON u.id = r.user_id"
+const releaseFrom = " FROM releases r " + releaseJoins
+
+// releaseJoins are the tables releaseColumns reads besides releases r.
+const releaseJoins = "LEFT JOIN users u ON u.id = r.user_id LEFT JOIN slugs sl ON sl.id = r.slug_id"
 
 // CreateRelease inserts rel as the app's next version (filling ID, Version, timestamps).
 // rel.Config becomes the app's current config in the same transaction (deploys pass the
@@ -126,7 +129,7 @@ func (s *Store) scanRelease(sc scanner) (*bera.Release, error) {
 	var r bera.Release
 	var sealed, plans, created, updated string
 	err := sc.Scan(&r.ID, &r.AppID, &r.Version, &r.Description, &r.Status, &r.SlugID, &sealed,
-		&r.UserID, &r.UserEmail, &plans, &created, &updated, &r.Current)
+		&r.UserID, &r.UserEmail, &plans, &r.Image, &created, &updated, &r.Current)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,8 @@ type Release struct {
 	User                IDEmail  `json:"user"`
 	App                 IDName   `json:"app"`
 	Slug                *IDOnly  `json:"slug"`
+	// OCIImage is set for a release of a Cloud Native Buildpacks build (id = the slug's).
+	OCIImage *OCIImageRef `json:"oci_image"`
 	AddonPlanNames      []string `json:"addon_plan_names"`
 	OutputStreamURL     *string  `json:"output_stream_url"`
 }

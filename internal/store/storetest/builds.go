@@ -59,6 +59,27 @@ func testSlugs(t *testing.T, st *store.Store) {
 		!maps.Equal(got.ProcessTypes, sl.ProcessTypes) || got.BuildpackDesc != "Node.js" || !got.UpdatedAt.Equal(sl.UpdatedAt) {
 		t.Errorf("Slug = %+v", got)
 	}
+	if got.Image != "" || len(got.Buildpacks) != 0 {
+		t.Errorf("a classic slug came back with image %q, buildpacks %q", got.Image, got.Buildpacks)
+	}
+	// A CNB build's slug records its image and the buildpacks that ran.
+	img := &bera.Slug{AppID: app.ID, Checksum: "SHA256:ef01", Image: "sha256:ef01",
+		Buildpacks: []string{"bera/go@1.0.0", "bera/procfile@1.0.0"}, ProcessTypes: map[string]string{"web": "bin/web"}}
+	must(t, st.CreateSlug(ctx, img))
+	got, err = st.Slug(ctx, img.ID)
+	must(t, err)
+	if got.Image != "sha256:ef01" || !slices.Equal(got.Buildpacks, img.Buildpacks) {
+		t.Errorf("image slug = %+v", got)
+	}
+	// Its releases carry the image, in every read of them.
+	must(t, st.CreateRelease(ctx, &bera.Release{AppID: app.ID, SlugID: img.ID, Description: "Deploy"}))
+	cur, err := st.CurrentRelease(ctx, app.ID)
+	must(t, err)
+	rels, err := st.ListReleases(ctx, app.ID)
+	must(t, err)
+	if last := rels[len(rels)-1]; cur.Image != "sha256:ef01" || last.Image != "sha256:ef01" || rels[0].Image != "" {
+		t.Errorf("release of an image slug: current %q, listed %q, first %q", cur.Image, last.Image, rels[0].Image)
+	}
 	_, err = st.Slug(ctx, "missing")
 	wantCode(t, err, bera.ENotFound, "Couldn't find that slug.")
 }
