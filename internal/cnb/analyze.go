@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -126,10 +125,4 @@ func readStoreTOML(path string) (*StoreTOML, error) {
 // Layer Types).
 func writeLayerTOML(path string, metadata map[string]any) error {
 	return writeTOML(path, LayerMetadata{Metadata: metadata})
-}
-
-// isDir reports whether p is a directory.
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
 }

@@ -132,3 +132,25 @@ func FuzzProjectTOML(f *testing.F) {
 		}
 	})
 }
+
+// The lifecycle metadata label comes from an image: outside input that
+// names directories to restore into.
+func FuzzParseLifecycleMetadata(f *testing.F) {
+	f.Add([]byte(`{"app":[{"sha":"sha256:1"}],"config":{"sha":"x"},"buildpacks":[{"key":"a/b","version":"1","layers":{"l":{"sha":"sha256:2","data":{"n":3,"f":1.5,"a":[1,{"b":2}]},"launch":true}},"store":{"metadata":{"k":"v"}}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		md, err := ParseLifecycleMetadata(data)
+		if err != nil {
+			return
+		}
+		for _, bp := range md.Buildpacks {
+			if bp.Key == "" || validID(bp.Key) != nil {
+				t.Fatalf("accepted buildpack key %q", bp.Key)
+			}
+			for name := range bp.Layers {
+				if !validLayerName(name) || strings.Contains(name, "/") {
+					t.Fatalf("accepted layer name %q", name)
+				}
+			}
+		}
+	})
+}
