@@ -55,6 +55,11 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 	if cfg.Run == nil {
 		cfg.Run = ExecRunner
 	}
+	for name, v := range map[string]string{"AppDir": cfg.AppDir, "WorkDir": cfg.WorkDir, "LayoutDir": cfg.LayoutDir} {
+		if v == "" {
+			return nil, fmt.Errorf("prepare: %s is required", name)
+		}
+	}
 	r := &run{cfg: cfg, layers: filepath.Join(cfg.WorkDir, "layers"), platform: filepath.Join(cfg.WorkDir, "platform"), tmp: filepath.Join(cfg.WorkDir, "tmp")}
 	if err := r.prepare(); err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)

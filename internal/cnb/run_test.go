@@ -331,6 +331,9 @@ func TestRunErrorsNamePhaseAndBuildpack(t *testing.T) {
 	if _, err := Run(context.Background(), cfg); err == nil || !strings.HasPrefix(err.Error(), "export: buildpack bad/reuse@1.0: layer gone:") {
 		t.Errorf("reuse without a previous layer: err = %v", err)
 	}
+	if _, err := Run(context.Background(), RunConfig{AppDir: "x", LayoutDir: "y"}); err == nil || err.Error() != "prepare: WorkDir is required" {
+		t.Errorf("no WorkDir: err = %v", err)
+	}
 	cfg.PlatformEnv = map[string]string{"A/B": "x"}
 	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), `invalid variable name "A/B"`) {
 		t.Errorf("bad platform env: err = %v", err)
@@ -384,5 +387,21 @@ func TestRunMountsCoverEveryPath(t *testing.T) {
 	cfg.Run = sandboxCheck{t: t, workDir: cfg.WorkDir}.run
 	if _, err := Run(context.Background(), cfg); err != nil {
 		t.Fatalf("%v\n%s", err, f.out.String())
+	}
+}
+
+func TestRunWithoutCacheStillReuses(t *testing.T) {
+	f := newRunFixture(t)
+	f.cache = ""
+	f.build(1)
+	f.build(2)
+	seen := f.seen(2)
+	if !slices.Equal(seen, []string{"launchonly.toml", "store.toml"}) {
+		t.Errorf("build 2 without a cache found %v, want only the previous image's launch-only metadata and store.toml", seen)
+	}
+	_, md1 := f.image(1)
+	_, md2 := f.image(2)
+	if a, b := md1.buildpack("t/layers").Layers["launchonly"].SHA, md2.buildpack("t/layers").Layers["launchonly"].SHA; a != b {
+		t.Errorf("launchonly SHA %s then %s, want reused", a, b)
 	}
 }
