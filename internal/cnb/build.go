@@ -23,6 +23,8 @@ type BuildConfig struct {
 	// DefaultProcess is the platform's choice (CNB_PROCESS_TYPE); it wins
 	// over the buildpacks' default when such a process exists.
 	DefaultProcess string
+	// TmpDir holds the per-buildpack plan files; "" means os.TempDir().
+	TmpDir string
 }
 
 // Metadata is <layers>/config/metadata.toml, the result of the build phase.
@@ -90,10 +92,11 @@ func writeMetadata(layersDir string, md *Metadata) error {
 }
 
 type builder struct {
-	cfg   BuildConfig
-	env   *Env // build env: base plus build layers of earlier buildpacks
-	plan  Plan
-	procs *processMap
+	cfg         BuildConfig
+	env         *Env // build env: base plus build layers of earlier buildpacks
+	plan        Plan
+	procs       *processMap
+	buildLayers []Mount // build layers of earlier buildpacks, read-only
 }
 
 // buildpack runs one buildpack's bin/build and collects its output.
@@ -122,7 +125,7 @@ func (b *builder) buildpack(ctx context.Context, e GroupEntry) (BuildpackLayers,
 
 // run executes bin/build with the buildpack plan and the CNB env.
 func (b *builder) run(ctx context.Context, bp *Buildpack, e GroupEntry, bpLayers string) error {
-	tmp, err := os.MkdirTemp("", "cnb-build-")
+	tmp, err := os.MkdirTemp(b.cfg.TmpDir, "cnb-build-")
 	if err != nil {
 		return err
 	}
@@ -141,9 +144,13 @@ func (b *builder) run(ctx context.Context, bp *Buildpack, e GroupEntry, bpLayers
 	if !apiAtLeast(bp.API, 8) {
 		args = []string{bpLayers, b.cfg.PlatformDir, planPath}
 	}
+	ms := append([]Mount{
+		{Path: b.cfg.AppDir, Writable: true}, {Path: bpLayers, Writable: true},
+		{Path: b.cfg.PlatformDir}, {Path: bp.Dir}, {Path: tmp},
+	}, b.buildLayers...)
 	code, err := b.cfg.Run(ctx, Cmd{
 		Path: filepath.Join(bp.Dir, "bin", "build"), Args: args, Dir: b.cfg.AppDir, Env: env,
-		Stdout: b.cfg.Output, Stderr: b.cfg.Output,
+		Stdout: b.cfg.Output, Stderr: b.cfg.Output, Mounts: mounts(ms...),
 	})
 	switch {
 	case ctx.Err() != nil:
@@ -151,7 +158,7 @@ func (b *builder) run(ctx context.Context, bp *Buildpack, e GroupEntry, bpLayers
 	case err != nil:
 		return fmt.Errorf("bin/build: %w", err)
 	case code != 0:
-		return fmt.Errorf("bin/build exited %d", code)
+		return fmt.Errorf("bin/build exited with status %d", code)
 	}
 	return nil
 }
@@ -160,16 +167,31 @@ func (b *builder) run(ctx context.Context, bp *Buildpack, e GroupEntry, bpLayers
 // adds its build layers to the env of later buildpacks and drops the plan
 // entries it met.
 func (b *builder) collect(e GroupEntry, bpLayers string) ([]Layer, *LaunchTOML, error) {
-	layers, err := readLayers(bpLayers)
+	all, err := readLayers(bpLayers)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, l := range layers {
-		if l.Types.Build {
+	var layers []Layer
+	for _, l := range all {
+		t := l.Types
+		switch {
+		case l.Reuse && !t.Launch:
+			// Restored metadata the buildpack did not claim: nothing to keep.
+			continue
+		case !l.Reuse && !t.Launch && !t.Build && !t.Cache:
+			// Ignored layer: hide it from later buildpacks (Buildpack API).
+			if err := ignoreLayer(l.Dir); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		if t.Build && !l.Reuse {
 			if err := applyBuildLayer(b.env, l); err != nil {
 				return nil, nil, err
 			}
+			b.buildLayers = append(b.buildLayers, Mount{Path: l.Dir})
 		}
+		layers = append(layers, l)
 	}
 	launch, err := readLaunchTOML(filepath.Join(bpLayers, "launch.toml"))
 	if err != nil {
@@ -185,6 +207,14 @@ func (b *builder) collect(e GroupEntry, bpLayers string) ([]Layer, *LaunchTOML, 
 	}
 	b.plan = b.plan.without(e.ID, unmet)
 	return layers, launch, nil
+}
+
+// ignoreLayer renames <layer> to <layer>.ignore.
+func ignoreLayer(dir string) error {
+	if err := os.RemoveAll(dir + ".ignore"); err != nil {
+		return err
+	}
+	return os.Rename(dir, dir+".ignore")
 }
 
 func readLaunchTOML(path string) (*LaunchTOML, error) {

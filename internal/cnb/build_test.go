@@ -131,7 +131,7 @@ func TestBuildFailureNamesBuildpack(t *testing.T) {
 		AppDir: t.TempDir(), LayersDir: t.TempDir(), Buildpacks: Store{Dir: store},
 		Group: group("ok", "bad").Group, Output: &out,
 	})
-	if err == nil || err.Error() != "build: buildpack bad@1.0: bin/build exited 3" {
+	if err == nil || err.Error() != "build: buildpack bad@1.0: bin/build exited with status 3" {
 		t.Fatalf("err = %v", err)
 	}
 	if !strings.Contains(out.String(), "boom") {

@@ -27,6 +27,7 @@ type DetectConfig struct {
 	Env         []string // base environment of every buildpack
 	Run         Runner   // nil means ExecRunner
 	Output      io.Writer
+	TmpDir      string // holds the plan files; "" means os.TempDir()
 }
 
 // DetectResult is the outcome of the detect phase: group.toml and plan.toml.
@@ -41,7 +42,7 @@ var ErrNoGroup = errors.New("detect: no buildpack group passed detection")
 // Detect runs the detect phase: each group in order until one passes with
 // a resolvable build plan.
 func Detect(ctx context.Context, cfg DetectConfig) (*DetectResult, error) {
-	tmp, err := os.MkdirTemp("", "cnb-detect-")
+	tmp, err := os.MkdirTemp(cfg.TmpDir, "cnb-detect-")
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +186,7 @@ func (d *detector) run(ctx context.Context, bp *Buildpack, e GroupEntry) error {
 	code, err := d.cfg.Run(ctx, Cmd{
 		Path: filepath.Join(bp.Dir, "bin", "detect"), Args: args, Dir: d.cfg.AppDir, Env: env,
 		Stdout: d.cfg.Output, Stderr: d.cfg.Output,
+		Mounts: mounts(Mount{Path: d.cfg.AppDir}, Mount{Path: d.cfg.PlatformDir}, Mount{Path: bp.Dir}, Mount{Path: dir, Writable: true}),
 	})
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -209,7 +211,7 @@ func (d *detector) explain(err error) error {
 		case r.err != nil:
 			msgs = append(msgs, fmt.Sprintf("buildpack %s: bin/detect: %v", key, r.err))
 		case r.code != detectPass && r.code != detectFail:
-			msgs = append(msgs, fmt.Sprintf("buildpack %s: bin/detect exited %d", key, r.code))
+			msgs = append(msgs, fmt.Sprintf("buildpack %s: bin/detect exited with status %d", key, r.code))
 		}
 	}
 	if len(msgs) == 0 {

@@ -47,7 +47,7 @@ func TestDetectOrderOptionalAndFailures(t *testing.T) {
 		if !errors.Is(err, ErrNoGroup) {
 			t.Fatalf("err = %v, want ErrNoGroup", err)
 		}
-		if !strings.Contains(err.Error(), "buildpack broken@1.0: bin/detect exited 1") {
+		if !strings.Contains(err.Error(), "buildpack broken@1.0: bin/detect exited with status 1") {
 			t.Errorf("err = %v, want it to name broken@1.0 and exit 1", err)
 		}
 		if strings.Contains(err.Error(), "fail@1.0") {

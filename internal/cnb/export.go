@@ -40,6 +40,10 @@ type ExportConfig struct {
 	// RefName, when set, tags the image in the layout index
 	// (org.opencontainers.image.ref.name), as `oci:<dir>:<ref>` expects.
 	RefName string
+	// PreviousImage is the manifest digest ("sha256:...") of the app's
+	// previous image in LayoutDir, "" for none. A launch layer left as a
+	// <layer>.toml without a directory reuses that image's layer.
+	PreviousImage string
 }
 
 // Export writes the app image into an OCI image layout: one layer per
@@ -52,6 +56,11 @@ func Export(cfg ExportConfig) (v1.Hash, error) {
 	}
 	defer os.RemoveAll(tmp)
 	e := &exporter{cfg: cfg, tmp: tmp, own: owner{cfg.UID, cfg.GID}}
+	if cfg.PreviousImage != "" {
+		if e.prev, e.prevMeta, err = openImage(cfg.LayoutDir, cfg.PreviousImage); err != nil {
+			return v1.Hash{}, fmt.Errorf("export: previous image: %w", err)
+		}
+	}
 	img, err := e.image()
 	if err != nil {
 		return v1.Hash{}, fmt.Errorf("export: %w", err)
@@ -63,11 +72,13 @@ func Export(cfg ExportConfig) (v1.Hash, error) {
 }
 
 type exporter struct {
-	cfg  ExportConfig
-	tmp  string
-	own  owner
-	n    int
-	adds []mutate.Addendum
+	cfg      ExportConfig
+	tmp      string
+	own      owner
+	n        int
+	adds     []mutate.Addendum
+	prev     v1.Image           // previous image, nil for none
+	prevMeta *LifecycleMetadata // its lifecycle metadata
 }
 
 // LifecycleMetadata is the io.buildpacks.lifecycle.metadata label.
@@ -87,6 +98,26 @@ type BuildpackLayersRef struct {
 	Key     string                 `json:"key"`
 	Version string                 `json:"version"`
 	Layers  map[string]LayerRecord `json:"layers"`
+	Store   *StoreTOML             `json:"store,omitempty"`
+}
+
+// StoreTOML is a buildpack's <layers>/<buildpack>/store.toml, kept in the
+// image and restored before the next build.
+type StoreTOML struct {
+	Metadata map[string]any `toml:"metadata" json:"metadata"`
+}
+
+// buildpack returns the layers of the buildpack id, nil if absent.
+func (m *LifecycleMetadata) buildpack(id string) *BuildpackLayersRef {
+	if m == nil {
+		return nil
+	}
+	for i := range m.Buildpacks {
+		if m.Buildpacks[i].Key == id {
+			return &m.Buildpacks[i]
+		}
+	}
+	return nil
 }
 
 // LayerRecord is one launch layer: diff ID, flags and layer metadata.
@@ -137,14 +168,24 @@ func (e *exporter) image() (v1.Image, error) {
 // buildpackLayers adds the launch layers of one buildpack.
 func (e *exporter) buildpackLayers(bl BuildpackLayers) (BuildpackLayersRef, error) {
 	ref := BuildpackLayersRef{Key: bl.Buildpack.ID, Version: bl.Buildpack.Version, Layers: map[string]LayerRecord{}}
+	store, err := readStoreTOML(filepath.Join(e.cfg.LayersDir, escapeID(bl.Buildpack.ID), "store.toml"))
+	if err != nil {
+		return ref, fmt.Errorf("buildpack %s: %w", bl.Buildpack, err)
+	}
+	ref.Store = store
 	for _, l := range bl.Layers {
 		if !l.Types.Launch {
 			continue
 		}
-		dest := path.Join(ImageLayersDir, escapeID(bl.Buildpack.ID), l.Name)
-		diffID, err := e.layer(l.Dir, dest, bl.Buildpack.ID+":"+l.Name)
+		var diffID v1.Hash
+		if l.Reuse {
+			diffID, err = e.reuse(bl.Buildpack.ID, l.Name)
+		} else {
+			dest := path.Join(ImageLayersDir, escapeID(bl.Buildpack.ID), l.Name)
+			diffID, err = e.layer(l.Dir, dest, bl.Buildpack.ID+":"+l.Name)
+		}
 		if err != nil {
-			return ref, fmt.Errorf("buildpack %s: %w", bl.Buildpack.ID, err)
+			return ref, fmt.Errorf("buildpack %s: %w", bl.Buildpack, err)
 		}
 		ref.Layers[l.Name] = LayerRecord{
 			SHA: diffID.String(), Data: l.Metadata,
@@ -152,6 +193,28 @@ func (e *exporter) buildpackLayers(bl BuildpackLayers) (BuildpackLayersRef, erro
 		}
 	}
 	return ref, nil
+}
+
+// reuse queues the previous image's layer name of buildpack id: the
+// buildpack kept its <layer>.toml with launch = true and no directory.
+func (e *exporter) reuse(id, name string) (v1.Hash, error) {
+	rec, ok := LayerRecord{}, false
+	if bp := e.prevMeta.buildpack(id); bp != nil {
+		rec, ok = bp.Layers[name]
+	}
+	if !ok || e.prev == nil {
+		return v1.Hash{}, fmt.Errorf("layer %s: launch = true without a directory, and the previous image has no such layer to reuse", name)
+	}
+	h, err := v1.NewHash(rec.SHA)
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("layer %s: previous image: %w", name, err)
+	}
+	l, err := e.prev.LayerByDiffID(h)
+	if err != nil {
+		return v1.Hash{}, fmt.Errorf("layer %s: previous image: %w", name, err)
+	}
+	e.adds = append(e.adds, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "bera cnb export: " + id + ":" + name + " (reused)", Created: v1.Time{Time: normalizedTime}}})
+	return h, nil
 }
 
 // layer tars src as dest into a temp file and queues it for the image.

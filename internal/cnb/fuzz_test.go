@@ -1,6 +1,7 @@
 package cnb
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -96,6 +97,60 @@ func FuzzParseGroupAndPlan(f *testing.F) {
 			// Using any parsed plan must not panic.
 			p.without("a", map[string]bool{"n": true})
 			p.forBuildpack("a")
+		}
+	})
+}
+
+func FuzzProjectTOML(f *testing.F) {
+	f.Add([]byte(projectV02))
+	f.Add([]byte(projectV01))
+	f.Add([]byte("[[io.buildpacks.group]]\nuri = \"urn:cnb:registry:a/b@1\"\n"))
+	f.Add([]byte("[_]\nschema-version = \"0.2\"\n[io.buildpacks.build]\nexclude = [\"x\"]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParseProjectTOML(data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "project.toml: ") {
+				t.Fatalf("error without the file name: %v", err)
+			}
+			return
+		}
+		if len(p.Include) > 0 && len(p.Exclude) > 0 {
+			t.Fatal("accepted include and exclude together")
+		}
+		for _, e := range p.Group() {
+			if e.ID == "" || validID(e.ID) != nil || !validVersion(e.Version) {
+				t.Fatalf("group entry %+v is invalid", e)
+			}
+		}
+		if len(p.Group())+len(p.URIs()) != len(p.Buildpacks) {
+			t.Fatalf("group %v and uris %v do not cover %v", p.Group(), p.URIs(), p.Buildpacks)
+		}
+		for k := range p.BuildEnv() {
+			if k == "" || strings.ContainsAny(k, "=/\x00") {
+				t.Fatalf("accepted env name %q", k)
+			}
+		}
+	})
+}
+
+// The lifecycle metadata label comes from an image: outside input that
+// names directories to restore into.
+func FuzzParseLifecycleMetadata(f *testing.F) {
+	f.Add([]byte(`{"app":[{"sha":"sha256:1"}],"config":{"sha":"x"},"buildpacks":[{"key":"a/b","version":"1","layers":{"l":{"sha":"sha256:2","data":{"n":3,"f":1.5,"a":[1,{"b":2}]},"launch":true}},"store":{"metadata":{"k":"v"}}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		md, err := ParseLifecycleMetadata(data)
+		if err != nil {
+			return
+		}
+		for _, bp := range md.Buildpacks {
+			if bp.Key == "" || validID(bp.Key) != nil {
+				t.Fatalf("accepted buildpack key %q", bp.Key)
+			}
+			for name := range bp.Layers {
+				if !validLayerName(name) || strings.Contains(name, "/") {
+					t.Fatalf("accepted layer name %q", name)
+				}
+			}
 		}
 	})
 }

@@ -116,7 +116,7 @@ func launchEnv(ctx context.Context, cfg LaunchConfig, md *Metadata, process stri
 			return nil, fmt.Errorf("buildpack %s: %w", bp.ID, err)
 		}
 		for _, l := range ls {
-			if !l.Types.Launch {
+			if !l.Types.Launch || l.Reuse {
 				continue
 			}
 			if err := applyLaunchLayer(env, l, process); err != nil {

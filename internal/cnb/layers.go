@@ -26,6 +26,10 @@ type LayerMetadata struct {
 type Layer struct {
 	Name string
 	Dir  string // <layers>/<buildpack>/<name>
+	// Reuse is set for a <layer>.toml without a directory: with launch =
+	// true, export keeps the previous image's layer (Buildpack API,
+	// "Reusing Layers").
+	Reuse bool
 	LayerMetadata
 }
 
@@ -42,8 +46,8 @@ func ParseLayerMetadata(data []byte) (*LayerMetadata, error) {
 var reservedTOML = map[string]bool{"launch.toml": true, "build.toml": true, "store.toml": true}
 
 // readLayers lists the layers of one buildpack's layers dir, sorted by
-// name. A <layer>.toml without a directory, or a directory without a
-// <layer>.toml, is not a layer.
+// name. A directory without a <layer>.toml is not a layer; a <layer>.toml
+// without a directory is one with Reuse set.
 func readLayers(bpDir string) ([]Layer, error) {
 	ents, err := os.ReadDir(bpDir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -72,8 +76,9 @@ func readLayers(bpDir string) ([]Layer, error) {
 
 func readLayer(bpDir, name string) (*Layer, error) {
 	dir := filepath.Join(bpDir, name)
+	reuse := false
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return nil, nil
+		reuse = true
 	}
 	data, err := os.ReadFile(dir + ".toml")
 	if err != nil {
@@ -83,12 +88,15 @@ func readLayer(bpDir, name string) (*Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("layer %s: %w", name, err)
 	}
-	return &Layer{Name: name, Dir: dir, LayerMetadata: *m}, nil
+	return &Layer{Name: name, Dir: dir, Reuse: reuse, LayerMetadata: *m}, nil
 }
 
 // applyBuildLayer adds a build=true layer to the build env of later
 // buildpacks: bin, lib, include and pkgconfig dirs, then env/ and env.build/.
 func applyBuildLayer(env *Env, l Layer) error {
+	if l.Reuse {
+		return nil
+	}
 	env.prependPath("PATH", filepath.Join(l.Dir, "bin"))
 	env.prependPath("LD_LIBRARY_PATH", filepath.Join(l.Dir, "lib"))
 	env.prependPath("LIBRARY_PATH", filepath.Join(l.Dir, "lib"))
@@ -105,6 +113,9 @@ func applyBuildLayer(env *Env, l Layer) error {
 // applyLaunchLayer adds a launch=true layer to a process's env: bin and
 // lib dirs, then env/, env.launch/ and env.launch/<process>/.
 func applyLaunchLayer(env *Env, l Layer, process string) error {
+	if l.Reuse {
+		return nil
+	}
 	env.prependPath("PATH", filepath.Join(l.Dir, "bin"))
 	env.prependPath("LD_LIBRARY_PATH", filepath.Join(l.Dir, "lib"))
 	dirs := []string{"env", "env.launch"}
