@@ -7,12 +7,18 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/kingvon-ke/bera/internal/cli"
+	"github.com/kingvon-ke/bera/internal/cnb"
 )
 
 func main() {
+	// Inside a dyno running a CNB image the binary is mounted as the CNB launcher.
+	if filepath.Base(os.Args[0]) == "launcher" {
+		os.Exit(cnb.LauncherMain(os.Args[1:]))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:])
 	stop()

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/cnb"
 	"github.com/kingvon-ke/bera/internal/srctree"
 )
 
@@ -96,6 +97,19 @@ type Options struct {
 	// to a sandboxed step as a directory. Default: CacheDir + ".layers" (a fresh directory
 	// when CacheDir is empty).
 	LayerDir string
+
+	// ImageLayout is the OCI image layout a Cloud Native Buildpacks build exports its image
+	// to (the server's image store); "" refuses CNB builds. CNB builds keep their cache
+	// layers in CacheDir/cnb.
+	ImageLayout string
+	// PreviousImage is the digest of the app's last CNB image in ImageLayout ("" for none):
+	// its launch layers' metadata is restored and unchanged layers are reused.
+	PreviousImage string
+	// ImageRef tags the exported image in the layout (org.opencontainers.image.ref.name).
+	ImageRef string
+	// CNBBuiltins writes Bera's built-in CNB buildpacks into dir, laid out as a cnb.Store,
+	// and returns the builder order that picks among them. Nil refuses CNB builds.
+	CNBBuiltins func(dir string) (cnb.Order, error)
 }
 
 // Result is what a successful build produced.
@@ -119,6 +133,9 @@ type Result struct {
 	Addons []string
 	// Stack is the stack the slug was built on.
 	Stack string
+	// Image is the digest ("sha256:…") of the OCI image a CNB build exported into
+	// Options.ImageLayout; SlugPath is then empty. Buildpacks are then "id@version".
+	Image string
 }
 
 // HasWeb reports whether the slug has a web process type.
@@ -247,6 +264,17 @@ func (b *builder) run(ctx context.Context) (*Result, error) {
 	}
 	if n > 0 {
 		b.say("       Removed %d path(s) listed in .slugignore", n)
+	}
+	plan, err := b.planCNB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if plan != nil {
+		res, err := b.runCNB(ctx, plan)
+		if err != nil {
+			return nil, err
+		}
+		return res, b.checkLinks()
 	}
 	if err := writeEnvDir(b.envDir, b.opts.Env); err != nil {
 		return nil, err

@@ -44,8 +44,11 @@ func (b *builder) selectBuildpacks(ctx context.Context) ([]*buildpack, error) {
 	var packs []*buildpack
 	for i, spec := range b.opts.Buildpacks {
 		p := &buildpack{spec: spec, dir: filepath.Join(b.work, "buildpacks", fmt.Sprint(i))}
-		if err := fetchBuildpack(ctx, spec, p.dir, b.out); err != nil {
-			return nil, err
+		// planCNB may have cloned it already, to tell a CNB buildpack from a classic one.
+		if _, err := os.Stat(p.dir); err != nil {
+			if err := fetchBuildpack(ctx, spec, p.dir, b.out); err != nil {
+				return nil, err
+			}
 		}
 		ok, err := b.detect(ctx, p)
 		if err != nil {

@@ -12,10 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"strings"
 	"time"
 
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
+	"github.com/kingvon-ke/bera/internal/cnb"
 	"github.com/kingvon-ke/bera/internal/events"
 	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/slug"
@@ -27,6 +29,8 @@ type Store interface {
 	CreateBuild(ctx context.Context, b *bera.Build) error
 	UpdateBuild(ctx context.Context, b *bera.Build) error
 	CreateSlug(ctx context.Context, sl *bera.Slug) error
+	// CurrentRelease finds the image a CNB build restores from. ENotFound when none.
+	CurrentRelease(ctx context.Context, appID string) (*bera.Release, error)
 	// WriteRelease and the others of release.Store back the deployer's own release.Service
 	// when Config.Releases is nil.
 	release.Store
@@ -79,9 +83,27 @@ type Config struct {
 	// it with the API's so scaling and deploys take turns. Nil: the deployer's own. Used by
 	// the deployer's own release.Service only.
 	FormationLock sync.Locker
+	// Images is where Cloud Native Buildpacks builds export their images; nil refuses
+	// them (classic builds are unaffected).
+	Images ImageStore
+	// CNBBuiltins writes Bera's built-in CNB buildpacks into a directory and returns their
+	// builder order (build.Options.CNBBuiltins); nil refuses CNB builds.
+	CNBBuiltins func(dir string) (cnb.Order, error)
+	// Registry, when set ("host:port/prefix"), is where each exported image is pushed as
+	// REGISTRY/APP:vN after the release is made. Insecure allows plain HTTP (a loopback
+	// registry).
+	Registry         string
+	RegistryInsecure bool
 	// WebURL returns an app's URL for the closing message.
 	WebURL func(app string) string
 	Logger *slog.Logger
+}
+
+// ImageStore holds the OCI images of CNB builds. *image.Store satisfies it.
+type ImageStore interface {
+	LayoutDir() string
+	Has(digest string) bool
+	Push(ctx context.Context, digest, ref string, insecure bool) error
 }
 
 // Deployer runs deploys.
@@ -192,12 +214,19 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 			}
 		}
 	}
-	res, err := build.Build(ctx, build.Options{
+	opts := build.Options{
 		SourceDir: src.Dir, CacheDir: filepath.Join(d.cfg.DataDir, "cache", app.ID), Buildpacks: buildpacks,
 		Env: config, BuildEnv: d.cfg.BuildEnv, Stack: app.BuildStack, SourceVersion: src.Commit, Output: out,
 		Timeout: d.cfg.Timeout, SlugPath: filepath.Join(work, "slug.tgz"), WorkDir: work,
 		Runner: d.buildRunner(app.ID), ToolCache: d.cfg.ToolCache,
-	})
+	}
+	if d.cfg.Images != nil && d.cfg.CNBBuiltins != nil {
+		opts.ImageLayout, opts.CNBBuiltins, opts.ImageRef = d.cfg.Images.LayoutDir(), d.cfg.CNBBuiltins, app.Name+"-"+b.ID
+		if cur, err := d.cfg.Store.CurrentRelease(ctx, app.ID); err == nil && cur.Image != "" && d.cfg.Images.Has(cur.Image) {
+			opts.PreviousImage = cur.Image
+		}
+	}
+	res, err := build.Build(ctx, opts)
 	if err != nil {
 		return nil, buildError(err)
 	}
@@ -220,11 +249,33 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 		return nil, err
 	}
 	fmt.Fprintf(out, "-----> Launching...\n       Released v%d\n", rel.Version)
+	d.push(ctx, app, rel, res.Image, out)
 	return rel, nil
 }
 
-// storeSlug puts the slug tarball in the slug store and records it.
+// push copies a CNB build's image to Config.Registry. The release does not depend on it:
+// dynos run from the local image store, so a failed push is said and left.
+func (d *Deployer) push(ctx context.Context, app *bera.App, rel *bera.Release, digest string, out io.Writer) {
+	if d.cfg.Registry == "" || digest == "" {
+		return
+	}
+	ref := fmt.Sprintf("%s/%s:v%d", strings.TrimSuffix(d.cfg.Registry, "/"), app.Name, rel.Version)
+	if err := d.cfg.Images.Push(ctx, digest, ref, d.cfg.RegistryInsecure); err != nil {
+		fmt.Fprintf(out, " !     Pushing the image to %s failed: %v\n", ref, err)
+		d.log.Warn("image push failed", "app", app.Name, "ref", ref, "err", err)
+		return
+	}
+	fmt.Fprintf(out, "-----> Pushed image to %s\n", ref)
+}
+
+// storeSlug puts the slug tarball in the slug store and records it; a CNB build's image is
+// in the image store already, and is recorded.
 func (d *Deployer) storeSlug(ctx context.Context, app *bera.App, src bera.Source, res *build.Result) (*bera.Slug, error) {
+	if res.Image != "" {
+		sl := &bera.Slug{AppID: app.ID, Checksum: "SHA256:" + strings.TrimPrefix(res.Image, "sha256:"), Image: res.Image,
+			Buildpacks: res.Buildpacks, Commit: src.Commit, ProcessTypes: res.ProcessTypes, BuildpackDesc: res.BuildpackDescription, Stack: res.Stack}
+		return sl, d.cfg.Store.CreateSlug(ctx, sl)
+	}
 	f, err := os.Open(res.SlugPath)
 	if err != nil {
 		return nil, err

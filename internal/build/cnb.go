@@ -1,0 +1,310 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/kingvon-ke/bera"
+	"github.com/kingvon-ke/bera/internal/cnb"
+	"github.com/kingvon-ke/bera/internal/srctree"
+)
+
+// An app builds with Cloud Native Buildpacks instead of classic ones when it has a
+// project.toml, when one of its buildpacks is a CNB buildpack (a Git URL whose tree has a
+// buildpack.toml), or when it names a builder (BuilderNames). Everything else builds as
+// before.
+
+// BuilderNames name the built-in builder: Bera's CNB buildpacks in the order that picks
+// among them (Options.CNBBuiltins).
+var BuilderNames = []string{"bera/builder", "heroku/builder", "heroku/builder:24", "cnb"}
+
+// maxProjectTOML caps project.toml.
+const maxProjectTOML = 1 << 20
+
+// ErrNoImageStore is the failure of a CNB build on a server without an image store.
+var ErrNoImageStore = bera.Errorf(bera.EUnavailable, "This server cannot build Cloud Native Buildpacks apps: it has no image store")
+
+// isBuilderName reports whether spec names the built-in builder.
+func isBuilderName(spec string) bool {
+	s := strings.ToLower(strings.TrimSpace(spec))
+	for _, n := range BuilderNames {
+		if s == n {
+			return true
+		}
+	}
+	return false
+}
+
+// cnbPlan is what a CNB build runs: the order to detect with and the store holding every
+// buildpack it names.
+type cnbPlan struct {
+	order    cnb.Order
+	store    string
+	env      map[string]string // project.toml's build env
+	explicit bool              // the buildpacks were named, not picked by the builder
+}
+
+// planCNB decides whether the app builds with CNB and, if so, gathers the buildpacks. It
+// returns nil for a classic build. Git URL buildpacks it had to fetch to tell are left in
+// work/buildpacks/N, where the classic path finds them.
+func (b *builder) planCNB(ctx context.Context) (*cnbPlan, error) {
+	proj, err := b.projectTOML()
+	if err != nil {
+		return nil, err
+	}
+	specs := b.opts.Buildpacks
+	cnbSpecs := map[int]*cnb.Buildpack{}
+	builder := false
+	for i, spec := range specs {
+		switch {
+		case isBuilderName(spec):
+			builder = true
+		case isGitURL(spec):
+			dir := filepath.Join(b.work, "buildpacks", fmt.Sprint(i))
+			if err := cloneBuildpack(ctx, spec, dir, b.out); err != nil {
+				return nil, err
+			}
+			bp, err := readBuildpackTOML(dir)
+			if err != nil {
+				b.say(" !     %s: %v", spec, err)
+				return nil, fmt.Errorf("buildpack %s: %w", spec, ErrBuildpackFetch)
+			}
+			if bp != nil {
+				cnbSpecs[i] = bp
+			}
+		}
+	}
+	if proj == nil && !builder && len(cnbSpecs) == 0 {
+		return nil, nil
+	}
+	if b.opts.ImageLayout == "" || b.opts.CNBBuiltins == nil {
+		b.say(" !     %s.", ErrNoImageStore)
+		return nil, ErrNoImageStore
+	}
+	p := &cnbPlan{store: filepath.Join(b.work, "cnb", "buildpacks")}
+	builderOrder, err := b.opts.CNBBuiltins(p.store)
+	if err != nil {
+		return nil, fmt.Errorf("built-in CNB buildpacks: %w", err)
+	}
+	if proj != nil {
+		p.env = proj.BuildEnv()
+	}
+	var group []cnb.GroupEntry
+	switch {
+	case len(specs) > 0 && !(builder && len(specs) == 1):
+		// The app's own buildpacks win over project.toml's, as `pack build --buildpack` does.
+		for i, spec := range specs {
+			e, err := b.cnbEntry(spec, cnbSpecs[i], filepath.Join(b.work, "buildpacks", fmt.Sprint(i)), p.store)
+			if err != nil {
+				return nil, err
+			}
+			group = append(group, e)
+		}
+	case proj != nil && len(proj.Buildpacks) > 0:
+		if group, err = b.projectGroup(ctx, proj, p.store); err != nil {
+			return nil, err
+		}
+	}
+	if len(group) == 0 {
+		p.order = builderOrder
+		return p, nil
+	}
+	p.explicit = true
+	if _, err := os.Stat(filepath.Join(p.store, strings.ReplaceAll(procfileID, "/", "_"))); err == nil && !hasEntry(group, procfileID) {
+		// As Heroku's builders do: a Procfile's process types are never lost.
+		group = append(group, cnb.GroupEntry{ID: procfileID, Optional: true})
+	}
+	p.order = cnb.Order{{Group: group}}
+	return p, nil
+}
+
+// procfileID is the built-in CNB buildpack reading the Procfile.
+const procfileID = "bera/procfile"
+
+func hasEntry(es []cnb.GroupEntry, id string) bool {
+	for _, e := range es {
+		if e.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// projectTOML reads the app's project.toml, if any; a bad one fails the build.
+func (b *builder) projectTOML() (*cnb.Project, error) {
+	data, err := srctree.ReadFile(b.opts.SourceDir, "project.toml", maxProjectTOML)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, b.treeError("build", err)
+	}
+	proj, err := cnb.ParseProjectTOML(data)
+	if err != nil {
+		b.say(" !     %v", err)
+		return nil, fmt.Errorf("%w: %w", bera.Errorf(bera.EInvalid, "%v", err), ErrNotDetected)
+	}
+	return proj, nil
+}
+
+// readBuildpackTOML returns the CNB descriptor at the root of a fetched buildpack, or nil
+// when it is a classic one (no buildpack.toml). The file is read inside dir only.
+func readBuildpackTOML(dir string) (*cnb.Buildpack, error) {
+	data, err := srctree.ReadFile(dir, "buildpack.toml", maxProjectTOML)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cnb.ParseBuildpack(data)
+}
+
+// cnbEntry turns one of the app's buildpacks into a group entry, putting a fetched CNB
+// buildpack into the store. Built-in names ("go", "heroku/go", "bera/go") are Bera's CNB
+// buildpack of that language.
+func (b *builder) cnbEntry(spec string, bp *cnb.Buildpack, fetched, store string) (cnb.GroupEntry, error) {
+	if bp != nil {
+		if err := storeBuildpack(store, bp, fetched); err != nil {
+			return cnb.GroupEntry{}, err
+		}
+		return cnb.GroupEntry{ID: bp.Info.ID, Version: bp.Info.Version}, nil
+	}
+	if name, ok := BuiltinName(spec); ok {
+		return cnb.GroupEntry{ID: "bera/" + name}, nil
+	}
+	if isGitURL(spec) {
+		b.say(" !     %s is a classic buildpack (no buildpack.toml); it cannot run with Cloud Native Buildpacks.", spec)
+		b.say("       HINT: Use only CNB buildpacks here, or remove project.toml to build with classic buildpacks.")
+		return cnb.GroupEntry{}, fmt.Errorf("buildpack %s: %w", spec, ErrNotCompatible)
+	}
+	return cnb.GroupEntry{}, bera.Errorf(bera.EInvalid, "Unknown buildpack %q for a Cloud Native Buildpacks build: use a built-in name (go, nodejs, python, static, procfile), bera/builder, or the Git URL of a CNB buildpack.", spec)
+}
+
+// projectGroup resolves project.toml's buildpacks: ids name built-in (or already fetched)
+// ones, Git URLs are fetched.
+func (b *builder) projectGroup(ctx context.Context, proj *cnb.Project, store string) ([]cnb.GroupEntry, error) {
+	var group []cnb.GroupEntry
+	for i, pb := range proj.Buildpacks {
+		if pb.URI == "" || strings.HasPrefix(pb.URI, "urn:") {
+			e := cnb.GroupEntry{ID: pb.ID, Version: pb.Version}
+			if e.ID == "" {
+				id, version, _ := strings.Cut(pb.URI[strings.LastIndex(pb.URI, ":")+1:], "@")
+				e = cnb.GroupEntry{ID: id, Version: version}
+			}
+			if name, ok := BuiltinName(e.ID); ok {
+				e = cnb.GroupEntry{ID: "bera/" + name}
+			}
+			group = append(group, e)
+			continue
+		}
+		if !isGitURL(pb.URI) {
+			return nil, bera.Errorf(bera.EInvalid, "project.toml: buildpack uri %q: only Git URLs and urn:cnb: names can be fetched here.", pb.URI)
+		}
+		dir := filepath.Join(b.work, "cnb", "fetched", fmt.Sprint(i))
+		if err := cloneBuildpack(ctx, pb.URI, dir, b.out); err != nil {
+			return nil, err
+		}
+		bp, err := readBuildpackTOML(dir)
+		if err != nil || bp == nil {
+			b.say(" !     project.toml: %s is not a CNB buildpack (no valid buildpack.toml at its root).", pb.URI)
+			return nil, fmt.Errorf("buildpack %s: %w", pb.URI, ErrNotCompatible)
+		}
+		if err := storeBuildpack(store, bp, dir); err != nil {
+			return nil, err
+		}
+		group = append(group, cnb.GroupEntry{ID: bp.Info.ID, Version: bp.Info.Version})
+	}
+	return group, nil
+}
+
+// storeBuildpack moves a fetched buildpack into the store's layout.
+func storeBuildpack(store string, bp *cnb.Buildpack, dir string) error {
+	dst := filepath.Join(store, strings.ReplaceAll(bp.Info.ID, "/", "_"), bp.Info.Version)
+	if _, err := os.Stat(dst); err == nil {
+		return bera.Errorf(bera.EInvalid, "Buildpack %s@%s is given twice.", bp.Info.ID, bp.Info.Version)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.Rename(dir, dst)
+}
+
+// runCNB builds the app with the lifecycle and exports its image.
+func (b *builder) runCNB(ctx context.Context, p *cnbPlan) (*Result, error) {
+	b.say("-----> Building with Cloud Native Buildpacks (Platform API 0.13)")
+	env := maps.Clone(p.env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	maps.Copy(env, b.opts.Env) // config vars win over project.toml's defaults
+	cacheDir := ""
+	if b.opts.CacheDir != "" {
+		cacheDir = filepath.Join(b.opts.CacheDir, "cnb")
+	}
+	res, err := cnb.Run(ctx, cnb.RunConfig{
+		AppDir: b.opts.SourceDir, WorkDir: filepath.Join(b.work, "cnb", "work"), CacheDir: cacheDir,
+		LayoutDir: b.opts.ImageLayout, PreviousImage: b.opts.PreviousImage, RefName: b.opts.ImageRef,
+		Order: p.order, Buildpacks: cnb.Store{Dir: p.store}, PlatformEnv: env,
+		Env: b.env(), Run: b.cnbRunner(), Output: b.out, UID: cnbUID, GID: cnbUID,
+	})
+	if err != nil {
+		b.say(" !     %v", err)
+		return nil, cnbError(err)
+	}
+	r := &Result{AppDir: b.opts.SourceDir, ProcessTypes: map[string]string{}, Stack: b.opts.Stack, Image: res.Digest}
+	for _, e := range res.Group {
+		r.Buildpacks = append(r.Buildpacks, e.ID+"@"+e.Version)
+	}
+	for _, proc := range res.Metadata.Processes {
+		r.ProcessTypes[proc.Type] = strings.Join(append(append([]string{}, proc.Command...), proc.Args...), " ")
+	}
+	r.DefaultProcessTypes = maps.Clone(r.ProcessTypes)
+	if len(res.Group) > 0 {
+		r.BuildpackDescription = res.Group[0].ID
+	}
+	b.say("-----> Discovering process types")
+	b.say("       Image declares types        -> (%s)", typeList(r.ProcessTypes))
+	b.say("-----> Exported image %s", res.Digest)
+	return r, nil
+}
+
+// cnbUID owns the files of exported images: the CNB user of Heroku's and Paketo's stacks.
+// Dynos run them as their app's own uid (the image store unpacks for it).
+const cnbUID = 1000
+
+// cnbError classifies a lifecycle failure: no group detected, or a buildpack failed.
+func cnbError(err error) error {
+	if strings.HasPrefix(err.Error(), "detect:") {
+		return fmt.Errorf("%w: %w", ErrNotDetected, err)
+	}
+	return fmt.Errorf("%w: %w", ErrCompileFailed, err)
+}
+
+// cnbRunner runs the lifecycle's buildpack programs through the build's Runner, with the
+// mounts the lifecycle lists plus the build's HOME.
+func (b *builder) cnbRunner() cnb.Runner {
+	return func(ctx context.Context, c cnb.Cmd) (int, error) {
+		mounts := []Mount{{Path: b.home, Writable: true}}
+		for _, m := range c.Mounts {
+			mounts = append(mounts, Mount{Path: m.Path, Writable: m.Writable})
+		}
+		err := b.opts.Runner.Run(ctx, Step{Name: "cnb", Path: c.Path, Args: c.Args, Dir: c.Dir, Env: c.Env,
+			Stdout: c.Stdout, Stderr: c.Stderr, Mounts: mounts})
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && ctx.Err() == nil {
+			return exit.ExitCode(), nil
+		}
+		if err != nil {
+			return -1, err
+		}
+		return 0, nil
+	}
+}
