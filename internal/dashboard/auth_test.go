@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/api"
 )
 
 func TestSignIn(t *testing.T) {
@@ -185,18 +187,21 @@ func TestSignIn(t *testing.T) {
 // TestSignIn_Throttled checks that failed sign-ins count against the browser's address, as
 // the API's do: past the budget the page says so, even for the right password.
 func TestSignIn_Throttled(t *testing.T) {
-	e := newEnv(t)
+	// A small budget: it refills one failure every 20 s, far longer than the few
+	// attempts take even on a loaded machine (with 20 a minute, one refills every 3 s and
+	// a slow CI run of 21 password checks got some back).
+	e := newEnvWith(t, func(c *api.Config) { c.FailedLoginsPerMinute = 3 })
 	e.mustUser(t, "dev@example.com", "correct horse")
 	b := e.browser(t)
 	var p page
-	for range 21 {
+	for range 4 {
 		b.get("/login")
 		p = b.post("/dashboard/login", url.Values{"email": {"dev@example.com"}, "password": {"wrong"}})
 	}
 	b.get("/login")
 	p = b.post("/dashboard/login", url.Values{"email": {"dev@example.com"}, "password": {"correct horse"}})
 	if p.status != http.StatusTooManyRequests {
-		t.Fatalf("after 21 failures: %d at %s", p.status, p.path)
+		t.Fatalf("after 4 failures: %d at %s", p.status, p.path)
 	}
 	p.mustContain(t, "Too many failed logins from your address.")
 }
