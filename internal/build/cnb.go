@@ -205,8 +205,12 @@ func (b *builder) projectGroup(ctx context.Context, proj *cnb.Project, store str
 			group = append(group, e)
 			continue
 		}
-		if !isGitURL(pb.URI) {
-			return nil, bera.Errorf(bera.EInvalid, "project.toml: buildpack uri %q: only Git URLs and urn:cnb: names can be fetched here.", pb.URI)
+		// The file is the tenant's: only a remote Git URL is fetched, never a path, a
+		// file:// URL or an ssh remote, which would clone the server's own files or use
+		// its keys.
+		if lower := strings.ToLower(pb.URI); !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://") {
+			b.say(" !     project.toml: buildpack uri %q cannot be fetched: use an https:// Git URL or a built-in id.", pb.URI)
+			return nil, bera.Errorf(bera.EInvalid, "project.toml: buildpack uri %q cannot be fetched: use an https:// Git URL or a built-in id.", pb.URI)
 		}
 		dir := filepath.Join(b.work, "cnb", "fetched", fmt.Sprint(i))
 		if err := cloneBuildpack(ctx, pb.URI, dir, b.out); err != nil {

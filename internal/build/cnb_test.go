@@ -165,3 +165,24 @@ func TestBuildProjectTOMLLinkOut(t *testing.T) {
 		t.Errorf("err %v, output:\n%s", err, &out)
 	}
 }
+
+// project.toml is the tenant's: a buildpack URI naming the server's own files or an ssh
+// remote is refused before anything is cloned.
+func TestBuildProjectTOMLLocalURIsRefused(t *testing.T) {
+	local := gitBuildpack(t, shellBuildpack) // a real repository: the clone would work
+	for _, uri := range []string{local, strings.TrimPrefix(local, "file://"), "git@example.com:x/y.git", "ext::sh -c id"} {
+		src := t.TempDir()
+		os.WriteFile(filepath.Join(src, "hello.txt"), []byte("hi"), 0o644)
+		os.WriteFile(filepath.Join(src, "project.toml"), []byte("[_]\nschema-version = \"0.2\"\n[[io.buildpacks.group]]\nuri = \""+uri+"\"\n"), 0o644)
+		var out bytes.Buffer
+		work := t.TempDir()
+		_, err := build.Build(t.Context(), build.Options{SourceDir: src, Output: &out, WorkDir: work,
+			ImageLayout: t.TempDir(), CNBBuiltins: noBuiltins})
+		if err == nil || bera.ErrorCode(err) != bera.EInvalid || !strings.Contains(out.String(), "cannot be fetched") {
+			t.Errorf("uri %q: err %v, output:\n%s", uri, err, &out)
+		}
+		if m, _ := filepath.Glob(filepath.Join(work, "*", "cnb", "fetched", "*")); len(m) > 0 {
+			t.Errorf("uri %q was cloned into %v", uri, m)
+		}
+	}
+}
