@@ -66,7 +66,8 @@ type Metrics struct {
 	cfg     Config
 	log     *slog.Logger
 	handler http.Handler
-	apps    sync.Map // app id -> *appState
+	apps    sync.Map  // app id -> *appState
+	started time.Time // when the rollups began
 
 	mu      sync.Mutex // guards the following
 	names   map[string]string
@@ -93,7 +94,7 @@ func New(cfg Config) *Metrics {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	m := &Metrics{cfg: cfg, log: cfg.Logger.With("component", "metrics"), names: map[string]string{},
+	m := &Metrics{cfg: cfg, log: cfg.Logger.With("component", "metrics"), names: map[string]string{}, started: cfg.Now(),
 		dynos: map[string]dynoSample{}, crashed: map[string]map[string]bool{}}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), (*collector)(m))
