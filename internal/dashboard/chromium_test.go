@@ -139,4 +139,3 @@ func (c *chromium) text(sel string) string {
 	s, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	return s
 }
-

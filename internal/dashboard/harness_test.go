@@ -28,8 +28,8 @@ import (
 // them (browser requests to the dashboard, the rest to the API) on a loopback listener.
 type env struct {
 	st   *store.Store
-	logs *logs.Buffer // the apps' log lines, streamed by log sessions at /log-sessions/
-	mets *testMetrics // the rollups GET /apps/{app}/metrics answers with
+	logs *logs.Buffer  // the apps' log lines, streamed by log sessions at /log-sessions/
+	mets *testMetrics  // the rollups GET /apps/{app}/metrics answers with
 	bus  *events.InMem // the API's events (/ws)
 	dash *dashboard.Dashboard
 	srv  *httptest.Server

@@ -8,6 +8,9 @@
 //   - Rollups returns an app's 1-minute points, kept for Retention (24 h) in a bounded ring
 //     per app (about 110 bytes a minute, so at most ~160 KB per app).
 //
+// An Alerts loop (NewAlerts) checks the apps' threshold alerts against the rollups once a
+// minute and writes heroku[alerts] lines when one triggers or resolves.
+//
 // Nothing survives a restart of the server: counters start again at zero, which Prometheus'
 // rate() handles, and the rollups start empty.
 package metrics
