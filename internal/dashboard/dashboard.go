@@ -32,6 +32,8 @@ const Prefix = "/dashboard/"
 type Config struct {
 	// API is the Platform API handler the dashboard calls in process. Required.
 	API http.Handler
+	// Alerts keeps the apps' threshold alerts, set on the Metrics tab; nil offers none.
+	Alerts AlertStore
 	// Logger gets internal errors; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock of sessions; nil is time.Now.

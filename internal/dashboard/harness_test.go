@@ -28,8 +28,9 @@ import (
 // them (browser requests to the dashboard, the rest to the API) on a loopback listener.
 type env struct {
 	st   *store.Store
-	logs *logs.Buffer // the apps' log lines, streamed by log sessions at /log-sessions/
-	mets *testMetrics // the rollups GET /apps/{app}/metrics answers with
+	logs *logs.Buffer  // the apps' log lines, streamed by log sessions at /log-sessions/
+	mets *testMetrics  // the rollups GET /apps/{app}/metrics answers with
+	bus  *events.InMem // the API's events (/ws)
 	dash *dashboard.Dashboard
 	srv  *httptest.Server
 	now  time.Time // the dashboard's clock; tests move it
@@ -43,17 +44,17 @@ func newEnv(t testing.TB) *env {
 // newEnvWith is newEnv with configure, when not nil, changing the API's Config.
 func newEnvWith(t testing.TB, configure func(*api.Config)) *env {
 	t.Helper()
-	e := &env{st: storetest.OpenSQLite(t), now: time.Now(), logs: logs.New(logs.Config{}), mets: &testMetrics{}}
+	e := &env{st: storetest.OpenSQLite(t), now: time.Now(), logs: logs.New(logs.Config{}), mets: &testMetrics{}, bus: events.NewInMem()}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sessions := logs.NewSessions(logs.SessionsConfig{Key: []byte("dashboard test log session key"), Stream: e.logs,
 		Logger: logger, Allowed: api.LogSessionAllowed(e.st)})
-	cfg := api.Config{Store: e.st, Logger: logger, Domain: "localhost", WebURLSuffix: ":8080", Events: events.NewInMem(),
+	cfg := api.Config{Store: e.st, Logger: logger, Domain: "localhost", WebURLSuffix: ":8080", Events: e.bus,
 		LogSessions: testLogSessions{sessions}, Metrics: e.mets}
 	if configure != nil {
 		configure(&cfg)
 	}
 	apiSrv := api.NewServer(cfg)
-	d, err := dashboard.New(dashboard.Config{API: apiSrv, Logger: logger, Now: func() time.Time { return e.now }})
+	d, err := dashboard.New(dashboard.Config{API: apiSrv, Alerts: e.st, Logger: logger, Now: func() time.Time { return e.now }})
 	if err != nil {
 		t.Fatal(err)
 	}

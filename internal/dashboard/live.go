@@ -12,7 +12,7 @@ import (
 
 // liveTypes are the /ws event types a page refreshes on; log lines and build output are
 // left out until pages show them.
-var liveTypes = map[string]bool{"release.created": true, "dyno.state": true, "formation.changed": true}
+var liveTypes = map[string]bool{"release.created": true, "dyno.state": true, "formation.changed": true, "addon.changed": true}
 
 // handleLive serves GET /dashboard/apps/{app}/live: the app's events from the API's /ws as
 // Server-Sent Events, which a browser's EventSource follows and reconnects to on its own.

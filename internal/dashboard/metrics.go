@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,8 +29,9 @@ type metricsView struct {
 	Charts   []chart
 	// Errors are the Heroku error codes of the window (H12, R14, ...) with their counts.
 	Errors []errorCount
-	// Alert is the threshold alert the page's form set, checked against the rollups.
-	Alert *alertState
+	// Alerts are the app's threshold alerts by kind (set or not), nil when the server
+	// keeps none (Config.Alerts).
+	Alerts []alertView
 }
 
 // errorCount is how often an error code occurred in the window.
@@ -64,9 +64,10 @@ func (d *Dashboard) handleMetrics(w http.ResponseWriter, r *http.Request, c *cli
 		v.Requests += b.requests
 	}
 	v.Errors = errorCounts(m.Points)
-	if rule, ok := parseAlert(r.URL.Query()); ok {
-		st := checkAlert(rule, m.Points, d.cfg.Now())
-		v.Alert = &st
+	if d.cfg.Alerts != nil {
+		if v.Alerts, err = d.metricsAlerts(r.Context(), f.App.ID); err != nil {
+			return err
+		}
 	}
 	if len(bs) > 0 {
 		v.Step = unitCount(bs[0].minutes, "minute")
@@ -314,20 +315,4 @@ func errorCounts(pts []wire.MetricPoint) []errorCount {
 	}
 	slices.SortFunc(out, func(a, b errorCount) int { return strings.Compare(a.Code, b.Code) })
 	return out
-}
-
-// parseAlert reads the alert form (?alert_p95=MS&alert_minutes=N); ok is false when it
-// is not filled in or out of range (1 to 60 minutes, which the 1-hour window holds).
-func parseAlert(q url.Values) (alertRule, bool) {
-	ms, err := strconv.ParseFloat(q.Get("alert_p95"), 64)
-	if err != nil || ms <= 0 || math.IsInf(ms, 0) {
-		return alertRule{}, false
-	}
-	n := 5
-	if s := q.Get("alert_minutes"); s != "" {
-		if n, err = strconv.Atoi(s); err != nil || n < 1 || n > 60 {
-			return alertRule{}, false
-		}
-	}
-	return alertRule{P95MS: ms, Minutes: n}, true
 }

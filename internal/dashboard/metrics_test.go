@@ -50,14 +50,4 @@ func TestMetrics(t *testing.T) {
 	// A day merges minutes into at most 120 columns; an unknown range is the last hour.
 	b.get("/apps/shop/metrics?hours=24").mustContain(t, "The last 24 hours", "one point per 12 minutes", "180 requests")
 	b.get("/apps/shop/metrics?hours=5").mustContain(t, "The last 1 hour", `aria-current="page">Past 1 hour`)
-
-	// A threshold alert: p95 was over 100 ms in one minute, 10 minutes ago, so it fires for a
-	// run of one minute only if that minute is the last whole one.
-	b.get("/apps/shop/metrics?alert_p95=100&alert_minutes=1").mustContain(t, `id="alert"`,
-		"No alert: p95 response time has not been over 100 ms for each of the last 1 minute.", `id="alert-p95" name="alert_p95"`)
-	last := e.now.UTC().Truncate(time.Minute).Add(-time.Minute)
-	e.mets.set(e.appID(t, "shop"), []api.MetricPoint{{Time: last, Requests: 5, Status: [5]int{0, 5}, P95: 300 * time.Millisecond}})
-	b.get("/apps/shop/metrics?alert_p95=100&alert_minutes=1").mustContain(t,
-		"Alert: p95 response time has been over 100 ms for 1 minute (since "+last.Format("15:04")+" UTC, at least 300 ms).")
-	b.get("/apps/shop/metrics?alert_p95=nope").mustNotContain(t, `id="alert"`)
 }

@@ -38,6 +38,8 @@ func (d *Dashboard) routes() {
 	m.Handle("POST /dashboard/apps/{app}/collaborators", d.action(d.handleCollaboratorAdd))
 	m.Handle("POST /dashboard/apps/{app}/collaborators/delete", d.action(d.handleCollaboratorRemove))
 
+	m.Handle("POST /dashboard/apps/{app}/alerts", d.action(d.handleAlertSet))
+	m.Handle("POST /dashboard/apps/{app}/alerts/delete", d.action(d.handleAlertClear))
 	m.Handle("POST /dashboard/apps/{app}/addons", d.action(d.handleAddonCreate))
 	m.Handle("POST /dashboard/apps/{app}/addons/delete", d.action(d.handleAddonRemove))
 	m.Handle("POST /dashboard/apps/{app}/dynos/restart", d.action(d.handleRestartAll))

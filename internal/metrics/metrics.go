@@ -8,6 +8,9 @@
 //   - Rollups returns an app's 1-minute points, kept for Retention (24 h) in a bounded ring
 //     per app (about 110 bytes a minute, so at most ~160 KB per app).
 //
+// An Alerts loop (NewAlerts) checks the apps' threshold alerts against the rollups once a
+// minute and writes heroku[alerts] lines when one triggers or resolves.
+//
 // Nothing survives a restart of the server: counters start again at zero, which Prometheus'
 // rate() handles, and the rollups start empty.
 package metrics
@@ -66,7 +69,8 @@ type Metrics struct {
 	cfg     Config
 	log     *slog.Logger
 	handler http.Handler
-	apps    sync.Map // app id -> *appState
+	apps    sync.Map  // app id -> *appState
+	started time.Time // when the rollups began
 
 	mu      sync.Mutex // guards the following
 	names   map[string]string
@@ -93,7 +97,7 @@ func New(cfg Config) *Metrics {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	m := &Metrics{cfg: cfg, log: cfg.Logger.With("component", "metrics"), names: map[string]string{},
+	m := &Metrics{cfg: cfg, log: cfg.Logger.With("component", "metrics"), names: map[string]string{}, started: cfg.Now(),
 		dynos: map[string]dynoSample{}, crashed: map[string]map[string]bool{}}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), (*collector)(m))

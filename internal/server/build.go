@@ -15,6 +15,7 @@ import (
 	"github.com/kingvon-ke/bera/internal/deploy"
 	"github.com/kingvon-ke/bera/internal/dyno"
 	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/metrics"
 	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/router"
 	"github.com/kingvon-ke/bera/internal/runtime"
@@ -116,7 +117,7 @@ func (s *Server) buildDynos(c *core) {
 		}
 	}
 	c.rec = dyno.New(dyno.Config{Store: c.st, OnAdopted: onAdopted, Runtime: c.rt, Logger: log,
-		OnChange: changes.changed, Drain: s.router.Drain, Slugs: c.dirs, Log: c.logs.platform, Events: c.bus,
+		OnChange: changes.changed, Drain: s.router.Drain, Slugs: c.dirs, Log: m.CountErrors(c.logs.platform), Events: c.bus,
 		NetworkOf: c.networkOf()})
 	rec := c.rec
 	c.routes = router.NewSyncer(router.SyncConfig{Router: s.router, Apps: c.st, Domain: cfg.Domain, Adopted: adopted, Logger: log,
@@ -132,6 +133,7 @@ func (s *Server) buildDynos(c *core) {
 	s.addPart("reconciler", c.rec.Run)
 	s.addPart("routes", c.routes.Run)
 	s.addPart("metrics", func(ctx context.Context) error { return runMetrics(ctx, m, sampler, cfg.MetricsListen, log) })
+	s.addPart("alerts", m.NewAlerts(metrics.AlertsConfig{Store: c.st, Log: c.logs.platform}).Run)
 	s.addPart("logs", c.logs.run)
 }
 
@@ -204,7 +206,7 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 	mux := http.NewServeMux()
 	git.Register(mux)
 	mux.Handle("GET "+logSessionsPath+"{app}", c.logs.sessions)
-	dash, err := dashboard.New(dashboard.Config{API: apiServer, Logger: log})
+	dash, err := dashboard.New(dashboard.Config{API: apiServer, Alerts: c.st, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ document.addEventListener("DOMContentLoaded", () => {
     clearTimeout(timer);
     timer = setTimeout(reloadSections, 250);
   };
-  for (const type of ["release.created", "dyno.state", "formation.changed"]) {
+  for (const type of ["release.created", "dyno.state", "formation.changed", "addon.changed"]) {
     source.addEventListener(type, refresh);
   }
   // After a reconnect (a dropped connection), catch up on what happened meanwhile.
