@@ -89,13 +89,19 @@ func runcServer(t *testing.T, second int) (env *beratest.Env, args []string) {
 // runcServerIn is runcServer on the data dir dataDir ("" for a new one).
 func runcServerIn(t *testing.T, second int, dataDir string) (env *beratest.Env, args []string) {
 	t.Helper()
+	return runcServerWith(t, second, dataDir)
+}
+
+// runcServerWith is runcServerIn with more server flags.
+func runcServerWith(t *testing.T, second int, dataDir string, extra ...string) (env *beratest.Env, args []string) {
+	t.Helper()
 	if err := runc.Available(); err != nil {
 		beratest.Missing(t, "runc dynos are not available: "+err.Error()+" (apt-get install runc; run as root)")
 	}
 	beratest.Require(t, "python3", "apt-get install python3")
 	n := rand.IntN(9000) + 1000
 	bridge, subnet := fmt.Sprintf("berat%d", n), fmt.Sprintf("10.%d.%d.0/24", second, n%250)
-	args = []string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}
+	args = append([]string{"--runtime", "runc", "--runc-bridge", bridge, "--runc-subnet", subnet}, extra...)
 	t.Cleanup(func() { runc.RemoveNetwork(context.Background(), bridge) })
 	if dataDir == "" {
 		dataDir = t.TempDir()

@@ -32,6 +32,8 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.StringVar(&c.TLSKey, "tls-key", "", "key (PEM) for --tls-cert")
 	fs.IntVar(&c.APIRateLimit, "api-rate-limit", 4500, "API requests an account may burst (refilled at 75/min, as Heroku); 0 disables the limit")
 	fs.BoolVar(&c.AllowLocalBuildpacks, "allow-local-buildpacks", false, "let apps use buildpacks from paths or file:// URLs on this server (they can read its files)")
+	fs.StringVar(&c.Registry, "registry", "", "OCI registry (host[:port][/prefix]) every Cloud Native Buildpacks image is pushed to as APP:vN after its release (off when empty)")
+	fs.BoolVar(&c.RegistryInsecure, "registry-insecure", false, "reach --registry over plain HTTP (a registry on loopback)")
 	fs.BoolVar(&c.AllowPrivateDrains, "allow-private-drains", false, "let log drains point at loopback and private addresses")
 	fs.BoolVar(&c.AllowPrivateSources, "allow-private-sources", false, "let Git URL and tarball deploys fetch from loopback and private addresses")
 	fs.StringVar(&c.RuncBridge, "runc-bridge", "bera0", "bridge the runc dynos attach to")

@@ -41,8 +41,12 @@ type Config struct {
 	AllowPrivateDrains   bool
 	AllowPrivateSources  bool
 	AllowLocalBuildpacks bool
-	RuncBridge           string
-	RuncSubnet           string
+	// Registry, when set, receives every CNB image after its release (REGISTRY/APP:vN);
+	// RegistryInsecure reaches it over plain HTTP.
+	Registry         string
+	RegistryInsecure bool
+	RuncBridge       string
+	RuncSubnet       string
 	// BuildMemory limits each build step in the runc sandbox, in bytes; 0 the default.
 	BuildMemory int64
 	// MachineCache is the shared build cache directory ("" DATA/cache/machine, "off" none).
