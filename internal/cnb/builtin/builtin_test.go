@@ -2,6 +2,7 @@ package builtin_test
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,6 +55,29 @@ func TestGo(t *testing.T) {
 			t.Errorf("output lacks the restore line:\n%s", b.Output)
 		}
 	})
+	t.Run("SeededFromMachineCache", func(t *testing.T) {
+		seed := filepath.Join(layers, "bera_go", "go-build")
+		layers := t.TempDir()
+		b := mustBuild(t, copyApp(t, "go"), layers, env(t, builtin.SeedEnv+"="+seed))
+		if !strings.Contains(b.Output, "Creating Go build cache from the machine's ("+seed+")") {
+			t.Errorf("output lacks the seed line:\n%s", b.Output)
+		}
+		if n, want := countFiles(t, filepath.Join(layers, "bera_go", "go-build")), countFiles(t, seed); n < want {
+			t.Errorf("seeded cache has %d files, the seed %d", n, want)
+		}
+	})
+}
+
+func countFiles(t testing.TB, dir string) int {
+	t.Helper()
+	n := 0
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return nil
+	})
+	return n
 }
 
 func TestGoWithProcfile(t *testing.T) {

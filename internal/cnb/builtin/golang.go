@@ -2,6 +2,8 @@ package builtin
 
 import (
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,6 +93,11 @@ func binaryName(module string) string {
 
 var majorSuffix = regexp.MustCompile(`^v[0-9]+$`)
 
+// SeedEnv names the variable of the build's environment that may give a Go build cache
+// (the machine's shared one, internal/build.ToolCache) to start the cache layer from when
+// no earlier build left one. The seed is copied, never linked: the layer is the app's.
+const SeedEnv = "BERA_GO_CACHE_SEED"
+
 // buildGo compiles the app's main packages into the launch layer "app" (bin/ on the
 // dyno's PATH), with GOMODCACHE in the cache layer "go-mod" and GOCACHE in "go-build".
 func buildGo(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
@@ -119,9 +126,15 @@ func buildGo(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 		return res, err
 	}
 	builds := metaInt(cacheL.Metadata, "builds")
-	if restored {
+	switch seed := os.Getenv(SeedEnv); {
+	case restored:
 		say("Restoring Go build cache (%d earlier builds)", builds)
-	} else {
+	case seed != "" && isDir(seed):
+		say("Creating Go build cache from the machine's (%s)", seed)
+		if err := copyTree(seed, cacheL.Path); err != nil {
+			return res, fmt.Errorf("seed the Go build cache: %w", err)
+		}
+	default:
 		say("Creating Go build cache")
 	}
 	appL, err := freshLayer(ctx.Layers, "app", libcnb.LayerTypes{Launch: true})
@@ -241,4 +254,43 @@ func metaInt(m map[string]any, k string) int64 {
 		return int64(v)
 	}
 	return 0
+}
+
+// copyTree copies the directories and regular files of src into dst (which exists),
+// skipping anything else and the Go cache's trim bookkeeping, which is per cache.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil || rel == "." || rel == "trim.txt" {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type().IsRegular():
+			return copyFile(p, target)
+		}
+		return nil
+	})
+}
+
+func copyFile(src, dst string) error {
+	r, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	w, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -119,6 +119,9 @@ func buildStatic(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 		}
 		l.Metadata = map[string]any{"source": sum}
 	}
+	if !isDir(filepath.Join(ctx.ApplicationPath, root)) {
+		warn("The document root %s is not a directory of the app", root)
+	}
 	say("Serving /workspace/%s", strings.TrimPrefix(root, "."))
 	res.Layers = []libcnb.Layer{l}
 	res.Processes = []libcnb.Process{{Type: "web", Command: []string{"static-server", "-root", root}, Default: true}}
