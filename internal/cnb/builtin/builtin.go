@@ -8,6 +8,16 @@
 // buildpack.toml and bin/detect, bin/build wrappers that exec the bera binary in buildpack
 // mode, and the bera binary's main calls Main first, which runs the buildpack the wrapper
 // names.
+//
+// What a build sandbox must show them, besides the app, the layers and the platform dir:
+// /bin/sh and the bera binary at the path given to Materialize (every buildpack); a
+// writable TMPDIR (/tmp); /usr/local/go (go and static, at build time only); /usr/bin/node,
+// /usr/bin/npm and /usr/lib/node_modules/npm (nodejs, at build and launch: web is npm
+// start); /usr/bin/python3 with its /usr/lib/python3* (python, at build and launch: the
+// venv links to it; pip from /usr/lib/python3/dist-packages only when there are
+// requirements). The network reaches the Go module proxy (go) and the npm registry
+// (nodejs). Paths written into layers (the venv, env.launch files) are the build's, so
+// the build should see the app at /workspace and the layers at /layers, as dynos do.
 package builtin
 
 import (

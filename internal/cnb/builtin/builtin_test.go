@@ -109,15 +109,23 @@ func TestGoWithProcfile(t *testing.T) {
 
 func TestGoBuildFails(t *testing.T) {
 	requireTools(t, "/usr/local/go/bin/go")
-	app := t.TempDir()
-	writeFile(t, filepath.Join(app, "go.mod"), "module example.com/broken\n\ngo 1.22\n")
-	writeFile(t, filepath.Join(app, "main.go"), "package main\n\nfunc main() { undefinedThing() }\n")
-	b, err := lifecycle(t, app, t.TempDir(), t.TempDir(), env(t))
-	if err == nil {
-		t.Fatalf("build passed:\n%s", b.Output)
-	}
-	if !strings.Contains(b.Output, "undefined: undefinedThing") {
-		t.Errorf("output lacks the compiler's message:\n%s", b.Output)
+	for name, tc := range map[string]struct{ goMod, main, message string }{
+		"Compile":       {"module example.com/broken\n\ngo 1.22\n", "package main\n\nfunc main() { undefinedThing() }\n", "undefined: undefinedThing"},
+		"GoTooNew":      {"module example.com/future\n\ngo 1.99\n", "package main\n\nfunc main() {}\n", "go.mod requires go >= 1.99"},
+		"NoMainPackage": {"module example.com/lib\n\ngo 1.22\n", "package lib\n", "no main package found"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			app := t.TempDir()
+			writeFile(t, filepath.Join(app, "go.mod"), tc.goMod)
+			writeFile(t, filepath.Join(app, "main.go"), tc.main)
+			b, err := lifecycle(t, app, t.TempDir(), t.TempDir(), env(t))
+			if err == nil {
+				t.Fatalf("build passed:\n%s", b.Output)
+			}
+			if !strings.Contains(b.Output, tc.message) {
+				t.Errorf("output lacks %q:\n%s", tc.message, b.Output)
+			}
+		})
 	}
 }
 

@@ -149,9 +149,9 @@ func buildGo(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 	env := []string{"GOTOOLCHAIN=local", "CGO_ENABLED=0", "GOCACHE=" + cacheL.Path, "GOMODCACHE=" + modL.Path, "GOPATH=" + gopath,
 		// -modcacherw: the module cache must stay removable, by the lifecycle and by Reset.
 		"GOFLAGS=" + strings.TrimSpace(os.Getenv("GOFLAGS")+" -buildvcs=false -modcacherw")}
-	pkgs := mainPackages(goBin, app, env, mod)
-	if len(pkgs) == 0 {
-		return res, fmt.Errorf("no main package found: put one at the module root or under ./cmd/NAME")
+	pkgs, err := mainPackages(goBin, app, env, mod)
+	if err != nil {
+		return res, err
 	}
 	binDir := filepath.Join(appL.Path, "bin")
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
@@ -184,21 +184,31 @@ func goVersionNote(local string, mod goMod) string {
 }
 
 // mainPackages are the packages to build: those of a "+heroku install" line, else the
-// module root when it is a main package and ./cmd/... when there is a cmd directory.
-func mainPackages(goBin, app string, env []string, mod goMod) []string {
+// module root when it is a main package and ./cmd/... when there is a cmd directory. When
+// there are none, the error says why, with go list's message (a go line newer than this
+// server's Go, say).
+func mainPackages(goBin, app string, env []string, mod goMod) ([]string, error) {
 	if len(mod.Install) > 0 {
-		return mod.Install
+		return mod.Install, nil
 	}
 	var pkgs []string
+	var stderr strings.Builder
 	cmd := exec.Command(goBin, "list", "-e", "-f", "{{.Name}}", ".")
-	cmd.Dir, cmd.Env = app, append(os.Environ(), env...)
-	if name, err := cmd.Output(); err == nil && strings.TrimSpace(string(name)) == "main" {
+	cmd.Dir, cmd.Env, cmd.Stderr = app, append(os.Environ(), env...), &stderr
+	name, err := cmd.Output()
+	if err == nil && strings.TrimSpace(string(name)) == "main" {
 		pkgs = append(pkgs, ".")
 	}
 	if isDir(filepath.Join(app, "cmd")) {
 		pkgs = append(pkgs, "./cmd/...")
 	}
-	return pkgs
+	switch {
+	case len(pkgs) > 0:
+		return pkgs, nil
+	case err != nil:
+		return nil, fmt.Errorf("go list failed: %s", strings.TrimSpace(stderr.String()))
+	}
+	return nil, fmt.Errorf("no main package found: put one at the module root or under ./cmd/NAME")
 }
 
 // ldflags strips the binaries and sets GO_LINKER_SYMBOL to GO_LINKER_VALUE when both are

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/buildpacks/libcnb/v2"
 )
@@ -67,6 +68,7 @@ func buildNode(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 		return res, err
 	}
 	nodeVersion, err := command{path: node, args: []string{"--version"}}.output()
+	nodeVersion = strings.TrimPrefix(nodeVersion, "v")
 	if err != nil {
 		return res, err
 	}

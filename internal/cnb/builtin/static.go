@@ -129,7 +129,7 @@ func buildStatic(ctx libcnb.BuildContext) (libcnb.BuildResult, error) {
 }
 
 // compileServer builds the file server's source into bin, offline. GOCACHE is the
-// build's (the machine's shared Go cache when the platform gives one), else a scratch dir.
+// build's when the platform gives one, else a scratch dir started from SeedEnv's cache.
 func compileServer(goBin string, src []byte, bin string) error {
 	say("Compiling static file server")
 	dir, err := os.MkdirTemp("", "bera-static-")
@@ -145,7 +145,16 @@ func compileServer(goBin string, src []byte, bin string) error {
 	}
 	env := []string{"GOTOOLCHAIN=local", "GOPROXY=off", "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOPATH=" + filepath.Join(dir, "gopath")}
 	if os.Getenv("GOCACHE") == "" {
-		env = append(env, "GOCACHE="+filepath.Join(dir, "go-build"))
+		cache := filepath.Join(dir, "go-build")
+		if seed := os.Getenv(SeedEnv); seed != "" && isDir(seed) {
+			if err := os.Mkdir(cache, 0o755); err != nil {
+				return err
+			}
+			if err := copyTree(seed, cache); err != nil {
+				return fmt.Errorf("seed the Go build cache: %w", err)
+			}
+		}
+		env = append(env, "GOCACHE="+cache)
 	}
 	return command{dir: dir, path: goBin, args: []string{"build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "."}, env: env}.run()
 }
