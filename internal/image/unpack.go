@@ -39,9 +39,18 @@ func (s *Store) Unpack(ctx context.Context, digest string, uid int) ([]string, e
 	if err != nil {
 		return nil, fmt.Errorf("unpack image %s: %w", digest, err)
 	}
+	// The diff IDs come from the config, which the manifest digest covers: the layer's
+	// own DiffID would hash whatever its blob holds now (and read it all to do so).
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("unpack image %s: %w", digest, err)
+	}
+	if len(cf.RootFS.DiffIDs) != len(layers) {
+		return nil, fmt.Errorf("unpack image %s: %d layers but %d diff IDs", digest, len(layers), len(cf.RootFS.DiffIDs))
+	}
 	dirs := make([]string, 0, len(layers))
 	for i, l := range layers {
-		dir, err := s.unpackOnce(ctx, l, own)
+		dir, err := s.unpackOnce(ctx, l, cf.RootFS.DiffIDs[i], own)
 		if err != nil {
 			return nil, fmt.Errorf("unpack image %s layer %d: %w", digest, i, err)
 		}
@@ -52,12 +61,8 @@ func (s *Store) Unpack(ctx context.Context, digest string, uid int) ([]string, e
 
 // unpackOnce returns the layer's directory, unpacking it unless it exists. Concurrent
 // calls for the same directory wait for the first.
-func (s *Store) unpackOnce(ctx context.Context, l v1.Layer, own owner) (string, error) {
-	diffID, err := l.DiffID()
-	if err != nil {
-		return "", err
-	}
-	if diffID.Algorithm != "sha256" || len(diffID.Hex) != 64 {
+func (s *Store) unpackOnce(ctx context.Context, l v1.Layer, diffID v1.Hash, own owner) (string, error) {
+	if _, err := parseDigest(diffID.String()); err != nil {
 		return "", fmt.Errorf("unsupported diff ID %s", diffID)
 	}
 	parent := filepath.Join(s.unpackedDir(), strconv.Itoa(own.uid))

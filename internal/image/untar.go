@@ -100,6 +100,12 @@ func (u *unpacker) entry(h *tar.Header, r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			// Its holes would be written out as zeros: a small tar could fill the disk.
+			return hostile(h.Name, "sparse files are not supported")
+		}
+	}
 	base := path.Base(name)
 	if strings.HasPrefix(base, ".wh.") {
 		return hostile(h.Name, "whiteouts (files deleted from a lower layer) are not supported")
