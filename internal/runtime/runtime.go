@@ -72,15 +72,23 @@ type DynoSpec struct {
 	Name string
 	// Type is the process type, such as web or worker.
 	Type string
-	// Command is run by /bin/sh -c in the slug directory.
+	// Command is run by /bin/sh -c in the slug directory (/workspace for an image; there
+	// the caller passes e.g. "exec /cnb/lifecycle/launcher").
 	Command string
 	// Env holds the config vars and add-on URLs. PORT, DYNO and HOME are set by the runtime
-	// and override entries of the same name.
+	// and override entries of the same name, and so are CNB_LAYERS_DIR and CNB_APP_DIR
+	// for an image.
 	Env map[string]string
 	// SlugDir is the extracted slug: a directory that becomes /app. The backend never
 	// writes to it (runc puts a per-dyno overlay on top). For runc its files should be owned
 	// by UID so the dyno can change them.
 	SlugDir string
+	// ImageLayers, when set, runs a CNB image instead of a slug: the image's unpacked layer
+	// directories, bottom first (image.Store.Unpack). SlugDir is then unused. The layers'
+	// layers/ subdirectories make a read-only /layers, their workspace/ subdirectories
+	// /workspace (ImageAppDir), with a per-dyno overlay on top as for a slug; the bera
+	// binary is at /cnb/lifecycle/launcher. Only the runc backend runs images.
+	ImageLayers []string
 	// Size sets the resource limits (memory, pids, cpu shares). A zero Size means standard-1X.
 	Size bera.DynoSize
 	// UID is the unprivileged user the dyno runs as; 0 means AppUID(AppID).
