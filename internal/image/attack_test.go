@@ -11,7 +11,9 @@ import (
 	"github.com/kingvon-ke/bera/internal/image"
 )
 
-func dir(name string) entry { return entry{h: tar.Header{Name: name, Typeflag: tar.TypeDir, Mode: 0o755}} }
+func dir(name string) entry {
+	return entry{h: tar.Header{Name: name, Typeflag: tar.TypeDir, Mode: 0o755}}
+}
 func file(name, body string) entry {
 	return entry{h: tar.Header{Name: name, Mode: 0o644}, body: body}
 }
