@@ -123,7 +123,7 @@ func (u *unpacker) entry(h *tar.Header, r io.Reader) error {
 	switch h.Typeflag {
 	case tar.TypeDir:
 		return u.dir(name, h)
-	case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // TypeRegA is what old tars say
+	case tar.TypeReg: // the reader turns old tars' TypeRegA into TypeReg
 		return u.file(name, h, r)
 	case tar.TypeSymlink:
 		return u.symlink(name, h)
