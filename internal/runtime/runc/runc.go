@@ -5,6 +5,9 @@
 // and its own network namespace on a bridge, IPv4 only. Dynos outlive the server: each runs under a small shell
 // shim (`runc run --keep` in its own session) that records the exit code, its output goes
 // to log files in the dyno's directory, and List adopts what a previous server left.
+// A dyno running a Cloud Native Buildpacks image (DynoSpec.ImageLayers) has, instead of
+// /app, a read-only /layers and a /workspace overlay made of the image's unpacked layers,
+// and the launcher at /cnb/lifecycle/launcher (see image.go).
 package runc
 
 import (
