@@ -310,3 +310,64 @@ func tarImage(t testing.TB, s *image.Store, entries []entry) string {
 	h, _ := img.Digest()
 	return h.String()
 }
+
+// TestPruneConcurrent prunes while dynos' images are unpacked and another is exported.
+func TestPruneConcurrent(t *testing.T) {
+	requireRoot(t)
+	s := mustOpen(t)
+	a := imagetest.Export(t, s.LayoutDir(), helloImage)
+	var wg sync.WaitGroup
+	var unpackErr, pruneErr error
+	wg.Go(func() {
+		for range 5 {
+			if _, err := s.Unpack(context.Background(), a, testUID); err != nil {
+				unpackErr = err
+			}
+		}
+	})
+	wg.Go(func() {
+		for range 5 {
+			if _, err := s.Prune(map[string]bool{a: true}); err != nil {
+				pruneErr = err
+			}
+		}
+	})
+	var b string
+	s.WithLayout(func(dir string) error {
+		b = imagetest.Export(t, dir, imagetest.Image{App: map[string]string{"b": "b"}})
+		return nil
+	})
+	wg.Wait()
+	if unpackErr != nil || pruneErr != nil {
+		t.Fatalf("unpack: %v, prune: %v", unpackErr, pruneErr)
+	}
+	if !s.Has(a) {
+		t.Error("kept image gone")
+	}
+	if _, err := s.Unpack(t.Context(), a, testUID); err != nil {
+		t.Error(err)
+	}
+	_ = b // whether a prune ran after the export decides if b stays; either is fine
+}
+
+func TestOpenRemovesLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	half := filepath.Join(dir, "unpacked", "100777", ".abcdef-123")
+	gone := filepath.Join(dir, "unpacked", "100777", ".gone-abc")
+	for _, d := range []string{half, gone} {
+		if err := os.MkdirAll(filepath.Join(d, "layers"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := image.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{half, gone} {
+		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s stays", d)
+		}
+	}
+	if _, err := image.Open(dir); err != nil {
+		t.Errorf("Open of an existing store: %v", err)
+	}
+}
