@@ -12,12 +12,17 @@ import (
 
 	"github.com/kingvon-ke/bera/internal/cli"
 	"github.com/kingvon-ke/bera/internal/cnb"
+	"github.com/kingvon-ke/bera/internal/cnb/builtin"
 )
 
 func main() {
 	// Inside a dyno running a CNB image the binary is mounted as the CNB launcher.
 	if filepath.Base(os.Args[0]) == "launcher" {
 		os.Exit(cnb.LauncherMain(os.Args[1:]))
+	}
+	// In a build sandbox it runs as the bin/detect and bin/build of a built-in CNB buildpack.
+	if handled, code := builtin.Main(os.Args); handled {
+		os.Exit(code)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:])

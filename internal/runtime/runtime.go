@@ -60,10 +60,6 @@ type Attacher interface {
 	Attach(ctx context.Context, spec DynoSpec, tty bool) (*Session, error)
 }
 
-// LauncherPath is where a dyno running a CNB image (DynoSpec.ImageLayers) finds the
-// launcher: the bera binary, which runs as the CNB launcher under that name.
-const LauncherPath = "/cnb/lifecycle/launcher"
-
 // DynoSpec describes one dyno to start.
 type DynoSpec struct {
 	// ID identifies the dyno inside the runtime: letters, digits, '-' and '_', at most 64
@@ -76,17 +72,22 @@ type DynoSpec struct {
 	Name string
 	// Type is the process type, such as web or worker.
 	Type string
-	// Command is run by /bin/sh -c in the slug directory.
+	// Command is run by /bin/sh -c in the slug directory (/workspace for an image; there
+	// the caller passes e.g. "exec /cnb/lifecycle/launcher").
 	Command string
 	// Env holds the config vars and add-on URLs. PORT, DYNO and HOME are set by the runtime
-	// and override entries of the same name.
+	// and override entries of the same name, and so are CNB_LAYERS_DIR and CNB_APP_DIR
+	// for an image.
 	Env map[string]string
 	// SlugDir is the extracted slug: a directory that becomes /app. The backend never
 	// writes to it (runc puts a per-dyno overlay on top). For runc its files should be owned
 	// by UID so the dyno can change them.
 	SlugDir string
 	// ImageLayers, when set, runs a CNB image instead of a slug: the image's unpacked layer
-	// directories, bottom first (image.Store.Unpack). SlugDir is then unused.
+	// directories, bottom first (image.Store.Unpack). SlugDir is then unused. The layers'
+	// layers/ subdirectories make a read-only /layers, their workspace/ subdirectories
+	// /workspace (ImageAppDir), with a per-dyno overlay on top as for a slug; the bera
+	// binary is at /cnb/lifecycle/launcher. Only the runc backend runs images.
 	ImageLayers []string
 	// Size sets the resource limits (memory, pids, cpu shares). A zero Size means standard-1X.
 	Size bera.DynoSize

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"path"
 	"regexp"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/kingvon-ke/bera"
@@ -34,13 +36,26 @@ func (s DynoSpec) Validate() error {
 		return bera.Errorf(bera.EInvalid, "Dyno id must be 1 to 64 letters, digits, '-' or '_'.")
 	case s.Command == "":
 		return bera.Errorf(bera.EInvalid, "Dyno %s has no command.", s.Name)
-	case s.SlugDir == "":
+	case s.SlugDir == "" && len(s.ImageLayers) == 0:
 		return bera.Errorf(bera.EInvalid, "Dyno %s has no slug.", s.Name)
 	case s.UID < 0 || s.Port < 0 || s.Port > 65535:
 		return bera.Errorf(bera.EInvalid, "Dyno %s has an invalid uid or port.", s.Name)
 	}
+	for _, dir := range s.ImageLayers {
+		// They end up in overlay mount options, where ',' and ':' are separators.
+		if !strings.HasPrefix(dir, "/") || strings.ContainsAny(dir, ",:\x00") || path.Clean(dir) != dir {
+			return bera.Errorf(bera.EInvalid, "Dyno %s: image layer directory %q must be a clean absolute path without ',' or ':'.", s.Name, dir)
+		}
+	}
 	return nil
 }
+
+// Paths of a CNB image inside the dyno (see DynoSpec.ImageLayers).
+const (
+	ImageLayersDir = "/layers"
+	ImageAppDir    = "/workspace"
+	LauncherPath   = "/cnb/lifecycle/launcher"
+)
 
 // First uid handed out by AppUID, and how many there are.
 const (
@@ -72,7 +87,8 @@ const DefaultPath = "/usr/local/bin:/usr/bin:/bin"
 // Environ returns the dyno's environment as KEY=value pairs, sorted: spec.Env plus PORT,
 // DYNO and HOME (which win), and PATH when the app sets none: home's bin directory, where
 // buildpacks install the app's programs (so a Procfile line "web: myapp" finds bin/myapp),
-// then DefaultPath.
+// then DefaultPath. For an image (ImageLayers) it also sets CNB_LAYERS_DIR and
+// CNB_APP_DIR, which win too.
 func Environ(s DynoSpec, home string, port int) []string {
 	env := maps.Clone(s.Env)
 	if env == nil {
@@ -84,6 +100,10 @@ func Environ(s DynoSpec, home string, port int) []string {
 	env["PORT"] = fmt.Sprint(port)
 	env["DYNO"] = s.Name
 	env["HOME"] = home
+	if len(s.ImageLayers) > 0 {
+		env["CNB_LAYERS_DIR"] = ImageLayersDir
+		env["CNB_APP_DIR"] = ImageAppDir
+	}
 	out := make([]string, 0, len(env))
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		out = append(out, k+"="+env[k])

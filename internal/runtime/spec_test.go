@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/runtime"
 )
 
@@ -109,5 +110,33 @@ func TestShellArgsBash(t *testing.T) {
 	out, code := runShell(t, home, `echo "$JOINED"`)
 	if out != "a b\n" || code != 0 {
 		t.Errorf("got %q exit %d, want \"a b\\n\" exit 0", out, code)
+	}
+}
+
+func TestValidateImageLayers(t *testing.T) {
+	base := runtime.DynoSpec{ID: "d1", Name: "web.1", Command: "exec /cnb/lifecycle/launcher"}
+	ok := base
+	ok.ImageLayers = []string{"/data/images/unpacked/100123/aa", "/data/images/unpacked/100123/bb"}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("image dyno without a slug: %v", err)
+	}
+	for _, dir := range []string{"relative/dir", "/a,b", "/a:b", "/a/../b", "/a/", "/a\x00b", ""} {
+		bad := base
+		bad.ImageLayers = []string{"/ok", dir}
+		if err := bad.Validate(); bera.ErrorCode(err) != bera.EInvalid {
+			t.Errorf("ImageLayers %q: Validate = %v, want EInvalid", dir, err)
+		}
+	}
+	if err := base.Validate(); bera.ErrorCode(err) != bera.EInvalid {
+		t.Errorf("neither slug nor image: %v", err)
+	}
+}
+
+func TestEnvironImage(t *testing.T) {
+	spec := runtime.DynoSpec{Name: "web.1", ImageLayers: []string{"/l"}, Env: map[string]string{"CNB_APP_DIR": "/elsewhere", "CNB_PROCESS_TYPE": "web"}}
+	got := strings.Join(runtime.Environ(spec, "/workspace", 5000), " ")
+	want := "CNB_APP_DIR=/workspace CNB_LAYERS_DIR=/layers CNB_PROCESS_TYPE=web DYNO=web.1 HOME=/workspace PATH=/workspace/bin:/usr/local/bin:/usr/bin:/bin PORT=5000"
+	if got != want {
+		t.Errorf("Environ = %q, want %q", got, want)
 	}
 }

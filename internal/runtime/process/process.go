@@ -82,6 +82,9 @@ func (r *Runtime) start(ctx context.Context, spec runtime.DynoSpec, stdio *runti
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	if len(spec.ImageLayers) > 0 {
+		return nil, bera.Errorf(bera.EInvalid, "Dyno %s: running a Cloud Native Buildpacks image needs the runc runtime (--runtime runc).", spec.Name)
+	}
 	if spec.Network != "" {
 		return nil, bera.Errorf(bera.EInvalid, "Dyno %s is in a Private Space, and dynos on the host's network cannot be: use the runc runtime.", spec.Name)
 	}

@@ -5,6 +5,9 @@
 // and its own network namespace on a bridge, IPv4 only. Dynos outlive the server: each runs under a small shell
 // shim (`runc run --keep` in its own session) that records the exit code, its output goes
 // to log files in the dyno's directory, and List adopts what a previous server left.
+// A dyno running a Cloud Native Buildpacks image (DynoSpec.ImageLayers) has, instead of
+// /app, a read-only /layers and a /workspace overlay made of the image's unpacked layers,
+// and the launcher at /cnb/lifecycle/launcher (see image.go).
 package runc
 
 import (
@@ -44,6 +47,10 @@ type Config struct {
 	Port int
 	// CACerts is the host directory of CA certificates given to dynos, default /etc/ssl/certs.
 	CACerts string
+	// Launcher is the host path of the program bound read-only at /cnb/lifecycle/launcher
+	// in dynos that run a CNB image (DynoSpec.ImageLayers): the bera binary, which is the
+	// launcher. Default: this program (os.Executable).
+	Launcher string
 	// Output receives every line the dynos write; nil discards them. It is called from the
 	// runtime's goroutines, one per dyno stream, and should not block for long.
 	Output func(runtime.Line)
@@ -72,6 +79,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Output == nil {
 		c.Output = func(runtime.Line) {}
+	}
+	if c.Launcher == "" {
+		c.Launcher, _ = os.Executable() // an error shows when an image dyno starts
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -229,6 +239,9 @@ func makeRootFS(dir string) error {
 	// runc gives the tmpfs the mode of its mount point, not mode=1777.
 	if err := os.Chmod(filepath.Join(dir, "tmp"), 0o777|os.ModeSticky); err != nil {
 		return fmt.Errorf("make rootfs: %w", err)
+	}
+	if err := makeImageRootFS(dir); err != nil {
+		return err
 	}
 	for _, link := range []string{"bin", "lib", "lib64", "sbin"} {
 		err := os.Symlink("usr/"+link, filepath.Join(dir, link))

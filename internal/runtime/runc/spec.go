@@ -29,6 +29,8 @@ type Bundle struct {
 	TTY bool
 	// Seccomp is the syscall filter; nil means none (tests only).
 	Seccomp *specs.LinuxSeccomp
+	// Image, for a dyno with ImageLayers, is what it mounts instead of /app.
+	Image *ImageMounts
 	// HostWithoutIPv6 says the host kernel has no IPv6 (ipv6.disable=1): there is nothing
 	// to turn off, and the sysctls that would do it do not exist.
 	HostWithoutIPv6 bool
@@ -49,8 +51,8 @@ func BuildSpec(b Bundle) *specs.Spec {
 			Terminal:        b.TTY,
 			User:            specs.User{UID: uid, GID: uid},
 			Args:            runtime.ShellArgs(b.Dyno.Command),
-			Env:             runtime.Environ(b.Dyno, "/app", b.Port),
-			Cwd:             "/app",
+			Env:             runtime.Environ(b.Dyno, home(b.Dyno), b.Port),
+			Cwd:             home(b.Dyno),
 			Capabilities:    &specs.LinuxCapabilities{Bounding: []string{}, Effective: []string{}, Inheritable: []string{}, Permitted: []string{}, Ambient: []string{}},
 			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: maxOpenFiles, Soft: maxOpenFiles}, {Type: "RLIMIT_CORE"}},
 			NoNewPrivileges: true,
@@ -62,7 +64,12 @@ func BuildSpec(b Bundle) *specs.Spec {
 
 func mounts(b Bundle) []specs.Mount {
 	size := b.Dyno.SizeOrDefault()
-	return []specs.Mount{
+	app := []specs.Mount{{Destination: "/app", Type: "overlay", Source: "overlay", Options: []string{
+		"lowerdir=" + b.Dyno.SlugDir, "upperdir=" + b.UpperDir, "workdir=" + b.WorkDir, "nosuid", "nodev"}}}
+	if b.Image != nil {
+		app = imageMountList(b)
+	}
+	return append([]specs.Mount{
 		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
 		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
 		{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}},
@@ -73,11 +80,10 @@ func mounts(b Bundle) []specs.Mount {
 		{Destination: "/usr", Type: "bind", Source: "/usr", Options: []string{"rbind", "ro", "nosuid", "nodev"}},
 		{Destination: "/etc", Type: "bind", Source: b.EtcDir, Options: []string{"bind", "ro", "nosuid", "nodev", "noexec"}},
 		{Destination: "/etc/ssl/certs", Type: "bind", Source: b.CACerts, Options: []string{"rbind", "ro", "nosuid", "nodev", "noexec"}},
-		{Destination: "/app", Type: "overlay", Source: "overlay", Options: []string{
-			"lowerdir=" + b.Dyno.SlugDir, "upperdir=" + b.UpperDir, "workdir=" + b.WorkDir, "nosuid", "nodev"}},
+	}, append(app,
 		// tmpfs pages are charged to the dyno's memory cgroup, so the size limit is its memory.
-		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", fmt.Sprintf("size=%dm", size.MemoryMB)}},
-	}
+		specs.Mount{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", fmt.Sprintf("size=%dm", size.MemoryMB)}},
+	)...)
 }
 
 func linux(b Bundle) *specs.Linux {
@@ -134,7 +140,7 @@ func HostWithoutIPv6() bool {
 func EtcFiles(dyno runtime.DynoSpec, ip string, hostResolv string) map[string]string {
 	uid := dyno.UIDOrDefault()
 	return map[string]string{
-		"passwd":        fmt.Sprintf("root:x:0:0:root:/root:/usr/sbin/nologin\ndyno:x:%d:%d:dyno:/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", uid, uid),
+		"passwd":        fmt.Sprintf("root:x:0:0:root:/root:/usr/sbin/nologin\ndyno:x:%d:%d:dyno:%s:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", uid, uid, home(dyno)),
 		"group":         fmt.Sprintf("root:x:0:\ndyno:x:%d:\nnogroup:x:65534:\n", uid),
 		"hostname":      dyno.ID + "\n",
 		"hosts":         fmt.Sprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n%s\t%s\n", ip, dyno.ID),

@@ -113,3 +113,49 @@ func TestEtcFiles(t *testing.T) {
 		t.Errorf("passwd or hosts lack the dyno: %q %q", files["passwd"], files["hosts"])
 	}
 }
+
+func TestBuildSpec_Image(t *testing.T) {
+	b := bundle(bera.DynoSize{})
+	b.Dyno.SlugDir, b.Dyno.ImageLayers = "", []string{"/i/l1", "/i/l2", "/i/l3"}
+	byDest := func(s *specs.Spec) map[string]specs.Mount {
+		m := map[string]specs.Mount{}
+		for _, mnt := range s.Mounts {
+			m[mnt.Destination] = mnt
+		}
+		return m
+	}
+	b.Image = &runc.ImageMounts{Layers: []string{"/i/l1/layers", "/i/l2/layers"}, Workspace: []string{"/i/l2/workspace", "/i/l3/workspace"}, Launcher: "/usr/bin/bera"}
+	s := runc.BuildSpec(b)
+	m := byDest(s)
+	if _, ok := m["/app"]; ok {
+		t.Error("an image dyno has /app")
+	}
+	if got := strings.Join(m["/layers"].Options, ","); m["/layers"].Type != "overlay" || got != "lowerdir=/i/l2/layers:/i/l1/layers,ro,nosuid,nodev" {
+		t.Errorf("/layers = %s %s, want a read-only overlay, top layer first", m["/layers"].Type, got)
+	}
+	if got := strings.Join(m["/workspace"].Options, ","); got != "lowerdir=/i/l3/workspace:/i/l2/workspace,upperdir=/data/runc/dynos/d1/upper,workdir=/data/runc/dynos/d1/work,nosuid,nodev" {
+		t.Errorf("/workspace options = %s", got)
+	}
+	if l := m["/cnb/lifecycle/launcher"]; l.Source != "/usr/bin/bera" || !slices.Contains(l.Options, "ro") {
+		t.Errorf("launcher mount = %+v", l)
+	}
+	env := strings.Join(s.Process.Env, " ")
+	if s.Process.Cwd != "/workspace" || !strings.Contains(env, "HOME=/workspace") || !strings.Contains(env, "CNB_LAYERS_DIR=/layers") || !strings.Contains(env, "CNB_APP_DIR=/workspace") {
+		t.Errorf("cwd %s, env %s", s.Process.Cwd, env)
+	}
+	if m["/tmp"].Type != "tmpfs" {
+		t.Error("no /tmp")
+	}
+
+	b.Image.Layers = b.Image.Layers[:1]
+	if l := byDest(runc.BuildSpec(b))["/layers"]; l.Type != "bind" || l.Source != "/i/l1/layers" || !slices.Contains(l.Options, "ro") {
+		t.Errorf("one layers dir: /layers = %+v, want a read-only bind mount", l)
+	}
+	b.Image.Layers = nil
+	if l := byDest(runc.BuildSpec(b))["/layers"]; l.Type != "tmpfs" || !slices.Contains(l.Options, "ro") {
+		t.Errorf("no layers dir: /layers = %+v, want an empty read-only tmpfs", l)
+	}
+	if passwd := runc.EtcFiles(b.Dyno, "10.0.0.2", "")["passwd"]; !strings.Contains(passwd, ":dyno:/workspace:") {
+		t.Errorf("passwd = %q", passwd)
+	}
+}

@@ -49,11 +49,19 @@ func (r *Runtime) start(ctx context.Context, spec runtime.DynoSpec, stdio *runti
 	if spec.Port == 0 {
 		spec.Port = r.cfg.Port
 	}
+	var img *ImageMounts
+	if len(spec.ImageLayers) > 0 {
+		var err error
+		upper, work := r.overlayDirs(r.dynoDir(spec.ID))
+		if img, err = imageMounts(spec, r.cfg.Launcher, upper, work); err != nil {
+			return nil, err
+		}
+	}
 	addr, err := r.reserve(spec.ID, spec.Network)
 	if err != nil {
 		return nil, err
 	}
-	d, err := r.create(ctx, spec, addr, stdio)
+	d, err := r.create(ctx, spec, img, addr, stdio)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.reserved, spec.ID)
@@ -71,7 +79,7 @@ func validate(spec runtime.DynoSpec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	if !filepath.IsAbs(spec.SlugDir) || strings.ContainsAny(spec.SlugDir, ",:") {
+	if len(spec.ImageLayers) == 0 && (!filepath.IsAbs(spec.SlugDir) || strings.ContainsAny(spec.SlugDir, ",:")) {
 		return bera.Errorf(bera.EInvalid, "Dyno %s: the slug directory must be an absolute path without ',' or ':'.", spec.Name)
 	}
 	if spec.UIDOrDefault() == 0 {
@@ -118,7 +126,7 @@ func (r *Runtime) reserve(id, netName string) (netip.Addr, error) {
 
 // create lays out the dyno's directory and network and launches it; on failure it undoes
 // what it did.
-func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.Addr, stdio *runtime.Stdio) (*dyno, error) {
+func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, img *ImageMounts, addr netip.Addr, stdio *runtime.Stdio) (*dyno, error) {
 	cid := r.containerID(spec.ID)
 	dir := r.dynoDir(spec.ID)
 	m := meta{ID: spec.ID, App: spec.App, AppID: spec.AppID, Name: spec.Name, Type: spec.Type,
@@ -132,7 +140,7 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, addr netip.
 		err = r.admit(addr, spec.AppID)
 	}
 	if err == nil {
-		err = r.writeBundle(dir, spec, cid, stdio.TTY())
+		err = r.writeBundle(dir, spec, img, cid, stdio.TTY())
 	}
 	var d *dyno
 	if err == nil {
@@ -188,9 +196,15 @@ func (r *Runtime) layout(ctx context.Context, dir string, spec runtime.DynoSpec,
 	return r.mountDisk(ctx, dir, m.ContainerID, diskMB(spec.SizeOrDefault()), uid)
 }
 
-func (r *Runtime) writeBundle(dir string, spec runtime.DynoSpec, cid string, tty bool) error {
+// overlayDirs are the upper and work directories of the dyno's overlay, on its disk.
+func (r *Runtime) overlayDirs(dir string) (upper, work string) {
+	return filepath.Join(dir, diskMount, "upper"), filepath.Join(dir, diskMount, "work")
+}
+
+func (r *Runtime) writeBundle(dir string, spec runtime.DynoSpec, img *ImageMounts, cid string, tty bool) error {
+	upper, work := r.overlayDirs(dir)
 	s := BuildSpec(Bundle{Dyno: spec, ContainerID: cid, RootFS: r.rootFS(), EtcDir: filepath.Join(dir, "etc"),
-		UpperDir: filepath.Join(dir, diskMount, "upper"), WorkDir: filepath.Join(dir, diskMount, "work"), CACerts: r.cfg.CACerts,
+		UpperDir: upper, WorkDir: work, CACerts: r.cfg.CACerts, Image: img,
 		NetNS: NetNSPath(cid), Port: spec.Port, TTY: tty, Seccomp: r.seccomp, HostWithoutIPv6: r.noIPv6})
 	b, err := json.Marshal(s)
 	if err != nil {
