@@ -107,9 +107,17 @@ type Options struct {
 	PreviousImage string
 	// ImageRef tags the exported image in the layout (org.opencontainers.image.ref.name).
 	ImageRef string
+	// WithLayout, when set, runs the export with other writers of ImageLayout kept out
+	// (cnb.RunConfig.WithLayout).
+	WithLayout func(export func() error) error
 	// CNBBuiltins writes Bera's built-in CNB buildpacks into dir, laid out as a cnb.Store,
-	// and returns the builder order that picks among them. Nil refuses CNB builds.
-	CNBBuiltins func(dir string) (cnb.Order, error)
+	// their programs running the bera binary at self, and returns the builder order that
+	// picks among them. Nil refuses CNB builds.
+	CNBBuiltins func(dir, self string) (cnb.Order, error)
+	// CNBBinDir is a directory holding the bera binary as "bera" (a copy the server made):
+	// CNB build steps see it read-only, below a throwaway layer, at the self given to
+	// CNBBuiltins. "" shows none (buildpacks that need no bera binary).
+	CNBBinDir string
 }
 
 // Result is what a successful build produced.

@@ -89,7 +89,7 @@ func (b *builder) planCNB(ctx context.Context) (*cnbPlan, error) {
 		return nil, ErrNoImageStore
 	}
 	p := &cnbPlan{store: filepath.Join(b.work, "cnb", "buildpacks")}
-	builderOrder, err := b.opts.CNBBuiltins(p.store)
+	builderOrder, err := b.opts.CNBBuiltins(p.store, filepath.Join(b.work, "cnb", "bin", "bera"))
 	if err != nil {
 		return nil, fmt.Errorf("built-in CNB buildpacks: %w", err)
 	}
@@ -255,9 +255,9 @@ func (b *builder) runCNB(ctx context.Context, p *cnbPlan) (*Result, error) {
 	}
 	res, err := cnb.Run(ctx, cnb.RunConfig{
 		AppDir: b.opts.SourceDir, WorkDir: filepath.Join(b.work, "cnb", "work"), CacheDir: cacheDir,
-		LayoutDir: b.opts.ImageLayout, PreviousImage: b.opts.PreviousImage, RefName: b.opts.ImageRef,
+		LayoutDir: b.opts.ImageLayout, WithLayout: b.opts.WithLayout, PreviousImage: b.opts.PreviousImage, RefName: b.opts.ImageRef,
 		Order: p.order, Buildpacks: cnb.Store{Dir: p.store}, PlatformEnv: env,
-		Env: b.env(), Run: b.cnbRunner(), Output: b.out, UID: cnbUID, GID: cnbUID,
+		Env: b.cnbEnv(), Run: b.cnbRunner(), Output: b.out, UID: cnbUID, GID: cnbUID,
 	})
 	if err != nil {
 		b.say(" !     %v", err)
@@ -295,8 +295,20 @@ func cnbError(err error) error {
 // cnbRunner runs the lifecycle's buildpack programs through the build's Runner, with the
 // mounts the lifecycle lists plus the build's HOME.
 func (b *builder) cnbRunner() cnb.Runner {
+	// The bera binary and the machine's Go build cache, each read-only below a layer of
+	// the build's own: the built-in buildpacks run the one and seed their cache from the
+	// other (builtin.SeedEnv), so a first Go build does not compile the standard library.
+	var layered []Mount
+	if b.opts.CNBBinDir != "" {
+		layered = append(layered, Mount{Path: filepath.Join(b.work, "cnb", "bin"), Lower: b.opts.CNBBinDir,
+			Upper: filepath.Join(b.work, "cnb", "bin.layer")})
+	}
+	if seed := b.goSeed(); seed != "" {
+		layered = append(layered, Mount{Path: filepath.Join(b.work, "cnb", "goseed"), Lower: seed,
+			Upper: filepath.Join(b.work, "cnb", "goseed.layer")})
+	}
 	return func(ctx context.Context, c cnb.Cmd) (int, error) {
-		mounts := []Mount{{Path: b.home, Writable: true}}
+		mounts := append([]Mount{{Path: b.home, Writable: true}}, layered...)
 		for _, m := range c.Mounts {
 			mounts = append(mounts, Mount{Path: m.Path, Writable: m.Writable})
 		}
@@ -311,4 +323,22 @@ func (b *builder) cnbRunner() cnb.Runner {
 		}
 		return 0, nil
 	}
+}
+
+// goSeed is the machine's finished Go build cache, or "" when there is none yet.
+func (b *builder) goSeed() string {
+	if b.opts.ToolCache == nil {
+		return ""
+	}
+	return b.opts.ToolCache.GoCache(context.Background(), false)
+}
+
+// cnbEnv is the base env of the lifecycle's programs: the classic steps' env, and where the
+// Go cache seed is when there is one.
+func (b *builder) cnbEnv() []string {
+	env := b.env()
+	if b.goSeed() != "" {
+		env = append(env, "BERA_GO_CACHE_SEED="+filepath.Join(b.work, "cnb", "goseed"))
+	}
+	return env
 }

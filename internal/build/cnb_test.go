@@ -80,7 +80,7 @@ func gitBuildpack(t *testing.T, files map[string]string) string {
 	return "file://" + dir
 }
 
-func noBuiltins(string) (cnb.Order, error) { return nil, nil }
+func noBuiltins(string, string) (cnb.Order, error) { return nil, nil }
 
 // A CNB buildpack from a Git URL builds the app into an OCI image: its processes become
 // the process types, its cache layer comes back on the next build, and the image is valid.

@@ -7,10 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // RunConfig is the input of Run: one whole build of an app.
 type RunConfig struct {
+	// WithLayout, when set, runs the export: it must keep other writers of LayoutDir (other
+	// exports, pruning) out while it runs, as the layout's index is rewritten in place.
+	WithLayout    func(export func() error) error
 	AppDir        string // source, built in place (becomes /workspace in the image)
 	WorkDir       string // scratch for layers/, platform/, tmp/, group.toml, plan.toml; created, caller removes
 	CacheDir      string // per-app persistent cache; "" = none
@@ -174,10 +179,20 @@ func (r *run) export(ctx context.Context, md *Metadata) (string, error) {
 	if r.prev != nil {
 		prev = r.cfg.PreviousImage
 	}
-	h, err := Export(ExportConfig{
-		LayersDir: r.layers, AppDir: r.cfg.AppDir, Metadata: md, LayoutDir: r.cfg.LayoutDir, Env: env,
-		UID: r.cfg.UID, GID: r.cfg.GID, RefName: r.cfg.RefName, PreviousImage: prev,
-	})
+	var h v1.Hash
+	export := func() (err error) {
+		h, err = Export(ExportConfig{
+			LayersDir: r.layers, AppDir: r.cfg.AppDir, Metadata: md, LayoutDir: r.cfg.LayoutDir, Env: env,
+			UID: r.cfg.UID, GID: r.cfg.GID, RefName: r.cfg.RefName, PreviousImage: prev,
+		})
+		return err
+	}
+	var err error
+	if r.cfg.WithLayout != nil {
+		err = r.cfg.WithLayout(export)
+	} else {
+		err = export()
+	}
 	if err != nil {
 		return "", err
 	}

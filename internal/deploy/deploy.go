@@ -88,7 +88,9 @@ type Config struct {
 	Images ImageStore
 	// CNBBuiltins writes Bera's built-in CNB buildpacks into a directory and returns their
 	// builder order (build.Options.CNBBuiltins); nil refuses CNB builds.
-	CNBBuiltins func(dir string) (cnb.Order, error)
+	CNBBuiltins func(dir, self string) (cnb.Order, error)
+	// CNBBinDir holds the copy of the bera binary CNB build steps run (build.Options).
+	CNBBinDir string
 	// Registry, when set ("host:port/prefix"), is where each exported image is pushed as
 	// REGISTRY/APP:vN after the release is made. Insecure allows plain HTTP (a loopback
 	// registry).
@@ -102,6 +104,8 @@ type Config struct {
 // ImageStore holds the OCI images of CNB builds. *image.Store satisfies it.
 type ImageStore interface {
 	LayoutDir() string
+	// WithLayout runs fn while no other export or pruning writes the layout.
+	WithLayout(fn func(layoutDir string) error) error
 	Has(digest string) bool
 	Push(ctx context.Context, digest, ref string, insecure bool) error
 }
@@ -221,7 +225,11 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 		Runner: d.buildRunner(app.ID), ToolCache: d.cfg.ToolCache,
 	}
 	if d.cfg.Images != nil && d.cfg.CNBBuiltins != nil {
-		opts.ImageLayout, opts.CNBBuiltins, opts.ImageRef = d.cfg.Images.LayoutDir(), d.cfg.CNBBuiltins, app.Name+"-"+b.ID
+		opts.ImageLayout, opts.CNBBuiltins, opts.CNBBinDir = d.cfg.Images.LayoutDir(), d.cfg.CNBBuiltins, d.cfg.CNBBinDir
+		opts.ImageRef = app.Name + "-" + b.ID
+		opts.WithLayout = func(export func() error) error {
+			return d.cfg.Images.WithLayout(func(string) error { return export() })
+		}
 		if cur, err := d.cfg.Store.CurrentRelease(ctx, app.ID); err == nil && cur.Image != "" && d.cfg.Images.Has(cur.Image) {
 			opts.PreviousImage = cur.Image
 		}

@@ -28,11 +28,20 @@ type Pruner struct {
 	// Grace keeps slugs younger than this, so a deploy that stored its slug but has not yet
 	// created its release is safe. The server uses an hour.
 	Grace time.Duration
+	// Images, when set, is the image store of CNB builds: images no release references are
+	// pruned too, unless an image was exported within Grace.
+	Images PrunableImages
+}
+
+// PrunableImages is an image store Pruner can prune. *image.Store satisfies it.
+type PrunableImages interface {
+	LayoutDir() string
+	Prune(keep map[string]bool) (removed int, err error)
 }
 
 // Prune removes unreferenced slugs and returns their ids.
 func (p *Pruner) Prune(ctx context.Context) ([]string, error) {
-	keep, err := p.referenced(ctx)
+	keep, images, err := p.referenced(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -49,20 +58,38 @@ func (p *Pruner) Prune(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return removed, err
 	}
-	return removed, p.pruneDirs(keep)
+	if err := p.pruneDirs(keep); err != nil {
+		return removed, err
+	}
+	return removed, p.pruneImages(images)
 }
 
-// referenced returns the sha of every slug a release of an existing app points at.
-func (p *Pruner) referenced(ctx context.Context) (map[string]bool, error) {
+// pruneImages drops the images no release references. An export within Grace (the
+// layout's index changed) may not have its release yet, so then nothing is pruned.
+func (p *Pruner) pruneImages(keep map[string]bool) error {
+	if p.Images == nil {
+		return nil
+	}
+	fi, err := os.Stat(filepath.Join(p.Images.LayoutDir(), "index.json"))
+	if err != nil || time.Since(fi.ModTime()) < p.Grace {
+		return nil
+	}
+	_, err = p.Images.Prune(keep)
+	return err
+}
+
+// referenced returns the sha of every slug a release of an existing app points at, and the
+// digest of every such image.
+func (p *Pruner) referenced(ctx context.Context) (keep, images map[string]bool, err error) {
 	apps, err := p.Store.ListApps(ctx, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	keep := map[string]bool{}
+	keep, images = map[string]bool{}, map[string]bool{}
 	for _, app := range apps {
 		rels, err := p.Store.ListReleases(ctx, app.ID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, rel := range rels {
 			if rel.SlugID == "" {
@@ -70,12 +97,15 @@ func (p *Pruner) referenced(ctx context.Context) (map[string]bool, error) {
 			}
 			sl, err := p.Store.Slug(ctx, rel.SlugID)
 			if err != nil {
-				return nil, fmt.Errorf("slug of %s v%d: %w", app.Name, rel.Version, err)
+				return nil, nil, fmt.Errorf("slug of %s v%d: %w", app.Name, rel.Version, err)
 			}
 			keep[strings.TrimPrefix(sl.Checksum, "SHA256:")] = true
+			if sl.Image != "" {
+				images[sl.Image] = true
+			}
 		}
 	}
-	return keep, nil
+	return keep, images, nil
 }
 
 // pruneDirs removes extracted slugs that are not kept, and directories of deleted apps.

@@ -12,9 +12,11 @@ import (
 
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/dashboard"
+	"github.com/kingvon-ke/bera/internal/cnb/builtin"
 	"github.com/kingvon-ke/bera/internal/deploy"
 	"github.com/kingvon-ke/bera/internal/dyno"
 	"github.com/kingvon-ke/bera/internal/events"
+	"github.com/kingvon-ke/bera/internal/image"
 	"github.com/kingvon-ke/bera/internal/metrics"
 	"github.com/kingvon-ke/bera/internal/release"
 	"github.com/kingvon-ke/bera/internal/router"
@@ -35,6 +37,9 @@ type core struct {
 	rt    runtime.Runtime
 	slugs *slugfs.Store
 	dirs  *deploy.SlugDirs
+	// images holds the OCI images of Cloud Native Buildpacks builds; nil on a runtime that
+	// cannot run them (process dynos), where CNB builds are refused.
+	images *image.Store
 	rec   *dyno.Reconciler
 	// routes owns the router's host table.
 	routes *router.Syncer
@@ -82,6 +87,12 @@ func (s *Server) buildCore(ctx context.Context, key []byte) (*core, error) {
 		return nil, err
 	}
 	c.dirs = &deploy.SlugDirs{Root: filepath.Join(cfg.Data, "slugdirs"), Lookup: c.st, Slugs: c.slugs, Owner: slugOwner(c.rt)}
+	if c.rt.Capabilities().Isolated {
+		if c.images, err = image.Open(filepath.Join(cfg.Data, "images")); err != nil {
+			return nil, err
+		}
+		c.dirs.Images = c.images
+	}
 	if nets, ok := c.rt.(runtime.Networks); ok {
 		c.spaces = spaces.New(spaces.Config{Store: c.st, Networks: nets, Logger: log, Up: func(appID string) []spaces.Dyno {
 			var out []spaces.Dyno
@@ -217,7 +228,11 @@ func (s *Server) buildAPI(ctx context.Context, c *core, key []byte) error {
 	s.api.RegisterOnShutdown(func() { dash.Close() }) // open pages' live streams must not hold the shutdown
 	s.front = s.router.NewFrontend(cfg.RouterListen)
 	s.addPart("prune", func(ctx context.Context) error {
-		return pruneLoop(ctx, &deploy.Pruner{Store: c.st, Slugs: c.slugs, SlugDirs: filepath.Join(cfg.Data, "slugdirs"), Grace: time.Hour}, log)
+		p := &deploy.Pruner{Store: c.st, Slugs: c.slugs, SlugDirs: filepath.Join(cfg.Data, "slugdirs"), Grace: time.Hour}
+		if c.images != nil {
+			p.Images = c.images
+		}
+		return pruneLoop(ctx, p, log)
 	})
 	log.Info("bera server started", "listen", s.apiLn.Addr().String(), "data", cfg.Data, "database", c.st.Dialect(),
 		"domain", cfg.Domain, "runtime", runtimeName(c.rt))
@@ -233,13 +248,21 @@ func (s *Server) newDeployer(c *core, releases *release.Service, formationLock *
 	}
 	s.addPart("tool cache", func(ctx context.Context) error { warmToolCache(ctx, toolCache, log); return nil })
 	suffix := s.webURLSuffix()
-	deployer := deploy.New(deploy.Config{Store: source.DeployStore{Store: c.st}, Releases: releases, Slugs: c.slugs, DataDir: cfg.Data,
+	dc := deploy.Config{Store: source.DeployStore{Store: c.st}, Releases: releases, Slugs: c.slugs, DataDir: cfg.Data,
 		Converger: c.rec, Logger: log, Log: c.logs.api, Events: c.bus, AllowLocalBuildpacks: cfg.AllowLocalBuildpacks,
 		FormationLimits: cfg.FormationLimits(), FormationLock: formationLock,
 		Runner: buildRunner(c.rt, cfg, log), ToolCache: toolCache,
-		WebURL: func(app string) string { return "http://" + app + "." + cfg.Domain + suffix + "/" },
-	})
-	return deployer, nil
+		WebURL:   func(app string) string { return "http://" + app + "." + cfg.Domain + suffix + "/" },
+		Registry: cfg.Registry, RegistryInsecure: cfg.RegistryInsecure,
+	}
+	if c.images != nil {
+		binDir, err := cnbBinDir(cfg)
+		if err != nil {
+			return nil, err
+		}
+		dc.Images, dc.CNBBinDir, dc.CNBBuiltins = c.images, binDir, builtin.Materialize
+	}
+	return deploy.New(dc), nil
 }
 
 // webURLSuffix is the port of app URLs (http://APP.DOMAIN:PORT/): the router's, unless 80.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/kingvon-ke/bera/internal/api"
 	"github.com/kingvon-ke/bera/internal/deploy"
 	"github.com/kingvon-ke/bera/internal/gitserver"
+	"github.com/kingvon-ke/bera/internal/image"
 	"github.com/kingvon-ke/bera/internal/runtime"
 	"github.com/kingvon-ke/bera/internal/runtime/process"
 	"github.com/kingvon-ke/bera/internal/runtime/runc"
@@ -89,7 +92,18 @@ func NewPruner(cfg *Config, st *store.Store) (*deploy.Pruner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &deploy.Pruner{Store: st, Slugs: slugs, SlugDirs: filepath.Join(cfg.Data, "slugdirs"), Grace: time.Hour}, nil
+	p := &deploy.Pruner{Store: st, Slugs: slugs, SlugDirs: filepath.Join(cfg.Data, "slugdirs"), Grace: time.Hour}
+	if dir := filepath.Join(cfg.Data, "images"); exists(dir) {
+		if p.Images, err = image.Open(dir); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // pruneLoop prunes slugs a minute after start, then hourly.
@@ -115,4 +129,53 @@ func pruneLoop(ctx context.Context, p *deploy.Pruner, log *slog.Logger) error {
 func commonNetwork(cfg *Config) netip.Prefix {
 	p, _ := netip.ParsePrefix(cfg.RuncSubnet)
 	return p.Masked()
+}
+
+// cnbBinDir copies the server's binary to DATA/cnb/bin/bera (once per binary) and returns
+// that directory: CNB build steps see it read-only and run the built-in buildpacks from it.
+// A copy, so that no build ever sees the directory the server was started from.
+func cnbBinDir(cfg *Config) (string, error) {
+	exe := cfg.Executable
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return "", fmt.Errorf("CNB buildpacks: %w", err)
+		}
+	}
+	src, err := os.Stat(exe)
+	if err != nil {
+		return "", fmt.Errorf("CNB buildpacks: %w", err)
+	}
+	dir := filepath.Join(cfg.Data, "cnb", "bin")
+	dst := filepath.Join(dir, "bera")
+	if fi, err := os.Stat(dst); err == nil && fi.Size() == src.Size() && fi.ModTime().Equal(src.ModTime()) {
+		return dir, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	in, err := os.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(dir, ".bera-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("CNB buildpacks: copy %s: %w", exe, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(tmp.Name(), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.Chtimes(tmp.Name(), src.ModTime(), src.ModTime()); err != nil {
+		return "", err
+	}
+	return dir, os.Rename(tmp.Name(), dst)
 }
