@@ -75,6 +75,11 @@ func TestRunc_CNB(t *testing.T) {
 	registry := startRegistry(t)
 	env, _ := runcServerWith(t, 115, "", "--registry", registry, "--registry-insecure")
 
+	// Registered after the server's start, so it runs before the server stops.
+	t.Cleanup(func() {
+		env.Bera(t, "", nil, "ps:scale", "web=0", "worker=0", "-a", "cnbapp")
+		beratest.Eventually(t, time.Minute, "no dynos left", func() bool { return noContainers(t, env.DataDir) })
+	})
 	env.MustBera(t, "apps:create", "cnbapp")
 	env.MustBera(t, "buildpacks:set", gs.RepoURL("shellbp"), "-a", "cnbapp")
 	dir := env.SampleApp(t, "cnb-shell", "cnbapp")

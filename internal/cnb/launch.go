@@ -111,7 +111,7 @@ func launchEnv(ctx context.Context, cfg LaunchConfig, md *Metadata, process stri
 	env := NewEnv(cfg.Env)
 	var layers []Layer
 	for _, bp := range md.Buildpacks {
-		ls, err := readLayers(filepath.Join(cfg.LayersDir, escapeID(bp.ID)))
+		ls, err := launchLayers(filepath.Join(cfg.LayersDir, escapeID(bp.ID)))
 		if err != nil {
 			return nil, fmt.Errorf("buildpack %s: %w", bp.ID, err)
 		}
@@ -257,4 +257,31 @@ func workDir(appDir, wd string) string {
 	default:
 		return filepath.Join(appDir, wd)
 	}
+}
+
+// launchLayers are a buildpack's launch layers in bpDir, by name. In an exported image a
+// layer is a directory without its <layer>.toml (only launch layers are exported, as the
+// reference lifecycle does); in a layers dir straight from the build phase the TOML says.
+func launchLayers(bpDir string) ([]Layer, error) {
+	ls, err := readLayers(bpDir)
+	if err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(bpDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	for _, ent := range ents {
+		if !ent.IsDir() {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(bpDir, ent.Name()+".toml")); err == nil {
+			continue
+		}
+		l := Layer{Name: ent.Name(), Dir: filepath.Join(bpDir, ent.Name())}
+		l.Types.Launch = true
+		ls = append(ls, l)
+	}
+	sort.Slice(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
+	return ls, nil
 }

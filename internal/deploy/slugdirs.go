@@ -69,11 +69,14 @@ func (d *SlugDirs) Prepare(ctx context.Context, slugID string, spec *runtime.Dyn
 // launcher (runtime.LauncherPath): as the image's process typ when command is that
 // process's, else in the image's launch environment (`launcher -- CMD`), as `pack` runs a
 // one-off. Process types are validated names, so they need no quoting.
+//
+// The launcher is not exec'd: the dyno's shell stays PID 1 and the process its child, as
+// for a slug, so the SIGTERM of a stop reaches it (a PID 1 without a handler ignores it).
 func LauncherCommand(processes map[string]string, typ, command string) string {
 	if c, ok := processes[typ]; ok && c == command {
-		return "CNB_PROCESS_TYPE=" + typ + " exec " + runtime.LauncherPath
+		return "CNB_PROCESS_TYPE=" + typ + " " + runtime.LauncherPath
 	}
-	return "exec " + runtime.LauncherPath + " -- /bin/sh -c " + shellQuote(command)
+	return runtime.LauncherPath + " -- /bin/sh -c " + shellQuote(command)
 }
 
 // shellQuote quotes s as one word for /bin/sh.
