@@ -172,3 +172,33 @@ func startRegistry(t *testing.T) string {
 	})
 	return addr
 }
+
+// TestRunc_CNBBuiltins deploys Heroku-style sample apps with Bera's built-in CNB buildpacks
+// (the builder picks one per app) on runc, each answering through the router.
+func TestRunc_CNBBuiltins(t *testing.T) {
+	env, _ := runcServer(t, 117)
+	apps := map[string]string{"go-hello": "hello from go", "node-hello": "hello from node",
+		"python-hello": "hello from python", "static-hello": "hello from static"}
+	t.Cleanup(func() {
+		for sample := range apps {
+			env.Bera(t, "", nil, "ps:scale", "web=0", "-a", "cnb-"+sample)
+		}
+		beratest.Eventually(t, time.Minute, "no dynos left", func() bool { return noContainers(t, env.DataDir) })
+	})
+	for sample, want := range apps {
+		app := "cnb-" + sample
+		env.MustBera(t, "apps:create", app)
+		env.MustBera(t, "buildpacks:set", "bera/builder", "-a", app)
+		dir := env.SampleApp(t, sample, app)
+		out, err := env.Push(t, dir, "main")
+		if err != nil || !strings.Contains(out, "===> EXPORTING") {
+			t.Errorf("%s: git push: %v\n%s", sample, err, out)
+			continue
+		}
+		env.WaitBody(t, app, "/", want)
+		info, _ := env.MustBera(t, "builds:info", "-a", app)
+		if !strings.Contains(info, "bera/") || !strings.Contains(info, "OCI image:") {
+			t.Errorf("%s: builds:info:\n%s", sample, info)
+		}
+	}
+}
