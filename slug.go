@@ -20,6 +20,6 @@ type Slug struct {
 	Image string
 	// Buildpacks are the buildpacks that ran, "id@version" for CNB ones.
 	Buildpacks []string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/kingvon-ke/bera/internal/api"
-	"github.com/kingvon-ke/bera/internal/dashboard"
 	"github.com/kingvon-ke/bera/internal/cnb/builtin"
+	"github.com/kingvon-ke/bera/internal/dashboard"
 	"github.com/kingvon-ke/bera/internal/deploy"
 	"github.com/kingvon-ke/bera/internal/dyno"
 	"github.com/kingvon-ke/bera/internal/events"
@@ -40,7 +40,7 @@ type core struct {
 	// images holds the OCI images of Cloud Native Buildpacks builds; nil on a runtime that
 	// cannot run them (process dynos), where CNB builds are refused.
 	images *image.Store
-	rec   *dyno.Reconciler
+	rec    *dyno.Reconciler
 	// routes owns the router's host table.
 	routes *router.Syncer
 	// metrics are the app metrics as the API serves them.
