@@ -36,6 +36,7 @@ test -f server.py || exit 100
 set -eu
 layers="$CNB_LAYERS_DIR"
 echo "---> Shell test buildpack"
+echo "build cwd: $(pwd) layers: $layers"
 if [ -f "$layers/deps/stamp" ]; then echo "deps: restored $(cat "$layers/deps/stamp")"; else echo "deps: fresh"; fi
 mkdir -p "$layers/deps"
 date +%s > "$layers/deps/stamp"
@@ -48,6 +49,8 @@ mkdir -p "$layers/tool/bin" "$layers/tool/env.launch"
 printf '#!/bin/sh\necho "tool says $GREETING"\n' > "$layers/tool/bin/say-hi"
 chmod +x "$layers/tool/bin/say-hi"
 printf 'from-layer' > "$layers/tool/env.launch/GREETING.default"
+# An absolute path written at build time must hold at launch.
+printf '%s' "$layers/tool/share" > "$layers/tool/env.launch/TOOL_HOME.default"
 printf '[types]\nlaunch = true\n' > "$layers/tool.toml"
 
 cat > "$layers/launch.toml" <<'EOF'
@@ -88,6 +91,7 @@ func TestRunc_CNB(t *testing.T) {
 		t.Fatalf("git push: %v\n%s\n%s", err, out, env.Stderr.String())
 	}
 	for _, want := range []string{"Cloud Native Buildpacks", "===> DETECTING", "deps: fresh", "===> EXPORTING", "Exported image sha256:",
+		"build cwd: /workspace layers: /layers/test_shell",
 		"Pushed image to " + registry + "/cnbapp:v2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("first push output lacks %q:\n%s", want, out)
@@ -95,7 +99,8 @@ func TestRunc_CNB(t *testing.T) {
 	}
 	env.WaitBody(t, "cnbapp", "/", "version=one greeting=from-layer buildonly=absent")
 	_, body := env.Get(t, "cnbapp", "/")
-	if !strings.Contains(body, "tool=/layers/test_shell/tool/bin/say-hi") || !strings.Contains(body, "cwd=/workspace") {
+	if !strings.Contains(body, "tool=/layers/test_shell/tool/bin/say-hi") || !strings.Contains(body, "cwd=/workspace") ||
+		!strings.Contains(body, "tool_home=/layers/test_shell/tool/share") {
 		t.Errorf("the launch layer's bin is not on PATH, or the app is not in /workspace: %s", body)
 	}
 
@@ -137,6 +142,15 @@ func TestRunc_CNB(t *testing.T) {
 		}
 		if err := json.Unmarshal(raw, &img); err != nil || img.Labels["io.buildpacks.lifecycle.metadata"] == "" || len(img.Layers) < 2 {
 			t.Errorf("image in the registry: %v %s", err, raw)
+		}
+		// And it can be pulled back into an OCI layout that umoci reads.
+		umoci := beratest.Require(t, "umoci", "apt-get install umoci")
+		pulled := t.TempDir()
+		if out, err := exec.Command(skopeo, "copy", "--src-tls-verify=false", "docker://"+registry+"/cnbapp:v3", "oci:"+pulled+":pulled").CombinedOutput(); err != nil {
+			t.Fatalf("skopeo copy from the registry: %v\n%s", err, out)
+		}
+		if out, err := exec.Command(umoci, "ls", "--layout", pulled).CombinedOutput(); err != nil || !strings.Contains(string(out), "pulled") {
+			t.Errorf("umoci ls of the pulled image: %v\n%s", err, out)
 		}
 	})
 

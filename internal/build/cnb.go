@@ -307,12 +307,22 @@ func (b *builder) cnbRunner() cnb.Runner {
 		layered = append(layered, Mount{Path: filepath.Join(b.work, "cnb", "goseed"), Lower: seed,
 			Upper: filepath.Join(b.work, "cnb", "goseed.layer")})
 	}
+	remap := b.cnbRemap()
 	return func(ctx context.Context, c cnb.Cmd) (int, error) {
 		mounts := append([]Mount{{Path: b.home, Writable: true}}, layered...)
 		for _, m := range c.Mounts {
-			mounts = append(mounts, Mount{Path: m.Path, Writable: m.Writable})
+			mounts = append(mounts, Mount{Path: m.Path, Writable: m.Writable, Target: remap.target(m.Path)})
 		}
-		err := b.opts.Runner.Run(ctx, Step{Name: "cnb", Path: c.Path, Args: c.Args, Dir: c.Dir, Env: c.Env,
+		env := make([]string, len(c.Env))
+		for i, kv := range c.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			env[i] = k + "=" + remap.list(v)
+		}
+		args := make([]string, len(c.Args))
+		for i, a := range c.Args {
+			args[i] = remap.path(a)
+		}
+		err := b.opts.Runner.Run(ctx, Step{Name: "cnb", Path: c.Path, Args: args, Dir: remap.path(c.Dir), Env: env,
 			Stdout: c.Stdout, Stderr: c.Stderr, Mounts: mounts})
 		var exit *exec.ExitError
 		if errors.As(err, &exit) && ctx.Err() == nil {
@@ -341,4 +351,51 @@ func (b *builder) cnbEnv() []string {
 		env = append(env, "BERA_GO_CACHE_SEED="+filepath.Join(b.work, "cnb", "goseed"))
 	}
 	return env
+}
+
+// cnbRemap is how CNB build steps see the app and the layers: at /workspace and /layers,
+// where the dynos running the image see them, so the absolute paths buildpacks write into
+// env files, scripts or a virtualenv hold at launch too. Only a Remapper (the runc sandbox)
+// can show them there; with another runner they stay at their host paths.
+func (b *builder) cnbRemap() remap {
+	if r, ok := b.opts.Runner.(Remapper); !ok || !r.RemapsMounts() {
+		return remap{}
+	}
+	return remap{{b.opts.SourceDir, "/workspace"}, {filepath.Join(b.work, "cnb", "work", "layers"), "/layers"}}
+}
+
+// remap maps host directories (and what is under them) to the paths a step sees.
+type remap [][2]string
+
+// path maps one path; others are left as they are.
+func (r remap) path(p string) string {
+	for _, m := range r {
+		if p == m[0] {
+			return m[1]
+		}
+		if rest, ok := strings.CutPrefix(p, m[0]+"/"); ok {
+			return m[1] + "/" + rest
+		}
+	}
+	return p
+}
+
+// target is the Mount.Target of host directory p: "" when it is not remapped.
+func (r remap) target(p string) string {
+	if t := r.path(p); t != p {
+		return t
+	}
+	return ""
+}
+
+// list maps each element of a colon-separated list (PATH, CNB_LAYERS_DIR, …).
+func (r remap) list(v string) string {
+	if len(r) == 0 || !strings.Contains(v, "/") {
+		return v
+	}
+	parts := strings.Split(v, ":")
+	for i, p := range parts {
+		parts[i] = r.path(p)
+	}
+	return strings.Join(parts, ":")
 }

@@ -3,6 +3,7 @@ package build_test
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/kingvon-ke/bera"
 	"github.com/kingvon-ke/bera/internal/build"
 	"github.com/kingvon-ke/bera/internal/cnb"
+	"github.com/kingvon-ke/bera/internal/source/sourcetest"
 )
 
 // shellBuildpack is a CNB buildpack written in plain shell: a cached layer that says
@@ -184,5 +186,41 @@ func TestBuildProjectTOMLLocalURIsRefused(t *testing.T) {
 		if m, _ := filepath.Glob(filepath.Join(work, "*", "cnb", "fetched", "*")); len(m) > 0 {
 			t.Errorf("uri %q was cloned into %v", uri, m)
 		}
+	}
+}
+
+// project.toml picks the buildpacks (a Git URL over HTTP, fetched) and gives build env,
+// which the buildpack finds in the platform dir; the app's config vars win over it.
+func TestBuildProjectTOML(t *testing.T) {
+	gs := sourcetest.NewGitServer(t)
+	files := maps.Clone(shellBuildpack)
+	files["bin/build"] = strings.Replace(files["bin/build"], "set -e\n",
+		"set -e\necho \"FROM_PROJECT=$(cat \"$CNB_PLATFORM_DIR/env/FROM_PROJECT\") SHARED=$(cat \"$CNB_PLATFORM_DIR/env/SHARED\")\"\n", 1)
+	gs.Commit(t, "bp", "main", files)
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "hello.txt"), []byte("hi"), 0o644)
+	os.WriteFile(filepath.Join(src, "project.toml"), []byte(`[_]
+schema-version = "0.2"
+id = "example"
+
+[[io.buildpacks.group]]
+uri = "`+gs.RepoURL("bp")+`"
+
+[[io.buildpacks.build.env]]
+name = "FROM_PROJECT"
+value = "yes"
+
+[[io.buildpacks.build.env]]
+name = "SHARED"
+value = "project"
+`), 0o644)
+	var out bytes.Buffer
+	res, err := build.Build(t.Context(), build.Options{SourceDir: src, Output: &out, WorkDir: t.TempDir(),
+		Env: map[string]string{"SHARED": "config"}, ImageLayout: t.TempDir(), CNBBuiltins: noBuiltins})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, &out)
+	}
+	if !strings.Contains(out.String(), "FROM_PROJECT=yes SHARED=config") || res.Buildpacks[0] != "test/shell@1.2.3" {
+		t.Errorf("buildpacks %v, output:\n%s", res.Buildpacks, &out)
 	}
 }

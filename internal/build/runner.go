@@ -40,6 +40,15 @@ type Mount struct {
 	// shown to the step as itself); ProcessRunner, which isolates nothing, seeds Path with a
 	// copy of Lower once and lets the step write Path (Upper unused).
 	Lower, Upper string
+	// Target, when set, is where a Remapper shows Path to the step (CNB builds see the app
+	// at /workspace and the layers at /layers, as their dynos do). Other runners ignore it.
+	Target string
+}
+
+// Remapper is a Runner that shows a Mount at its Target instead of its Path.
+type Remapper interface {
+	Runner
+	RemapsMounts() bool
 }
 
 // Runner runs build steps. The default, ProcessRunner, runs them as plain child processes;

@@ -8,12 +8,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         with open("VERSION") as f:
             version = f.read().strip()
-        body = "version=%s greeting=%s buildonly=%s tool=%s cwd=%s\n" % (
+        body = "version=%s greeting=%s buildonly=%s tool=%s cwd=%s tool_home=%s\n" % (
             version,
             os.environ.get("GREETING", ""),
             "present" if os.path.exists("/layers/test_shell/buildonly") else "absent",
             shutil.which("say-hi") or "none",
             os.getcwd(),
+            os.environ.get("TOOL_HOME", ""),
         )
         self.send_response(200)
         self.end_headers()

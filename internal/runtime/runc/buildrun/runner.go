@@ -42,7 +42,10 @@ type Runner struct {
 	cfg Config
 }
 
-var _ build.Runner = (*Runner)(nil)
+var _ build.Remapper = (*Runner)(nil)
+
+// RemapsMounts says the sandbox shows a mount at its Target.
+func (r *Runner) RemapsMounts() bool { return true }
 
 // New returns a Runner.
 func New(cfg Config) (*Runner, error) {
@@ -122,6 +125,18 @@ func (r *Runner) Run(ctx context.Context, s build.Step) error {
 func (r *Runner) prepare(dir string, s build.Step) error {
 	for _, sub := range []string{"rootfs/usr", "rootfs/etc", "rootfs/proc", "rootfs/dev", "rootfs/sys", "rootfs/tmp", "etc/ssl/certs", "state"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	// Mount points of remapped mounts (/workspace, /layers/…): the rootfs is read-only.
+	for _, m := range s.Mounts {
+		if m.Target == "" {
+			continue
+		}
+		if !filepath.IsAbs(m.Target) || filepath.Clean(m.Target) != m.Target {
+			return fmt.Errorf("mount target %q is not a clean absolute path", m.Target)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "rootfs", m.Target), 0o755); err != nil {
 			return err
 		}
 	}

@@ -94,12 +94,16 @@ func mounts(s Sandbox) []specs.Mount {
 		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", fmt.Sprintf("size=%dk", s.Memory>>10)}},
 	}
 	steps := slices.Clone(s.Step.Mounts)
-	slices.SortStableFunc(steps, func(a, b build.Mount) int { return len(a.Path) - len(b.Path) })
+	slices.SortStableFunc(steps, func(a, b build.Mount) int { return len(mountDest(a)) - len(mountDest(b)) })
 	for _, sm := range steps {
+		dest := sm.Path
+		if sm.Target != "" {
+			dest = sm.Target
+		}
 		if sm.Lower != "" {
 			// Mounted by runc as root: the lower layer is read-only to everyone through
 			// it, and the step never sees it (or Upper) as a directory of its own.
-			m = append(m, specs.Mount{Destination: sm.Path, Type: "overlay", Source: "overlay",
+			m = append(m, specs.Mount{Destination: dest, Type: "overlay", Source: "overlay",
 				Options: []string{"lowerdir=" + sm.Lower, "upperdir=" + sm.Upper, "workdir=" + s.OverlayWork[sm.Path], "nosuid", "nodev"}})
 			continue
 		}
@@ -107,7 +111,7 @@ func mounts(s Sandbox) []specs.Mount {
 		if sm.Writable {
 			mode = "rw"
 		}
-		m = append(m, specs.Mount{Destination: sm.Path, Type: "bind", Source: sm.Path, Options: []string{"rbind", mode, "nosuid", "nodev"}})
+		m = append(m, specs.Mount{Destination: dest, Type: "bind", Source: sm.Path, Options: []string{"rbind", mode, "nosuid", "nodev"}})
 	}
 	return m
 }
@@ -123,4 +127,12 @@ func EtcFiles(uid int, home, hostResolv string) map[string]string {
 		"resolv.conf":   runc.EtcFiles(runtime.DynoSpec{ID: "build", UID: uid}, "127.0.0.1", hostResolv)["resolv.conf"],
 		"nsswitch.conf": "passwd: files\ngroup: files\nhosts: files dns\n",
 	}
+}
+
+// mountDest is where the step sees m.
+func mountDest(m build.Mount) string {
+	if m.Target != "" {
+		return m.Target
+	}
+	return m.Path
 }
