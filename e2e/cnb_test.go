@@ -2,8 +2,6 @@ package e2e_test
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,7 +73,7 @@ func TestRunc_CNB(t *testing.T) {
 	skopeo := beratest.Require(t, "skopeo", "apt-get install skopeo")
 	gs := sourcetest.NewGitServer(t)
 	gs.Commit(t, "shellbp", "main", cnbShellBuildpack)
-	registry := startRegistry(t)
+	registry := beratest.Registry(t)
 	env, _ := runcServerWith(t, 115, "", "--registry", registry, "--registry-insecure")
 
 	// Registered after the server's start, so it runs before the server stops.
@@ -160,31 +158,6 @@ func TestRunc_CNB(t *testing.T) {
 		t.Errorf("rollback ran a build:\n%s", out)
 	}
 	env.WaitBody(t, "cnbapp", "/", "version=one greeting=from-layer")
-}
-
-// startRegistry runs Debian's docker-registry on a free loopback port and returns its
-// host:port.
-func startRegistry(t *testing.T) string {
-	t.Helper()
-	bin := beratest.Require(t, "docker-registry", "apt-get install docker-registry")
-	addr := beratest.FreeAddr(t)
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)), 0o644)
-	cmd := exec.Command(bin, "serve", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	beratest.Eventually(t, 30*time.Second, "docker-registry answering", func() bool {
-		resp, err := http.Get("http://" + addr + "/v2/")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-	return addr
 }
 
 // TestRunc_CNBBuiltins deploys Heroku-style sample apps with Bera's built-in CNB buildpacks
