@@ -36,6 +36,8 @@ type Pool struct {
 type backendConn struct {
 	conn net.Conn
 	raw  syscall.RawConn // conn's, for writeRead; nil if it has none
+	op   writeReadOp
+	step func(fd uintptr) bool // c.writeReadStep, bound once
 	rbuf
 	nread     int64 // bytes read from conn in all
 	rd        lazyDeadline

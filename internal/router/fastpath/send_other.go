@@ -16,3 +16,6 @@ func (c *backendConn) writeRead(p []byte, _ time.Time) error {
 	_, err := c.conn.Write(p)
 	return err
 }
+
+// writeReadOp is unused here.
+type writeReadOp struct{}

@@ -44,58 +44,71 @@ func (c *backendConn) writeRead(p []byte, deadline time.Time) error {
 	if err := c.prepare(deadline, len(c.b)); err != nil {
 		return err
 	}
-	var (
-		sent       int
-		werr, rerr error
-		n          int
-		read       bool
-	)
-	err := c.raw.Read(func(fd uintptr) bool {
-		for sent < len(p) {
-			m, err := syscall.Write(int(fd), p[sent:])
-			if errors.Is(err, syscall.EINTR) {
-				continue
-			}
-			if m > 0 {
-				sent += m
-			}
-			if sent < len(p) {
-				// A full socket buffer or an error: the rest goes the ordinary way.
-				if err != nil && !errors.Is(err, syscall.EAGAIN) {
-					werr = err
-				}
-				return true
-			}
-			return false // sent: wait for the answer
-		}
-		for {
-			n, rerr = syscall.Read(int(fd), c.b[c.w:])
-			if !errors.Is(rerr, syscall.EINTR) {
-				break
-			}
-		}
-		if errors.Is(rerr, syscall.EAGAIN) {
-			return false // woken early: wait again
-		}
-		read = true
-		return true
-	})
+	if c.step == nil {
+		c.step = c.writeReadStep // bound once: a closure per call would be allocated per request
+	}
+	o := &c.op
+	*o = writeReadOp{p: p}
+	err := c.raw.Read(c.step)
+	o.p = nil
 	switch {
-	case werr != nil:
-		return &net.OpError{Op: "write", Net: "tcp", Addr: c.conn.RemoteAddr(), Err: os.NewSyscallError("write", werr)}
-	case sent < len(p) && (err == nil || errors.Is(err, os.ErrDeadlineExceeded)):
-		_, err := c.conn.Write(p[sent:]) // the read deadline does not bound a write
+	case o.werr != nil:
+		return &net.OpError{Op: "write", Net: "tcp", Addr: c.conn.RemoteAddr(), Err: os.NewSyscallError("write", o.werr)}
+	case o.sent < len(p) && (err == nil || errors.Is(err, os.ErrDeadlineExceeded)):
+		_, err := c.conn.Write(p[o.sent:]) // the read deadline does not bound a write
 		return err
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return nil // the caller's next read sees the deadline too
 	case err != nil:
 		return err
-	case rerr != nil:
-		return &net.OpError{Op: "read", Net: "tcp", Addr: c.conn.RemoteAddr(), Err: os.NewSyscallError("read", rerr)}
-	case read && n == 0:
+	case o.rerr != nil:
+		return &net.OpError{Op: "read", Net: "tcp", Addr: c.conn.RemoteAddr(), Err: os.NewSyscallError("read", o.rerr)}
+	case o.n == 0:
 		return io.EOF
 	}
-	c.w += n
-	c.nread += int64(n)
+	c.w += o.n
+	c.nread += int64(o.n)
 	return nil
+}
+
+// writeReadOp is the state of one writeRead.
+type writeReadOp struct {
+	p          []byte // the request
+	sent       int    // bytes of p written
+	n          int    // bytes read
+	werr, rerr error
+}
+
+// writeReadStep is writeRead's function for RawConn.Read: called first, it writes the
+// request and returns false to wait; called after a wake-up, it reads.
+func (c *backendConn) writeReadStep(fd uintptr) bool {
+	o := &c.op
+	for o.sent < len(o.p) {
+		m, err := syscall.Write(int(fd), o.p[o.sent:])
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if m > 0 {
+			o.sent += m
+		}
+		if o.sent < len(o.p) {
+			// A full socket buffer or an error: the rest goes the ordinary way.
+			if err != nil && !errors.Is(err, syscall.EAGAIN) {
+				o.werr = err
+			}
+			return true
+		}
+		return false // sent: wait for the answer
+	}
+	for {
+		o.n, o.rerr = syscall.Read(int(fd), c.b[c.w:])
+		if !errors.Is(o.rerr, syscall.EINTR) {
+			break
+		}
+	}
+	if errors.Is(o.rerr, syscall.EAGAIN) {
+		return false // woken early: wait again
+	}
+	o.n = max(o.n, 0)
+	return true
 }
