@@ -7,6 +7,8 @@
 # it and "bera" is what the rest of the server costs.
 # Usage: flock /tmp/bera-runc.lock bench/server/run.sh [seconds] [connections]   (repo root, as root)
 # Needs runc, wrk and nginx (Debian: apt-get install -y runc wrk nginx-light).
+# PERF=1 also counts, with perf stat, the CPU time, context switches and system calls per
+# request of each proxy's process (the server, nginx's workers, the router alone).
 # BERA_CPUPROFILE=FILE writes a CPU profile of the server over the whole run
 # (go tool pprof -top FILE).
 set -eu
@@ -74,7 +76,16 @@ ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ 
 
 # bench NAME URL appends "NAME rps p50ms p99ms errors" to $DIR/rows.
 bench() {
+	if [ -n "${PERF:-}" ] && [ -n "${3:-}" ]; then
+		perf stat -e task-clock,context-switches,raw_syscalls:sys_enter -p "$3" -o "$DIR/perf" -- sleep "$SECS" & PERF_PID=$!
+	fi
 	wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Host: $HOST" "$2" > "$DIR/out"
+	if [ -n "${PERF:-}" ] && [ -n "${3:-}" ]; then
+		wait "$PERF_PID"
+		awk -v name="$1" -v n="$(awk '/requests in/ {print $1}' "$DIR/out")" '{ gsub(",", "", $1) }
+			/task-clock/ { tc = $1 } /context-switches/ { cs = $1 } /sys_enter/ { sc = $1 }
+			END { printf "%s %.1f %.2f %.2f\n", name, tc * 1000 / n, cs / n, sc / n }' "$DIR/perf" >> "$DIR/perfrows"
+	fi
 	rps=$(awk '/^Requests\/sec/ {print $2}' "$DIR/out")
 	p50=$(ms "$(awk '$1=="50%" {print $2}' "$DIR/out")")
 	p99=$(ms "$(awk '$1=="99%" {print $2}' "$DIR/out")")
@@ -86,9 +97,9 @@ ROUNDS=${ROUNDS:-3}
 echo "dyno at $DYNO; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
 	bench direct "http://$DYNO/"
-	bench bera "http://127.0.0.1:$ROUTER_PORT/"
-	bench nginx "http://127.0.0.1:$NGINX_PORT/"
-	bench router "http://127.0.0.1:$ALONE_PORT/"
+	bench bera "http://127.0.0.1:$ROUTER_PORT/" "$SERVER_PID"
+	bench nginx "http://127.0.0.1:$NGINX_PORT/" "$(pgrep -d, -P "$(cat "$DIR/nginx.pid")")"
+	bench router "http://127.0.0.1:$ALONE_PORT/" "$ALONE_PID"
 	echo "round $round done, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 done
 echo "median of $ROUNDS rounds of ${SECS}s, $CONNS connections, wrk -t2, keep-alive; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -103,3 +114,14 @@ for name in direct bera nginx router; do
 		}
 		END { printf "| %s | %.0f | %.2f | %.2f | %d |\n", name, median(rps, NR), median(p50, NR), median(p99, NR), errs }'
 done
+# Each round's ratios to nginx of that round (the targets of a round ran one after the other,
+# so they met about the same load from the rest of the machine).
+awk '$1 == "nginx" { n[++r] = $2 } $1 == "bera" { b[r + 1] = $2 } $1 == "router" { a[r] = $2 }
+	END { printf "bera/nginx per round:"; for (i = 1; i <= r; i++) printf " %.2f", b[i] / n[i]
+		printf "; router/nginx per round:"; for (i = 1; i <= r; i++) printf " %.2f", a[i] / n[i]; print "" }' "$DIR/rows"
+if [ -n "${PERF:-}" ]; then
+	echo "per request, median of the rounds (perf stat of the proxy's process): CPU µs, context switches, system calls"
+	for name in bera nginx router; do
+		grep "^$name " "$DIR/perfrows" | sort -k2,2n | awk -v name="$name" '{ r[NR] = $0 } END { split(r[int((NR + 1) / 2)], f, " "); printf "%s %s µs, %s cs, %s syscalls\n", name, f[2], f[3], f[4] }'
+	done
+fi

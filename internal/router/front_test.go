@@ -562,3 +562,44 @@ func TestFrontend_ShutdownServesJustConnected(t *testing.T) {
 		t.Errorf("Shutdown: %v", err)
 	}
 }
+
+// TestFrontend_DynoClosedRightAfterAnswer: a dyno that closes its connection right after an
+// answer that allows keep-alive leaves a pooled connection that is already closed when the
+// next request comes (well within the pool's stale check); a GET on it is sent again on a
+// new connection, at once.
+func TestFrontend_DynoClosedRightAfterAnswer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				if _, err := http.ReadRequest(br); err != nil {
+					return
+				}
+				io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") //nolint:errcheck // the test reads it
+			}()
+		}
+	}()
+	e := MustRouter(t, router.Config{}, route(ln.Addr().String()))
+	c := e.dialRaw(t)
+	for i := range 20 {
+		start := time.Now()
+		c.send(t, "GET /n HTTP/1.1\r\nHost: myapp.example.com\r\n\r\n")
+		if res, body := c.read(t, "GET"); res.StatusCode != 200 || body != "ok" {
+			t.Fatalf("request %d: %d %q, want 200 from the dyno", i+1, res.StatusCode, body)
+		}
+		if d := time.Since(start); d > 500*time.Millisecond {
+			t.Errorf("request %d took %v", i+1, d)
+		}
+		time.Sleep(5 * time.Millisecond) // the dyno's end of file arrives while the connection is pooled
+	}
+}

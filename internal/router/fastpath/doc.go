@@ -1,7 +1,7 @@
 // Package fastpath is the router's byte-level HTTP/1.1 path. A Server serves the requests
 // nearly all plain-HTTP traffic is made of (GETs and other bodyless requests to a known app
 // with up dynos) without net/http: it parses the request head in place (h1.go), writes it
-// with the router's headers to a pooled keep-alive connection to a dyno (pool.go, dyno.go)
+// with the router's headers to a pooled keep-alive connection to a dyno (pool.go, dyno.go, send_unix.go)
 // and relays the response as it arrives (relay.go), all on the client connection's
 // goroutine. Whatever it does not serve (bodies, upgrades, HTTP/1.0, unusual syntax, error
 // pages for unknown hosts, maintenance or missing dynos) it hands, with its connection and

@@ -76,7 +76,12 @@ func (c *frontConn) send(x *Exchange, u Backend, addr string) (*backendConn, err
 			bc = newBackendConn(conn)
 		}
 		before := bc.nread
-		_, err := bc.conn.Write(c.fwd)
+		var err error
+		if !reused || time.Since(bc.idleSince) < waitFirstIdle {
+			err = bc.writeRead(c.fwd, c.headWait(x))
+		} else {
+			_, err = bc.conn.Write(c.fwd)
+		}
 		if err == nil {
 			err = c.readResponseHead(x, bc)
 		}
@@ -88,6 +93,20 @@ func (c *frontConn) send(x *Exchange, u Backend, addr string) (*backendConn, err
 			return nil, err
 		}
 	}
+}
+
+// waitFirstIdle is how long a pooled connection may have been idle for writeRead to send
+// the next request on it: its wait cannot see an end of file that the dyno sent while the
+// connection sat in the pool (that readiness was reported before). A dyno that is still
+// there answers the request with a reset, which ends the wait at once; one that vanished
+// without a reset would hold the request until headWait. Busy connections, the ones the
+// saving is for, are reused within microseconds; idler ones take the ordinary path.
+const waitFirstIdle = 100 * time.Millisecond
+
+// headWait is how long the first wait for a dyno's answer lasts: until the client is to be
+// watched (see readResponseHead) or the response timeout, whichever comes first.
+func (c *frontConn) headWait(x *Exchange) time.Time {
+	return x.Start.Add(min(clientWatchDelay, c.cfg.ResponseTimeout))
 }
 
 // replayable reports whether a bodyless request with method m may be sent twice.

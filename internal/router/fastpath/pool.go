@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -34,6 +35,9 @@ type Pool struct {
 // backendConn is one HTTP/1.1 connection to a dyno with its read buffer.
 type backendConn struct {
 	conn net.Conn
+	raw  syscall.RawConn // conn's, for writeRead; nil if it has none
+	op   writeReadOp
+	step func(fd uintptr) bool // c.writeReadStep, bound once
 	rbuf
 	nread     int64 // bytes read from conn in all
 	rd        lazyDeadline
@@ -42,7 +46,7 @@ type backendConn struct {
 
 // newBackendConn wraps a freshly dialed connection.
 func newBackendConn(conn net.Conn) *backendConn {
-	return &backendConn{conn: conn, rbuf: rbuf{b: make([]byte, backendBufSize)}}
+	return &backendConn{conn: conn, raw: rawConn(conn), rbuf: rbuf{b: make([]byte, backendBufSize)}}
 }
 
 // rbuf is a read buffer: b[r:w] holds the bytes read and not yet consumed.
