@@ -25,7 +25,8 @@ var testSubnet = netip.MustParsePrefix("10.87.0.0/16")
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if runc.Available() == nil {
-		if left := runc.Leftovers(testPrefix, testBridge); len(left) > 0 {
+		left := append(runc.Leftovers(testPrefix, testBridge), runc.ReadyDiskLeftovers(testPrefix)...)
+		if len(left) > 0 {
 			fmt.Fprintf(os.Stderr, "runc tests left behind:\n  %s\n", strings.Join(left, "\n  "))
 			code = 1
 		}

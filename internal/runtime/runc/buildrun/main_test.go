@@ -27,7 +27,8 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if runc.Available() == nil {
-		if left := runc.Leftovers(testPrefix, testBridge); len(left) > 0 {
+		left := append(runc.Leftovers(testPrefix, testBridge), runc.ReadyDiskLeftovers(testPrefix)...)
+		if len(left) > 0 {
 			fmt.Fprintf(os.Stderr, "build sandbox tests left behind:\n  %s\n", strings.Join(left, "\n  "))
 			code = 1
 		}
