@@ -3,8 +3,6 @@ package runc_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -27,42 +25,24 @@ func BenchmarkStart(b *testing.B) {
 }
 
 // BenchmarkStart10AtOnce measures how long ten dynos take to start side by side (the
-// reconciler's scale); they are stopped outside the timer, and the runtime's ready disks
-// made again (as between a push and a scale) before the next ten start.
-func BenchmarkStart10AtOnce(b *testing.B) { bench10AtOnce(b, 0) }
-
-// BenchmarkStart10AtOnceNoReadyDisks is the same with no disks made ahead (ReadyDisks -1).
-func BenchmarkStart10AtOnceNoReadyDisks(b *testing.B) { bench10AtOnce(b, -1) }
-
-func bench10AtOnce(b *testing.B, readyDisks int) {
+// reconciler's scale); they are stopped outside the timer.
+func BenchmarkStart10AtOnce(b *testing.B) {
 	Require(b)
-	root := b.TempDir()
-	rt, err := runc.New(b.Context(), runc.Config{Root: root, Prefix: testPrefix, Bridge: testBridge, Subnet: testSubnet, ReadyDisks: readyDisks})
+	rt, err := runc.New(b.Context(), runc.Config{Root: b.TempDir(), Prefix: testPrefix, Bridge: testBridge, Subnet: testSubnet})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer rt.Close()
 	slug := runtimetest.MustSlug(b)
-	spec := func(id string, j int) runtime.DynoSpec {
-		return runtime.DynoSpec{ID: id, App: "bench", AppID: "app-bench", Name: fmt.Sprintf("web.%d", j+1),
-			Type: "web", Command: "sleep 1000", SlugDir: slug}
-	}
-	if readyDisks >= 0 {
-		// One dyno of the size first, as the push before a scale.
-		if _, err := rt.Start(b.Context(), spec("bench-first", 0)); err != nil {
-			b.Fatal(err)
-		}
-		rt.Stop(b.Context(), "bench-first", 0)
-		awaitReadyDisks(b, root)
-	}
-	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		var wg sync.WaitGroup
 		ids := make([]string, 10)
 		for j := range ids {
 			ids[j] = fmt.Sprintf("bench%d-%d", i, j)
 			wg.Go(func() {
-				if _, err := rt.Start(context.Background(), spec(ids[j], j)); err != nil {
+				spec := runtime.DynoSpec{ID: ids[j], App: "bench", AppID: "app-bench", Name: fmt.Sprintf("web.%d", j+1),
+					Type: "web", Command: "sleep 1000", SlugDir: slug}
+				if _, err := rt.Start(context.Background(), spec); err != nil {
 					b.Error(err)
 				}
 			})
@@ -73,22 +53,7 @@ func bench10AtOnce(b *testing.B, readyDisks int) {
 			wg.Go(func() { rt.Stop(context.Background(), id, 0) })
 		}
 		wg.Wait()
-		if readyDisks >= 0 {
-			awaitReadyDisks(b, root)
-		}
 		b.StartTimer()
-	}
-}
-
-// awaitReadyDisks waits for the runtime on root to have its DefaultReadyDisks ready.
-func awaitReadyDisks(b *testing.B, root string) {
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if entries, _ := os.ReadDir(filepath.Join(root, "disks", "ready")); len(entries) >= runc.DefaultReadyDisks {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("the ready disks were not made again within 20 s")
-		}
 	}
 }
 

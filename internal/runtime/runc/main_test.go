@@ -25,8 +25,7 @@ var testSubnet = netip.MustParsePrefix("10.87.0.0/16")
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if runc.Available() == nil {
-		left := append(runc.Leftovers(testPrefix, testBridge), runc.ReadyDiskLeftovers(testPrefix)...)
-		if len(left) > 0 {
+		if left := runc.Leftovers(testPrefix, testBridge); len(left) > 0 {
 			fmt.Fprintf(os.Stderr, "runc tests left behind:\n  %s\n", strings.Join(left, "\n  "))
 			code = 1
 		}

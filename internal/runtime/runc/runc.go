@@ -56,9 +56,6 @@ type Config struct {
 	Output func(runtime.Line)
 	// Logger logs what the runtime does; nil means slog.Default().
 	Logger *slog.Logger
-	// ReadyDisks is how many dyno disks of each size a dyno started with are kept made
-	// ahead of the next starts (see diskpool.go); 0 means DefaultReadyDisks, negative none.
-	ReadyDisks int
 }
 
 func (c *Config) setDefaults() {
@@ -89,9 +86,6 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	if c.ReadyDisks == 0 {
-		c.ReadyDisks = DefaultReadyDisks
-	}
 }
 
 // Runtime runs dynos under runc. Create it with New.
@@ -106,7 +100,6 @@ type Runtime struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	diskMu  sync.Mutex // serializes making disk templates
-	disks   *diskPool  // ready disks; nil with Config.ReadyDisks < 0
 	hostMu  sync.Mutex // serializes loading the host ports set (taken before mu)
 	notify  *notifier  // wakes the dynos' goroutines; nil without inotify (they poll)
 
@@ -162,9 +155,6 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		log:   cfg.Logger.With("component", "runtime", "backend", "runc"),
 		dynos: map[string]*dyno{}, reserved: map[string]bool{}, ips: map[netip.Addr]string{},
 		ipApp: map[netip.Addr]string{}, hostPorts: map[string][]int{}, spaces: map[string]*spaceAlloc{}}
-	if cfg.ReadyDisks > 0 {
-		r.disks = newDiskPool(cfg.ReadyDisks)
-	}
 	if err := r.prepare(ctx); err != nil {
 		return nil, fmt.Errorf("new runc runtime: %w", err)
 	}
@@ -172,9 +162,6 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		r.log.Warn("no inotify: dynos are polled", "err", err)
 	}
 	r.ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	if r.disks != nil {
-		r.wg.Go(func() { r.fillDisks(r.ctx) })
-	}
 	return r, nil
 }
 
@@ -202,9 +189,6 @@ func (r *Runtime) prepare(ctx context.Context) error {
 		r.log.Error("reap", "err", err) // what could not be reaped stays for the next start
 	}
 	if err := r.reapHalfMade(); err != nil {
-		r.log.Error("reap", "err", err)
-	}
-	if err := r.removeReadyDisks(); err != nil {
 		r.log.Error("reap", "err", err)
 	}
 	return r.loadIPs()
@@ -242,9 +226,6 @@ func (r *Runtime) Close() error {
 	r.cancel()
 	r.wg.Wait()
 	r.notify.close()
-	if err := r.removeReadyDisks(); err != nil {
-		r.log.Error("close", "err", err)
-	}
 	return nil
 }
 

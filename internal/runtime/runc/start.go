@@ -168,15 +168,10 @@ func (r *Runtime) create(ctx context.Context, spec runtime.DynoSpec, img *ImageM
 
 // layout makes the dyno directory: meta, its own /etc, and the disk holding the overlay's
 // upper and work directories, the upper one owned by the dyno's uid so /app is writable.
-// The meta comes before a disk mounted here, so a server killed in between leaves a dyno
-// that the next one adopts and, finding it dead, removes with its disk; a ready disk
-// (diskpool.go) comes first, with the directory.
+// The meta comes before the disk, so a server killed in between leaves a dyno that the
+// next one adopts and, finding it dead, removes with its disk.
 func (r *Runtime) layout(ctx context.Context, dir string, spec runtime.DynoSpec, m meta, n network) error {
 	uid := spec.UIDOrDefault()
-	mb := diskMB(spec.SizeOrDefault())
-	// A ready disk comes with the directory around it; a server killed before the meta is
-	// written leaves a directory without one, which the next runtime removes with its disk.
-	ready := r.useReadyDisk(dir, m.ContainerID, mb, uid)
 	for _, sub := range []string{"", "etc/ssl/certs"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return err
@@ -195,10 +190,10 @@ func (r *Runtime) layout(ctx context.Context, dir string, spec runtime.DynoSpec,
 			return err
 		}
 	}
-	if err := writeMeta(dir, m); err != nil || ready {
+	if err := writeMeta(dir, m); err != nil {
 		return err
 	}
-	return r.mountDisk(ctx, dir, m.ContainerID, mb, uid)
+	return r.mountDisk(ctx, dir, m.ContainerID, diskMB(spec.SizeOrDefault()), uid)
 }
 
 // overlayDirs are the upper and work directories of the dyno's overlay, on its disk.

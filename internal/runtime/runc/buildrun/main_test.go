@@ -27,8 +27,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if runc.Available() == nil {
-		left := append(runc.Leftovers(testPrefix, testBridge), runc.ReadyDiskLeftovers(testPrefix)...)
-		if len(left) > 0 {
+		if left := runc.Leftovers(testPrefix, testBridge); len(left) > 0 {
 			fmt.Fprintf(os.Stderr, "build sandbox tests left behind:\n  %s\n", strings.Join(left, "\n  "))
 			code = 1
 		}
