@@ -6,7 +6,7 @@
 //	    once the machine cache is warm, that app's warm redeploy, and two apps of
 //	    testdata/apps/node-express (one npm dependency), the first and the second; beside it
 //	    a plain `go build` of the same app, cold and warm.
-//	go run ./bench/platformbench scale [-runtime process|runc] [-n 10]
+//	go run ./bench/platformbench scale [-runtime process|runc] [-n 10] [-poll cli|api]
 //	    time to scale web 0→N until every dyno is up, start latency p50/p99 per dyno, and
 //	    memory per dyno.
 //	go run ./bench/platformbench restart [-runtime runc] [-n 10] [-bin PATH]
@@ -16,6 +16,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -29,10 +30,15 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kingvon-ke/bera/internal/client"
 )
 
 // prebuilt is -bin: a bera binary to run instead of building ./cmd/bera.
 var prebuilt = new(string)
+
+// pollWith is -poll: cli or api.
+var pollWith = new(string)
 
 func main() {
 	if len(os.Args) < 2 {
@@ -43,6 +49,7 @@ func main() {
 	rt := fs.String("runtime", "process", "dyno runtime: process or runc")
 	n := fs.Int("n", 10, "dynos to scale to (scale), apps to deploy (restart)")
 	fs.StringVar(prebuilt, "bin", "", "a bera binary to run instead of building ./cmd/bera")
+	fs.StringVar(pollWith, "poll", "cli", "scale: how to watch the dynos come up: cli (`bera ps --json` every 20 ms) or api (GET /apps/bench/dynos in-process, which takes no CPU from the starts for a CLI process)")
 	noMachine := fs.Bool("no-machine-cache", false, "deploy: run the server with --machine-cache off (the baseline)")
 	fs.Parse(os.Args[2:])
 	var err error
@@ -331,10 +338,21 @@ func benchScale(runtime string, n int) error {
 		return fmt.Errorf("scale: %v %s", err, out)
 	}
 	var all time.Duration
+	api, err := client.New(client.Config{URL: "http://" + s.api, APIKey: s.key})
+	if err != nil {
+		return err
+	}
 	for time.Since(t0) < 5*time.Minute {
-		out, _ := s.bera("ps", "-a", "bench", "--json")
 		var ds []dyno
-		json.Unmarshal([]byte(out), &ds)
+		if *pollWith == "api" {
+			list, _ := api.Dynos(context.Background(), "bench")
+			for _, d := range list {
+				ds = append(ds, dyno{Name: d.Name, State: d.State})
+			}
+		} else {
+			out, _ := s.bera("ps", "-a", "bench", "--json")
+			json.Unmarshal([]byte(out), &ds)
+		}
 		up := 0
 		for _, d := range ds {
 			if d.State == "up" {
