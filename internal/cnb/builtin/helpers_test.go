@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/cnb"
 	"github.com/kingvon-ke/bera/internal/cnb/builtin"
 )
@@ -63,11 +64,7 @@ func requireTools(t testing.TB, paths ...string) {
 	t.Helper()
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil {
-			msg := fmt.Sprintf("%s is missing: install it (Go in /usr/local/go; apt-get install nodejs npm python3 python3-pip python3-venv)", p)
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
+			beratest.Missing(t, fmt.Sprintf("%s is missing: install it (Go in /usr/local/go; apt-get install nodejs npm python3 python3-pip python3-venv)", p))
 		}
 	}
 }
