@@ -27,6 +27,9 @@ func (s *Server) handleOCIImageInfo(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	sl, err := s.store.AppSlug(r.Context(), app.ID, r.PathValue("image"))
+	if err != nil && bera.ErrorCode(err) != bera.ENotFound {
+		return err
+	}
 	if err != nil || sl.Image == "" {
 		return bera.Errorf(bera.ENotFound, "Couldn't find that OCI image.")
 	}
