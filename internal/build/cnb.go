@@ -117,7 +117,7 @@ func (b *builder) planCNB(ctx context.Context) (*cnbPlan, error) {
 		return p, nil
 	}
 	p.explicit = true
-	if _, err := os.Stat(filepath.Join(p.store, strings.ReplaceAll(procfileID, "/", "_"))); err == nil && !hasEntry(group, procfileID) {
+	if _, err := os.Stat(cnb.Store{Dir: p.store}.Path(procfileID, "")); err == nil && !hasEntry(group, procfileID) {
 		// As Heroku's builders do: a Procfile's process types are never lost.
 		group = append(group, cnb.GroupEntry{ID: procfileID, Optional: true})
 	}
@@ -231,7 +231,7 @@ func (b *builder) projectGroup(ctx context.Context, proj *cnb.Project, store str
 
 // storeBuildpack moves a fetched buildpack into the store's layout.
 func storeBuildpack(store string, bp *cnb.Buildpack, dir string) error {
-	dst := filepath.Join(store, strings.ReplaceAll(bp.Info.ID, "/", "_"), bp.Info.Version)
+	dst := cnb.Store{Dir: store}.Path(bp.Info.ID, bp.Info.Version)
 	if _, err := os.Stat(dst); err == nil {
 		return bera.Errorf(bera.EInvalid, "Buildpack %s@%s is given twice.", bp.Info.ID, bp.Info.Version)
 	}

@@ -179,7 +179,7 @@ type Store struct {
 // Lookup reads the buildpack id@version. An empty version is accepted when
 // exactly one version is present.
 func (s Store) Lookup(id, version string) (*Buildpack, error) {
-	idDir := filepath.Join(s.Dir, escapeID(id))
+	idDir := s.Path(id, "")
 	if version == "" {
 		ents, err := os.ReadDir(idDir)
 		if err != nil || len(ents) != 1 {
@@ -201,6 +201,11 @@ func (s Store) Lookup(id, version string) (*Buildpack, error) {
 	}
 	bp.Dir = dir
 	return bp, nil
+}
+
+// Path is where the store keeps id@version (the id's directory when version is "").
+func (s Store) Path(id, version string) string {
+	return filepath.Join(s.Dir, escapeID(id), version)
 }
 
 // escapeID turns a buildpack id into a directory name.

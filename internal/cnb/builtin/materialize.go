@@ -30,7 +30,7 @@ func Materialize(dir, self string) (cnb.Order, error) {
 }
 
 func materialize(dir, self string, bp buildpack) error {
-	bpDir := filepath.Join(dir, strings.ReplaceAll(bp.id, "/", "_"), Version)
+	bpDir := cnb.Store{Dir: dir}.Path(bp.id, Version)
 	if err := os.MkdirAll(filepath.Join(bpDir, "bin"), 0o755); err != nil {
 		return err
 	}
