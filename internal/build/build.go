@@ -114,10 +114,11 @@ type Options struct {
 	// their programs running the bera binary at self, and returns the builder order that
 	// picks among them. Nil refuses CNB builds.
 	CNBBuiltins func(dir, self string) (cnb.Order, error)
-	// CNBBinDir is a directory holding the bera binary as "bera" (a copy the server made):
-	// CNB build steps see it read-only, below a throwaway layer, at the self given to
-	// CNBBuiltins. "" shows none (buildpacks that need no bera binary).
-	CNBBinDir string
+	// CNBBinDir returns a directory holding the bera binary as "bera" (a copy the server
+	// makes on the first CNB build): CNB build steps see it read-only, below a throwaway
+	// layer, at the self given to CNBBuiltins. Nil shows none (buildpacks that need no bera
+	// binary).
+	CNBBinDir func() (string, error)
 }
 
 // Result is what a successful build produced.

@@ -253,11 +253,18 @@ func (b *builder) runCNB(ctx context.Context, p *cnbPlan) (*Result, error) {
 	if b.opts.CacheDir != "" {
 		cacheDir = filepath.Join(b.opts.CacheDir, "cnb")
 	}
+	binDir := ""
+	if b.opts.CNBBinDir != nil {
+		var err error
+		if binDir, err = b.opts.CNBBinDir(); err != nil {
+			return nil, err
+		}
+	}
 	res, err := cnb.Run(ctx, cnb.RunConfig{
 		AppDir: b.opts.SourceDir, WorkDir: filepath.Join(b.work, "cnb", "work"), CacheDir: cacheDir,
 		LayoutDir: b.opts.ImageLayout, WithLayout: b.opts.WithLayout, PreviousImage: b.opts.PreviousImage, RefName: b.opts.ImageRef,
 		Order: p.order, Buildpacks: cnb.Store{Dir: p.store}, PlatformEnv: env,
-		Env: b.cnbEnv(), Run: b.cnbRunner(), Output: b.out, UID: cnbUID, GID: cnbUID,
+		Env: b.cnbEnv(), Run: b.cnbRunner(binDir), Output: b.out, UID: cnbUID, GID: cnbUID,
 	})
 	if err != nil {
 		b.say(" !     %v", err)
@@ -294,13 +301,13 @@ func cnbError(err error) error {
 
 // cnbRunner runs the lifecycle's buildpack programs through the build's Runner, with the
 // mounts the lifecycle lists plus the build's HOME.
-func (b *builder) cnbRunner() cnb.Runner {
+func (b *builder) cnbRunner(binDir string) cnb.Runner {
 	// The bera binary and the machine's Go build cache, each read-only below a layer of
 	// the build's own: the built-in buildpacks run the one and seed their cache from the
 	// other (builtin.SeedEnv), so a first Go build does not compile the standard library.
 	var layered []Mount
-	if b.opts.CNBBinDir != "" {
-		layered = append(layered, Mount{Path: filepath.Join(b.work, "cnb", "bin"), Lower: b.opts.CNBBinDir,
+	if binDir != "" {
+		layered = append(layered, Mount{Path: filepath.Join(b.work, "cnb", "bin"), Lower: binDir,
 			Upper: filepath.Join(b.work, "cnb", "bin.layer")})
 	}
 	if seed := b.goSeed(); seed != "" {

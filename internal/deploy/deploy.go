@@ -89,8 +89,8 @@ type Config struct {
 	// CNBBuiltins writes Bera's built-in CNB buildpacks into a directory and returns their
 	// builder order (build.Options.CNBBuiltins); nil refuses CNB builds.
 	CNBBuiltins func(dir, self string) (cnb.Order, error)
-	// CNBBinDir holds the copy of the bera binary CNB build steps run (build.Options).
-	CNBBinDir string
+	// CNBBinDir gives the copy of the bera binary CNB build steps run (build.Options).
+	CNBBinDir func() (string, error)
 	// Registry, when set ("host:port/prefix"), is where each exported image is pushed as
 	// REGISTRY/APP:vN after the release is made. Insecure allows plain HTTP (a loopback
 	// registry).

@@ -256,11 +256,7 @@ func (s *Server) newDeployer(c *core, releases *release.Service, formationLock *
 		Registry: cfg.Registry, RegistryInsecure: cfg.RegistryInsecure,
 	}
 	if c.images != nil {
-		binDir, err := cnbBinDir(cfg)
-		if err != nil {
-			return nil, err
-		}
-		dc.Images, dc.CNBBinDir, dc.CNBBuiltins = c.images, binDir, builtin.Materialize
+		dc.Images, dc.CNBBuiltins, dc.CNBBinDir = c.images, builtin.Materialize, lazyCNBBinDir(cfg)
 	}
 	return deploy.New(dc), nil
 }

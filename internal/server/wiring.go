@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/kingvon-ke/bera"
@@ -129,6 +130,25 @@ func pruneLoop(ctx context.Context, p *deploy.Pruner, log *slog.Logger) error {
 func commonNetwork(cfg *Config) netip.Prefix {
 	p, _ := netip.ParsePrefix(cfg.RuncSubnet)
 	return p.Masked()
+}
+
+// lazyCNBBinDir makes cnbBinDir's copy on the first CNB build, not at every start (most
+// servers never build one), and again after a failed try.
+func lazyCNBBinDir(cfg *Config) func() (string, error) {
+	var mu sync.Mutex
+	var dir string
+	return func() (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if dir != "" {
+			return dir, nil
+		}
+		d, err := cnbBinDir(cfg)
+		if err == nil {
+			dir = d
+		}
+		return d, err
+	}
 }
 
 // cnbBinDir copies the server's binary to DATA/cnb/bin/bera (once per binary) and returns
