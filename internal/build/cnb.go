@@ -193,12 +193,7 @@ func (b *builder) cnbEntry(spec string, bp *cnb.Buildpack, fetched, store string
 func (b *builder) projectGroup(ctx context.Context, proj *cnb.Project, store string) ([]cnb.GroupEntry, error) {
 	var group []cnb.GroupEntry
 	for i, pb := range proj.Buildpacks {
-		if pb.URI == "" || strings.HasPrefix(pb.URI, "urn:") {
-			e := cnb.GroupEntry{ID: pb.ID, Version: pb.Version}
-			if e.ID == "" {
-				id, version, _ := strings.Cut(pb.URI[strings.LastIndex(pb.URI, ":")+1:], "@")
-				e = cnb.GroupEntry{ID: id, Version: version}
-			}
+		if e, ok := pb.Entry(); ok {
 			if name, ok := BuiltinName(e.ID); ok {
 				e = cnb.GroupEntry{ID: "bera/" + name}
 			}

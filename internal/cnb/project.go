@@ -47,15 +47,15 @@ type ProjectEnv struct {
 func (p *Project) Group() []GroupEntry {
 	var out []GroupEntry
 	for _, b := range p.Buildpacks {
-		if e, ok := b.entry(); ok {
+		if e, ok := b.Entry(); ok {
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
-// entry is the group entry of b, if b names a buildpack by id.
-func (b ProjectBuildpack) entry() (GroupEntry, bool) {
+// Entry is the group entry of b, if b names a buildpack by id (or a urn: URI of one).
+func (b ProjectBuildpack) Entry() (GroupEntry, bool) {
 	if b.ID != "" {
 		return GroupEntry{ID: b.ID, Version: b.Version}, true
 	}
@@ -75,7 +75,7 @@ func (b ProjectBuildpack) entry() (GroupEntry, bool) {
 func (p *Project) URIs() []string {
 	var out []string
 	for _, b := range p.Buildpacks {
-		if _, ok := b.entry(); !ok {
+		if _, ok := b.Entry(); !ok {
 			out = append(out, b.URI)
 		}
 	}
