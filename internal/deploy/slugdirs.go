@@ -76,12 +76,7 @@ func LauncherCommand(processes map[string]string, typ, command string) string {
 	if c, ok := processes[typ]; ok && c == command {
 		return "CNB_PROCESS_TYPE=" + typ + " " + runtime.LauncherPath
 	}
-	return runtime.LauncherPath + " -- /bin/sh -c " + shellQuote(command)
-}
-
-// shellQuote quotes s as one word for /bin/sh.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+	return runtime.LauncherPath + " -- /bin/sh -c " + runtime.ShellQuote(command)
 }
 
 // Dir returns the extracted /app of a classic slug (by its record id), extracting it on

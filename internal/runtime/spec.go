@@ -140,3 +140,8 @@ func ExitCode(ws syscall.WaitStatus) int {
 
 // ErrClosed is returned by a runtime after Close.
 var ErrClosed = errors.New("runtime closed")
+
+// ShellQuote quotes s as one word for /bin/sh, whatever it holds.
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

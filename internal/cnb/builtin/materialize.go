@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/kingvon-ke/bera/internal/cnb"
+	"github.com/kingvon-ke/bera/internal/runtime"
 )
 
 // Materialize writes the built-in buildpacks under dir in the store layout of cnb.Store
@@ -42,7 +42,7 @@ func materialize(dir, self string, bp buildpack) error {
 		return err
 	}
 	for _, phase := range []string{"detect", "build"} {
-		script := fmt.Sprintf("#!/bin/sh\nexec %s %s %s %s \"$@\"\n", shellQuote(self), modeArg, bp.id, phase)
+		script := fmt.Sprintf("#!/bin/sh\nexec %s %s %s %s \"$@\"\n", runtime.ShellQuote(self), modeArg, bp.id, phase)
 		path := filepath.Join(bpDir, "bin", phase)
 		if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 			return err
@@ -68,9 +68,4 @@ func descriptor(bp buildpack) ([]byte, error) {
 		Buildpack info   `toml:"buildpack"`
 	}{API, info{bp.id, Version, bp.name}})
 	return buf.Bytes(), err
-}
-
-// shellQuote quotes s for /bin/sh.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
