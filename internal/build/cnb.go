@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kingvon-ke/bera"
@@ -33,22 +34,15 @@ var ErrNoImageStore = bera.Errorf(bera.EUnavailable, "This server cannot build C
 
 // isBuilderName reports whether spec names the built-in builder.
 func isBuilderName(spec string) bool {
-	s := strings.ToLower(strings.TrimSpace(spec))
-	for _, n := range BuilderNames {
-		if s == n {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(BuilderNames, strings.ToLower(strings.TrimSpace(spec)))
 }
 
 // cnbPlan is what a CNB build runs: the order to detect with and the store holding every
 // buildpack it names.
 type cnbPlan struct {
-	order    cnb.Order
-	store    string
-	env      map[string]string // project.toml's build env
-	explicit bool              // the buildpacks were named, not picked by the builder
+	order cnb.Order
+	store string
+	env   map[string]string // project.toml's build env
 }
 
 // planCNB decides whether the app builds with CNB and, if so, gathers the buildpacks. It
@@ -116,7 +110,6 @@ func (b *builder) planCNB(ctx context.Context) (*cnbPlan, error) {
 		p.order = builderOrder
 		return p, nil
 	}
-	p.explicit = true
 	if _, err := os.Stat(cnb.Store{Dir: p.store}.Path(procfileID, "")); err == nil && !hasEntry(group, procfileID) {
 		// As Heroku's builders do: a Procfile's process types are never lost.
 		group = append(group, cnb.GroupEntry{ID: procfileID, Optional: true})
@@ -129,12 +122,7 @@ func (b *builder) planCNB(ctx context.Context) (*cnbPlan, error) {
 const procfileID = "bera/procfile"
 
 func hasEntry(es []cnb.GroupEntry, id string) bool {
-	for _, e := range es {
-		if e.ID == id {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(es, func(e cnb.GroupEntry) bool { return e.ID == id })
 }
 
 // projectTOML reads the app's project.toml, if any; a bad one fails the build.
