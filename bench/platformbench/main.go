@@ -7,8 +7,10 @@
 //	    testdata/apps/node-express (one npm dependency), the first and the second; beside it
 //	    a plain `go build` of the same app, cold and warm.
 //	go run ./bench/platformbench scale [-runtime process|runc] [-n 10] [-poll cli|api]
-//	    time to scale web 0→N until every dyno is up, start latency p50/p99 per dyno, and
-//	    memory per dyno.
+//	    time to scale web 0→N until every dyno is up, start latency p50/p99 per dyno, memory
+//	    per dyno, and how busy the machine's CPUs were meanwhile; PERF_RECORD=FILE also
+//	    records the scale with `perf record -a` (perf report -i FILE --sort comm).
+//	    -machine-cache off by default: see the flag.
 //	go run ./bench/platformbench restart [-runtime runc] [-n 10] [-bin PATH]
 //	    N apps under constant GETs through the router while the server gets SIGTERM and
 //	    starts again: failed requests, the longest gap between answers, dynos adopted.
@@ -40,6 +42,17 @@ var prebuilt = new(string)
 // pollWith is -poll: cli or api.
 var pollWith = new(string)
 
+// scaleMachineCache is -machine-cache.
+var scaleMachineCache = new(string)
+
+// machineCacheArgs are the server flags for -machine-cache.
+func machineCacheArgs() []string {
+	if *scaleMachineCache == "" {
+		return nil
+	}
+	return []string{"--machine-cache", *scaleMachineCache}
+}
+
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: platformbench deploy|scale|restart [flags]")
@@ -50,6 +63,7 @@ func main() {
 	n := fs.Int("n", 10, "dynos to scale to (scale), apps to deploy (restart)")
 	fs.StringVar(prebuilt, "bin", "", "a bera binary to run instead of building ./cmd/bera")
 	fs.StringVar(pollWith, "poll", "cli", "scale: how to watch the dynos come up: cli (`bera ps --json` every 20 ms) or api (GET /apps/bench/dynos in-process, which takes no CPU from the starts for a CLI process)")
+	fs.StringVar(scaleMachineCache, "machine-cache", "off", "scale, restart: the server's --machine-cache; \"\" leaves the server's default (a fresh data dir then warms the machine's Go cache in the background, at nice 19, during the benchmark)")
 	noMachine := fs.Bool("no-machine-cache", false, "deploy: run the server with --machine-cache off (the baseline)")
 	fs.Parse(os.Args[2:])
 	var err error
@@ -316,7 +330,7 @@ type dyno struct {
 }
 
 func benchScale(runtime string, n int) error {
-	s, err := start(runtime)
+	s, err := start(runtime, machineCacheArgs()...)
 	if err != nil {
 		return err
 	}
@@ -333,7 +347,13 @@ func benchScale(runtime string, n int) error {
 		return fmt.Errorf("scale 0: %v %s", err, out)
 	}
 	time.Sleep(3 * time.Second)
-	t0 := time.Now()
+	var perf *exec.Cmd
+	if f := os.Getenv("PERF_RECORD"); f != "" {
+		perf = exec.Command("perf", "record", "-a", "-F", "2000", "-o", f)
+		perf.Start()
+		time.Sleep(300 * time.Millisecond)
+	}
+	t0, cpu0 := time.Now(), cpuJiffies()
 	if out, err := s.bera("ps:scale", fmt.Sprintf("web=%d", n), "-a", "bench"); err != nil {
 		return fmt.Errorf("scale: %v %s", err, out)
 	}
@@ -368,18 +388,66 @@ func benchScale(runtime string, n int) error {
 	if all == 0 {
 		return fmt.Errorf("web did not reach %d up", n)
 	}
-	lat := startLatencies(s)
+	busy := cpuJiffies().sub(cpu0)
+	if perf != nil {
+		perf.Process.Signal(os.Interrupt)
+		perf.Wait()
+	}
+	lat, first, last := startLatencies(s, t0)
 	fmt.Printf("| runtime | scale web 0→%d (all up) | start p50 | start p99 | memory per dyno |\n|---|---|---|---|---|\n", n)
 	fmt.Printf("| %s | %s | %s | %s | %s |\n", runtime, all.Round(time.Millisecond), pct(lat, 0.5), pct(lat, 0.99), memPerDyno(s, runtime, n))
+	// Where the time went: when the reconciler began the first and the last start (after
+	// the CLI's request), and how busy the machine's CPUs were until all were up.
+	fmt.Printf("first start began +%s, last +%s; CPUs busy %.0f%% of %d cores until all up (load avg %s)\n",
+		first.Sub(t0).Round(time.Millisecond), last.Sub(t0).Round(time.Millisecond), busy.percent(), busy.cores, loadAvg())
 	return nil
+}
+
+// jiffies are the machine's CPU time counters from /proc/stat.
+type jiffies struct {
+	busy, total int64
+	cores       int
+}
+
+func cpuJiffies() jiffies {
+	b, _ := os.ReadFile("/proc/stat")
+	var j jiffies
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 8 && f[0] == "cpu":
+			for i, v := range f[1:9] {
+				var n int64
+				fmt.Sscan(v, &n)
+				j.total += n
+				if i != 3 && i != 4 { // idle, iowait
+					j.busy += n
+				}
+			}
+		case len(f) > 0 && strings.HasPrefix(f[0], "cpu"):
+			j.cores++
+		}
+	}
+	return j
+}
+
+func (j jiffies) sub(o jiffies) jiffies {
+	return jiffies{busy: j.busy - o.busy, total: j.total - o.total, cores: j.cores}
+}
+
+func (j jiffies) percent() float64 {
+	if j.total == 0 {
+		return 0
+	}
+	return 100 * float64(j.busy) / float64(j.total)
 }
 
 // startLatencies reads "Starting process" → "State changed from starting to up" per dyno
 // from the app's logs.
-func startLatencies(s *server) []time.Duration {
+// first and last are when the first and the last start after since began.
+func startLatencies(s *server, since time.Time) (lat []time.Duration, first, last time.Time) {
 	out, _ := s.bera("logs", "-a", "bench", "-n", "1500", "-s", "heroku")
 	started := map[string]time.Time{}
-	var lat []time.Duration
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.SplitN(line, " ", 3)
 		if len(f) < 3 {
@@ -396,11 +464,17 @@ func startLatencies(s *server) []time.Duration {
 			if t0, ok := started[f[1]]; ok {
 				lat = append(lat, ts.Sub(t0))
 				delete(started, f[1])
+				if t0.After(since) && (first.IsZero() || t0.Before(first)) {
+					first = t0
+				}
+				if t0.After(last) {
+					last = t0
+				}
 			}
 		}
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	return lat
+	return lat, first, last
 }
 
 func pct(d []time.Duration, p float64) string {

@@ -18,7 +18,7 @@ import (
 // request), restarts the server (SIGTERM, wait for its exit, start it again) and reports
 // what the clients saw.
 func benchRestart(runtime string, n int) error {
-	s, err := start(runtime)
+	s, err := start(runtime, machineCacheArgs()...)
 	if err != nil {
 		return err
 	}

@@ -170,9 +170,16 @@ func (e *Env) Stop(t testing.TB) {
 			t.Errorf("bera server exited uncleanly after SIGTERM: %v\n%s", err, e.Stderr.String())
 		}
 	case <-time.After(30 * time.Second):
-		e.cmd.Process.Kill()
-		<-done
-		t.Errorf("bera server did not stop within 30 s of SIGTERM\n%s", e.Stderr.String())
+		// SIGQUIT makes the Go runtime print every goroutine's stack: what the shutdown
+		// waits for is then in the failure.
+		e.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			e.cmd.Process.Kill()
+			<-done
+		}
+		t.Errorf("bera server did not stop within 30 s of SIGTERM (its goroutines, from SIGQUIT, at the end)\n%s", e.Stderr.String())
 	}
 }
 

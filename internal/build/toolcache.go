@@ -114,6 +114,8 @@ type WarmOptions struct {
 // Warm fills the machine layer for this machine's Go, unless it is there already: it builds
 // a small embedded Go web program with the built-in Go buildpack, the same flags and
 // environment as app builds (so the Go cache's action IDs match), as a plain trusted process
+// at the lowest CPU priority (SCHED_IDLE, nice 19: dynos and builds that start meanwhile keep
+// the CPU)
 // with GOCACHE in a staging directory, then renames the finished cache into place. Servers
 // sharing the directory take turns through a file lock; the second one adopts the first's
 // layer. Without a Go toolchain there is nothing to warm and Warm returns nil.
@@ -206,7 +208,7 @@ func (c *ToolCache) build(ctx context.Context, layer string, opts WarmOptions) e
 	}
 	cache := filepath.Join(stage, "cache")
 	_, err = Build(ctx, Options{SourceDir: src, CacheDir: cache, Buildpacks: []string{"heroku/go"},
-		BuildEnv: opts.BuildEnv, Output: opts.Output, WorkDir: stage, Runner: ProcessRunner{}})
+		BuildEnv: opts.BuildEnv, Output: opts.Output, WorkDir: stage, Runner: ProcessRunner{Background: true}})
 	if err != nil {
 		return fmt.Errorf("tool cache: warm-up build: %w", err)
 	}

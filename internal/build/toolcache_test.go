@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/build"
 )
 
@@ -55,3 +58,31 @@ func TestToolCache_Empty(t *testing.T) {
 		t.Errorf("lower layer %s: %v entries, err %v", lower, len(ents), err)
 	}
 }
+
+// TestProcessRunner_Background: a background step, and every process it starts, runs at
+// niceness 19 under SCHED_IDLE (the warm-up's compiles yield the CPU to dynos); an ordinary
+// one at the server's own priority.
+func TestProcessRunner_Background(t *testing.T) {
+	beratest.Require(t, "nice", "Debian: coreutils")
+	beratest.Require(t, "chrt", "Debian: util-linux")
+	priority := func(r build.ProcessRunner) string {
+		var out bytes.Buffer
+		// The second line is a grandchild's: what the step's own children inherit.
+		step := build.Step{Name: "compile", Path: "/bin/sh", Args: []string{"-c", `echo $(nice) $(chrt -p $$ | grep policy); sh -c 'echo $(nice) $(chrt -p $$ | grep policy)'`},
+			Dir: t.TempDir(), Stdout: &out, Stderr: &out}
+		if err := r.Run(t.Context(), step); err != nil {
+			t.Fatalf("Run: %v\n%s", err, out.String())
+		}
+		return out.String()
+	}
+	got := priority(build.ProcessRunner{Background: true})
+	if want := strings.Repeat("19 pid NNN's current scheduling policy: SCHED_IDLE\n", 2); pidRE.ReplaceAllString(got, "pid NNN's") != want {
+		t.Errorf("background step and its child ran as\n%s\nwant niceness 19 and SCHED_IDLE for both", got)
+	}
+	got = priority(build.ProcessRunner{})
+	if strings.Contains(got, "SCHED_IDLE") || strings.HasPrefix(got, "19 ") {
+		t.Errorf("ordinary step ran as\n%s\nwant the test's own priority", got)
+	}
+}
+
+var pidRE = regexp.MustCompile(`pid [0-9]+'s`)
