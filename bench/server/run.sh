@@ -8,7 +8,8 @@
 # Usage: flock /tmp/bera-runc.lock bench/server/run.sh [seconds] [connections]   (repo root, as root)
 # Needs runc, wrk and nginx (Debian: apt-get install -y runc wrk nginx-light).
 # PERF=1 also counts, with perf stat, the CPU time, context switches and system calls per
-# request of each proxy's process (the server, nginx's workers, the router alone).
+# request of each proxy's process (the server, nginx's workers, the router alone) and of the
+# dyno's processes behind it.
 # BERA_CPUPROFILE=FILE writes a CPU profile of the server over the whole run
 # (go tool pprof -top FILE).
 set -eu
@@ -78,15 +79,17 @@ ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ 
 
 # bench NAME URL appends "NAME rps p50ms p99ms errors" to $DIR/rows.
 bench() {
-	if [ -n "${PERF:-}" ] && [ -n "${3:-}" ]; then
-		perf stat -e task-clock,context-switches,raw_syscalls:sys_enter -p "$3" -o "$DIR/perf" -- sleep "$SECS" & PERF_PID=$!
+	if [ -n "${PERF:-}" ]; then
+		rm -f "$DIR/perf" "$DIR/dperf"
+		[ -n "${3:-}" ] && perfstat "$3" "$DIR/perf" & PERF_PID=$!
+		# The dyno's processes (a runc dyno's cgroup, or the process dyno and its children).
+		perfstat "$DYNO_PIDS" "$DIR/dperf" & DPERF_PID=$!
 	fi
 	wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Host: $HOST" "$2" > "$DIR/out"
-	if [ -n "${PERF:-}" ] && [ -n "${3:-}" ]; then
-		wait "$PERF_PID"
-		awk -v name="$1" -v n="$(awk '/requests in/ {print $1}' "$DIR/out")" '{ gsub(",", "", $1) }
-			/task-clock/ { tc = $1 } /context-switches/ { cs = $1 } /sys_enter/ { sc = $1 }
-			END { printf "%s %.1f %.2f %.2f\n", name, tc * 1000 / n, cs / n, sc / n }' "$DIR/perf" >> "$DIR/perfrows"
+	if [ -n "${PERF:-}" ]; then
+		wait "$PERF_PID" "$DPERF_PID"
+		n=$(awk '/requests in/ {print $1}' "$DIR/out")
+		echo "$1 $(perrequest "$DIR/perf" "$n") $(perrequest "$DIR/dperf" "$n")" >> "$DIR/perfrows"
 	fi
 	rps=$(awk '/^Requests\/sec/ {print $2}' "$DIR/out")
 	p50=$(ms "$(awk '$1=="50%" {print $2}' "$DIR/out")")
@@ -95,7 +98,23 @@ bench() {
 	echo "$1 $rps $p50 $p99 $errs" >> "$DIR/rows"
 }
 
+# perfstat PIDS FILE counts CPU time, context switches and system calls of PIDS for one round.
+perfstat() { perf stat -e task-clock,context-switches,raw_syscalls:sys_enter -p "$1" -o "$2" -- sleep "$SECS"; }
+
+# perrequest FILE N prints "CPU-µs context-switches syscalls" per request from perf stat's
+# FILE of a round of N requests ("- - -" when there is none).
+perrequest() {
+	[ -s "$1" ] || { echo "- - -"; return; }
+	awk -v n="$2" '{ gsub(",", "", $1) } /task-clock/ { tc = $1 } /context-switches/ { cs = $1 } /sys_enter/ { sc = $1 }
+		END { printf "%.1f %.2f %.2f", tc * 1000 / n, cs / n, sc / n }' "$1"
+}
+
 ROUNDS=${ROUNDS:-3}
+if [ "$RUNTIME" = runc ]; then
+	DYNO_PIDS=$(cat /sys/fs/cgroup/cpuacct/bera/bera-*/cgroup.procs | paste -sd,)
+else
+	DYNO_PIDS=$PID$(pgrep -P "$PID" | sed 's/^/,/' | tr -d '\n')
+fi
 echo "dyno at $DYNO; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
 	bench direct "http://$DYNO/"
@@ -122,8 +141,9 @@ awk '$1 == "nginx" { n[++r] = $2 } $1 == "bera" { b[r + 1] = $2 } $1 == "router"
 	END { printf "bera/nginx per round:"; for (i = 1; i <= r; i++) printf " %.2f", b[i] / n[i]
 		printf "; router/nginx per round:"; for (i = 1; i <= r; i++) printf " %.2f", a[i] / n[i]; print "" }' "$DIR/rows"
 if [ -n "${PERF:-}" ]; then
-	echo "per request, median of the rounds (perf stat of the proxy's process): CPU µs, context switches, system calls"
-	for name in bera nginx router; do
-		grep "^$name " "$DIR/perfrows" | sort -k2,2n | awk -v name="$name" '{ r[NR] = $0 } END { split(r[int((NR + 1) / 2)], f, " "); printf "%s %s µs, %s cs, %s syscalls\n", name, f[2], f[3], f[4] }'
+	echo "per request, median of the rounds (perf stat): CPU µs, context switches and system calls of the proxy's process, then of the dyno's"
+	for name in direct bera nginx router; do
+		grep "^$name " "$DIR/perfrows" | sort -k2,2n | awk -v name="$name" '{ r[NR] = $0 } END { split(r[int((NR + 1) / 2)], f, " ")
+			printf "%s: %s µs, %s cs, %s syscalls; dyno %s µs, %s cs, %s syscalls\n", name, f[2], f[3], f[4], f[5], f[6], f[7] }'
 	done
 fi
