@@ -65,11 +65,10 @@ type Runner interface {
 // group when the context ends or the step finishes, so nothing a buildpack started outlives
 // it. It offers no isolation.
 type ProcessRunner struct {
-	// Background runs the step at the lowest CPU priority, so that background work (the
-	// machine cache's warm-up) yields the CPU to dynos, requests and users' builds: niceness
-	// 19 through nice(1) and the SCHED_IDLE policy through chrt(1), each where the command
-	// exists. Every process the step starts inherits both.
-	Background bool
+	// Background, when set, runs the step at the lowest CPU priority until it is raised (see
+	// Priority): niceness 19 through nice(1) and the SCHED_IDLE policy through chrt(1),
+	// each where the command exists, inherited by every process the step starts.
+	Background *Priority
 }
 
 // waitDelay is how long a finished step's leftover children may hold its output open.
@@ -84,16 +83,21 @@ func (r ProcessRunner) Run(ctx context.Context, s Step) error {
 			}
 		}
 	}
-	path, args := s.Path, s.Args
-	if r.Background {
-		path, args = lowPriority(path, args)
-	}
-	cmd := exec.CommandContext(ctx, path, args...)
+	cmd := exec.CommandContext(ctx, s.Path, s.Args...)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = s.Dir, s.Env, s.Stdout, s.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = waitDelay
-	err := cmd.Run()
+	var err error
+	if r.Background != nil {
+		var done func()
+		if done, err = r.Background.start(cmd); err == nil {
+			err = cmd.Wait()
+		}
+		done()
+	} else {
+		err = cmd.Run()
+	}
 	if cmd.Process != nil {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
@@ -104,17 +108,6 @@ func (r ProcessRunner) Run(ctx context.Context, s Step) error {
 		return nil
 	}
 	return err
-}
-
-// lowPriority wraps a command in chrt --idle and nice -n 19, each if it is installed.
-func lowPriority(path string, args []string) (string, []string) {
-	if chrt, err := exec.LookPath("chrt"); err == nil {
-		path, args = chrt, append([]string{"--idle", "0", path}, args...)
-	}
-	if nice, err := exec.LookPath("nice"); err == nil {
-		path, args = nice, append([]string{"-n", "19", path}, args...)
-	}
-	return path, args
 }
 
 // seedMarker marks a directory ProcessRunner has seeded from a lower layer.

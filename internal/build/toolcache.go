@@ -34,6 +34,7 @@ type ToolCache struct {
 	mu      sync.Mutex
 	ready   string        // the finished layer, "" until known
 	warming chan struct{} // closed when the running Warm returns; nil when none runs
+	prio    *Priority     // the running Warm's, raised by a build that waits for it
 }
 
 // OpenToolCache opens (creating) the machine cache directory dir and adopts a layer an
@@ -76,12 +77,14 @@ func (c *ToolCache) layer(key string) string { return filepath.Join(c.dir, "go",
 // GoCache returns the lower layer for an app's Go build cache: the finished machine layer,
 // or an empty directory when there is none. With wait, a warm-up still running is waited
 // for (until ctx ends): it compiles what the build would compile, so waiting is never
-// slower than compiling beside it on the same cores.
+// slower than compiling beside it on the same cores. Waiting raises the warm-up from its
+// idle priority to the server's, so that a busy machine cannot starve the build through it.
 func (c *ToolCache) GoCache(ctx context.Context, wait bool) string {
 	c.mu.Lock()
-	ready, warming := c.ready, c.warming
+	ready, warming, prio := c.ready, c.warming, c.prio
 	c.mu.Unlock()
 	if ready == "" && wait && warming != nil {
+		prio.Raise() // a waiting build must not wait behind idle-priority work
 		select {
 		case <-warming:
 		case <-ctx.Done():
@@ -114,8 +117,8 @@ type WarmOptions struct {
 // Warm fills the machine layer for this machine's Go, unless it is there already: it builds
 // a small embedded Go web program with the built-in Go buildpack, the same flags and
 // environment as app builds (so the Go cache's action IDs match), as a plain trusted process
-// at the lowest CPU priority (SCHED_IDLE, nice 19: dynos and builds that start meanwhile keep
-// the CPU)
+// at the lowest CPU priority (SCHED_IDLE, nice 19: dynos that start meanwhile keep the CPU;
+// raised to the server's own once an app's build waits for it, see GoCache)
 // with GOCACHE in a staging directory, then renames the finished cache into place. Servers
 // sharing the directory take turns through a file lock; the second one adopts the first's
 // layer. Without a Go toolchain there is nothing to warm and Warm returns nil.
@@ -126,11 +129,12 @@ func (c *ToolCache) Warm(ctx context.Context, opts WarmOptions) error {
 		c.mu.Unlock()
 		return nil
 	}
-	c.warming = done
+	c.warming, c.prio = done, &Priority{}
+	prio := c.prio
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
-		c.warming = nil
+		c.warming, c.prio = nil, nil
 		c.mu.Unlock()
 		close(done)
 	}()
@@ -151,7 +155,7 @@ func (c *ToolCache) Warm(ctx context.Context, opts WarmOptions) error {
 	}
 	layer := c.layer(key)
 	if !isDir(layer) {
-		if err := c.build(ctx, layer, opts); err != nil {
+		if err := c.build(ctx, layer, opts, prio); err != nil {
 			return err
 		}
 		os.WriteFile(filepath.Join(c.dir, "ready"), []byte(key+" "+layer+"\n"), 0o644)
@@ -190,7 +194,7 @@ func main() {
 `
 
 // build compiles the warm-up program into a staging cache and renames it to layer.
-func (c *ToolCache) build(ctx context.Context, layer string, opts WarmOptions) error {
+func (c *ToolCache) build(ctx context.Context, layer string, opts WarmOptions, prio *Priority) error {
 	stage, err := os.MkdirTemp(filepath.Join(c.dir, "go"), ".warm-")
 	if err != nil {
 		return fmt.Errorf("tool cache: %w", err)
@@ -208,7 +212,7 @@ func (c *ToolCache) build(ctx context.Context, layer string, opts WarmOptions) e
 	}
 	cache := filepath.Join(stage, "cache")
 	_, err = Build(ctx, Options{SourceDir: src, CacheDir: cache, Buildpacks: []string{"heroku/go"},
-		BuildEnv: opts.BuildEnv, Output: opts.Output, WorkDir: stage, Runner: ProcessRunner{Background: true}})
+		BuildEnv: opts.BuildEnv, Output: opts.Output, WorkDir: stage, Runner: ProcessRunner{Background: prio}})
 	if err != nil {
 		return fmt.Errorf("tool cache: warm-up build: %w", err)
 	}

@@ -3,10 +3,12 @@ package build_test
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kingvon-ke/bera/internal/beratest"
 	"github.com/kingvon-ke/bera/internal/build"
@@ -65,24 +67,81 @@ func TestToolCache_Empty(t *testing.T) {
 func TestProcessRunner_Background(t *testing.T) {
 	beratest.Require(t, "nice", "Debian: coreutils")
 	beratest.Require(t, "chrt", "Debian: util-linux")
-	priority := func(r build.ProcessRunner) string {
-		var out bytes.Buffer
-		// The second line is a grandchild's: what the step's own children inherit.
-		step := build.Step{Name: "compile", Path: "/bin/sh", Args: []string{"-c", `echo $(nice) $(chrt -p $$ | grep policy); sh -c 'echo $(nice) $(chrt -p $$ | grep policy)'`},
-			Dir: t.TempDir(), Stdout: &out, Stderr: &out}
-		if err := r.Run(t.Context(), step); err != nil {
-			t.Fatalf("Run: %v\n%s", err, out.String())
-		}
-		return out.String()
-	}
-	got := priority(build.ProcessRunner{Background: true})
-	if want := strings.Repeat("19 pid NNN's current scheduling policy: SCHED_IDLE\n", 2); pidRE.ReplaceAllString(got, "pid NNN's") != want {
+	// The second line is a grandchild's: what the step's own children inherit.
+	got := runPriority(t, build.ProcessRunner{Background: &build.Priority{}}, `echo $(nice) $(chrt -p $$ | grep policy); sh -c 'echo $(nice) $(chrt -p $$ | grep policy)'`)
+	if want := strings.Repeat("19 pid NNN's current scheduling policy: SCHED_IDLE\n", 2); got != want {
 		t.Errorf("background step and its child ran as\n%s\nwant niceness 19 and SCHED_IDLE for both", got)
 	}
-	got = priority(build.ProcessRunner{})
-	if strings.Contains(got, "SCHED_IDLE") || strings.HasPrefix(got, "19 ") {
-		t.Errorf("ordinary step ran as\n%s\nwant the test's own priority", got)
+	own := ownPriority(t)
+	if got := runPriority(t, build.ProcessRunner{}, `echo $(nice) $(chrt -p $$ | grep policy)`); got != own {
+		t.Errorf("ordinary step ran as %q, want the test's own %q", got, own)
 	}
+}
+
+// TestPriority_Raise: raising a Priority puts a background step that is already running,
+// a child it started before, one it starts after, and the next step back at the server's
+// priority (a build waiting for the warm-up must not wait behind idle-priority work).
+func TestPriority_Raise(t *testing.T) {
+	beratest.Require(t, "nice", "Debian: coreutils")
+	beratest.Require(t, "chrt", "Debian: util-linux")
+	own := ownPriority(t)
+	dir := t.TempDir()
+	prio := &build.Priority{}
+	// The step starts a child that waits for the raise, says it is running, waits for the
+	// raise itself, then reports itself, the early child and a new child.
+	script := `d=$1
+sh -c 'while [ ! -f "$1/raised" ]; do sleep 0.01; done; echo $(nice) $(chrt -p $$ | grep policy) > "$1/early"' sh "$d" &
+touch "$d/running"
+while [ ! -f "$d/raised" ]; do sleep 0.01; done
+wait
+echo $(nice) $(chrt -p $$ | grep policy)
+cat "$d/early"
+sh -c 'echo $(nice) $(chrt -p $$ | grep policy)'`
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		step := build.Step{Name: "compile", Path: "/bin/sh", Args: []string{"-c", script, "sh", dir}, Dir: dir, Stdout: &out, Stderr: &out}
+		done <- build.ProcessRunner{Background: prio}.Run(t.Context(), step)
+	}()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "running")); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	prio.Raise()
+	os.WriteFile(filepath.Join(dir, "raised"), nil, 0o644)
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	if got, want := pidRE.ReplaceAllString(out.String(), "pid NNN's"), strings.Repeat(own, 3); got != want {
+		t.Errorf("after Raise the step, its early child and a new child ran as\n%s\nwant the server's own priority\n%s", got, want)
+	}
+	// A step started after the raise is not lowered at all.
+	if got := runPriority(t, build.ProcessRunner{Background: prio}, `echo $(nice) $(chrt -p $$ | grep policy)`); got != own {
+		t.Errorf("step after Raise ran as %q, want %q", got, own)
+	}
+}
+
+// runPriority runs script as a step and returns its output with pids replaced.
+func runPriority(t *testing.T, r build.ProcessRunner, script string) string {
+	t.Helper()
+	var out bytes.Buffer
+	step := build.Step{Name: "compile", Path: "/bin/sh", Args: []string{"-c", script}, Dir: t.TempDir(), Stdout: &out, Stderr: &out}
+	if err := r.Run(t.Context(), step); err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	return pidRE.ReplaceAllString(out.String(), "pid NNN's")
+}
+
+// ownPriority is what runPriority's line says for the test process itself.
+func ownPriority(t *testing.T) string {
+	t.Helper()
+	b, err := exec.Command("/bin/sh", "-c", `echo $(nice) $(chrt -p $$ | grep policy)`).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pidRE.ReplaceAllString(string(b), "pid NNN's")
 }
 
 var pidRE = regexp.MustCompile(`pid [0-9]+'s`)

@@ -158,7 +158,7 @@ func ReadSession(procRoot string, sid int) (Usage, error) {
 
 // ProcStat is what Bera reads from /proc/PID/stat.
 type ProcStat struct {
-	PID, PPID, Session int
+	PID, PPID, Pgrp, Session int
 	// CPU is utime plus stime.
 	CPU      time.Duration
 	RSSPages uint64
@@ -181,14 +181,14 @@ func ParseProcStat(b []byte) (ProcStat, error) {
 	if len(f) < 22 {
 		return ProcStat{}, errors.New("proc stat: too few fields")
 	}
-	var n [5]uint64
-	for i, idx := range []int{1, 3, 11, 12, 21} {
+	var n [6]uint64
+	for i, idx := range []int{1, 3, 11, 12, 21, 2} {
 		if n[i], err = strconv.ParseUint(f[idx], 10, 63); err != nil {
 			return ProcStat{}, fmt.Errorf("proc stat: field %d: %w", idx+3, err)
 		}
 	}
 	ticks := n[2] + n[3]
-	return ProcStat{PID: pid, PPID: int(n[0]), Session: int(n[1]),
+	return ProcStat{PID: pid, PPID: int(n[0]), Pgrp: int(n[5]), Session: int(n[1]),
 		CPU: time.Duration(ticks) * (time.Second / clockTicks), RSSPages: n[4]}, nil
 }
 
@@ -205,4 +205,28 @@ func readVmSwap(path string) uint64 {
 		}
 	}
 	return 0
+}
+
+// GroupMembers returns the pids of the processes in process group pgid, pgid's own
+// included when it is alive, from procDir (/proc).
+func GroupMembers(procDir string, pgid int) ([]int, error) {
+	entries, err := os.ReadDir(procDir)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", procDir, err)
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(procDir, e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if st, err := ParseProcStat(b); err == nil && st.Pgrp == pgid {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }

@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -24,9 +26,9 @@ func TestParseProcStat(t *testing.T) {
 		err      bool
 	}{
 		{"Plain", "42 (python3) S 1 42 42 0 -1 4194560 1 0 0 0 150 50 0 0 20 0 1 0 100 1000 2500 18446744073709551615",
-			runtime.ProcStat{PID: 42, PPID: 1, Session: 42, CPU: 2 * time.Second, RSSPages: 2500}, false},
+			runtime.ProcStat{PID: 42, PPID: 1, Pgrp: 42, Session: 42, CPU: 2 * time.Second, RSSPages: 2500}, false},
 		{"ParensAndSpacesInName", "7 (a) b (c) R 3 7 5 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 100 1000 9 0",
-			runtime.ProcStat{PID: 7, PPID: 3, Session: 5, CPU: 20 * time.Millisecond, RSSPages: 9}, false},
+			runtime.ProcStat{PID: 7, PPID: 3, Pgrp: 7, Session: 5, CPU: 20 * time.Millisecond, RSSPages: 9}, false},
 		{"NoName", "42 python3 S 1", runtime.ProcStat{}, true},
 		{"Short", "42 (x) S 1 2 3", runtime.ProcStat{}, true},
 		{"BadNumber", "42 (x) S 1 2 x 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 100 1000 9 0", runtime.ProcStat{}, true},
@@ -41,6 +43,36 @@ func TestParseProcStat(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestGroupMembers: the processes of a real process group, its leader and a child, and no
+// others.
+func TestGroupMembers(t *testing.T) {
+	cmd := exec.Command("/bin/sh", "-c", "sleep 30 & echo $!; wait")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	child, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("child pid %q: %v", line, err)
+	}
+	got, err := runtime.GroupMembers("/proc", cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want := []int{cmd.Process.Pid, child}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("GroupMembers = %v, want the shell and its sleep %v", got, want)
+	}
+	if got, _ := runtime.GroupMembers("/proc", 1<<30); len(got) != 0 {
+		t.Errorf("GroupMembers of an unknown group = %v, want none", got)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -172,10 +173,11 @@ func (d *dyno) signal(sig syscall.Signal) error {
 		return nil
 	default:
 	}
-	pids, err := groupMembers(d.pid)
+	members, err := runtime.GroupMembers("/proc", d.pid)
 	if err != nil {
 		return fmt.Errorf("signal dyno %s: %w", d.spec.ID, err)
 	}
+	pids := slices.DeleteFunc(members, func(pid int) bool { return pid == d.pid })
 	if len(pids) == 0 {
 		pids = []int{d.pid}
 	}
