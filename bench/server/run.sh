@@ -10,12 +10,14 @@
 # PERF=1 also counts, with perf stat, the CPU time, context switches and system calls per
 # request of each proxy's process (the server, nginx's workers, the router alone) and of the
 # dyno's processes behind it.
+# EPOLL=1 adds bench/epollproxy (a bare per-core event-loop proxy, the measuring stick for
+# an event loop in the router) in front of the same dyno as the target "epoll".
 # BERA_CPUPROFILE=FILE writes a CPU profile of the server over the whole run
 # (go tool pprof -top FILE).
 set -eu
 SECS=${1:-10}
 CONNS=${2:-32}
-API_PORT=18090 ROUTER_PORT=18091 NGINX_PORT=18093 ALONE_PORT=18094
+API_PORT=18090 ROUTER_PORT=18091 NGINX_PORT=18093 ALONE_PORT=18094 EPOLL_PORT=18095
 HOST=hello.localhost
 # RUNTIME=process runs the dyno as a plain process on loopback (no veth, no lock needed).
 RUNTIME=${RUNTIME:-runc}
@@ -25,10 +27,12 @@ command -v nginx >/dev/null || { echo "nginx missing: apt-get install -y nginx-l
 
 go build -o "$DIR/bera" ./cmd/bera
 go build -o "$DIR/routerbench" ./bench/router
-SERVER_PID="" ALONE_PID=""
+[ -n "${EPOLL:-}" ] && go build -o "$DIR/epollproxy" ./bench/epollproxy
+SERVER_PID="" ALONE_PID="" EPOLL_PID=""
 cleanup() {
 	[ -f "$DIR/nginx.pid" ] && kill "$(cat "$DIR/nginx.pid")" 2>/dev/null || true
 	[ -n "$ALONE_PID" ] && kill "$ALONE_PID" 2>/dev/null || true
+	[ -n "$EPOLL_PID" ] && kill "$EPOLL_PID" 2>/dev/null || true
 	if [ -n "$SERVER_PID" ]; then
 		bera ps:scale web=0 -a hello >/dev/null 2>&1 || true
 		sleep 2
@@ -70,7 +74,12 @@ sed -e "s#@DIR@#$DIR#g" -e "s#@NGINX_PORT@#$NGINX_PORT#g" -e "s#@BACKEND@#$DYNO#
 	bench/router/nginx.conf.in > "$DIR/nginx.conf"
 nginx -c "$DIR/nginx.conf" -e "$DIR/error.log"
 "$DIR/routerbench" -mode router -log -listen 127.0.0.1:$ALONE_PORT -backend "$DYNO" -host $HOST 2>/dev/null & ALONE_PID=$!
-for port in $NGINX_PORT $ALONE_PORT; do
+PORTS="$NGINX_PORT $ALONE_PORT"
+if [ -n "${EPOLL:-}" ]; then
+	"$DIR/epollproxy" -listen 127.0.0.1:$EPOLL_PORT -backend "$DYNO" 2>/dev/null & EPOLL_PID=$!
+	PORTS="$PORTS $EPOLL_PORT"
+fi
+for port in $PORTS; do
 	until curl -fsS -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$port/"; do sleep 0.1; done
 done
 
@@ -121,12 +130,14 @@ for round in $(seq "$ROUNDS"); do
 	bench bera "http://127.0.0.1:$ROUTER_PORT/" "$SERVER_PID"
 	bench nginx "http://127.0.0.1:$NGINX_PORT/" "$(pgrep -d, -P "$(cat "$DIR/nginx.pid")")"
 	bench router "http://127.0.0.1:$ALONE_PORT/" "$ALONE_PID"
+	[ -n "${EPOLL:-}" ] && bench epoll "http://127.0.0.1:$EPOLL_PORT/" "$EPOLL_PID"
 	echo "round $round done, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 done
 echo "median of $ROUNDS rounds of ${SECS}s, $CONNS connections, wrk -t2, keep-alive; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| target | req/s | p50 ms | p99 ms | rounds with errors |"
 echo "| --- | ---: | ---: | ---: | ---: |"
-for name in direct bera nginx router; do
+for name in direct bera nginx router epoll; do
+	grep -q "^$name " "$DIR/rows" || continue
 	grep "^$name " "$DIR/rows" | awk -v name="$name" '
 		{ rps[NR] = $2; p50[NR] = $3; p99[NR] = $4; if ($5 > 0) errs++ }
 		function median(a, n,   i, j, t) {
@@ -142,7 +153,8 @@ awk '$1 == "nginx" { n[++r] = $2 } $1 == "bera" { b[r + 1] = $2 } $1 == "router"
 		printf "; router/nginx per round:"; for (i = 1; i <= r; i++) printf " %.2f", a[i] / n[i]; print "" }' "$DIR/rows"
 if [ -n "${PERF:-}" ]; then
 	echo "per request, median of the rounds (perf stat): CPU µs, context switches and system calls of the proxy's process, then of the dyno's"
-	for name in direct bera nginx router; do
+	for name in direct bera nginx router epoll; do
+		grep -q "^$name " "$DIR/perfrows" || continue
 		grep "^$name " "$DIR/perfrows" | sort -k2,2n | awk -v name="$name" '{ r[NR] = $0 } END { split(r[int((NR + 1) / 2)], f, " ")
 			printf "%s: %s µs, %s cs, %s syscalls; dyno %s µs, %s cs, %s syscalls\n", name, f[2], f[3], f[4], f[5], f[6], f[7] }'
 	done

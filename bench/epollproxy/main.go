@@ -1,0 +1,234 @@
+// Command epollproxy is a measuring stick for the router, not a router: the smallest HTTP/1.1
+// keep-alive proxy built the way nginx is, one event loop per core, each a goroutine locked
+// to its thread running its own epoll_wait over non-blocking sockets, so a request costs no
+// goroutine park and no wake-up of another thread. Each client connection gets its own
+// connection to the backend; it relays bodyless requests and Content-Length responses only,
+// adds no headers and handles no errors beyond closing. bench/server/run.sh runs it beside
+// Bera's router (EPOLL=1) to tell how much of the gap to nginx an event loop would close
+// before one is built into internal/router/fastpath.
+//
+//	epollproxy -listen 127.0.0.1:18095 -backend 10.79.0.5:5000 [-loops 2]
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"net/netip"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:18095", "address to listen on")
+	backend := flag.String("backend", "", "backend host:port")
+	loops := flag.Int("loops", runtime.NumCPU(), "event loops (threads)")
+	flag.Parse()
+	be, err := netip.ParseAddrPort(*backend)
+	if err != nil {
+		log.Fatalf("-backend: %v", err)
+	}
+	lfd, err := listenFD(*listen)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i := 0; i < *loops; i++ {
+		l, err := newLoop(lfd, be)
+		if err != nil {
+			log.Fatal(err)
+		}
+		go l.run()
+	}
+	fmt.Fprintln(os.Stderr, "listening on", *listen)
+	select {}
+}
+
+func listenFD(addr string) (int, error) {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return -1, err
+	}
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}); err != nil {
+		return -1, err
+	}
+	return fd, syscall.Listen(fd, 1024)
+}
+
+// conn is one client connection and its backend connection.
+type conn struct {
+	cfd, bfd int
+	in, res  []byte // request bytes from the client; response bytes from the backend
+	want     int    // length of the whole response once its head is in, else -1
+}
+
+type loop struct {
+	ep, lfd int
+	be      netip.AddrPort
+	conns   map[int]*conn // by either fd
+}
+
+func newLoop(lfd int, be netip.AddrPort) (*loop, error) {
+	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	const epollExclusive = 1 << 28
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | epollExclusive, Fd: int32(lfd)}
+	if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, lfd, &ev); err != nil {
+		return nil, err
+	}
+	return &loop{ep: ep, lfd: lfd, be: be, conns: map[int]*conn{}}, nil
+}
+
+func (l *loop) run() {
+	runtime.LockOSThread()
+	events := make([]syscall.EpollEvent, 128)
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := syscall.EpollWait(l.ep, events, -1)
+		if err != nil {
+			if err == syscall.EINTR {
+				continue
+			}
+			log.Fatal(err)
+		}
+		for _, ev := range events[:n] {
+			fd := int(ev.Fd)
+			if fd == l.lfd {
+				l.accept()
+				continue
+			}
+			c := l.conns[fd]
+			if c == nil {
+				continue
+			}
+			if fd == c.cfd {
+				l.fromClient(c, buf)
+			} else {
+				l.fromBackend(c, buf)
+			}
+		}
+	}
+}
+
+func (l *loop) accept() {
+	for {
+		cfd, _, err := syscall.Accept4(l.lfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+		if err != nil {
+			return // EAGAIN: another loop took it, or none left
+		}
+		syscall.SetsockoptInt(cfd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+		bfd, err := dial(l.be)
+		if err != nil {
+			syscall.Close(cfd)
+			continue
+		}
+		c := &conn{cfd: cfd, bfd: bfd, want: -1}
+		l.conns[cfd], l.conns[bfd] = c, c
+		for _, fd := range []int{cfd, bfd} {
+			syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_ADD, fd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)})
+		}
+	}
+}
+
+// dial connects to the backend (blocking, once per client connection), then makes the
+// socket non-blocking.
+func dial(be netip.AddrPort) (int, error) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if err := syscall.Connect(fd, &syscall.SockaddrInet4{Port: int(be.Port()), Addr: be.Addr().As4()}); err != nil {
+		syscall.Close(fd)
+		return -1, err
+	}
+	syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+	return fd, syscall.SetNonblock(fd, true)
+}
+
+func (l *loop) close(c *conn) {
+	delete(l.conns, c.cfd)
+	delete(l.conns, c.bfd)
+	syscall.Close(c.cfd)
+	syscall.Close(c.bfd)
+}
+
+// fromClient reads a request and, once its head is whole, writes it to the backend.
+func (l *loop) fromClient(c *conn, buf []byte) {
+	n, err := syscall.Read(c.cfd, buf)
+	if n <= 0 {
+		if err != syscall.EAGAIN {
+			l.close(c)
+		}
+		return
+	}
+	c.in = append(c.in, buf[:n]...)
+	if i := bytes.Index(c.in, []byte("\r\n\r\n")); i >= 0 {
+		if !writeAll(c.bfd, c.in[:i+4]) {
+			l.close(c)
+			return
+		}
+		c.in = append(c.in[:0], c.in[i+4:]...)
+	}
+}
+
+// fromBackend reads the response and relays it to the client once whole.
+func (l *loop) fromBackend(c *conn, buf []byte) {
+	n, err := syscall.Read(c.bfd, buf)
+	if n <= 0 {
+		if err != syscall.EAGAIN {
+			l.close(c)
+		}
+		return
+	}
+	c.res = append(c.res, buf[:n]...)
+	if c.want < 0 {
+		i := bytes.Index(c.res, []byte("\r\n\r\n"))
+		if i < 0 {
+			return
+		}
+		c.want = i + 4 + contentLength(c.res[:i])
+	}
+	if len(c.res) >= c.want {
+		if !writeAll(c.cfd, c.res[:c.want]) {
+			l.close(c)
+			return
+		}
+		c.res = append(c.res[:0], c.res[c.want:]...)
+		c.want = -1
+	}
+}
+
+func contentLength(head []byte) int {
+	for _, line := range bytes.Split(head, []byte("\r\n")) {
+		if k, v, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(bytes.TrimSpace(k), []byte("Content-Length")) {
+			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
+			return n
+		}
+	}
+	return 0
+}
+
+// writeAll writes p to a non-blocking socket whose buffer has room for a small message.
+func writeAll(fd int, p []byte) bool {
+	for len(p) > 0 {
+		n, err := syscall.Write(fd, p)
+		if n <= 0 {
+			if err == syscall.EAGAIN || err == syscall.EINTR {
+				continue
+			}
+			return false
+		}
+		p = p[n:]
+	}
+	return true
+}
+
