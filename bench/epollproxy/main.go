@@ -231,4 +231,3 @@ func writeAll(fd int, p []byte) bool {
 	}
 	return true
 }
-
