@@ -63,7 +63,7 @@ func main() {
 	n := fs.Int("n", 10, "dynos to scale to (scale), apps to deploy (restart)")
 	fs.StringVar(prebuilt, "bin", "", "a bera binary to run instead of building ./cmd/bera")
 	fs.StringVar(pollWith, "poll", "cli", "scale: how to watch the dynos come up: cli (`bera ps --json` every 20 ms) or api (GET /apps/bench/dynos in-process, which takes no CPU from the starts for a CLI process)")
-	fs.StringVar(scaleMachineCache, "machine-cache", "off", "scale, restart: the server's --machine-cache; \"\" leaves the server's default (a fresh data dir then warms the machine's Go cache in the background, at nice 19, during the benchmark)")
+	fs.StringVar(scaleMachineCache, "machine-cache", "off", "scale, restart: the server's --machine-cache; \"\" leaves the server's default (a fresh data dir then warms the machine's Go cache in the background, at idle priority, during the benchmark)")
 	noMachine := fs.Bool("no-machine-cache", false, "deploy: run the server with --machine-cache off (the baseline)")
 	fs.Parse(os.Args[2:])
 	var err error

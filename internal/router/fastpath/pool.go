@@ -123,7 +123,7 @@ func (p *Pool) get() *backendConn {
 			return nil
 		}
 		idle := time.Since(c.idleSince)
-		if idle < staleCheckAfter || idle < IdleConnTimeout && alive(c.conn) {
+		if idle < staleCheckAfter || idle < IdleConnTimeout && alive(c.raw) {
 			return c
 		}
 		c.conn.Close()

@@ -2,7 +2,7 @@
 
 package fastpath
 
-import "net"
+import "syscall"
 
 // alive cannot check without blocking here; a closed connection shows at first use.
-func alive(net.Conn) bool { return true }
+func alive(syscall.RawConn) bool { return true }
