@@ -107,9 +107,9 @@ type Options struct {
 	PreviousImage string
 	// ImageRef tags the exported image in the layout (org.opencontainers.image.ref.name).
 	ImageRef string
-	// WithLayout, when set, runs the export with other writers of ImageLayout kept out
-	// (cnb.RunConfig.WithLayout).
-	WithLayout func(export func() error) error
+	// WithLayout, when set, runs the export with other writers of ImageLayout kept out,
+	// giving it the layout to append to (cnb.RunConfig.WithLayout).
+	WithLayout func(export func(layoutDir string) error) error
 	// CNBBuiltins writes Bera's built-in CNB buildpacks into dir, laid out as a cnb.Store,
 	// their programs running the bera binary at self, and returns the builder order that
 	// picks among them. Nil refuses CNB builds.

@@ -13,9 +13,10 @@ import (
 
 // RunConfig is the input of Run: one whole build of an app.
 type RunConfig struct {
-	// WithLayout, when set, runs the export: it must keep other writers of LayoutDir (other
-	// exports, pruning) out while it runs, as the layout's index is rewritten in place.
-	WithLayout    func(export func() error) error
+	// WithLayout, when set, runs the export with the layout it is to append to (LayoutDir
+	// or a stand-in for it): it must keep other writers of LayoutDir (other exports,
+	// pruning) out while it runs, as the export rewrites the layout's index in place.
+	WithLayout    func(export func(layoutDir string) error) error
 	AppDir        string // source, built in place (becomes /workspace in the image)
 	WorkDir       string // scratch for layers/, platform/, tmp/, group.toml, plan.toml; created, caller removes
 	CacheDir      string // per-app persistent cache; "" = none
@@ -180,9 +181,9 @@ func (r *run) export(ctx context.Context, md *Metadata) (string, error) {
 		prev = r.cfg.PreviousImage
 	}
 	var h v1.Hash
-	export := func() (err error) {
+	export := func(layoutDir string) (err error) {
 		h, err = Export(ExportConfig{
-			LayersDir: r.layers, AppDir: r.cfg.AppDir, Metadata: md, LayoutDir: r.cfg.LayoutDir, Env: env,
+			LayersDir: r.layers, AppDir: r.cfg.AppDir, Metadata: md, LayoutDir: layoutDir, Env: env,
 			UID: r.cfg.UID, GID: r.cfg.GID, RefName: r.cfg.RefName, PreviousImage: prev,
 		})
 		return err
@@ -191,7 +192,7 @@ func (r *run) export(ctx context.Context, md *Metadata) (string, error) {
 	if r.cfg.WithLayout != nil {
 		err = r.cfg.WithLayout(export)
 	} else {
-		err = export()
+		err = export(r.cfg.LayoutDir)
 	}
 	if err != nil {
 		return "", err

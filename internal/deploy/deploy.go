@@ -227,9 +227,7 @@ func (d *Deployer) run(ctx context.Context, app *bera.App, user *bera.User, src 
 	if d.cfg.Images != nil && d.cfg.CNBBuiltins != nil {
 		opts.ImageLayout, opts.CNBBuiltins, opts.CNBBinDir = d.cfg.Images.LayoutDir(), d.cfg.CNBBuiltins, d.cfg.CNBBinDir
 		opts.ImageRef = app.Name + "-" + b.ID
-		opts.WithLayout = func(export func() error) error {
-			return d.cfg.Images.WithLayout(func(string) error { return export() })
-		}
+		opts.WithLayout = d.cfg.Images.WithLayout
 		if cur, err := d.cfg.Store.CurrentRelease(ctx, app.ID); err == nil && cur.Image != "" && d.cfg.Images.Has(cur.Image) {
 			opts.PreviousImage = cur.Image
 		}

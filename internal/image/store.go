@@ -64,18 +64,58 @@ func Open(dir string) (*Store, error) {
 	return s, nil
 }
 
-// LayoutDir is the OCI image layout that cnb.Export appends to (ExportConfig.LayoutDir).
-// Export from inside WithLayout, so a Prune cannot remove the blobs of an image whose
-// index entry is not written yet.
+// LayoutDir is the OCI image layout the store keeps. Read it freely: index.json is only
+// ever replaced whole (rename). Write it only through WithLayout.
 func (s *Store) LayoutDir() string { return string(s.layout) }
 
-// WithLayout runs fn with the layout directory while no Prune runs, and no other
-// WithLayout: cnb.Export and layout.Path.AppendImage rewrite index.json in place.
+// WithLayout runs fn with a layout to append images to (cnb.Export, layout.Path.AppendImage),
+// while no Prune and no other WithLayout runs. The layout fn gets shares the store's blobs
+// but has its own copy of index.json, which those libraries rewrite in place; when fn
+// succeeds the copy replaces the store's index.json in one rename, so a reader (Unpack,
+// Has, a build reading its previous image) never sees half an index. When fn fails the
+// index is left as it was; blobs it wrote go with the next Prune.
 func (s *Store) WithLayout(fn func(layoutDir string) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	return fn(s.LayoutDir())
+	stage, err := os.MkdirTemp(s.Dir, stagePrefix)
+	if err != nil {
+		return fmt.Errorf("image layout: %w", err)
+	}
+	defer os.RemoveAll(stage) // removes the blobs link, not what it points to
+	if err := os.MkdirAll(filepath.Join(s.LayoutDir(), "blobs", "sha256"), 0o755); err != nil {
+		return fmt.Errorf("image layout: %w", err)
+	}
+	if err := os.Symlink(filepath.Join("..", filepath.Base(s.LayoutDir()), "blobs"), filepath.Join(stage, "blobs")); err != nil {
+		return fmt.Errorf("image layout: %w", err)
+	}
+	for _, name := range []string{"oci-layout", "index.json"} {
+		b, err := os.ReadFile(filepath.Join(s.LayoutDir(), name))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(stage, name), b, 0o644)
+		}
+		if err != nil {
+			return fmt.Errorf("image layout: %w", err)
+		}
+	}
+	if err := fn(stage); err != nil {
+		return err
+	}
+	ii, err := layout.Path(stage).ImageIndex()
+	if err != nil {
+		return fmt.Errorf("image layout: %w", err)
+	}
+	im, err := ii.IndexManifest()
+	if err != nil {
+		return fmt.Errorf("image layout: read the new index: %w", err)
+	}
+	if err := s.writeIndex(im); err != nil {
+		return fmt.Errorf("image layout: %w", err)
+	}
+	return nil
 }
+
+// stagePrefix begins the names of WithLayout's layouts in Dir.
+const stagePrefix = ".layout-"
 
 func (s *Store) unpackedDir() string { return filepath.Join(s.Dir, "unpacked") }
 
@@ -173,13 +213,18 @@ func (s *Store) writeIndex(im *v1.IndexManifest) error {
 	return err
 }
 
-// removeLeftovers removes the temp directories of unpacks and prunes that did not finish.
+// removeLeftovers removes the temp directories of unpacks, prunes and WithLayout calls
+// that did not finish.
 func (s *Store) removeLeftovers() error {
 	uids, err := os.ReadDir(s.unpackedDir())
 	if err != nil {
 		return err
 	}
 	var errs []error
+	stages, _ := filepath.Glob(filepath.Join(s.Dir, stagePrefix+"*"))
+	for _, d := range stages {
+		errs = append(errs, os.RemoveAll(d))
+	}
 	for _, u := range uids {
 		dir := filepath.Join(s.unpackedDir(), u.Name())
 		entries, err := os.ReadDir(dir)

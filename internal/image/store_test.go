@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -351,11 +352,77 @@ func TestPruneConcurrent(t *testing.T) {
 	_ = b // whether a prune ran after the export decides if b stays; either is fine
 }
 
+// TestWithLayout checks that readers never see an index being written: an image appended
+// inside WithLayout shows up whole when it returns, and not at all when it fails.
+func TestWithLayout(t *testing.T) {
+	s := mustOpen(t)
+	a := tarImage(t, s, []entry{{h: tar.Header{Name: "a"}, body: "a"}})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var torn int
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if !s.Has(a) {
+				torn++
+			}
+		}
+	})
+	var added []string
+	for i := range 30 {
+		added = append(added, tarImage(t, s, []entry{{h: tar.Header{Name: "f"}, body: strings.Repeat("x", i)}}))
+	}
+	close(stop)
+	wg.Wait()
+	if torn > 0 {
+		t.Errorf("a reader missed a stored image %d times while others were added", torn)
+	}
+	for _, d := range added {
+		if !s.Has(d) {
+			t.Errorf("added image %s missing", d)
+		}
+	}
+
+	img, err := mutate.AppendLayers(empty.Image, mustLayer(t, []entry{{h: tar.Header{Name: "failed"}, body: "failed"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := img.Digest()
+	failed := errors.New("export failed")
+	err = s.WithLayout(func(dir string) error {
+		p, err := layout.FromPath(dir)
+		if err != nil {
+			return err
+		}
+		if err := p.AppendImage(img); err != nil {
+			return err
+		}
+		if s.Has(h.String()) {
+			t.Error("image listed before WithLayout returned")
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("WithLayout = %v, want fn's error", err)
+	}
+	if s.Has(h.String()) || !s.Has(a) {
+		t.Errorf("after a failed export: has it %v, has the old image %v", s.Has(h.String()), s.Has(a))
+	}
+	if left, _ := filepath.Glob(filepath.Join(s.Dir, ".layout-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
 func TestOpenRemovesLeftovers(t *testing.T) {
 	dir := t.TempDir()
 	half := filepath.Join(dir, "unpacked", "100777", ".abcdef-123")
 	gone := filepath.Join(dir, "unpacked", "100777", ".gone-abc")
-	for _, d := range []string{half, gone} {
+	stage := filepath.Join(dir, ".layout-123") // a WithLayout killed half-way
+	for _, d := range []string{half, gone, stage} {
 		if err := os.MkdirAll(filepath.Join(d, "layers"), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -363,7 +430,7 @@ func TestOpenRemovesLeftovers(t *testing.T) {
 	if _, err := image.Open(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []string{half, gone} {
+	for _, d := range []string{half, gone, stage} {
 		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s stays", d)
 		}

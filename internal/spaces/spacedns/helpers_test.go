@@ -34,11 +34,19 @@ func start(t testing.TB, upstream string, tweak ...func(*spacedns.Config)) *spac
 // answers to what the query allows, as a real resolver does.
 func startUpstream(t testing.TB, h dns.HandlerFunc) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// The UDP socket picks the port; another test's TCP socket may hold that one: try again.
+	var pc net.PacketConn
+	var l net.Listener
+	var err error
+	for range 10 {
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		if l, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			break
+		}
+		pc.Close()
 	}
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
