@@ -3,11 +3,14 @@
 // to its thread running its own epoll_wait over non-blocking sockets, so a request costs no
 // goroutine park and no wake-up of another thread. Each client connection gets its own
 // connection to the backend; it relays bodyless requests and Content-Length responses only,
-// adds no headers and handles no errors beyond closing. bench/server/run.sh runs it beside
-// Bera's router (EPOLL=1) to tell how much of the gap to nginx an event loop would close
-// before one is built into internal/router/fastpath.
+// adds the router's request headers and formats a router log line (not -plain), and handles
+// no errors beyond closing. bench/server/run.sh runs it beside Bera's router (EPOLL=1) to
+// tell how much of the gap to nginx an event loop would close before one is built into
+// internal/router/fastpath. -raw and -rawio make its system calls keep the loop's P
+// (RawSyscall), -spin polls before blocking, -accept and -procs are the accept batch and
+// GOMAXPROCS; the defaults are Go's ordinary system calls, one accept per event.
 //
-//	epollproxy -listen 127.0.0.1:18095 -backend 10.79.0.5:5000 [-loops 2]
+//	epollproxy -listen 127.0.0.1:18095 -backend 10.79.0.5:5000 [-loops 2] [-raw -rawio]
 package main
 
 import (
@@ -20,13 +23,27 @@ import (
 	"runtime"
 	"strconv"
 	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/kingvon-ke/bera/internal/router/fastpath"
 )
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:18095", "address to listen on")
 	backend := flag.String("backend", "", "backend host:port")
 	loops := flag.Int("loops", runtime.NumCPU(), "event loops (threads)")
+	flag.IntVar(&spin, "spin", 0, "polls of epoll_wait with no timeout and no hand-off of the thread's P (RawSyscall) before a blocking one")
+	flag.BoolVar(&rawio, "rawio", false, "read and write without handing off the thread's P (RawSyscall; the sockets never block)")
+	flag.BoolVar(&raw, "raw", false, "block in epoll_wait without handing off the thread's P (RawSyscall; a preemption signal interrupts it)")
+	flag.BoolVar(&unlocked, "unlocked", false, "do not lock each loop to its thread (a preempted loop then runs on whichever thread has a P)")
+	flag.BoolVar(&plain, "plain", false, "forward requests as they came, without the router's headers and log line")
+	flag.IntVar(&acceptBatch, "accept", 1, "connections a loop accepts per readiness event")
+	procs := flag.Int("procs", 0, "GOMAXPROCS (0: the runtime's default)")
 	flag.Parse()
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
 	be, err := netip.ParseAddrPort(*backend)
 	if err != nil {
 		log.Fatalf("-backend: %v", err)
@@ -69,10 +86,68 @@ type conn struct {
 	want     int    // length of the whole response once its head is in, else -1
 }
 
+var (
+	acceptBatch = 1
+	plain       bool
+	unlocked    bool
+	spin        int
+	raw         bool
+	rawio       bool
+)
+
+// read and write are read(2) and write(2) on a non-blocking socket; with -rawio they do
+// not enter the scheduler's syscall state (such a call never blocks), so the loop's P is
+// never handed to another thread while the kernel works on it.
+func read(fd int, p []byte) (int, error) {
+	if !rawio {
+		return syscall.Read(fd, p)
+	}
+	r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+func write(fd int, p []byte) (int, error) {
+	if !rawio {
+		return syscall.Write(fd, p)
+	}
+	r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// wait returns the ready events: first up to spin polls that do not enter the scheduler's
+// syscall state (so the P stays with the loop), then a blocking epoll_wait, which either
+// keeps the P too (raw) or hands it off as any system call does.
+func (l *loop) wait(events []syscall.EpollEvent) (int, error) {
+	for range spin {
+		r, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_WAIT, uintptr(l.ep), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
+		if e != 0 {
+			return 0, e
+		}
+		if r > 0 {
+			return int(r), nil
+		}
+	}
+	if raw {
+		r, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_WAIT, uintptr(l.ep), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 10, 0, 0)
+		if e != 0 {
+			return 0, e
+		}
+		return int(r), nil
+	}
+	return syscall.EpollWait(l.ep, events, -1)
+}
+
 type loop struct {
-	ep, lfd int
-	be      netip.AddrPort
-	conns   map[int]*conn // by either fd
+	fwd, line []byte // scratch: the forwarded request head, the log line
+	ep, lfd   int
+	be        netip.AddrPort
+	conns     map[int]*conn // by either fd
 }
 
 func newLoop(lfd int, be netip.AddrPort) (*loop, error) {
@@ -89,11 +164,13 @@ func newLoop(lfd int, be netip.AddrPort) (*loop, error) {
 }
 
 func (l *loop) run() {
-	runtime.LockOSThread()
+	if !unlocked {
+		runtime.LockOSThread()
+	}
 	events := make([]syscall.EpollEvent, 128)
 	buf := make([]byte, 64<<10)
 	for {
-		n, err := syscall.EpollWait(l.ep, events, -1)
+		n, err := l.wait(events)
 		if err != nil {
 			if err == syscall.EINTR {
 				continue
@@ -119,8 +196,11 @@ func (l *loop) run() {
 	}
 }
 
+// accept takes one connection per readiness event, as nginx does without multi_accept:
+// with EPOLLEXCLUSIVE one loop is woken per arrival, and a loop that accepted every
+// waiting connection would end up serving them all while the others idle.
 func (l *loop) accept() {
-	for {
+	for range acceptBatch {
 		cfd, _, err := syscall.Accept4(l.lfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
 		if err != nil {
 			return // EAGAIN: another loop took it, or none left
@@ -163,7 +243,7 @@ func (l *loop) close(c *conn) {
 
 // fromClient reads a request and, once its head is whole, writes it to the backend.
 func (l *loop) fromClient(c *conn, buf []byte) {
-	n, err := syscall.Read(c.cfd, buf)
+	n, err := read(c.cfd, buf)
 	if n <= 0 {
 		if err != syscall.EAGAIN {
 			l.close(c)
@@ -172,7 +252,11 @@ func (l *loop) fromClient(c *conn, buf []byte) {
 	}
 	c.in = append(c.in, buf[:n]...)
 	if i := bytes.Index(c.in, []byte("\r\n\r\n")); i >= 0 {
-		if !writeAll(c.bfd, c.in[:i+4]) {
+		req := c.in[:i+4]
+		if !plain {
+			req = l.forwarded(c.in[:i+2])
+		}
+		if !writeAll(c.bfd, req) {
 			l.close(c)
 			return
 		}
@@ -180,9 +264,30 @@ func (l *loop) fromClient(c *conn, buf []byte) {
 	}
 }
 
+// forwarded returns the request head (up to and with its last field's CRLF) with the
+// fields Bera's router and the benchmark's nginx add, so the dyno parses as much as
+// behind them, and writes a router log line into a ring, as the router does per request.
+func (l *loop) forwarded(head []byte) []byte {
+	start := time.Now()
+	b := append(l.fwd[:0], head...)
+	b = append(b, "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: 80\r\nX-Request-Id: "...)
+	id := len(b)
+	b = fastpath.AppendUUID(b)
+	b = append(b, "\r\nX-Request-Start: "...)
+	b = strconv.AppendInt(b, start.UnixMilli(), 10)
+	b = append(b, "\r\nVia: 1.1 bera\r\n\r\n"...)
+	l.fwd = b
+	line := append(l.line[:0], start.UTC().AppendFormat(nil, time.RFC3339Nano)...)
+	line = append(line, ` heroku[router]: at=info method=GET path="/" host=hello.localhost request_id=`...)
+	line = append(line, b[id:id+36]...)
+	line = append(line, ` fwd="127.0.0.1" dyno=web.1 connect=0ms service=0ms status=200 bytes=12 protocol=http`...)
+	l.line = line
+	return b
+}
+
 // fromBackend reads the response and relays it to the client once whole.
 func (l *loop) fromBackend(c *conn, buf []byte) {
-	n, err := syscall.Read(c.bfd, buf)
+	n, err := read(c.bfd, buf)
 	if n <= 0 {
 		if err != syscall.EAGAIN {
 			l.close(c)
@@ -220,7 +325,7 @@ func contentLength(head []byte) int {
 // writeAll writes p to a non-blocking socket whose buffer has room for a small message.
 func writeAll(fd int, p []byte) bool {
 	for len(p) > 0 {
-		n, err := syscall.Write(fd, p)
+		n, err := write(fd, p)
 		if n <= 0 {
 			if err == syscall.EAGAIN || err == syscall.EINTR {
 				continue

@@ -14,7 +14,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/metrics"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/kingvon-ke/bera/internal/logs"
@@ -29,6 +32,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	withLog := flag.Bool("log", false, "router mode: write every router log line to an in-memory log buffer, as bera server does without Redis")
 	flag.Parse()
+	go printSchedLatencies()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -103,4 +107,40 @@ func (s logSink) RouterLine(appID, line string) { s.buf.Write(appID, "heroku", "
 func hello(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
 	io.WriteString(w, "hello, world\n")
+}
+
+// printSchedLatencies prints, at each SIGUSR1, percentiles of how long goroutines waited
+// runnable before they ran (runtime/metrics /sched/latencies:seconds) since the last one:
+// the Go scheduler's share of a request's latency. bench/server/run.sh sends it around
+// each round of the router alone with SCHEDLAT=1.
+func printSchedLatencies() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR1)
+	sample := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	var prev []uint64
+	for range ch {
+		metrics.Read(sample)
+		h := sample[0].Value.Float64Histogram()
+		cur := slices.Clone(h.Counts) // metrics.Read reuses h.Counts
+		counts := slices.Clone(cur)
+		var total uint64
+		for i := range counts {
+			if i < len(prev) {
+				counts[i] -= prev[i]
+			}
+			total += counts[i]
+		}
+		prev = cur
+		var out []string
+		for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
+			var n uint64
+			for i, c := range counts {
+				if n += c; float64(n) >= q*float64(total) {
+					out = append(out, fmt.Sprintf("p%g %.1f µs", q*100, h.Buckets[i+1]*1e6))
+					break
+				}
+			}
+		}
+		fmt.Fprintf(os.Stderr, "scheduling latency of %d goroutine wake-ups: %s\n", total, strings.Join(out, ", "))
+	}
 }

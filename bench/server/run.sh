@@ -11,7 +11,10 @@
 # request of each proxy's process (the server, nginx's workers, the router alone) and of the
 # dyno's processes behind it.
 # EPOLL=1 adds bench/epollproxy (a bare per-core event-loop proxy, the measuring stick for
-# an event loop in the router) in front of the same dyno as the target "epoll".
+# an event loop in the router) in front of the same dyno as the target "epoll"; EPOLL_ARGS
+# passes it flags (-spin N, -raw, -rawio, -loops N, -procs N).
+# SCHEDLAT=1 prints, for each round of the router alone, how long its goroutines waited
+# runnable before they ran (the Go scheduler's part of the latency).
 # BERA_CPUPROFILE=FILE writes a CPU profile of the server over the whole run
 # (go tool pprof -top FILE).
 set -eu
@@ -73,10 +76,10 @@ fi
 sed -e "s#@DIR@#$DIR#g" -e "s#@NGINX_PORT@#$NGINX_PORT#g" -e "s#@BACKEND@#$DYNO#g" \
 	bench/router/nginx.conf.in > "$DIR/nginx.conf"
 nginx -c "$DIR/nginx.conf" -e "$DIR/error.log"
-"$DIR/routerbench" -mode router -log -listen 127.0.0.1:$ALONE_PORT -backend "$DYNO" -host $HOST 2>/dev/null & ALONE_PID=$!
+"$DIR/routerbench" -mode router -log -listen 127.0.0.1:$ALONE_PORT -backend "$DYNO" -host $HOST 2>"$DIR/alone.log" & ALONE_PID=$!
 PORTS="$NGINX_PORT $ALONE_PORT"
 if [ -n "${EPOLL:-}" ]; then
-	"$DIR/epollproxy" -listen 127.0.0.1:$EPOLL_PORT -backend "$DYNO" 2>/dev/null & EPOLL_PID=$!
+	"$DIR/epollproxy" -listen 127.0.0.1:$EPOLL_PORT -backend "$DYNO" ${EPOLL_ARGS:-} 2>/dev/null & EPOLL_PID=$!
 	PORTS="$PORTS $EPOLL_PORT"
 fi
 for port in $PORTS; do
@@ -128,8 +131,12 @@ echo "dyno at $DYNO; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
 	bench direct "http://$DYNO/"
 	bench bera "http://127.0.0.1:$ROUTER_PORT/" "$SERVER_PID"
+	[ -n "${SCHEDLAT:-}" ] && curl -s -H "Authorization: Bearer $BERA_API_KEY" "http://127.0.0.1:$API_PORT/metrics" |
+		grep "^bera_router_request_duration_seconds" > "$DIR/hist.$round"
 	bench nginx "http://127.0.0.1:$NGINX_PORT/" "$(pgrep -d, -P "$(cat "$DIR/nginx.pid")")"
+	[ -n "${SCHEDLAT:-}" ] && kill -USR1 "$ALONE_PID"
 	bench router "http://127.0.0.1:$ALONE_PORT/" "$ALONE_PID"
+	[ -n "${SCHEDLAT:-}" ] && kill -USR1 "$ALONE_PID"
 	[ -n "${EPOLL:-}" ] && bench epoll "http://127.0.0.1:$EPOLL_PORT/" "$EPOLL_PID"
 	echo "round $round done, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 done
@@ -158,4 +165,11 @@ if [ -n "${PERF:-}" ]; then
 		grep "^$name " "$DIR/perfrows" | sort -k2,2n | awk -v name="$name" '{ r[NR] = $0 } END { split(r[int((NR + 1) / 2)], f, " ")
 			printf "%s: %s µs, %s cs, %s syscalls; dyno %s µs, %s cs, %s syscalls\n", name, f[2], f[3], f[4], f[5], f[6], f[7] }'
 	done
+fi
+if [ -n "${SCHEDLAT:-}" ]; then
+	sleep 0.2
+	echo "router alone, per round (between the signals around its wrk):"
+	grep '^scheduling latency' "$DIR/alone.log" | awk 'NR % 2 == 0'
+	echo "bera server: requests whose dyno's response head came later than (cumulative over the rounds):"
+	awk -F'[ "]' '/_count/ { n = $NF } /le="/ { le[$4] = $NF } END { for (b in le) if (b + 0 <= 0.025) printf "  %s s: %.3f %%\n", b, 100 * (n - le[b]) / n }' "$DIR/hist.$ROUNDS" | sort
 fi
