@@ -18,10 +18,15 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math/bits"
 	"net/netip"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -59,6 +64,7 @@ func main() {
 		}
 		go l.run()
 	}
+	go printSpans()
 	fmt.Fprintln(os.Stderr, "listening on", *listen)
 	select {}
 }
@@ -84,6 +90,57 @@ type conn struct {
 	cfd, bfd int
 	in, res  []byte // request bytes from the client; response bytes from the backend
 	want     int    // length of the whole response once its head is in, else -1
+	sent     int64  // when the request went to the backend (monotonic ns since start)
+}
+
+// spans counts requests by how long they took from the request's write to the backend to
+// the response's write to the client, in powers of two of microseconds; SIGUSR1 prints its
+// percentiles since the last signal and the loop threads' involuntary context switches
+// (the kernel's preemptions), to tell the proxy's stalls from the rest of the tail.
+var (
+	spans   [32]atomic.Uint64
+	started = time.Now()
+	tids    sync.Map // loop thread IDs
+)
+
+func record(sent int64) {
+	us := (int64(time.Since(started)) - sent) / 1000
+	spans[min(bits.Len64(uint64(max(us, 0))), len(spans)-1)].Add(1)
+}
+
+func printSpans() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR1)
+	var prev [32]uint64
+	for range ch {
+		var cur [32]uint64
+		var total uint64
+		for i := range spans {
+			cur[i] = spans[i].Load() - prev[i]
+			prev[i] += cur[i]
+			total += cur[i]
+		}
+		out := fmt.Sprintf("proxy span of %d requests:", total)
+		for _, q := range []float64{0.5, 0.9, 0.99, 0.999} {
+			var n uint64
+			for i, c := range cur {
+				if n += c; float64(n) >= q*float64(total) {
+					out += fmt.Sprintf(" p%g < %d µs", q*100, 1<<i)
+					break
+				}
+			}
+		}
+		tids.Range(func(k, _ any) bool {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/status", k))
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.Contains(line, "ctxt_switches") {
+					out += "; thread " + strconv.Itoa(k.(int)) + " " + strings.Join(strings.Fields(line), " ")
+				}
+			}
+			return true
+		})
+		fmt.Fprintln(os.Stderr, out)
+	}
 }
 
 var (
@@ -166,6 +223,7 @@ func newLoop(lfd int, be netip.AddrPort) (*loop, error) {
 func (l *loop) run() {
 	if !unlocked {
 		runtime.LockOSThread()
+		tids.Store(syscall.Gettid(), true)
 	}
 	events := make([]syscall.EpollEvent, 128)
 	buf := make([]byte, 64<<10)
@@ -256,6 +314,7 @@ func (l *loop) fromClient(c *conn, buf []byte) {
 		if !plain {
 			req = l.forwarded(c.in[:i+2])
 		}
+		c.sent = int64(time.Since(started))
 		if !writeAll(c.bfd, req) {
 			l.close(c)
 			return
@@ -307,6 +366,7 @@ func (l *loop) fromBackend(c *conn, buf []byte) {
 			l.close(c)
 			return
 		}
+		record(c.sent)
 		c.res = append(c.res[:0], c.res[c.want:]...)
 		c.want = -1
 	}

@@ -14,7 +14,8 @@
 # an event loop in the router) in front of the same dyno as the target "epoll"; EPOLL_ARGS
 # passes it flags (-spin N, -raw, -rawio, -loops N, -procs N).
 # SCHEDLAT=1 prints, for each round of the router alone, how long its goroutines waited
-# runnable before they ran (the Go scheduler's part of the latency).
+# runnable before they ran (the Go scheduler's part of the latency), the server's response-time
+# histogram, and with EPOLL=1 the stick's own request spans and its threads' context switches.
 # BERA_CPUPROFILE=FILE writes a CPU profile of the server over the whole run
 # (go tool pprof -top FILE).
 set -eu
@@ -79,7 +80,7 @@ nginx -c "$DIR/nginx.conf" -e "$DIR/error.log"
 "$DIR/routerbench" -mode router -log -listen 127.0.0.1:$ALONE_PORT -backend "$DYNO" -host $HOST 2>"$DIR/alone.log" & ALONE_PID=$!
 PORTS="$NGINX_PORT $ALONE_PORT"
 if [ -n "${EPOLL:-}" ]; then
-	"$DIR/epollproxy" -listen 127.0.0.1:$EPOLL_PORT -backend "$DYNO" ${EPOLL_ARGS:-} 2>/dev/null & EPOLL_PID=$!
+	"$DIR/epollproxy" -listen 127.0.0.1:$EPOLL_PORT -backend "$DYNO" ${EPOLL_ARGS:-} 2>"$DIR/epoll.log" & EPOLL_PID=$!
 	PORTS="$PORTS $EPOLL_PORT"
 fi
 for port in $PORTS; do
@@ -137,7 +138,11 @@ for round in $(seq "$ROUNDS"); do
 	[ -n "${SCHEDLAT:-}" ] && kill -USR1 "$ALONE_PID"
 	bench router "http://127.0.0.1:$ALONE_PORT/" "$ALONE_PID"
 	[ -n "${SCHEDLAT:-}" ] && kill -USR1 "$ALONE_PID"
-	[ -n "${EPOLL:-}" ] && bench epoll "http://127.0.0.1:$EPOLL_PORT/" "$EPOLL_PID"
+	if [ -n "${EPOLL:-}" ]; then
+		[ -n "${SCHEDLAT:-}" ] && kill -USR1 "$EPOLL_PID"
+		bench epoll "http://127.0.0.1:$EPOLL_PORT/" "$EPOLL_PID"
+		[ -n "${SCHEDLAT:-}" ] && kill -USR1 "$EPOLL_PID"
+	fi
 	echo "round $round done, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 done
 echo "median of $ROUNDS rounds of ${SECS}s, $CONNS connections, wrk -t2, keep-alive; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -170,6 +175,10 @@ if [ -n "${SCHEDLAT:-}" ]; then
 	sleep 0.2
 	echo "router alone, per round (between the signals around its wrk):"
 	grep '^scheduling latency' "$DIR/alone.log" | awk 'NR % 2 == 0'
+	if [ -n "${EPOLL:-}" ]; then
+		echo "epoll stick, per round (its loop threads' context switches are totals):"
+		grep '^proxy span' "$DIR/epoll.log" | awk 'NR % 2 == 0'
+	fi
 	echo "bera server: requests whose dyno's response head came later than (cumulative over the rounds):"
 	awk -F'[ "]' '/_count/ { n = $NF } /le="/ { le[$4] = $NF } END { for (b in le) if (b + 0 <= 0.025) printf "  %s s: %.3f %%\n", b, 100 * (n - le[b]) / n }' "$DIR/hist.$ROUNDS" | sort
 fi
