@@ -159,18 +159,19 @@ func read(fd int, p []byte) (int, error) {
 	if !rawio {
 		return syscall.Read(fd, p)
 	}
-	r, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	if e != 0 {
-		return -1, e
-	}
-	return int(r), nil
+	return rawRW(syscall.SYS_READ, fd, p)
 }
 
 func write(fd int, p []byte) (int, error) {
 	if !rawio {
 		return syscall.Write(fd, p)
 	}
-	r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	return rawRW(syscall.SYS_WRITE, fd, p)
+}
+
+// rawRW is read(2) or write(2) (trap) of p on fd through RawSyscall.
+func rawRW(trap uintptr, fd int, p []byte) (int, error) {
+	r, _, e := syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 	if e != 0 {
 		return -1, e
 	}

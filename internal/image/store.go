@@ -58,6 +58,10 @@ func Open(dir string) (*Store, error) {
 			return nil, fmt.Errorf("open image store: %w", err)
 		}
 	}
+	// WithLayout's stages reach the blobs through a link, which must not dangle.
+	if err := os.MkdirAll(filepath.Join(s.LayoutDir(), "blobs", "sha256"), 0o755); err != nil {
+		return nil, fmt.Errorf("open image store: %w", err)
+	}
 	if err := s.removeLeftovers(); err != nil {
 		return nil, fmt.Errorf("open image store: %w", err)
 	}
@@ -82,9 +86,6 @@ func (s *Store) WithLayout(fn func(layoutDir string) error) error {
 		return fmt.Errorf("image layout: %w", err)
 	}
 	defer os.RemoveAll(stage) // removes the blobs link, not what it points to
-	if err := os.MkdirAll(filepath.Join(s.LayoutDir(), "blobs", "sha256"), 0o755); err != nil {
-		return fmt.Errorf("image layout: %w", err)
-	}
 	if err := os.Symlink(filepath.Join("..", filepath.Base(s.LayoutDir()), "blobs"), filepath.Join(stage, "blobs")); err != nil {
 		return fmt.Errorf("image layout: %w", err)
 	}
