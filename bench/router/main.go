@@ -30,6 +30,7 @@ func main() {
 	backend := flag.String("backend", "127.0.0.1:18081", "router mode: the backend's address")
 	host := flag.String("host", "bench.localhost", "router mode: the app's host name")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	flag.BoolVar(&eventLoop, "event-loop", false, "router mode: serve keep-alive connections from the fast path's event loops (router.Config.EventLoop)")
 	withLog := flag.Bool("log", false, "router mode: write every router log line to an in-memory log buffer, as bera server does without Redis")
 	flag.Parse()
 	go printSchedLatencies()
@@ -51,6 +52,9 @@ func main() {
 	}
 }
 
+// eventLoop is -event-loop.
+var eventLoop bool
+
 // run serves the chosen mode on listen until ctx ends.
 func run(ctx context.Context, mode, listen, backend, host string, withLog bool) error {
 	var srv interface {
@@ -61,7 +65,7 @@ func run(ctx context.Context, mode, listen, backend, host string, withLog bool) 
 	case "backend":
 		srv = &http.Server{Handler: http.HandlerFunc(hello)}
 	case "router", "router-std":
-		cfg := router.Config{Logger: slog.Default()}
+		cfg := router.Config{Logger: slog.Default(), EventLoop: eventLoop}
 		if withLog {
 			cfg.Sink = logSink{logs.New(logs.Config{})}
 		}

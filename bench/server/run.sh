@@ -16,6 +16,12 @@
 # SCHEDLAT=1 prints, for each round of the router alone, how long its goroutines waited
 # runnable before they ran (the Go scheduler's part of the latency), the server's response-time
 # histogram, and with EPOLL=1 the stick's own request spans and its threads' context switches.
+# RATES="10000 20000" adds, after the wrk rounds, an open-loop run (bench/loadgen: requests
+# sent at each fixed rate whatever the target's speed, latency counted from when each was
+# due) against every proxy at each rate, so their tails are compared at the same load on the
+# dyno; ROUNDS=0 leaves out the wrk rounds.
+# SERVER_ARGS adds flags to `bera server` (e.g. --router-event-loop=false, a goroutine per
+# connection); ALONE_ARGS to the router alone (e.g. -event-loop, whose default is off).
 # BERA_CPUPROFILE=FILE writes a CPU profile of the server over the whole run
 # (go tool pprof -top FILE).
 set -eu
@@ -32,6 +38,7 @@ command -v nginx >/dev/null || { echo "nginx missing: apt-get install -y nginx-l
 go build -o "$DIR/bera" ./cmd/bera
 go build -o "$DIR/routerbench" ./bench/router
 [ -n "${EPOLL:-}" ] && go build -o "$DIR/epollproxy" ./bench/epollproxy
+[ -n "${RATES:-}" ] && go build -o "$DIR/loadgen" ./bench/loadgen
 SERVER_PID="" ALONE_PID="" EPOLL_PID=""
 cleanup() {
 	[ -f "$DIR/nginx.pid" ] && kill "$(cat "$DIR/nginx.pid")" 2>/dev/null || true
@@ -51,7 +58,7 @@ trap cleanup EXIT INT TERM
 # background through the first rounds; the push then compiles the standard library itself.
 "$DIR/bera" server --data "$DIR/data" --listen 127.0.0.1:$API_PORT --router-listen 127.0.0.1:$ROUTER_PORT \
 	--runtime "$RUNTIME" --runc-bridge berasrv0 --runc-subnet 10.79.0.0/24 --api-rate-limit 0 --router-handover 0 \
-	--machine-cache off 2> "$DIR/server.log" & SERVER_PID=$!
+	--machine-cache off ${SERVER_ARGS:-} 2> "$DIR/server.log" & SERVER_PID=$!
 until [ -f "$DIR/data/admin.key" ]; do sleep 0.1; done
 # The key is written before the API listens.
 until curl -s -o /dev/null "http://127.0.0.1:$API_PORT/"; do sleep 0.1; done
@@ -77,7 +84,7 @@ fi
 sed -e "s#@DIR@#$DIR#g" -e "s#@NGINX_PORT@#$NGINX_PORT#g" -e "s#@BACKEND@#$DYNO#g" \
 	bench/router/nginx.conf.in > "$DIR/nginx.conf"
 nginx -c "$DIR/nginx.conf" -e "$DIR/error.log"
-"$DIR/routerbench" -mode router -log -listen 127.0.0.1:$ALONE_PORT -backend "$DYNO" -host $HOST 2>"$DIR/alone.log" & ALONE_PID=$!
+"$DIR/routerbench" -mode router -log ${ALONE_ARGS:-} -listen 127.0.0.1:$ALONE_PORT -backend "$DYNO" -host $HOST 2>"$DIR/alone.log" & ALONE_PID=$!
 PORTS="$NGINX_PORT $ALONE_PORT"
 if [ -n "${EPOLL:-}" ]; then
 	"$DIR/epollproxy" -listen 127.0.0.1:$EPOLL_PORT -backend "$DYNO" ${EPOLL_ARGS:-} 2>"$DIR/epoll.log" & EPOLL_PID=$!
@@ -123,6 +130,7 @@ perrequest() {
 }
 
 ROUNDS=${ROUNDS:-3}
+touch "$DIR/rows" "$DIR/perfrows"
 if [ "$RUNTIME" = runc ]; then
 	DYNO_PIDS=$(cat /sys/fs/cgroup/cpuacct/bera/bera-*/cgroup.procs | paste -sd,)
 else
@@ -181,4 +189,14 @@ if [ -n "${SCHEDLAT:-}" ]; then
 	fi
 	echo "bera server: requests whose dyno's response head came later than (cumulative over the rounds):"
 	awk -F'[ "]' '/_count/ { n = $NF } /le="/ { le[$4] = $NF } END { for (b in le) if (b + 0 <= 0.025) printf "  %s s: %.3f %%\n", b, 100 * (n - le[b]) / n }' "$DIR/hist.$ROUNDS" | sort
+fi
+if [ -n "${RATES:-}" ]; then
+	echo "open loop (bench/loadgen), $CONNS connections, ${SECS}s per rate and target, latency from each request's due time:"
+	echo "| target | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for rate in $RATES; do
+		for target in direct:$DYNO bera:127.0.0.1:$ROUTER_PORT nginx:127.0.0.1:$NGINX_PORT router:127.0.0.1:$ALONE_PORT ${EPOLL:+epoll:127.0.0.1:$EPOLL_PORT}; do
+			"$DIR/loadgen" -label "${target%%:*}" -url "http://${target#*:}/" -host $HOST -rate "$rate" -c "$CONNS" -d "${SECS}s"
+		done
+	done
 fi

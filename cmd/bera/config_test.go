@@ -4,6 +4,8 @@ import (
 	"io"
 	"path/filepath"
 	"testing"
+
+	"github.com/kingvon-ke/bera/internal/server"
 )
 
 // Relative path flags are resolved once, at start: runc needs absolute slug directories.
@@ -27,27 +29,38 @@ func TestParseServerFlagsAbsPaths(t *testing.T) {
 	}
 }
 
-// The router's fast path is on unless the flag or BERA_ROUTER_FAST_PATH turns it off.
-func TestParseServerFlagsRouterFastPath(t *testing.T) {
-	for _, tt := range []struct {
-		env  string
-		args []string
-		want bool
+// The router's fast path and event loops are on unless their flags or env vars turn them
+// off.
+func TestParseServerFlagsRouterDefaults(t *testing.T) {
+	for _, f := range []struct {
+		flag, env string
+		get       func(*server.Config) bool
 	}{
-		{"", nil, true},
-		{"", []string{"--router-fast-path=false"}, false},
-		{"false", nil, false},
-		{"false", []string{"--router-fast-path"}, true},
+		{"router-fast-path", "BERA_ROUTER_FAST_PATH", func(c *server.Config) bool { return c.RouterFastPath }},
+		{"router-event-loop", "BERA_ROUTER_EVENT_LOOP", func(c *server.Config) bool { return c.RouterEventLoop }},
 	} {
-		if tt.env != "" {
-			t.Setenv("BERA_ROUTER_FAST_PATH", tt.env)
-		}
-		c, err := parseServerFlags(tt.args, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.RouterFastPath != tt.want {
-			t.Errorf("BERA_ROUTER_FAST_PATH=%q %v: RouterFastPath=%v, want %v", tt.env, tt.args, c.RouterFastPath, tt.want)
+		for _, tt := range []struct {
+			env  string
+			args []string
+			want bool
+		}{
+			{"", nil, true},
+			{"", []string{"--" + f.flag + "=false"}, false},
+			{"false", nil, false},
+			{"false", []string{"--" + f.flag}, true},
+		} {
+			t.Run(f.flag, func(t *testing.T) {
+				if tt.env != "" {
+					t.Setenv(f.env, tt.env)
+				}
+				c, err := parseServerFlags(tt.args, io.Discard)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := f.get(c); got != tt.want {
+					t.Errorf("%s=%q %v: %v, want %v", f.env, tt.env, tt.args, got, tt.want)
+				}
+			})
 		}
 	}
 }

@@ -13,11 +13,12 @@ import (
 )
 
 // TestContract holds the two paths to one contract: it runs contractTests against the
-// Frontend with its fast path (FastPath) and with Config.DisableFastPath (NetHTTP: every
-// request through Router.ServeHTTP, as HTTPS requests always go), so both keep the same
-// headers, framing, error codes, timeouts and log lines.
+// Frontend with its fast path (FastPath), with Config.DisableFastPath (NetHTTP: every
+// request through Router.ServeHTTP, as HTTPS requests always go), and with the fast path's
+// event loops (EventLoop: Config.EventLoop), so all keep the same headers, framing, error
+// codes, timeouts and log lines.
 func TestContract(t *testing.T) {
-	for _, mode := range []string{"FastPath", "NetHTTP"} {
+	for _, mode := range []string{"FastPath", "NetHTTP", "EventLoop"} {
 		t.Run(mode, func(t *testing.T) {
 			for _, name := range slices.Sorted(maps.Keys(contractTests)) {
 				t.Run(name, contractTests[name])

@@ -44,6 +44,7 @@ func (r *Router) NewFrontend(addr string) *Frontend {
 			MaxIdleConnsPerBackend: r.cfg.MaxIdleConnsPerBackend,
 			Attempts:               r.cfg.Attempts,
 			Via:                    r.cfg.Via,
+			EventLoop:              r.cfg.EventLoop,
 		}, f.Slow)
 	}
 	return f

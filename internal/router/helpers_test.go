@@ -69,6 +69,10 @@ func (f *frontServer) Client() *http.Client { return f.client }
 // with Config.DisableFastPath.
 func netHTTP(tb testing.TB) bool { return strings.Contains(tb.Name(), "/NetHTTP/") }
 
+// eventLoop reports whether tb runs in TestContract's EventLoop mode, where the fast path
+// serves keep-alive connections from its event loops (Config.EventLoop).
+func eventLoop(tb testing.TB) bool { return strings.Contains(tb.Name(), "/EventLoop/") }
+
 // MustRouter starts a router with cfg (Sink and Metrics are set to a collector) serving
 // routes, and its Frontend on loopback in front of it (without its fast path in
 // TestContract's NetHTTP mode).
@@ -77,6 +81,7 @@ func MustRouter(tb testing.TB, cfg router.Config, routes ...router.Route) *env {
 	s := newSink()
 	cfg.Sink, cfg.Metrics = s, s
 	cfg.DisableFastPath = cfg.DisableFastPath || netHTTP(tb)
+	cfg.EventLoop = cfg.EventLoop || eventLoop(tb)
 	r := router.New(cfg)
 	tbl, err := router.NewTable(routes)
 	if err != nil {

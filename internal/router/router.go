@@ -47,6 +47,9 @@ type Config struct {
 	// DisableFastPath makes the Frontend hand every connection to its net/http server
 	// instead of serving plain requests itself (package fastpath). Default false: on.
 	DisableFastPath bool
+	// EventLoop makes the fast path serve keep-alive connections from one event loop per
+	// CPU instead of a goroutine each (fastpath.Config.EventLoop). Default false.
+	EventLoop bool
 }
 
 // withDefaults returns c with zero fields set to their defaults.

@@ -118,7 +118,7 @@ func (s *Server) buildCore(ctx context.Context, key []byte) (*core, error) {
 func (s *Server) buildDynos(c *core) {
 	cfg, log := &s.cfg, s.log
 	m := newMetrics(c.st, log)
-	s.router = router.New(router.Config{Logger: log.With("component", "router"), Sink: c.logs, Metrics: m, DisableFastPath: !cfg.RouterFastPath})
+	s.router = router.New(router.Config{Logger: log.With("component", "router"), Sink: c.logs, Metrics: m, DisableFastPath: !cfg.RouterFastPath, EventLoop: cfg.RouterEventLoop})
 	adopted := make(chan struct{}) // closed once the reconciler adopted the running dynos
 	changes := &dynoChanges{}
 	onAdopted := func() {

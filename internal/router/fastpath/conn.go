@@ -66,11 +66,23 @@ type frontConn struct {
 	headStart time.Time
 	rt        Route // the request's route, found by fast
 	resN      int   // length of the response head in the dyno connection's buffer
+
+	// While an event loop owns the connection (loop_linux.go): conn is nil (both guarded
+	// by Server.mu), fd is the socket, and for a request in flight n is its head's length,
+	// u and bc the dyno and connection it went to; more is set when the client may have
+	// sent more than was read; since is when the connection began to wait for a request.
+	lp    *loop
+	fd    int
+	n     int
+	u     Backend
+	bc    *backendConn
+	more  bool
+	since time.Time
 }
 
 // newFrontConn prepares the state of a client connection.
 func newFrontConn(f *Server, conn net.Conn) *frontConn {
-	c := &frontConn{f: f, cfg: &f.cfg, conn: conn, in: rbuf{b: make([]byte, frontBufSize)}}
+	c := &frontConn{f: f, cfg: &f.cfg, conn: conn, in: rbuf{b: make([]byte, frontBufSize)}, fd: -1}
 	c.clientIP, c.port = "", "80"
 	if a, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
 		c.clientIP = a.IP.String()
@@ -81,30 +93,56 @@ func newFrontConn(f *Server, conn net.Conn) *frontConn {
 	return c
 }
 
-// serve runs the connection's request loop until it closes or is handed to the slow path.
+// serve runs the connection's request loop until it closes, is handed to the slow path, or
+// (with Config.EventLoop) waits for its next request in an event loop.
 func (c *frontConn) serve() {
-	defer c.f.remove(c)
 	for {
 		n, ok := c.readHead()
-		if !ok {
-			c.conn.Close()
+		switch {
+		case !ok:
+			c.close()
 			return
+		case n == 0:
+			return // an event loop waits for its next request (loop_linux.go)
 		}
-		if n < 0 || !c.fast(n) {
-			c.f.handoff(c.conn, c.in.buffered())
-			return
-		}
-		if !c.proxy(n) {
-			c.conn.Close()
-			return
-		}
-		c.in.r += n
-		c.release()
-		if c.f.closed.Load() {
-			c.conn.Close()
+		if !c.serveRequest(n) {
 			return
 		}
 	}
+}
+
+// serveRequest serves the request whose head of length n (-1: too big) is buffered, and
+// reports whether the connection stays open for another; if not, it was closed or handed
+// to the slow path.
+func (c *frontConn) serveRequest(n int) bool {
+	if n < 0 || !c.fast(n) {
+		c.f.remove(c)
+		c.f.handoff(c.conn, c.in.buffered())
+		return false
+	}
+	return c.next(n, c.proxy(n))
+}
+
+// next ends the request of head length n: the connection closes unless keep, and the
+// server is not shutting down.
+func (c *frontConn) next(n int, keep bool) bool {
+	if !keep {
+		c.close()
+		return false
+	}
+	c.in.r += n
+	c.release()
+	if c.f.closed.Load() {
+		c.close()
+		return false
+	}
+	return true
+}
+
+// close closes the client connection and forgets it.
+func (c *frontConn) close() {
+	c.conn.Close()
+	c.f.remove(c)
 }
 
 // readHead reads until the buffer holds a whole request head and returns its length, or -1
@@ -118,6 +156,9 @@ func (c *frontConn) readHead() (n int, ok bool) {
 		}
 		if c.in.r == c.in.w && !c.state.CompareAndSwap(connActive, connIdle) && c.state.Load() == connClosing {
 			return 0, false
+		}
+		if ls := c.f.loops.Load(); c.in.r == c.in.w && ls != nil && ls.adopt(c) {
+			return 0, true
 		}
 		if !c.in.room(maxFastHead) {
 			return -1, true
@@ -190,12 +231,23 @@ func (c *frontConn) fast(n int) bool {
 // proxy serves the parsed request of head length n and reports whether the connection
 // stays open for another.
 func (c *frontConn) proxy(n int) bool {
+	c.begin()
+	return c.end(c.roundTrip(&c.x, nil, nil))
+}
+
+// begin starts the exchange of the parsed request: its id and the request as the dyno
+// gets it.
+func (c *frontConn) begin() {
 	c.x = Exchange{Start: time.Now(), Method: c.req.method, Target: c.req.target, Host: c.host, ClientIP: c.clientIP}
-	x := &c.x
-	x.RequestID = c.requestID()
-	c.buildRequest(x)
-	keep := c.roundTrip(x) && !c.req.close
-	c.cfg.Routes.Report(c.rt, x)
+	c.x.RequestID = c.requestID()
+	c.buildRequest(&c.x)
+}
+
+// end reports the exchange; ok is whether the client connection is still usable. It
+// returns whether the connection stays open for another request.
+func (c *frontConn) end(ok bool) bool {
+	keep := ok && !c.req.close
+	c.cfg.Routes.Report(c.rt, &c.x)
 	c.rt = nil
 	return keep
 }

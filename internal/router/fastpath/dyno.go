@@ -12,19 +12,26 @@ import (
 // connection, and reading the response head while watching the client.
 
 // roundTrip sends the request to a dyno, retrying other dynos only while connecting fails,
-// and relays the response. It reports whether the client connection is still usable.
-func (c *frontConn) roundTrip(x *Exchange) bool {
+// and relays the response. It reports whether the client connection is still usable. With
+// sent, an event loop already picked sentTo and sent the request over sent (loop_linux.go):
+// the round trip goes on from waiting for the response.
+func (c *frontConn) roundTrip(x *Exchange, sentTo Backend, sent *backendConn) bool {
 	c.tried = c.tried[:0]
 	var err error
 	for range c.cfg.Attempts {
-		u := c.cfg.Routes.Pick(c.rt, c.tried)
-		if u == nil {
-			break
-		}
+		u := sentTo
 		var addr string
-		x.Dyno, addr = u.Target()
-		x.RTStart, x.Connect = time.Now(), 0
-		bc, herr := c.send(x, u, addr)
+		if u == nil {
+			if u = c.cfg.Routes.Pick(c.rt, c.tried); u == nil {
+				break
+			}
+			x.Dyno, addr = u.Target()
+			x.RTStart, x.Connect = time.Now(), 0
+		} else {
+			_, addr = u.Target()
+		}
+		bc, herr := c.send(x, u, addr, sent)
+		sentTo, sent = nil, nil
 		if herr == nil {
 			ok := c.relay(x, u, bc)
 			u.Release()
@@ -62,25 +69,35 @@ func (c *frontConn) classify(err error) string {
 // into c.res. A reused connection that the dyno had already closed is replaced by a new one
 // when nothing at all was read from it and the method is safe to repeat, as http.Transport
 // does.
-func (c *frontConn) send(x *Exchange, u Backend, addr string) (*backendConn, error) {
+//
+// With sent, the request was already written over it (by an event loop, which recorded in
+// sent whether the connection was reused and how much had been read from it before).
+func (c *frontConn) send(x *Exchange, u Backend, addr string, sent *backendConn) (*backendConn, error) {
 	for {
-		bc, reused := u.Conns().get(), true
-		if bc == nil {
-			reused = false
-			dialStart := time.Now()
-			conn, err := c.cfg.Dialer.Dial("tcp", addr)
-			x.Connect = time.Since(dialStart)
-			if err != nil {
-				return nil, err
-			}
-			bc = newBackendConn(conn)
-		}
-		before := bc.nread
+		var bc *backendConn
+		var reused bool
+		var before int64
 		var err error
-		if !reused || time.Since(bc.idleSince) < waitFirstIdle {
-			err = bc.writeRead(c.fwd, c.headWait(x))
+		if sent != nil {
+			bc, reused, before, sent = sent, sent.sentReused, sent.sentBase, nil
 		} else {
-			_, err = bc.conn.Write(c.fwd)
+			bc, reused = u.Conns().get(), true
+			if bc == nil {
+				reused = false
+				dialStart := time.Now()
+				conn, err := c.cfg.Dialer.Dial("tcp", addr)
+				x.Connect = time.Since(dialStart)
+				if err != nil {
+					return nil, err
+				}
+				bc = newBackendConn(conn)
+			}
+			before = bc.nread
+			if !reused || time.Since(bc.idleSince) < waitFirstIdle {
+				err = bc.writeRead(c.fwd, c.headWait(x))
+			} else {
+				_, err = bc.conn.Write(c.fwd)
+			}
 		}
 		if err == nil {
 			err = c.readResponseHead(x, bc)

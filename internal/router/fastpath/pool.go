@@ -42,11 +42,21 @@ type backendConn struct {
 	nread     int64 // bytes read from conn in all
 	rd        lazyDeadline
 	idleSince time.Time
+
+	// While an event loop owns the connection (loop_linux.go): conn is nil and fd is the
+	// socket, owner the dyno whose loop pool it goes back to, fc the client connection whose
+	// request it carries (nil when idle). sentReused and sentBase are, for the request
+	// sent, whether the connection had served one before and nread before it was sent.
+	fd         int
+	owner      Backend
+	fc         *frontConn
+	sentReused bool
+	sentBase   int64
 }
 
 // newBackendConn wraps a freshly dialed connection.
 func newBackendConn(conn net.Conn) *backendConn {
-	return &backendConn{conn: conn, raw: rawConn(conn), rbuf: rbuf{b: make([]byte, backendBufSize)}}
+	return &backendConn{conn: conn, raw: rawConn(conn), rbuf: rbuf{b: make([]byte, backendBufSize)}, fd: -1}
 }
 
 // rbuf is a read buffer: b[r:w] holds the bytes read and not yet consumed.

@@ -31,6 +31,10 @@ type Config struct {
 	Attempts int
 	// Via is added to the Via header of requests to dynos. Default "1.1 bera".
 	Via string
+	// EventLoop serves keep-alive connections between and during their plain requests from
+	// one event loop per CPU (loop_linux.go) instead of a goroutine each; anything else a
+	// connection needs goes on on a goroutine, as without it. Linux only; ignored elsewhere.
+	EventLoop bool
 }
 
 // withDefaults returns c with zero fields set to their defaults.

@@ -25,8 +25,9 @@ type Server struct {
 	cfg    Config
 	slowLn *handoffListener
 	once   sync.Once
-	closed atomic.Bool // Shutdown or Close began: no new Serve, accept errors are expected
-	killed atomic.Bool // Close began: connections still being accepted are dropped
+	closed atomic.Bool           // Shutdown or Close began: no new Serve, accept errors are expected
+	killed atomic.Bool           // Close began: connections still being accepted are dropped
+	loops  atomic.Pointer[loops] // with Config.EventLoop, set once by the first Serve
 
 	mu    sync.Mutex // guards the following
 	lns   map[net.Listener]struct{}
@@ -48,7 +49,17 @@ func New(cfg Config, slow *http.Server) *Server {
 // Serve accepts connections on ln until Shutdown or Close, after which it returns
 // http.ErrServerClosed.
 func (s *Server) Serve(ln net.Listener) error {
-	s.once.Do(func() { go s.slow.Serve(s.slowLn) }) //nolint:errcheck // ends with Shutdown
+	s.once.Do(func() {
+		go s.slow.Serve(s.slowLn) //nolint:errcheck // ends with Shutdown
+		if s.cfg.EventLoop {
+			ls, err := newLoops(s, loopCount())
+			if err != nil {
+				s.cfg.Logger.Warn("no event loops: every connection gets a goroutine", "err", err)
+				return
+			}
+			s.loops.Store(ls)
+		}
+	})
 	if !s.track(ln) {
 		ln.Close()
 		return http.ErrServerClosed
@@ -104,7 +115,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.slowLn.Close()
+	s.stopLoops()
 	return s.slow.Shutdown(ctx)
+}
+
+// stopLoops ends the event loops, if any, once they closed their connections.
+func (s *Server) stopLoops() {
+	s.once.Do(func() {}) // no loops start after this
+	if ls := s.loops.Load(); ls != nil {
+		ls.stop()
+	}
 }
 
 // Close closes the listeners and every connection at once.
@@ -114,9 +134,12 @@ func (s *Server) Close() error {
 	s.closeListeners()
 	s.mu.Lock()
 	for c := range s.conns {
-		c.conn.Close()
+		if c.conn != nil { // else an event loop's, which closes it (s.killed)
+			c.conn.Close()
+		}
 	}
 	s.mu.Unlock()
+	s.stopLoops()
 	s.slowLn.Close()
 	return s.slow.Close()
 }
@@ -179,9 +202,12 @@ func (s *Server) closeIdle(fresh bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if c.state.CompareAndSwap(connIdle, connClosing) || fresh && c.state.CompareAndSwap(connNew, connClosing) {
-			c.conn.Close()
+		if (c.state.CompareAndSwap(connIdle, connClosing) || fresh && c.state.CompareAndSwap(connNew, connClosing)) && c.conn != nil {
+			c.conn.Close() // an event loop closes its own (loops.wake)
 		}
+	}
+	if ls := s.loops.Load(); ls != nil {
+		ls.wake()
 	}
 	return len(s.conns) == 0
 }
