@@ -295,6 +295,18 @@ func FuzzFrontend(f *testing.F) {
 	})
 }
 
+// FuzzFrontendEventLoop is FuzzFrontend with the fast path's event loops
+// (Config.EventLoop), which read the same bytes in their own way.
+func FuzzFrontendEventLoop(f *testing.F) {
+	for _, raw := range requestStreams {
+		f.Add(raw)
+	}
+	e := MustRouter(f, router.Config{IdleTimeout: time.Second, ResponseTimeout: time.Second, EventLoop: true})
+	f.Fuzz(func(t *testing.T, raw string) {
+		sameRequests(t, e, raw)
+	})
+}
+
 func TestFrontend_DivertAndChallenges(t *testing.T) {
 	r := router.New(router.Config{})
 	tbl, err := router.NewTable([]router.Route{route(MustBackend(t, echoRequest))})

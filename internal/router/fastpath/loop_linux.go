@@ -117,7 +117,9 @@ func takeFD(conn net.Conn) (int, error) {
 	return fd, derr
 }
 
-// fdConn makes a net.Conn of a socket a loop owned, which it closes.
+// fdConn makes a net.Conn of a socket a loop owned, and closes fd (the net.Conn has a
+// duplicate of its own): the caller must not close fd again, which might by then be
+// another connection's.
 func fdConn(fd int) (net.Conn, error) {
 	f := os.NewFile(uintptr(fd), "")
 	defer f.Close()
@@ -410,17 +412,21 @@ func (l *loop) closeClient(c *frontConn) {
 		c.u = nil
 		c.rt = nil
 	}
-	delete(l.conns, c.fd)
-	syscall.Close(c.fd) // closing removes it from the epoll
-	c.fd = -1
+	if c.fd >= 0 {
+		delete(l.conns, c.fd)
+		syscall.Close(c.fd) // the loop's is the socket's only descriptor: closing removes it from the epoll
+		c.fd = -1
+	}
 	l.s.remove(c)
 }
 
 // closeDyno closes a dyno connection.
 func (l *loop) closeDyno(bc *backendConn) {
-	delete(l.dynos, bc.fd)
-	syscall.Close(bc.fd)
-	bc.fd = -1
+	if bc.fd >= 0 {
+		delete(l.dynos, bc.fd)
+		syscall.Close(bc.fd)
+		bc.fd = -1
+	}
 }
 
 // fromClient reads what the client sent, and serves the request once its head is whole.
@@ -693,8 +699,7 @@ func (l *loop) dropIdle(bc *backendConn) {
 func (l *loop) leave(c *frontConn, then func()) {
 	delete(l.conns, c.fd)
 	l.unwatch(c.fd)
-	conn, err := fdConn(c.fd)
-	syscall.Close(c.fd)
+	conn, err := fdConn(c.fd) // closes c.fd
 	c.fd = -1
 	if err != nil {
 		l.s.cfg.Logger.Warn("event loop hand-off", "err", err)
@@ -715,8 +720,7 @@ func (l *loop) leaveSent(c *frontConn) {
 	delete(l.waiting, c)
 	delete(l.dynos, bc.fd)
 	l.unwatch(bc.fd)
-	conn, err := fdConn(bc.fd)
-	syscall.Close(bc.fd)
+	conn, err := fdConn(bc.fd) // closes bc.fd
 	bc.fd = -1
 	c.bc, c.u, bc.fc = nil, nil, nil
 	if err != nil {

@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,12 +69,12 @@ func (r *oneRoute) Report(_ Route, x *Exchange) {
 }
 
 // startLoopServer serves routes with event loops on a new listener.
-func startLoopServer(t *testing.T, routes Routes, eventLoop bool) (*Server, string) {
+func startLoopServer(t *testing.T, routes Routes) (*Server, string) {
 	t.Helper()
 	slow := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "slow path")
 	})}
-	s := New(Config{Routes: routes, EventLoop: eventLoop, ResponseTimeout: 5 * time.Second, IdleTimeout: 3 * time.Second}, slow)
+	s := New(Config{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), Routes: routes, EventLoop: true, ResponseTimeout: 5 * time.Second, IdleTimeout: 3 * time.Second}, slow)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +101,7 @@ func TestEventLoop_ServesKeepAlive(t *testing.T) {
 	}))
 	defer dyno.Close()
 	routes := &oneRoute{backends: []*testBackend{{addr: dyno.Listener.Addr().String()}}}
-	_, addr := startLoopServer(t, routes, true)
+	_, addr := startLoopServer(t, routes)
 
 	before := loopServedNow()
 	const clients, each = 8, 50
@@ -174,7 +176,7 @@ func TestEventLoop_HandsOver(t *testing.T) {
 	}))
 	defer dyno.Close()
 	routes := &oneRoute{backends: []*testBackend{{addr: dyno.Listener.Addr().String()}}}
-	_, addr := startLoopServer(t, routes, true)
+	_, addr := startLoopServer(t, routes)
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +233,7 @@ func TestEventLoop_DynoClosesIdle(t *testing.T) {
 	dyno.Start()
 	defer dyno.Close()
 	routes := &oneRoute{backends: []*testBackend{{addr: dyno.Listener.Addr().String()}}}
-	_, addr := startLoopServer(t, routes, true)
+	_, addr := startLoopServer(t, routes)
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 	for i := range 6 {
@@ -272,7 +274,7 @@ func TestEventLoop_ShutdownAndClose(t *testing.T) {
 	defer close(release)
 	routes := &oneRoute{backends: []*testBackend{{addr: dyno.Listener.Addr().String()}}}
 
-	s, addr := startLoopServer(t, routes, true)
+	s, addr := startLoopServer(t, routes)
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +300,7 @@ func TestEventLoop_ShutdownAndClose(t *testing.T) {
 		t.Errorf("idle connection after Shutdown: read %v, want end of file", err)
 	}
 
-	s2, addr2 := startLoopServer(t, routes, true)
+	s2, addr2 := startLoopServer(t, routes)
 	conn2, err := net.Dial("tcp", addr2)
 	if err != nil {
 		t.Fatal(err)
@@ -324,5 +326,75 @@ func TestEventLoop_ShutdownAndClose(t *testing.T) {
 	conn2.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, err := br2.ReadByte(); err != io.EOF {
 		t.Errorf("connection waiting for a dyno after Close: read %v, want end of file", err)
+	}
+}
+
+// http10Dyno answers each request the way Python's http.server does: an HTTP/1.0 response
+// whose head and body are written separately, then the connection closes. The body names
+// the request's path, so a response relayed to the wrong request shows.
+func http10Dyno(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				req, err := http.ReadRequest(bufio.NewReader(conn))
+				if err != nil {
+					return
+				}
+				body := "hello " + req.URL.Path
+				fmt.Fprintf(conn, "HTTP/1.0 200 OK\r\nServer: BaseHTTP/0.6\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n", len(body))
+				time.Sleep(time.Millisecond)
+				io.WriteString(conn, body)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestEventLoop_HTTP10Dyno: clients with and without keep-alive, against dynos that close
+// every connection after an HTTP/1.0 response, each get their own response to every
+// request, and nothing else.
+func TestEventLoop_HTTP10Dyno(t *testing.T) {
+	routes := &oneRoute{backends: []*testBackend{{addr: http10Dyno(t)}, {addr: http10Dyno(t)}}}
+	_, addr := startLoopServer(t, routes)
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for i := range 6 {
+		keepAlive := i%2 == 0
+		wg.Go(func() {
+			tr := &http.Transport{DisableKeepAlives: !keepAlive}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+			for j := range 150 {
+				path := fmt.Sprintf("/c%d/r%d", i, j)
+				req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+				req.Host = "app.example.com"
+				res, err := client.Do(req)
+				if err != nil {
+					errs <- fmt.Errorf("%s (keep-alive %v): %w", path, keepAlive, err)
+					return
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 || string(body) != "hello "+path {
+					errs <- fmt.Errorf("%s (keep-alive %v): %d %q", path, keepAlive, res.StatusCode, body)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
