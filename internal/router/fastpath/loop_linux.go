@@ -597,12 +597,19 @@ func (l *loop) fromDyno(bc *backendConn) {
 	if n < 0 {
 		return
 	}
-	if parseResponseHead(bc.buffered()[:n], string(c.req.method) == http.MethodHead, &c.res) != nil ||
-		c.res.status < 200 || c.res.framing != bodyLength || int64(n)+c.res.length > int64(len(bc.b)) {
-		l.leaveSent(c) // 1xx, errors, other framings and large bodies
+	total := -1
+	if parseResponseHead(bc.buffered()[:n], string(c.req.method) == http.MethodHead, &c.res) == nil && c.res.status >= 200 {
+		switch {
+		case c.res.framing == bodyNone: // HEAD, 204, 304
+			total = n
+		case c.res.framing == bodyLength && int64(n)+c.res.length <= int64(len(bc.b)):
+			total = n + int(c.res.length)
+		}
+	}
+	if total < 0 {
+		l.leaveSent(c) // 1xx, errors, chunked or close-delimited bodies, large bodies
 		return
 	}
-	total := n + int(c.res.length)
 	if len(bc.buffered()) < total {
 		return // the rest of the body is on its way
 	}

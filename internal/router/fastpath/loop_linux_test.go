@@ -167,6 +167,8 @@ func TestEventLoop_HandsOver(t *testing.T) {
 		case "/big":
 			w.Header().Set("Content-Length", fmt.Sprint(len(big)))
 			io.WriteString(w, big)
+		case "/empty":
+			w.WriteHeader(http.StatusNoContent)
 		case "/slow":
 			time.Sleep(1200 * time.Millisecond) // past clientWatchDelay
 			io.WriteString(w, "slow")
@@ -197,7 +199,7 @@ func TestEventLoop_HandsOver(t *testing.T) {
 		}
 	}
 	for _, p := range []struct{ path, want string }{
-		{"/", "plain"}, {"/", "plain"}, {"/chunked", "ab"}, {"/", "plain"}, {"/big", big},
+		{"/", "plain"}, {"/", "plain"}, {"/chunked", "ab"}, {"/", "plain"}, {"/big", big}, {"/empty", ""},
 		{"/", "plain"}, {"/slow", "slow"}, {"/", "plain"}, {"/", "plain"},
 	} {
 		get(p.path, p.want)
