@@ -16,13 +16,16 @@
 //     dynos, on the connection's goroutine: no request objects, no per-request allocation
 //     without a log sink. Anything else is handed, with its connection, to a net/http server
 //     for the same Router. Config.DisableFastPath (bera server --router-fast-path=false)
-//     turns the fast path off.
+//     turns the fast path off; Config.EventLoop (bera server --router-event-loop, on by
+//     default in the server) serves its keep-alive connections from one event loop per CPU
+//     instead of a goroutine each.
 //   - The net/http path (ServeHTTP, proxy.go) is one httputil.ReverseProxy over an
 //     http.Transport. It serves HTTPS and HTTP/2 (see NewServer, with a TLSConfig), request
 //     bodies, WebSocket upgrades, error pages and whatever the fast path turns down.
 //
 // The fast path sees the Router through fastpath.Routes (fastroutes.go). Both paths
 // forward the same headers and emit the same codes and log lines: TestContract runs the
-// proxy contract tests against both, and FuzzFrontend checks that a dyno only ever sees
+// proxy contract tests against both (and the fast path with its event loops), and
+// FuzzFrontend and FuzzFrontendEventLoop check that a dyno only ever sees
 // requests net/http reads from the same bytes.
 package router
