@@ -533,12 +533,16 @@ func (c *frontConn) afterLoop(keep bool) {
 // idleDyno returns an idle connection to u the loop can use, taking one from u's shared
 // pool when the loop has none, or nil.
 func (l *loop) idleDyno(u Backend) *backendConn {
-	p := l.pools[u]
-	if n := len(p); n > 0 {
-		bc := p[n-1]
-		p[n-1] = nil
-		l.pools[u] = p[:n-1]
-		return bc
+	for p := l.pools[u]; len(p) > 0; p = l.pools[u] {
+		bc := p[len(p)-1]
+		p[len(p)-1] = nil
+		l.pools[u] = p[:len(p)-1]
+		// As Pool.get: one idle for a while may have been closed by the dyno just now,
+		// its end of file not yet seen by the loop.
+		if time.Since(bc.idleSince) < staleCheckAfter || quiet(bc.fd) {
+			return bc
+		}
+		l.closeDyno(bc)
 	}
 	bc := u.Conns().get()
 	if bc == nil {
@@ -560,12 +564,18 @@ func (l *loop) idleDyno(u Backend) *backendConn {
 	return bc
 }
 
+// quiet reports whether an idle socket has nothing to read and no end of file.
+func quiet(fd int) bool {
+	var b [1]byte
+	_, err := sockRead(fd, b[:])
+	return errors.Is(err, syscall.EAGAIN)
+}
+
 // fromDyno reads what a dyno sent and, once the response is whole, writes it to the client.
 func (l *loop) fromDyno(bc *backendConn) {
 	c := bc.fc
 	if c == nil { // idle: unless the event is stale, the dyno closed it or sent what nobody asked for
-		var b [1]byte
-		if _, err := syscall.Read(bc.fd, b[:]); !errors.Is(err, syscall.EAGAIN) {
+		if !quiet(bc.fd) {
 			l.dropIdle(bc)
 		}
 		return
@@ -769,5 +779,7 @@ func writeSome(fd int, p []byte) (int, error) {
 	return n, nil
 }
 
-// loopCount is how many event loops a Server runs.
-func loopCount() int { return runtime.GOMAXPROCS(0) }
+// loopCount is how many event loops a Server runs: one per CPU, and no more than
+// GOMAXPROCS (with GOMAXPROCS above the CPU count, the Ps beyond it stay free for the
+// other goroutines).
+func loopCount() int { return max(1, min(runtime.GOMAXPROCS(0), runtime.NumCPU())) }
