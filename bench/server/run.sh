@@ -20,8 +20,8 @@
 # sent at each fixed rate whatever the target's speed, latency counted from when each was
 # due) against every proxy at each rate, so their tails are compared at the same load on the
 # dyno; ROUNDS=0 leaves out the wrk rounds.
-# SERVER_ARGS adds flags to `bera server` (e.g. --router-event-loop=false, a goroutine per
-# connection); ALONE_ARGS to the router alone (e.g. -event-loop, whose default is off).
+# SERVER_ARGS adds flags to `bera server` (e.g. --router-event-loop); ALONE_ARGS to the
+# router alone (e.g. -event-loop).
 # BERA_CPUPROFILE=FILE writes a CPU profile of the server over the whole run
 # (go tool pprof -top FILE).
 set -eu

@@ -29,22 +29,23 @@ func TestParseServerFlagsAbsPaths(t *testing.T) {
 	}
 }
 
-// The router's fast path and event loops are on unless their flags or env vars turn them
-// off.
+// The router's fast path is on and its event loops are off unless their flags or env vars
+// say otherwise.
 func TestParseServerFlagsRouterDefaults(t *testing.T) {
 	for _, f := range []struct {
 		flag, env string
+		def       bool
 		get       func(*server.Config) bool
 	}{
-		{"router-fast-path", "BERA_ROUTER_FAST_PATH", func(c *server.Config) bool { return c.RouterFastPath }},
-		{"router-event-loop", "BERA_ROUTER_EVENT_LOOP", func(c *server.Config) bool { return c.RouterEventLoop }},
+		{"router-fast-path", "BERA_ROUTER_FAST_PATH", true, func(c *server.Config) bool { return c.RouterFastPath }},
+		{"router-event-loop", "BERA_ROUTER_EVENT_LOOP", false, func(c *server.Config) bool { return c.RouterEventLoop }},
 	} {
 		for _, tt := range []struct {
 			env  string
 			args []string
 			want bool
 		}{
-			{"", nil, true},
+			{"", nil, f.def},
 			{"", []string{"--" + f.flag + "=false"}, false},
 			{"false", nil, false},
 			{"false", []string{"--" + f.flag}, true},
