@@ -13,8 +13,9 @@ import (
 
 // roundTrip sends the request to a dyno, retrying other dynos only while connecting fails,
 // and relays the response. It reports whether the client connection is still usable. With
-// sent, an event loop already picked sentTo and sent the request over sent (loop_linux.go):
-// the round trip goes on from waiting for the response.
+// sentTo, an event loop already picked that dyno (loop_linux.go), which the first attempt
+// uses; with sent as well, it sent the request over sent, and the round trip goes on from
+// waiting for the response.
 func (c *frontConn) roundTrip(x *Exchange, sentTo Backend, sent *backendConn) bool {
 	c.tried = c.tried[:0]
 	var err error

@@ -497,25 +497,25 @@ func (l *loop) request(c *frontConn, n int) {
 	c.begin()
 	x := &c.x
 	u := c.cfg.Routes.Pick(c.rt, nil)
-	var bc *backendConn
-	if u != nil {
-		if bc = l.idleDyno(u); bc == nil {
-			u.Release()
-		}
-	}
-	if bc == nil { // no dyno, or no idle connection to one: the goroutine code dials
+	if u == nil { // no dyno to try: the goroutine code answers with the page
 		l.leave(c, func() { c.afterLoop(c.proxy(n)) })
 		return
 	}
 	x.Dyno, _ = u.Target()
 	x.RTStart, x.Connect = time.Now(), 0
+	// From here u stays picked until the request is done, on the loop or not: a dyno being
+	// drained waits for the request instead of leaving it a route with no dyno.
+	bc := l.idleDyno(u)
+	if bc == nil { // no idle connection to the dyno: the goroutine code dials it
+		l.leave(c, func() { c.afterLoop(c.end(c.roundTrip(x, u, nil))) })
+		return
+	}
 	bc.sentReused, bc.sentBase = true, bc.nread
 	if !writeFull(bc.fd, c.fwd) {
 		// A dyno connection that takes less than a request head at once is unusual;
 		// nothing the dyno could act on was sent, so the goroutine code sends it again.
 		l.closeDyno(bc)
-		u.Release()
-		l.leave(c, func() { c.afterLoop(c.proxy(n)) })
+		l.leave(c, func() { c.afterLoop(c.end(c.roundTrip(x, u, nil))) })
 		return
 	}
 	c.u, c.bc, bc.fc = u, bc, c
