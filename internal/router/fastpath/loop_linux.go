@@ -564,13 +564,6 @@ func (l *loop) idleDyno(u Backend) *backendConn {
 	return bc
 }
 
-// quiet reports whether an idle socket has nothing to read and no end of file.
-func quiet(fd int) bool {
-	var b [1]byte
-	_, err := sockRead(fd, b[:])
-	return errors.Is(err, syscall.EAGAIN)
-}
-
 // fromDyno reads what a dyno sent and, once the response is whole, writes it to the client.
 func (l *loop) fromDyno(bc *backendConn) {
 	c := bc.fc

@@ -15,12 +15,18 @@ func alive(rc syscall.RawConn) bool {
 	if rc == nil {
 		return true
 	}
-	var b [1]byte
-	var n int
-	var rerr error
+	ok := false
 	err := rc.Read(func(fd uintptr) bool {
-		n, rerr = syscall.Read(int(fd), b[:])
+		ok = quiet(int(fd))
 		return true // one attempt, never wait
 	})
-	return err == nil && n < 0 && errors.Is(rerr, syscall.EAGAIN)
+	return err == nil && ok
+}
+
+// quiet reports whether a non-blocking socket has nothing to read and no end of file: one
+// read finds nothing (EAGAIN).
+func quiet(fd int) bool {
+	var b [1]byte
+	_, err := syscall.Read(fd, b[:])
+	return errors.Is(err, syscall.EAGAIN)
 }
