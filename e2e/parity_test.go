@@ -41,6 +41,14 @@ func TestParity_HerokuSamples(t *testing.T) {
 		for deadline := time.Now().Add(time.Minute); !noContainers(t, dataDir) && time.Now().Before(deadline); {
 			time.Sleep(100 * time.Millisecond)
 		}
+		if !noContainers(t, dataDir) { // say what the server did with them
+			for _, app := range []string{"gogs", "express", "pydep"} {
+				out, _, _ := env.Bera(t, "", nil, "ps", "-a", app)
+				logs, _, _ := env.Bera(t, "", nil, "logs", "-a", app, "-n", "60")
+				t.Logf("dynos still there a minute after the scale to 0; %s: ps:\n%s\nlog:\n%s", app, out, logs)
+			}
+			t.Logf("server:\n%s", env.Stderr.String())
+		}
 	})
 
 	t.Run("DatabaseMode", func(t *testing.T) {

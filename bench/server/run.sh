@@ -20,8 +20,8 @@
 # sent at each fixed rate whatever the target's speed, latency counted from when each was
 # due) against every proxy at each rate, so their tails are compared at the same load on the
 # dyno; ROUNDS=0 leaves out the wrk rounds.
-# SERVER_ARGS adds flags to `bera server` (e.g. --router-event-loop); ALONE_ARGS to the
-# router alone (e.g. -event-loop).
+# SERVER_ARGS adds flags to `bera server` (e.g. --router-event-loop), SERVER_ENV variables
+# to its environment (e.g. GOMAXPROCS=1); ALONE_ARGS to the router alone (e.g. -event-loop).
 # BERA_CPUPROFILE=FILE writes a CPU profile of the server over the whole run
 # (go tool pprof -top FILE).
 set -eu
@@ -56,7 +56,7 @@ trap cleanup EXIT INT TERM
 
 # --machine-cache off: a fresh data dir would otherwise warm the machine's Go cache in the
 # background through the first rounds; the push then compiles the standard library itself.
-"$DIR/bera" server --data "$DIR/data" --listen 127.0.0.1:$API_PORT --router-listen 127.0.0.1:$ROUTER_PORT \
+env ${SERVER_ENV:-} "$DIR/bera" server --data "$DIR/data" --listen 127.0.0.1:$API_PORT --router-listen 127.0.0.1:$ROUTER_PORT \
 	--runtime "$RUNTIME" --runc-bridge berasrv0 --runc-subnet 10.79.0.0/24 --api-rate-limit 0 --router-handover 0 \
 	--machine-cache off ${SERVER_ARGS:-} 2> "$DIR/server.log" & SERVER_PID=$!
 until [ -f "$DIR/data/admin.key" ]; do sleep 0.1; done

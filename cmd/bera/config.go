@@ -50,7 +50,7 @@ func serverFlags(fs *flag.FlagSet, c *server.Config) {
 	fs.IntVar(&c.MaxDynosPerAccount, "max-dynos-per-account", 0, "most dynos the apps an account owns may run together (0: no cap)")
 	fs.Var((*dynoSizes)(&c.DynoSizes), "dyno-sizes", "dyno sizes apps may use, comma-separated, e.g. eco,standard-1X,standard-2X (default all; must include standard-1X)")
 	fs.BoolVar(&c.RouterFastPath, "router-fast-path", true, "serve bodyless HTTP/1.1 requests on --router-listen with the router's byte-level fast path (false: every request through net/http, as HTTPS)")
-	fs.BoolVar(&c.RouterEventLoop, "router-event-loop", false, "serve the router fast path's keep-alive connections from one event loop per CPU instead of a goroutine each (Linux; experimental)")
+	fs.BoolVar(&c.RouterEventLoop, "router-event-loop", true, "serve the router fast path's keep-alive connections from an event loop for every two CPUs instead of a goroutine each (Linux; false: a goroutine each)")
 	fs.DurationVar(&c.RouterHandover, "router-handover", 15*time.Second, "how long the router's socket stays open for the next server after a stop, so a restart refuses no connection (0: close at stop)")
 	fs.StringVar(&c.SourceHosts, "source-hosts", "", "hosts allowed for Git URL and tarball deploys, comma-separated, *.domain for subdomains (default any)")
 }

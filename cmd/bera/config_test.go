@@ -29,7 +29,7 @@ func TestParseServerFlagsAbsPaths(t *testing.T) {
 	}
 }
 
-// The router's fast path is on and its event loops are off unless their flags or env vars
+// The router's fast path and its event loops are on unless their flags or env vars
 // say otherwise.
 func TestParseServerFlagsRouterDefaults(t *testing.T) {
 	for _, f := range []struct {
@@ -38,7 +38,7 @@ func TestParseServerFlagsRouterDefaults(t *testing.T) {
 		get       func(*server.Config) bool
 	}{
 		{"router-fast-path", "BERA_ROUTER_FAST_PATH", true, func(c *server.Config) bool { return c.RouterFastPath }},
-		{"router-event-loop", "BERA_ROUTER_EVENT_LOOP", false, func(c *server.Config) bool { return c.RouterEventLoop }},
+		{"router-event-loop", "BERA_ROUTER_EVENT_LOOP", true, func(c *server.Config) bool { return c.RouterEventLoop }},
 	} {
 		for _, tt := range []struct {
 			env  string

@@ -71,7 +71,8 @@ func (e *Env) Get(t testing.TB, app, path string) (int, string) {
 	c := &http.Client{Timeout: 30 * time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s via router: %v\nserver:\n%s", path, err, tail(e.Stderr.String(), 8<<10))
+		logs, _, _ := e.Bera(t, "", nil, "logs", "-a", app, "-n", "200")
+		t.Fatalf("GET %s via router: %v\napp's log:\n%s\nserver:\n%s", path, err, logs, tail(e.Stderr.String(), 8<<10))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)

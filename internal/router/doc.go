@@ -16,8 +16,8 @@
 //     dynos, on the connection's goroutine: no request objects, no per-request allocation
 //     without a log sink. Anything else is handed, with its connection, to a net/http server
 //     for the same Router. Config.DisableFastPath (bera server --router-fast-path=false)
-//     turns the fast path off; Config.EventLoop (bera server --router-event-loop,
-//     experimental, off by default) serves its keep-alive connections from one event loop per CPU
+//     turns the fast path off; Config.EventLoop (bera server --router-event-loop, on by
+//     default) serves its keep-alive connections from an event loop for every two CPUs
 //     instead of a goroutine each.
 //   - The net/http path (ServeHTTP, proxy.go) is one httputil.ReverseProxy over an
 //     http.Transport. It serves HTTPS and HTTP/2 (see NewServer, with a TLSConfig), request

@@ -47,8 +47,9 @@ type Config struct {
 	// DisableFastPath makes the Frontend hand every connection to its net/http server
 	// instead of serving plain requests itself (package fastpath). Default false: on.
 	DisableFastPath bool
-	// EventLoop makes the fast path serve keep-alive connections from one event loop per
-	// CPU instead of a goroutine each (fastpath.Config.EventLoop). Default false.
+	// EventLoop makes the fast path serve keep-alive connections from an event loop for
+	// every two CPUs instead of a goroutine each (fastpath.Config.EventLoop). Default false
+	// here; bera server turns it on.
 	EventLoop bool
 }
 

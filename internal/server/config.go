@@ -68,8 +68,8 @@ type Config struct {
 	// RouterFastPath lets --router-listen serve plain requests on the router's byte-level
 	// HTTP/1.1 path (internal/router/fastpath); off, net/http serves them all.
 	RouterFastPath bool
-	// RouterEventLoop serves the fast path's keep-alive connections from one event loop
-	// per CPU (fastpath.Config.EventLoop).
+	// RouterEventLoop serves the fast path's keep-alive connections from an event loop for
+	// every two CPUs (fastpath.Config.EventLoop).
 	RouterEventLoop bool
 
 	// SecretKey, when set, is the key that seals config vars (BERA_SECRET_KEY); else

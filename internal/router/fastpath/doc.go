@@ -7,9 +7,9 @@
 // pages for unknown hosts, maintenance or missing dynos) it hands, with its connection and
 // the bytes already read, to a net/http server, which keeps the connection from then on.
 //
-// With Config.EventLoop (bera server --router-event-loop, experimental, off by default), keep-alive
-// connections are not given a goroutine each while they wait: one event loop per CPU
-// (loop_linux.go) reads their requests, sends them over its own dyno connections and writes
+// With Config.EventLoop (bera server --router-event-loop, on by default), keep-alive
+// connections are not given a goroutine each while they wait: an event loop for every two
+// CPUs (loop_linux.go) reads their requests, sends them over its own dyno connections and writes
 // the answers back, nginx's way, with no goroutine parked or woken per request; whatever a
 // loop does not serve itself goes on on a goroutine with the code above, and comes back to
 // the loop when the connection waits again. TestContract/EventLoop holds it to the contract

@@ -32,7 +32,7 @@ type Config struct {
 	// Via is added to the Via header of requests to dynos. Default "1.1 bera".
 	Via string
 	// EventLoop serves keep-alive connections between and during their plain requests from
-	// one event loop per CPU (loop_linux.go) instead of a goroutine each; anything else a
+	// an event loop for every two CPUs (loop_linux.go) instead of a goroutine each; anything else a
 	// connection needs goes on on a goroutine, as without it. Linux only; ignored elsewhere.
 	EventLoop bool
 }
