@@ -2,6 +2,7 @@ package fastpath
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -399,4 +401,58 @@ func TestEventLoop_HTTP10Dyno(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// TestEventLoop_ThreadPriority: each loop runs on a thread of its own at loopNice, and that
+// thread is back at the process's priority (or gone) once the loop ended, so it does not
+// run other goroutines at the loops' weight.
+func TestEventLoop_ThreadPriority(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("run the tests as root: only root raises a thread's priority")
+		}
+		t.Skip("run as root to test the loops' thread priority")
+	}
+	dyno := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer dyno.Close()
+	s, addr := startLoopServer(t, &oneRoute{backends: []*testBackend{{addr: dyno.Listener.Addr().String()}}})
+	res, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var tids []int32
+	for _, l := range s.loops.Load().ls {
+		for deadline := time.Now().Add(5 * time.Second); l.tid.Load() == 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		tids = append(tids, l.tid.Load())
+	}
+	for _, tid := range tids {
+		if nice, ok := threadNice(t, tid); !ok || nice != loopNice {
+			t.Errorf("loop thread %d: nice %d (alive %v), want %d", tid, nice, ok, loopNice)
+		}
+	}
+	s.Close()
+	for _, tid := range tids {
+		if nice, ok := threadNice(t, tid); ok && nice == loopNice {
+			t.Errorf("loop thread %d is still at nice %d after Close", tid, nice)
+		}
+	}
+}
+
+// threadNice returns the nice value of the process's thread tid, and false once it ended.
+func threadNice(t *testing.T, tid int32) (int, bool) {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/stat", tid))
+	if err != nil {
+		return 0, false
+	}
+	// pid (comm) state ppid ...: nice is the 19th field, the 17th after the comm.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	nice, err := strconv.Atoi(f[16])
+	if err != nil {
+		t.Fatalf("thread %d: %q", tid, b)
+	}
+	return nice, true
 }
