@@ -76,11 +76,15 @@ func testPrometheus(t *testing.T, args []string, more func(env *beratest.Env, pr
 			t.Fatalf("GET: %d", code)
 		}
 	}
-	// Every request has been counted once the router answered it: read the total.
-	total := requestsIn(t, scrapeBera(t, env, env.APIURL+"/metrics", env.AdminKey), "metered")
-	if total < 8 {
-		t.Fatalf("bera_router_requests_total=%d, want at least 8", total)
-	}
+	// The router counts a request as it finishes it, just after the client has read the
+	// last byte: wait for all eight (WaitBody's and the seven), then read the total.
+	var total int
+	beratest.Eventually(t, 10*time.Second, "bera_router_requests_total of at least 8", func() error {
+		if total = requestsIn(t, scrapeBera(t, env, env.APIURL+"/metrics", env.AdminKey), "metered"); total < 8 {
+			return fmt.Errorf("bera_router_requests_total=%d", total)
+		}
+		return nil
+	})
 
 	promURL := startPrometheus(t, prom, env.APIURL, env.AdminKey, open)
 	query := `sum(bera_router_requests_total{app="metered"}) by (job)`
